@@ -1,0 +1,680 @@
+"""Number formats and quantization: what happens to activations in low precision.
+
+Floating-point formats are cast for real and back: numpy's ``float32``/``float16`` (IEEE 754
+binary32/binary16) and ``ml_dtypes``' ``bfloat16`` (Google Brain float), ``float8_e4m3fn`` and
+``float8_e5m2`` (Micikevicius et al. 2022, "FP8 Formats for Deep Learning"). Every limit in
+``FORMATS`` comes from ``ml_dtypes.finfo``, never from typed-in numbers. ``float8_e4m3fn`` has no
+infinity ("fn" = finite + NaN): out-of-range values become NaN; the other formats give inf.
+
+INT8 is symmetric per-tensor quantization with max ("absmax") calibration and the restricted
+range -127..127 (Wu et al. 2020, "Integer Quantization for Deep Learning Inference"):
+``scale = max|x| / 127``, ``q = clip(round(x / scale), -127, 127)``.
+
+SQNR (signal-to-quantization-noise ratio) is ``10 log10(sum x^2 / sum (x - x_hat)^2)`` in dB.
+For INT8 absmax: a uniform signal gives ``10 log10(4 * 127^2)`` = 48.1 dB; a Gaussian one less,
+because its absmax is several standard deviations (reference.md, "Number formats").
+
+Overflow, underflow and non-finite inputs are results, never exceptions or warnings: every cast
+runs under ``np.errstate(all="ignore")`` and is then counted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import ml_dtypes
+import numpy as np
+
+from lab.validation import check_choice, check_float
+
+Calibration = Literal["per_layer", "first_layer"]
+CALIBRATIONS: tuple[str, ...] = ("per_layer", "first_layer")
+
+#: Half-width, in standard deviations, of the "ideal" band for a unit-variance signal.
+IDEAL_STD_MULTIPLE = 3.0
+
+#: first_failure: a format "loses a layer to zero" when at least this share of the layer's
+#: nonzero values become 0 (absmax INT8 of a Gaussian loses ~1-2% by design, so not 0).
+FAILURE_ZERO_FRACTION = 0.10
+#: first_failure: INT8 "clips a layer" when at least this share of its values saturate.
+FAILURE_CLIP_FRACTION = 0.01
+
+#: Below this peak magnitude (and above its inverse) squares stay far from float64's limits.
+_SAFE_PEAK = 1e100
+
+
+# --- the formats ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """A binary floating-point format, its limits read from ``ml_dtypes.finfo``."""
+
+    name: str
+    label: str
+    bits: int
+    max: float
+    smallest_normal: float
+    smallest_subnormal: float
+    has_inf: bool
+    epsilon: float
+    dtype: np.dtype
+
+
+@dataclass(frozen=True)
+class IntegerFormat:
+    """Symmetric per-tensor absmax integer quantization: levels ``-qmax..qmax``, one scale."""
+
+    name: str
+    label: str
+    bits: int
+    qmax: int
+    dtype: np.dtype
+
+    @property
+    def qmin(self) -> int:
+        """Lowest level used: -qmax (symmetric; int8's -128 is left unused)."""
+        return -self.qmax
+
+    @property
+    def levels(self) -> int:
+        """Number of distinct levels, 2 * qmax + 1 (255 for INT8)."""
+        return 2 * self.qmax + 1
+
+
+_FLOAT_LABELS: dict[str, tuple[str, object]] = {
+    "float32": ("FP32", np.float32),
+    "float16": ("FP16", np.float16),
+    "bfloat16": ("BF16", ml_dtypes.bfloat16),
+    "float8_e4m3fn": ("FP8 E4M3", ml_dtypes.float8_e4m3fn),
+    "float8_e5m2": ("FP8 E5M2", ml_dtypes.float8_e5m2),
+}
+
+
+def _casts_inf_to_inf(dtype: np.dtype) -> bool:
+    with np.errstate(all="ignore"):
+        return bool(np.isinf(np.array([np.inf]).astype(dtype))[0])
+
+
+def _build_format(name: str, label: str, scalar_type: object) -> NumberFormat:
+    info = ml_dtypes.finfo(scalar_type)
+    dtype = np.dtype(scalar_type)
+    return NumberFormat(
+        name=name,
+        label=label,
+        bits=int(info.bits),
+        max=float(info.max),
+        smallest_normal=float(info.smallest_normal),
+        smallest_subnormal=float(info.smallest_subnormal),
+        has_inf=_casts_inf_to_inf(dtype),
+        epsilon=float(info.eps),
+        dtype=dtype,
+    )
+
+
+#: The floating-point formats, widest first.
+FORMATS: dict[str, NumberFormat] = {
+    name: _build_format(name, label, scalar) for name, (label, scalar) in _FLOAT_LABELS.items()
+}
+FLOAT_FORMAT_NAMES: tuple[str, ...] = tuple(FORMATS)
+
+_INT8_INFO = np.iinfo(np.int8)
+INT8 = IntegerFormat(
+    name="int8",
+    label="INT8",
+    bits=int(_INT8_INFO.bits),
+    qmax=int(_INT8_INFO.max),
+    dtype=np.dtype(np.int8),
+)
+#: Every format name first_failure accepts.
+ALL_FORMAT_NAMES: tuple[str, ...] = (*FLOAT_FORMAT_NAMES, INT8.name)
+
+
+# --- array checks and shared arithmetic ----------------------------------------------------
+
+
+def _as_real_array(name: str, values: object) -> np.ndarray:
+    """``values`` as a non-empty float64 array (NaN/inf kept), else ValueError naming ``name``."""
+    array = np.asarray(values)
+    dtype = array.dtype
+    if dtype.kind not in "iuf" and dtype not in {fmt.dtype for fmt in FORMATS.values()}:
+        raise ValueError(f"{name} must be a non-empty array of real numbers; got dtype {dtype}")
+    if array.size == 0:
+        raise ValueError(f"{name} must be a non-empty array of real numbers; got an empty array")
+    return array.astype(np.float64)
+
+
+@dataclass(frozen=True)
+class _Tensor:
+    """An input prepared once and shared by every format: flat float64 values and counts."""
+
+    values: np.ndarray
+    finite: np.ndarray | None  # mask of finite entries; None when every entry is finite
+    n: int
+    n_finite: int
+    n_nonzero: int  # finite and nonzero
+    n_nan: int
+    peak: float  # largest finite |x|, 0.0 when there is none
+    max_abs: float  # largest |x| ignoring NaN (inf counts); NaN when every entry is NaN
+    signal: float  # sum of the finite x^2 (NaN when peak is outside the safe range)
+    source_dtype: np.dtype  # dtype the caller passed in (a cast to it is exact)
+
+
+def _prepare(name: str, x: object) -> _Tensor:
+    array = np.asarray(x)
+    values = _as_real_array(name, array).ravel()
+    finite = np.isfinite(values)
+    n_finite = int(np.count_nonzero(finite))
+    all_finite = n_finite == values.size
+    finite_values = values if all_finite else values[finite]
+    peak = float(np.max(np.abs(finite_values))) if n_finite else 0.0
+    n_nan = 0 if all_finite else int(np.count_nonzero(np.isnan(values)))
+    has_inf = values.size - n_finite - n_nan > 0
+    safe = 1.0 / _SAFE_PEAK < peak < _SAFE_PEAK
+    return _Tensor(
+        values=values,
+        finite=None if all_finite else finite,
+        n=int(values.size),
+        n_finite=n_finite,
+        n_nonzero=int(np.count_nonzero(finite_values)),
+        n_nan=n_nan,
+        peak=peak,
+        max_abs=math.inf if has_inf else (peak if n_finite else math.nan),
+        signal=float(np.dot(finite_values, finite_values)) if safe else math.nan,
+        source_dtype=array.dtype,
+    )
+
+
+def _fraction(count: int, total: int) -> float:
+    """count / total, 0.0 when there is nothing to count."""
+    return count / total if total else 0.0
+
+
+def _sqnr_finite(
+    reference: np.ndarray, approx: np.ndarray, peak: float, signal: float | None = None
+) -> float:
+    """SQNR of two finite float64 arrays. ``peak`` >= max |entry| of both: outside
+    [1e-100, 1e100] both are divided by it first so squares cannot overflow or underflow (the
+    power ratio is scale-free). ``signal`` = sum reference^2 (unscaled) if the caller has it."""
+    if reference.size == 0:
+        return math.nan
+    with np.errstate(all="ignore"):
+        if 1.0 / _SAFE_PEAK < peak < _SAFE_PEAK:
+            error = reference - approx
+        else:
+            scale = 1.0 / peak if peak > 0.0 else 1.0
+            scale = scale if math.isfinite(scale) else 1.0
+            reference = reference * scale
+            error = reference - approx * scale
+            signal = None
+        if signal is None or not math.isfinite(signal):
+            signal = float(np.dot(reference, reference))
+        noise = float(np.dot(error, error))
+    if noise == 0.0:
+        return math.inf
+    if signal == 0.0 or not math.isfinite(noise):
+        return -math.inf
+    return 10.0 * math.log10(signal / noise)
+
+
+def sqnr_db(reference: object, approx: object) -> float:
+    """Signal-to-quantization-noise ratio in dB: 10 log10(sum ref^2 / sum (ref - approx)^2).
+
+    Only entries where both arrays are finite count (overflow is reported separately);
+    inf when they agree exactly, -inf for a zero reference with nonzero error, NaN when no
+    entry is finite in both.
+    """
+    ref = _as_real_array("reference", reference)
+    app = _as_real_array("approx", approx)
+    if ref.shape != app.shape:
+        raise ValueError(f"approx must have the shape of reference {ref.shape}; got {app.shape}")
+    both_finite = np.isfinite(ref) & np.isfinite(app)
+    ref, app = ref[both_finite], app[both_finite]
+    peak = max(float(np.max(np.abs(ref))), float(np.max(np.abs(app)))) if ref.size else 0.0
+    return _sqnr_finite(ref, app, peak)
+
+
+# --- floating-point casts -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CastReport:
+    """What a round trip through one floating-point format did to an array.
+
+    Denominators: ``frac_nonfinite_in`` over all entries, ``frac_overflow`` over the finite
+    input entries, ``frac_flushed_to_zero`` and ``frac_subnormal`` over the finite nonzero ones.
+    """
+
+    format: str
+    n: int
+    n_finite: int
+    n_nonzero: int
+    frac_nonfinite_in: float
+    frac_overflow: float
+    frac_flushed_to_zero: float
+    frac_subnormal: float
+    sqnr_db: float
+    max_abs_in: float
+    max_abs_out: float
+
+
+#: float64 value of each of the 256 bit patterns of the 8-bit formats (a lookup is ~4x faster
+#: than ml_dtypes' upcast).
+_FP8_VALUES: dict[str, np.ndarray] = {
+    fmt.name: np.arange(256, dtype=np.uint8).view(fmt.dtype).astype(np.float64)
+    for fmt in FORMATS.values()
+    if fmt.bits == 8
+}
+
+
+def _roundtrip(x64: np.ndarray, fmt: NumberFormat) -> np.ndarray:
+    # ml_dtypes converts float64 through float32 (as hardware does with float32 activations).
+    with np.errstate(all="ignore"):
+        narrow = x64.astype(fmt.dtype)
+    if fmt.name in _FP8_VALUES:
+        return _FP8_VALUES[fmt.name][narrow.view(np.uint8)]
+    return narrow.astype(np.float64)
+
+
+def cast_roundtrip(x: object, fmt_name: str) -> np.ndarray:
+    """``x`` cast to the format and back to float64 (out-of-range -> inf, or NaN for E4M3fn)."""
+    check_choice("fmt_name", fmt_name, FLOAT_FORMAT_NAMES)
+    return _roundtrip(_as_real_array("x", x), FORMATS[fmt_name])
+
+
+def _cast_report(tensor: _Tensor, fmt: NumberFormat) -> CastReport:
+    # A cast keeps inf/NaN non-finite and zero zero, and a zero or non-finite output has a
+    # unique cause, so counts over the output alone give every category below.
+    exact = tensor.source_dtype == fmt.dtype
+    out = tensor.values if exact else _roundtrip(tensor.values, fmt)
+    out_abs = np.abs(out)
+    out_finite = np.isfinite(out)
+    n_out_finite = int(np.count_nonzero(out_finite))
+    n_out_zero = tensor.n - int(np.count_nonzero(out))
+    n_in_zero = tensor.n_finite - tensor.n_nonzero
+    n_below_normal = int(np.count_nonzero(out_abs < fmt.smallest_normal))  # zeros too, not NaN
+    if exact:
+        sqnr = math.inf if tensor.n_finite else math.nan
+    elif n_out_finite == tensor.n:
+        sqnr = _sqnr_finite(tensor.values, out, tensor.peak, tensor.signal)
+    else:
+        sqnr = _sqnr_finite(tensor.values[out_finite], out[out_finite], tensor.peak)
+    return CastReport(
+        format=fmt.name,
+        n=tensor.n,
+        n_finite=tensor.n_finite,
+        n_nonzero=tensor.n_nonzero,
+        frac_nonfinite_in=_fraction(tensor.n - tensor.n_finite, tensor.n),
+        frac_overflow=_fraction(tensor.n_finite - n_out_finite, tensor.n_finite),
+        frac_flushed_to_zero=_fraction(n_out_zero - n_in_zero, tensor.n_nonzero),
+        frac_subnormal=_fraction(n_below_normal - n_out_zero, tensor.n_nonzero),
+        sqnr_db=sqnr,
+        max_abs_in=tensor.max_abs,
+        max_abs_out=float(np.fmax.reduce(out_abs)),  # fmax skips NaN; NaN only if all NaN
+    )
+
+
+def cast_report(x: object, fmt_name: str) -> CastReport:
+    """Cast ``x`` to a floating-point format and back, and count what broke.
+
+    Overflow = finite input that became inf or NaN; flushed = nonzero input that became 0;
+    subnormal = nonzero result below the smallest normal. Non-finite inputs are counted in
+    ``frac_nonfinite_in`` only. Never warns, never raises on inf/NaN.
+    """
+    check_choice("fmt_name", fmt_name, FLOAT_FORMAT_NAMES)
+    return _cast_report(_prepare("x", x), FORMATS[fmt_name])
+
+
+# --- INT8 -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Int8Report:
+    """What symmetric absmax INT8 quantization did to an array.
+
+    ``calibrated_on_input`` is True when the scale came from ``x`` itself (then nothing clips).
+    Denominators: ``frac_clipped`` over finite entries, ``frac_zero`` over finite nonzero ones.
+    """
+
+    scale: float
+    calibrated_on_input: bool
+    n: int
+    n_finite: int
+    n_nonzero: int
+    frac_nonfinite_in: float
+    frac_zero: float
+    frac_clipped: float
+    levels_used: int
+    sqnr_db: float
+    max_abs_in: float
+
+
+def _absmax_scale(tensor: _Tensor) -> float:
+    """max |finite x| / 127; 1.0 for an all-zero (or all non-finite) tensor, where any positive
+    scale quantizes every value to 0 exactly."""
+    scale = tensor.peak / INT8.qmax
+    return scale if scale > 0.0 else 1.0
+
+
+def _check_scale(scale: object) -> float:
+    return check_float("scale", scale, 0.0, None, low_inclusive=False)
+
+
+def _levels(values: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """(x / scale, clip(round(x / scale), -127, 127)) in float64; NaN -> 0, +-inf -> +-127."""
+    with np.errstate(all="ignore"):
+        ratio = values / scale
+        levels = np.rint(ratio)
+        np.clip(levels, INT8.qmin, INT8.qmax, out=levels)
+        levels[np.isnan(levels)] = 0.0
+    return ratio, levels
+
+
+def int8_quantize(x: object, scale: float | None = None) -> tuple[np.ndarray, float]:
+    """Symmetric per-tensor INT8: (q, scale), q = clip(round(x / scale), -127, 127).
+
+    ``scale=None`` calibrates on ``x``: scale = max|x| / 127 over the finite entries (1.0 for an
+    all-zero tensor). NaN quantizes to 0 and +-inf to +-127. Rounding is half-to-even (np.rint).
+    """
+    x64 = _as_real_array("x", x)
+    used = _absmax_scale(_prepare("x", x64)) if scale is None else _check_scale(scale)
+    return _levels(x64, used)[1].astype(np.int8), used
+
+
+def int8_dequantize(q: object, scale: float) -> np.ndarray:
+    """The float64 values q * scale that INT8 levels stand for."""
+    levels = np.asarray(q)
+    if levels.dtype.kind not in "iu" or levels.size == 0:
+        raise ValueError(f"q must be a non-empty integer array; got dtype {levels.dtype}")
+    return levels.astype(np.float64) * _check_scale(scale)
+
+
+def _int8_report(tensor: _Tensor, scale: float | None) -> Int8Report:
+    used = _absmax_scale(tensor) if scale is None else scale
+    ratio, levels = _levels(tensor.values, used)
+    n_inf = tensor.n - tensor.n_finite - tensor.n_nan
+    # Zero levels come from zero inputs, NaN inputs and rounded-away nonzero values; |ratio|
+    # above 127.5 from clipped finite values and from inf inputs.
+    n_level_zero = tensor.n - int(np.count_nonzero(levels))
+    n_rounded_away = n_level_zero - (tensor.n_finite - tensor.n_nonzero) - tensor.n_nan
+    n_clipped = int(np.count_nonzero(np.abs(ratio) > INT8.qmax + 0.5)) - n_inf
+    counts = np.bincount(levels.astype(np.int8).view(np.uint8), minlength=256)
+    dequantized = levels * used
+    peak = max(tensor.peak, INT8.qmax * used)  # bounds |x| and |q * scale|
+    if tensor.finite is None:
+        sqnr = _sqnr_finite(tensor.values, dequantized, peak, tensor.signal)
+    else:
+        sqnr = _sqnr_finite(tensor.values[tensor.finite], dequantized[tensor.finite], peak)
+    return Int8Report(
+        scale=used,
+        calibrated_on_input=scale is None,
+        n=tensor.n,
+        n_finite=tensor.n_finite,
+        n_nonzero=tensor.n_nonzero,
+        frac_nonfinite_in=_fraction(tensor.n - tensor.n_finite, tensor.n),
+        frac_zero=_fraction(n_rounded_away, tensor.n_nonzero),
+        frac_clipped=_fraction(n_clipped, tensor.n_finite),
+        levels_used=int(np.count_nonzero(counts)),
+        sqnr_db=sqnr,
+        max_abs_in=tensor.max_abs,
+    )
+
+
+def int8_report(x: object, scale: float | None = None) -> Int8Report:
+    """Quantize ``x`` to INT8 (scale from ``x`` when None) and measure the damage.
+
+    frac_zero: nonzero inputs that became level 0; frac_clipped: |x / scale| > 127.5 (only
+    possible with a given scale); levels_used: distinct levels; sqnr_db over finite inputs.
+    """
+    tensor = _prepare("x", x)
+    return _int8_report(tensor, None if scale is None else _check_scale(scale))
+
+
+# --- per-layer analysis ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerFormatReport:
+    """One layer's activations in every format: ``casts[name]`` per float format, ``int8``."""
+
+    layer: int
+    max_abs: float
+    casts: dict[str, CastReport]
+    int8: Int8Report
+    calibration: str
+
+
+def analyze_layers(
+    activations: Sequence[object], calibration: Calibration = "per_layer"
+) -> list[LayerFormatReport]:
+    """Report every float format and INT8 for each layer's activations [a_1, ..., a_L].
+
+    ``calibration="per_layer"`` gives each layer its own absmax INT8 scale; ``"first_layer"``
+    calibrates once on layer 1 (activations[0]) and reuses it, as static post-training
+    quantization does: a vanishing later layer then rounds to zero and an exploding one clips.
+    """
+    check_choice("calibration", calibration, CALIBRATIONS)
+    if isinstance(activations, np.ndarray) or not isinstance(activations, Sequence):
+        raise ValueError(
+            "activations must be a non-empty list of arrays (one per layer); "
+            f"got {type(activations).__name__}"
+        )
+    if len(activations) == 0:
+        raise ValueError("activations must be a non-empty list of arrays (one per layer); got []")
+    # One layer at a time: a float64 copy of every layer at once would cost L x its size.
+    first = _prepare("activations[0]", activations[0])
+    fixed_scale = _absmax_scale(first) if calibration == "first_layer" else None
+    reports = []
+    for index, layer in enumerate(activations):
+        tensor = first if index == 0 else _prepare(f"activations[{index}]", layer)
+        reports.append(
+            LayerFormatReport(
+                layer=index + 1,
+                max_abs=tensor.max_abs,
+                casts={name: _cast_report(tensor, fmt) for name, fmt in FORMATS.items()},
+                int8=_int8_report(tensor, fixed_scale),
+                calibration=calibration,
+            )
+        )
+    return reports
+
+
+# --- the sentence ---------------------------------------------------------------------------
+
+
+def _measured(value: float) -> str:
+    """A measured magnitude, compact: 7.1e4, 4210, 0.0244, 3.2, 1.2e-9."""
+    if not math.isfinite(value):
+        return str(value)
+    if value == 0.0:
+        return "0"
+    if 100.0 <= abs(value) < 1e4:
+        return f"{value:.0f}"
+    if 0.01 <= abs(value) < 100.0:
+        return f"{value:.3g}"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def _limit(value: float) -> str:
+    """A format constant: whole numbers in full (65504), others to 3 significant digits."""
+    if value == int(value) and abs(value) < 1e6:
+        return f"{value:.0f}"
+    mantissa, _, exponent = f"{value:.3g}".partition("e")
+    return f"{mantissa}e{int(exponent)}" if exponent else mantissa
+
+
+def _percent(fraction: float) -> str:
+    percent = 100.0 * fraction
+    if percent < 1.0:
+        return f"{percent:.2g}%"
+    if percent < 99.5 or fraction == 1.0:
+        return f"{percent:.0f}%"
+    return f"{math.floor(percent * 10.0) / 10.0:.1f}%"
+
+
+def _int8_label(calibration: str) -> str:
+    where = "on layer 1" if calibration == "first_layer" else "per layer"
+    return f"{INT8.label} (calibrated {where})"
+
+
+def _layer_failure(
+    report: LayerFormatReport, names: Sequence[str], zero_fraction: float, clip_fraction: float
+) -> str | None:
+    """The first thing that broke in this layer, in the order: non-finite input, float overflow
+    (narrowest format first), INT8 clipping, loss to zero (floats, then INT8)."""
+    layer = report.layer
+    nonfinite = report.int8.frac_nonfinite_in
+    if nonfinite > 0.0:
+        return (
+            f"The activations are already inf/NaN at layer {layer} ({_percent(nonfinite)} of "
+            "the values): the forward pass itself overflowed"
+        )
+    floats = sorted((FORMATS[n] for n in names if n in FORMATS), key=lambda fmt: fmt.max)
+    for fmt in floats:
+        cast = report.casts[fmt.name]
+        if cast.frac_overflow > 0.0:
+            becomes = "inf" if fmt.has_inf else "NaN"
+            return (
+                f"{fmt.label} overflows first, at layer {layer} (max |a| = "
+                f"{_measured(cast.max_abs_in)} > {_limit(fmt.max)}): "
+                f"{_percent(cast.frac_overflow)} of the values become {becomes}"
+            )
+    int8 = report.int8
+    if INT8.name in names and int8.frac_clipped >= clip_fraction:
+        ceiling = INT8.qmax * int8.scale
+        return (
+            f"{_int8_label(report.calibration)} clips {_percent(int8.frac_clipped)} of layer "
+            f"{layer} (max |a| = {_measured(int8.max_abs_in)} > {INT8.qmax} x scale = "
+            f"{_measured(ceiling)})"
+        )
+    for fmt in sorted(floats, key=lambda fmt: -fmt.smallest_subnormal):
+        cast = report.casts[fmt.name]
+        if cast.frac_flushed_to_zero >= zero_fraction:
+            return (
+                f"{fmt.label} loses {_percent(cast.frac_flushed_to_zero)} of layer {layer} to "
+                f"zero (max |a| = {_measured(cast.max_abs_in)}; its smallest subnormal is "
+                f"{_limit(fmt.smallest_subnormal)})"
+            )
+    if INT8.name in names and int8.frac_zero >= zero_fraction:
+        return (
+            f"{_int8_label(report.calibration)} loses {_percent(int8.frac_zero)} of layer "
+            f"{layer} to zero (max |a| = {_measured(int8.max_abs_in)}, half a step = "
+            f"{_measured(int8.scale / 2.0)})"
+        )
+    return None
+
+
+def first_failure(
+    reports: Sequence[LayerFormatReport],
+    formats: Sequence[str] | None = None,
+    *,
+    zero_fraction: float = FAILURE_ZERO_FRACTION,
+    clip_fraction: float = FAILURE_CLIP_FRACTION,
+) -> str | None:
+    """One sentence on the earliest layer where a format breaks, or None if none does.
+
+    Breaks: the input itself holds inf/NaN; any overflow of a float format; INT8 clipping at
+    least ``clip_fraction`` of a layer; a format rounding at least ``zero_fraction`` of a layer's
+    nonzero values to zero. ``formats`` restricts the check (names from ALL_FORMAT_NAMES).
+    """
+    if isinstance(formats, str):
+        raise ValueError(f"formats must be a list of format names; got {formats!r}")
+    names = ALL_FORMAT_NAMES if formats is None else tuple(formats)
+    for name in names:
+        check_choice("formats", name, ALL_FORMAT_NAMES)
+    zero_fraction = check_float("zero_fraction", zero_fraction, 0.0, 1.0, low_inclusive=False)
+    clip_fraction = check_float("clip_fraction", clip_fraction, 0.0, 1.0, low_inclusive=False)
+    if isinstance(reports, np.ndarray) or not isinstance(reports, Sequence):
+        raise ValueError(
+            "reports must be a list of LayerFormatReport (from analyze_layers); "
+            f"got {type(reports).__name__}"
+        )
+    for report in reports:
+        if not isinstance(report, LayerFormatReport):
+            raise ValueError(
+                "reports must be a list of LayerFormatReport (from analyze_layers); "
+                f"got an item of type {type(report).__name__}"
+            )
+    for report in sorted(reports, key=lambda r: r.layer):
+        sentence = _layer_failure(report, names, zero_fraction, clip_fraction)
+        if sentence is not None:
+            return sentence
+    return None
+
+
+# --- dynamic-range bands --------------------------------------------------------------------
+
+
+def _range_label(value: float) -> str:
+    """A band edge for display: 0.000977 -> "0.001", 65504 -> "65,504"."""
+    if value >= 1.0 and value == int(value) and value < 1e6:
+        return f"{value:,.0f}"
+    return f"{value:.1g}" if value < 1.0 else _limit(value)
+
+
+def dynamic_range_bands(fmt_name: str = "float16") -> dict:
+    """The bands of |a| the app draws on a log axis for one format, all from FORMATS.
+
+    underflow: below the format's resolution near 1 (its epsilon, 2^-10 for FP16), where a
+    value is lost next to an O(1) one; ideal: |a| <= 3, i.e. 3 std of a unit-variance signal;
+    headroom: representable but unusual; overflow: above the format's max. ``bands`` is a list of
+    {"band", "low", "high", "label"} covering [axis_low, axis_high]; the markers are the limits.
+    """
+    check_choice("fmt_name", fmt_name, FLOAT_FORMAT_NAMES)
+    fmt = FORMATS[fmt_name]
+    ideal = IDEAL_STD_MULTIPLE
+    axis_low = 10.0 ** math.floor(math.log10(fmt.smallest_subnormal))
+    axis_high = 10.0 ** (math.ceil(math.log10(fmt.max)) + 1)
+    underflow_label = f"< {_range_label(fmt.epsilon)}"
+    ideal_label = f"[-{ideal:g}, {ideal:g}]"
+    overflow_label = f"> {_range_label(fmt.max)}"
+    return {
+        "format": fmt.name,
+        "label": fmt.label,
+        "underflow_below": fmt.epsilon,
+        "underflow_label": underflow_label,
+        "ideal_low": -ideal,
+        "ideal_high": ideal,
+        "ideal_label": ideal_label,
+        "overflow_above": fmt.max,
+        "overflow_label": overflow_label,
+        "epsilon": fmt.epsilon,
+        "smallest_subnormal": fmt.smallest_subnormal,
+        "smallest_normal": fmt.smallest_normal,
+        "max": fmt.max,
+        "axis_low": axis_low,
+        "axis_high": axis_high,
+        "bands": [
+            {"band": "underflow", "low": axis_low, "high": fmt.epsilon, "label": underflow_label},
+            {"band": "ideal", "low": fmt.epsilon, "high": ideal, "label": ideal_label},
+            {
+                "band": "headroom",
+                "low": ideal,
+                "high": fmt.max,
+                "label": f"{ideal:g} to {_range_label(fmt.max)}",
+            },
+            {"band": "overflow", "low": fmt.max, "high": axis_high, "label": overflow_label},
+        ],
+    }
+
+
+def format_band_table() -> list[dict]:
+    """One row per float format (widest first) for a chart of every format's range:
+    name, label, bits, smallest_subnormal, smallest_normal, max, epsilon, has_inf."""
+    return [
+        {
+            "name": fmt.name,
+            "label": fmt.label,
+            "bits": fmt.bits,
+            "smallest_subnormal": fmt.smallest_subnormal,
+            "smallest_normal": fmt.smallest_normal,
+            "max": fmt.max,
+            "epsilon": fmt.epsilon,
+            "has_inf": fmt.has_inf,
+        }
+        for fmt in FORMATS.values()
+    ]
