@@ -72,11 +72,14 @@ def layer_state(rms_ratio: float, frac_zero: float, frac_nonfinite: float) -> st
     zeros >= DEAD_FRACTION), "vanishing" (ratio < VANISHING_RATIO), "exploding"
     (ratio > EXPLODING_RATIO), else "healthy"."""
     frac_nonfinite = _check_fraction("frac_nonfinite", frac_nonfinite)
-    frac_zero = _check_fraction("frac_zero", frac_zero)
     if frac_nonfinite > 0.0:
-        if isinstance(rms_ratio, bool) or not isinstance(rms_ratio, Real):
-            raise ValueError(f"rms_ratio must be a number; got {rms_ratio!r}")
+        # An overflowed layer may have no finite value at all: its ratio and its share of
+        # zeros are then NaN, and only the overflow matters.
+        for name, value in (("rms_ratio", rms_ratio), ("frac_zero", frac_zero)):
+            if isinstance(value, bool) or not isinstance(value, Real):
+                raise ValueError(f"{name} must be a number; got {value!r}")
         return "overflow"
+    frac_zero = _check_fraction("frac_zero", frac_zero)
     rms_ratio = _check_ratio("rms_ratio", rms_ratio)
     if frac_zero >= DEAD_FRACTION:
         return "dead"

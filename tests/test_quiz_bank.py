@@ -9,7 +9,14 @@ import math
 import pytest
 from scipy import stats
 
-from quizzes.bank import QUIZZES, TEMPLATES, get_question, get_quiz, quiz_questions
+from quizzes.bank import (
+    QUIZZES,
+    TEMPLATE_GROUPS,
+    TEMPLATES,
+    get_question,
+    get_quiz,
+    quiz_questions,
+)
 from quizzes.bank_concepts import CONCEPT_TEMPLATES
 from quizzes.bank_formulas import FORMULA_TEMPLATES
 from quizzes.grading import grade
@@ -201,7 +208,9 @@ def test_feedback_never_gives_away_the_answer() -> None:
 
 def test_registry_and_quizzes() -> None:
     assert set(QUIZZES) >= {"formulas", "signal", "quantization", "review"}
-    assert len(TEMPLATES) == len(FORMULA_TEMPLATES) + len(CONCEPT_TEMPLATES)
+    assert len(TEMPLATES) == sum(len(group) for group in TEMPLATE_GROUPS)
+    assert len(TEMPLATES) >= 30
+    assert {q.id for q in FORMULA_TEMPLATES + CONCEPT_TEMPLATES} <= set(TEMPLATES)
     for quiz in QUIZZES.values():
         assert all(qid in TEMPLATES for qid in quiz.question_ids)
     assert [q.id for q in quiz_questions("formulas")] == [q.id for q in FORMULA_TEMPLATES]

@@ -1,0 +1,163 @@
+"""Engine benchmark: prints ratios measured in one run (never a pass/fail test).
+
+    python -m benchmarks.engine            # full sizes
+    python -m benchmarks.engine --quick    # smaller sizes, for a smoke run
+
+What it prints, each against its target:
+1. forward + backward, 30 layers x width 512 x 2,000 samples (float32): ``lab.network.simulate``
+   time over the time of the same 90 matrix products alone (target <= 1.25);
+2. the same simulation in plain PyTorch on the CPU when torch is importable (target: faster);
+3. every teaching preset at its default size (target < 50 ms each);
+4. the mean-field prediction for 1,000 layers for every activation (target < 5 ms);
+5. peak traced memory of the simulation (tracemalloc) and the process's peak RSS.
+
+Times are the median of several repeats after a warm-up, measured in this process, so the
+ratios compare like with like on whatever machine runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import resource
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import numpy as np
+
+from lab.activations import ACTIVATION_NAMES
+from lab.network import NetworkConfig, simulate
+from lab.theory import predict
+
+
+def median_seconds(func: Callable[[], object], repeats: int) -> float:
+    """Median wall time of ``func`` over ``repeats`` calls, after one warm-up call."""
+    func()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def matrix_products_only(config: NetworkConfig) -> Callable[[], None]:
+    """The forward and backward matrix products of ``config``'s network, nothing else."""
+    rng = np.random.default_rng(0)
+    dtype = np.dtype(config.dtype)
+    widths = (config.input_features, *config.layer_widths)
+    x = rng.standard_normal((config.samples, widths[0])).astype(dtype)
+    weights = [
+        (rng.standard_normal((a, b)) / np.sqrt(a)).astype(dtype)
+        for a, b in zip(widths[:-1], widths[1:], strict=True)
+    ]
+    grad_out = rng.standard_normal((config.samples, widths[-1])).astype(dtype)
+
+    def run() -> None:
+        activations = [x]
+        for w in weights:
+            activations.append(activations[-1] @ w)
+        grad = grad_out
+        for layer in range(len(weights) - 1, -1, -1):
+            _ = activations[layer].T @ grad  # dL/dW
+            grad = grad @ weights[layer].T  # dL/da of the layer below
+
+    return run
+
+
+def torch_simulation(config: NetworkConfig) -> Callable[[], None] | None:
+    """A plain PyTorch CPU forward + backward of the same ReLU network, or None."""
+    try:
+        torch = importlib.import_module("torch")
+    except ImportError:
+        return None
+    widths = (config.input_features, *config.layer_widths)
+
+    def run() -> None:
+        generator = torch.Generator().manual_seed(0)
+        x = torch.randn(config.samples, widths[0], generator=generator)
+        weights = [
+            (torch.randn(a, b, generator=generator) * (2.0 / a) ** 0.5).requires_grad_()
+            for a, b in zip(widths[:-1], widths[1:], strict=True)
+        ]
+        a = x
+        stds = []
+        for w in weights:
+            z = a @ w
+            a = torch.relu(z)
+            stds.append(z.detach().std())
+        a.backward(torch.randn_like(a))
+        _ = [w.grad.std() for w in weights]
+
+    return run
+
+
+def preset_timings(repeats: int) -> list[tuple[str, float]]:
+    """Median time of every teaching preset at its default size (if lab.presets exists)."""
+    try:
+        presets = importlib.import_module("lab.presets")
+    except ImportError:
+        return []
+    rows = []
+    for name, preset in getattr(presets, "PRESETS", {}).items():
+        runner = getattr(preset, "run", preset)
+        if callable(runner):
+            rows.append((name, median_seconds(runner, repeats)))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats")
+    args = parser.parse_args(argv)
+    repeats = 3 if args.quick else 7
+    samples = 500 if args.quick else 2000
+    config = NetworkConfig(
+        init="he_normal", activation="relu", layers=30, width=512, samples=samples
+    )
+
+    print(f"1. forward + backward, 30 layers x 512 units x {samples} samples, float32")
+    engine = median_seconds(lambda: simulate(config), repeats)
+    products = median_seconds(matrix_products_only(config), repeats)
+    print(f"   engine {engine * 1e3:8.1f} ms   matrix products {products * 1e3:8.1f} ms")
+    print(f"   ratio engine / products = {engine / products:.2f}   (target <= 1.25)")
+
+    print("2. plain PyTorch CPU, same network")
+    torch_run = torch_simulation(config)
+    if torch_run is None:
+        print("   torch is not importable here: skipped")
+    else:
+        torch_time = median_seconds(torch_run, repeats)
+        print(f"   torch {torch_time * 1e3:8.1f} ms   ratio engine / torch = "
+              f"{engine / torch_time:.2f}   (target < 1)")  # fmt: skip
+
+    print("3. teaching presets at their default size (target < 50 ms each)")
+    timings = preset_timings(repeats)
+    if not timings:
+        print("   lab.presets has no PRESETS registry yet")
+    for name, seconds in timings:
+        print(f"   {name:<28}{seconds * 1e3:8.1f} ms")
+
+    print("4. mean-field prediction, 1,000 layers (target < 5 ms)")
+    for activation in ACTIVATION_NAMES:
+        init = "he_normal" if activation in ("relu", "leaky_relu", "gelu") else "xavier_normal"
+
+        def theory(activation: str = activation, init: str = init) -> object:
+            return predict(init, activation, 1000, 256)
+
+        print(f"   {activation:<12}{init:<15}{median_seconds(theory, repeats) * 1e3:8.2f} ms")
+
+    print("5. memory")
+    tracemalloc.start()
+    simulate(config)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"   peak traced memory of one simulation {peak / 2**20:8.1f} MiB")
+    print(f"   peak resident set size of this process {rss_mb:8.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()

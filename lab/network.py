@@ -1,0 +1,794 @@
+"""Monte-Carlo forward and backward pass through a deep fully connected network.
+
+The experiment of Glorot & Bengio (2010, section 4) and He et al. (2015, section 2.2): push a
+batch of random inputs through L dense layers at initialization and record, layer by layer, the
+statistics of the pre-activations z_l = a_{l-1} @ W_l + b_l, the activations a_l = phi(z_l) and
+the back-propagated gradients dL/da_l, dL/dz_l = dL/da_l * phi'(z_l) and
+dL/dW_l = a_{l-1}^T dL/dz_l (Rumelhart et al. 1986; the shapes follow the Keras/JAX layout
+W_l: (n_{l-1}, n_l), see docs/DEVELOPING.md).
+
+The pass runs in ``config.dtype`` (float32 by default, as on a GPU), so N(0, 1) weights overflow
+to inf/NaN where a real network would. Overflow is a result, never an exception or a warning:
+every statistic is taken over the finite values only, accumulated in float64, and the layer where
+inf/NaN first appears is reported.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from lab.activations import ACTIVATION_NAMES, DEFAULT_LEAKY_SLOPE, Activation, get_activation
+from lab.initializers import SCHEME_NAMES, Initializer, get_initializer
+from lab.validation import check_choice, check_float, check_int
+
+MAX_LAYERS = 1000
+MAX_WIDTH = 4096
+MAX_SAMPLES = 100_000
+MAX_REPEATS = 100
+MAX_STD = 1e6
+MAX_INPUT_ABS = 1e6
+MAX_EDGES = 1001
+MAX_SEED = 2**63 - 1
+DTYPES: tuple[str, ...] = ("float32", "float64")
+BACKWARD_MODES: tuple[str, ...] = ("random", "mean")
+INPUT_DISTRIBUTIONS: tuple[str, ...] = ("normal", "uniform")
+
+#: |value| above this counts as saturated (tanh'(2) = 0.07, sigmoid'(2) = 0.10).
+SATURATION_THRESHOLD = 2.0
+
+#: ``simulate`` refuses configurations whose ``estimate_bytes`` exceeds this.
+MEMORY_BUDGET_BYTES = 512 * 2**20
+
+# Activations whose derivative we compute from the stored output a_l (no need to keep z_l).
+_DERIVATIVE_FROM_OUTPUT = ("linear", "relu", "leaky_relu", "tanh", "sigmoid")
+
+# Float64 values beyond 2**+-400 are rescaled by a power of two before squaring, so that sums of
+# squares neither overflow nor underflow (only reachable with dtype float64).
+_SAFE_EXPONENT = 400
+_EMPTY_EXPONENT = -100_000
+_RECORD_FIELDS = (
+    "count",
+    "finite",
+    "zeros",
+    "saturated",
+    "exponent",
+    "mean",
+    "m2",
+    "sum_squares",
+    "sum_abs",
+    "max_abs",
+)
+_MOMENTS_ONLY = {"measure_zeros": False, "measure_saturation": False}
+
+
+# --- configuration --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Everything that defines one simulation; hashable, so it can be a cache key.
+
+    Construction validates every field (``ValueError`` naming the field, the allowed range and
+    the given value) and normalizes sequences to tuples and numbers to int/float.
+
+    Limits: layers 1..1000, every width 1..4096, samples 1..100_000, input_std and bias_std
+    0..1e6, repeats 1..100, slope 0..1, seed 0..2**63-1, histogram_edges 2..1001 strictly
+    increasing finite numbers, input_data 1..100_000 equal-length rows of 1..4096 finite numbers
+    with |x| <= 1e6. ``widths`` overrides ``layers``/``width``; ``input_data`` overrides
+    ``samples``, ``input_width``, ``input_distribution`` and ``input_std``.
+    """
+
+    init: str = "he_normal"
+    init_params: tuple[tuple[str, float | str], ...] = ()
+    activation: str = "relu"
+    slope: float = DEFAULT_LEAKY_SLOPE
+    layers: int = 10
+    width: int = 256
+    widths: tuple[int, ...] | None = None
+    input_width: int | None = None
+    samples: int = 1000
+    input_distribution: Literal["normal", "uniform"] = "normal"
+    input_std: float = 1.0
+    input_data: tuple[tuple[float, ...], ...] | None = None
+    bias_std: float = 0.0
+    repeats: int = 1
+    backward: Literal["random", "mean"] = "random"
+    seed: int = 0
+    dtype: Literal["float32", "float64"] = "float32"
+    histogram_edges: tuple[float, ...] | None = None
+    keep_activations: bool = False
+
+    def __post_init__(self) -> None:
+        for name, value in _validated_fields(self).items():
+            object.__setattr__(self, name, value)
+
+    def validate(self) -> None:
+        """Check every field again; raise ValueError on the first invalid one."""
+        _validated_fields(self)
+
+    @property
+    def layer_widths(self) -> tuple[int, ...]:
+        """(n_1, ..., n_L): the width of every layer."""
+        return self.widths if self.widths is not None else (self.width,) * self.layers
+
+    @property
+    def depth(self) -> int:
+        """L, the number of layers."""
+        return len(self.layer_widths)
+
+    @property
+    def input_features(self) -> int:
+        """n_0, the width of the input a_0."""
+        if self.input_data is not None:
+            return len(self.input_data[0])
+        return self.input_width if self.input_width is not None else self.layer_widths[0]
+
+    @property
+    def batch_size(self) -> int:
+        """Number of input rows: len(input_data) if given, else samples."""
+        return len(self.input_data) if self.input_data is not None else self.samples
+
+    def initializer(self) -> Initializer:
+        """The weight initializer, ``get_initializer(init, **init_params)``."""
+        return get_initializer(self.init, **dict(self.init_params))
+
+    def activation_function(self) -> Activation:
+        """The nonlinearity phi, ``get_activation(activation, slope)``."""
+        return get_activation(self.activation, self.slope)
+
+
+def _validated_fields(config: NetworkConfig) -> dict[str, object]:
+    """Checked and normalized values of every field of ``config``."""
+    checked: dict[str, object] = {
+        "init": check_choice("init", config.init, SCHEME_NAMES),
+        "activation": check_choice("activation", config.activation, ACTIVATION_NAMES),
+        "slope": check_float("slope", config.slope, 0.0, 1.0),
+        "layers": check_int("layers", config.layers, 1, MAX_LAYERS),
+        "width": check_int("width", config.width, 1, MAX_WIDTH),
+        "widths": _check_widths(config.widths),
+        "input_width": None
+        if config.input_width is None
+        else check_int("input_width", config.input_width, 1, MAX_WIDTH),
+        "samples": check_int("samples", config.samples, 1, MAX_SAMPLES),
+        "input_distribution": check_choice(
+            "input_distribution", config.input_distribution, INPUT_DISTRIBUTIONS
+        ),
+        "input_std": check_float("input_std", config.input_std, 0.0, MAX_STD),
+        "input_data": _check_input_data(config.input_data),
+        "bias_std": check_float("bias_std", config.bias_std, 0.0, MAX_STD),
+        "repeats": check_int("repeats", config.repeats, 1, MAX_REPEATS),
+        "backward": check_choice("backward", config.backward, BACKWARD_MODES),
+        "seed": check_int("seed", config.seed, 0, MAX_SEED),
+        "dtype": check_choice("dtype", config.dtype, DTYPES),
+        "histogram_edges": _check_edges(config.histogram_edges),
+    }
+    if not isinstance(config.keep_activations, bool | np.bool_):
+        raise ValueError(f"keep_activations must be True or False; got {config.keep_activations!r}")
+    checked["keep_activations"] = bool(config.keep_activations)
+    checked["init_params"] = check_init_params(checked["init"], config.init_params)
+    return checked
+
+
+def check_init_params(init: str, params: object) -> tuple[tuple[str, float | str], ...]:
+    """Validate the keyword parameters of scheme ``init`` given as (name, value) pairs (or a
+    dict); return them sorted by name, numbers as floats, None values dropped."""
+    check_choice("init", init, SCHEME_NAMES)
+    if isinstance(params, dict):
+        params = tuple(params.items())
+    if not isinstance(params, Sequence) or isinstance(params, str):
+        raise ValueError(f"init_params must be a tuple of (name, value) pairs; got {params!r}")
+    pairs: dict[str, float | str] = {}
+    for pair in params:
+        if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2:
+            raise ValueError(f"init_params must be a tuple of (name, value) pairs; got {pair!r}")
+        name, value = pair
+        if not isinstance(name, str) or name in pairs:
+            raise ValueError(f"init_params names must be distinct strings; got {name!r}")
+        if value is None:
+            continue
+        if isinstance(value, str):
+            pairs[name] = value
+        else:
+            pairs[name] = check_float(f"init_params[{name!r}]", value)
+    get_initializer(init, **pairs)  # raises on parameters the scheme lacks or bad values
+    return tuple(sorted(pairs.items()))
+
+
+def _check_widths(widths: object) -> tuple[int, ...] | None:
+    if widths is None:
+        return None
+    if not isinstance(widths, Sequence | np.ndarray) or isinstance(widths, str):
+        raise ValueError(f"widths must be a tuple of layer widths or None; got {widths!r}")
+    if not 1 <= len(widths) <= MAX_LAYERS:
+        raise ValueError(f"widths must have 1 to {MAX_LAYERS} entries; got {len(widths)}")
+    return tuple(check_int("widths", w, 1, MAX_WIDTH) for w in widths)
+
+
+def _check_input_data(rows: object) -> tuple[tuple[float, ...], ...] | None:
+    if rows is None:
+        return None
+    text = "input_data must be a tuple of equal-length rows of finite numbers"
+    if isinstance(rows, str):
+        raise ValueError(f"{text}; got {rows!r}")
+    try:
+        array = np.asarray(rows, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{text}; got {rows!r}"[:300]) from None
+    if array.ndim != 2 or array.size == 0:
+        raise ValueError(f"{text}, e.g. ((1, 2, 3),); got an array of shape {array.shape}")
+    if not 1 <= array.shape[0] <= MAX_SAMPLES or not 1 <= array.shape[1] <= MAX_WIDTH:
+        raise ValueError(
+            f"input_data must have 1 to {MAX_SAMPLES} rows of 1 to {MAX_WIDTH} numbers; "
+            f"got shape {array.shape}"
+        )
+    if not np.all(np.isfinite(array)) or np.max(np.abs(array)) > MAX_INPUT_ABS:
+        raise ValueError(
+            f"input_data values must be finite numbers in [-{MAX_INPUT_ABS:g}, {MAX_INPUT_ABS:g}]"
+            f"; got max |x| = {np.max(np.abs(array))}"
+        )
+    return tuple(tuple(float(v) for v in row) for row in array)
+
+
+def _check_edges(edges: object) -> tuple[float, ...] | None:
+    if edges is None:
+        return None
+    text = f"histogram_edges must be 2 to {MAX_EDGES} strictly increasing finite numbers"
+    if isinstance(edges, str):
+        raise ValueError(f"{text}; got {edges!r}")
+    try:
+        array = np.asarray(edges, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{text}; got {edges!r}"[:300]) from None
+    ok = array.ndim == 1 and 2 <= array.size <= MAX_EDGES and np.all(np.isfinite(array))
+    if not ok or not np.all(np.diff(array) > 0):
+        raise ValueError(f"{text}; got {edges!r}"[:300])
+    return tuple(float(e) for e in array)
+
+
+# --- memory guard ---------------------------------------------------------------------------
+
+
+def estimate_bytes(config: NetworkConfig) -> int:
+    """Upper estimate of the peak memory ``simulate(config)`` allocates, in bytes.
+
+    Counts the stored activations of one repeat (a_l, plus z_l when the derivative needs it or
+    ``keep_activations`` asks for it), the weights, the backward buffers and the float64
+    scratch space of the statistics.
+    """
+    config = _check_config(config)
+    item = np.dtype(config.dtype).itemsize
+    rows = config.batch_size
+    n_in = config.input_features
+    widths = config.layer_widths
+    fans = list(zip((n_in, *widths[:-1]), widths, strict=True))
+    largest_matrix = max(a * b for a, b in fans)
+    largest_batch = rows * max(n_in, *widths)
+    keeps_pre = config.activation not in _DERIVATIVE_FROM_OUTPUT or (
+        config.keep_activations and config.activation != "linear"
+    )
+    stored = rows * sum(widths) * item * (2 if keeps_pre else 1)
+    if config.keep_activations and config.repeats > 1:
+        stored *= 2  # the first repeat's arrays are kept while the next ones run
+    weights = sum(a * b for a, b in fans) * item
+    inputs = rows * n_in * (item + 8)  # float64 draw, then the cast
+    weight_draw = 4 * largest_matrix * 8  # float64 sample and, for orthogonal, its QR factors
+    backward = 2 * largest_batch * item + largest_matrix * item
+    # float64 copy, finite-value copy and rescaled copy, a boolean mask, a float64 activation
+    # or derivative temporary.
+    scratch = max(largest_batch, largest_matrix) * (4 * 8 + 1)
+    return int(stored + weights + inputs + weight_draw + backward + scratch)
+
+
+def _check_memory(config: NetworkConfig) -> None:
+    needed = estimate_bytes(config)
+    if needed > MEMORY_BUDGET_BYTES:
+        mib = 2**20
+        raise ValueError(
+            f"this simulation needs about {needed / mib:,.0f} MB, over the memory budget of "
+            f"{MEMORY_BUDGET_BYTES / mib:,.0f} MB; reduce samples ({config.batch_size}), "
+            f"width ({max(config.layer_widths)}) or layers ({config.depth})"
+            + (" or turn keep_activations off" if config.keep_activations else "")
+        )
+
+
+def _check_config(config: object) -> NetworkConfig:
+    """A NetworkConfig validates itself when it is built; anything else is refused."""
+    if not isinstance(config, NetworkConfig):
+        raise ValueError(f"config must be a NetworkConfig; got {type(config).__name__}")
+    return config
+
+
+# --- statistics -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class TensorStats:
+    """Per-layer statistics of one tensor (index i is layer i + 1), pooled over repeats.
+
+    Float64 arrays, over the finite values only (NaN for a layer that has none): mean, std,
+    variance, rms (square root of the mean square), mean_abs, max_abs, frac_zero (share exactly
+    0) and frac_saturated (share with |value| > 2, meaningful for the pre-activations of tanh
+    and sigmoid); gradient stats leave frac_zero and frac_saturated None. frac_nonfinite: share
+    of inf/NaN among all values. Int64 arrays: count (all values), nonfinite (inf/NaN values).
+    With histogram edges (input and activations only, else None): edges, hist_counts of shape
+    (layers, len(edges) - 1) over the finite values with numpy's convention (last bin closed),
+    below/above (finite values outside the edges); so hist_counts.sum(1) + below + above +
+    nonfinite == count.
+    """
+
+    count: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    variance: np.ndarray
+    rms: np.ndarray
+    mean_abs: np.ndarray
+    max_abs: np.ndarray
+    frac_zero: np.ndarray | None
+    frac_saturated: np.ndarray | None
+    frac_nonfinite: np.ndarray
+    nonfinite: np.ndarray
+    edges: np.ndarray | None = None
+    hist_counts: np.ndarray | None = None
+    below: np.ndarray | None = None
+    above: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.count)
+
+
+class _Workspace:
+    """Reusable float64 buffers for the statistics: a working copy and a vector of ones.
+
+    Sums run as a BLAS matrix-vector product with the ones (several times faster than
+    ``ndarray.sum``, still accumulated in float64).
+    """
+
+    def __init__(self, largest_size: int, largest_width: int) -> None:
+        self.buffer = np.empty(largest_size)
+        self.ones = np.ones(largest_width)
+
+    def copy(self, values: np.ndarray) -> np.ndarray:
+        """``values`` as float64, in the reusable buffer."""
+        wide = self.buffer[: values.size].reshape(values.shape)
+        np.copyto(wide, values)
+        return wide
+
+    def total(self, wide: np.ndarray) -> float:
+        """Sum of a float64 array."""
+        if wide.ndim == 2:
+            return float((wide @ self.ones[: wide.shape[1]]).sum())
+        return float(wide.sum())
+
+
+class _Accumulator:
+    """Per-repeat, per-layer partial sums of one tensor; ``finish`` pools them (Chan et al.
+    1979: total sum of squares = within-group + between-group)."""
+
+    def __init__(
+        self,
+        repeats: int,
+        layers: int,
+        edges: np.ndarray | None = None,
+        *,
+        measure_zeros: bool = True,
+        measure_saturation: bool = True,
+    ) -> None:
+        shape = (repeats, layers)
+        self.measure_zeros = measure_zeros
+        self.measure_saturation = measure_saturation
+        self.count = np.zeros(shape, np.int64)
+        self.finite = np.zeros(shape, np.int64)
+        self.zeros = np.zeros(shape, np.int64)
+        self.saturated = np.zeros(shape, np.int64)
+        self.exponent = np.full(shape, _EMPTY_EXPONENT, np.int64)
+        self.mean = np.zeros(shape)  # of the values scaled by 2**-exponent
+        self.m2 = np.zeros(shape)  # sum of squared deviations, scaled by 2**-2 exponent
+        self.sum_squares = np.zeros(shape)
+        self.sum_abs = np.zeros(shape)
+        self.max_abs = np.full(shape, np.nan)
+        self.edges = edges
+        if edges is not None:
+            # numpy's fast equal-width path bins exactly like these edges only if they are
+            # the very numbers it would compute itself.
+            uniform = np.linspace(edges[0], edges[-1], len(edges))
+            self.equal_bins = bool(np.array_equal(edges, uniform))
+            self.hist = np.zeros((layers, len(edges) - 1), np.int64)
+            self.below = np.zeros(layers, np.int64)
+            self.above = np.zeros(layers, np.int64)
+
+    def add(self, repeat: int, layer: int, values: np.ndarray, workspace: _Workspace) -> None:
+        """Measure ``values`` (float32 or float64, 1-D or 2-D) as layer ``layer`` (0-based).
+
+        Passes over the data: a float64 copy, its sum, min, max, sum of squares, |x| and its
+        sum, plus the zero and saturation counts when asked for.
+        """
+        at = (repeat, layer)
+        self.count[at] = values.size
+        narrow = values  # the values in the simulation dtype
+        wide = workspace.copy(values)
+        total = workspace.total(wide)
+        if not math.isfinite(total):  # inf/NaN somewhere (or a float64 sum overflowed)
+            narrow = values[np.isfinite(values)]
+            wide = workspace.copy(narrow)
+            total = workspace.total(wide)
+        size = narrow.size
+        self.finite[at] = size
+        if size == 0:
+            return
+        max_abs = max(float(narrow.max()), -float(narrow.min()))
+        self.max_abs[at] = max_abs
+        exponent = 0
+        if max_abs > 2.0**_SAFE_EXPONENT or 0 < max_abs < 2.0**-_SAFE_EXPONENT:
+            exponent = math.frexp(max_abs)[1]
+            np.ldexp(wide, -exponent, out=wide)  # exact: a power of two
+            total = workspace.total(wide)
+        self.exponent[at] = exponent
+        flat = wide.reshape(-1)
+        squares = float(np.dot(flat, flat))
+        mean = total / size
+        m2 = squares - total * mean
+        if m2 <= 1e-6 * squares:  # cancellation (|mean| >> std): redo with the two-pass formula
+            deviation = flat - mean
+            m2 = float(np.dot(deviation, deviation))
+        self.mean[at] = mean
+        self.m2[at] = max(m2, 0.0)
+        self.sum_squares[at] = squares
+        np.abs(wide, out=wide)
+        self.sum_abs[at] = workspace.total(wide)
+        if self.measure_zeros:
+            self.zeros[at] = np.count_nonzero(narrow == 0)
+        if self.measure_saturation and max_abs > SATURATION_THRESHOLD:
+            threshold = math.ldexp(SATURATION_THRESHOLD, -exponent)
+            self.saturated[at] = np.count_nonzero(wide > threshold)
+        if self.edges is not None:
+            self._histogram(layer, narrow)
+
+    def _histogram(self, layer: int, values: np.ndarray) -> None:
+        edges = self.edges
+        low, high = edges[0], edges[-1]
+        if self.equal_bins:  # numpy's fast path for equal-width bins
+            counts, _ = np.histogram(values, bins=len(edges) - 1, range=(low, high))
+        else:
+            counts, _ = np.histogram(values, bins=edges)
+        self.last_histogram = (
+            counts,
+            np.count_nonzero(values < low),
+            np.count_nonzero(values > high),
+        )
+        self._add_histogram(layer, *self.last_histogram)
+
+    def _add_histogram(self, layer: int, counts: np.ndarray, below: int, above: int) -> None:
+        self.hist[layer] += counts
+        self.below[layer] += below
+        self.above[layer] += above
+
+    def add_copy(self, repeat: int, layer: int, source: _Accumulator) -> None:
+        """Record the same values as ``source``'s last ``add`` (identity activation, whose
+        a_l is z_l and whose dL/dz_l is dL/da_l) without measuring them again."""
+        at = (repeat, layer)
+        for name in _RECORD_FIELDS:
+            getattr(self, name)[at] = getattr(source, name)[at]
+        if self.edges is not None and source.finite[at] > 0:
+            self._add_histogram(layer, *source.last_histogram)
+
+    def finish(self) -> TensorStats:
+        """Pool the repeats of every layer into read-only per-layer arrays."""
+        common = self.exponent.max(axis=0)
+        factor = np.ldexp(1.0, self.exponent - common)
+        count = self.count.sum(axis=0)
+        finite = self.finite.sum(axis=0)
+        weight = self.finite.astype(np.float64)
+        with np.errstate(all="ignore"):
+            mean = (weight * self.mean * factor).sum(axis=0) / finite
+            between = (weight * (self.mean * factor - mean) ** 2).sum(axis=0)
+            variance = ((self.m2 * factor**2).sum(axis=0) + between) / finite
+            mean_square = (self.sum_squares * factor**2).sum(axis=0) / finite
+            mean_abs = (self.sum_abs * factor).sum(axis=0) / finite
+            nonfinite = count - finite
+            fields = {
+                "count": count,
+                "mean": np.ldexp(mean, common),
+                "std": np.ldexp(np.sqrt(variance), common),
+                "variance": np.ldexp(variance, 2 * common),
+                "rms": np.ldexp(np.sqrt(mean_square), common),
+                "mean_abs": np.ldexp(mean_abs, common),
+                "max_abs": np.fmax.reduce(self.max_abs, axis=0),
+                "frac_zero": self.zeros.sum(axis=0) / finite if self.measure_zeros else None,
+                "frac_saturated": self.saturated.sum(axis=0) / finite
+                if self.measure_saturation
+                else None,
+                "frac_nonfinite": nonfinite / count,
+                "nonfinite": nonfinite,
+            }
+        if self.edges is not None:
+            fields |= {
+                "edges": self.edges,
+                "hist_counts": self.hist,
+                "below": self.below,
+                "above": self.above,
+            }
+        for array in fields.values():
+            if array is not None:
+                array.flags.writeable = False
+        return TensorStats(**fields)
+
+
+# --- the simulation -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationResult:
+    """What ``simulate`` measured; every TensorStats has one entry per layer 1..L.
+
+    input: stats of a_0 (one entry). pre: z_l. post: a_l. grad_post: dL/da_l. grad_pre: dL/dz_l.
+    grad_weight: dL/dW_l (gradient stats carry no histogram).
+    first_nonfinite_layer: the first layer (1-based) whose z_l or a_l holds inf/NaN, or None;
+    overflow_message: "overflow: inf/NaN at layer K" or None. backward_first_nonfinite_layer:
+    the first layer met by the backward pass (walking down from L) whose gradients hold inf/NaN;
+    backward_overflow_message: "overflow: inf/NaN in the backward pass at layer K" or None.
+    With keep_activations: input_values (a_0), pre_activations [z_1..z_L] and activations
+    [a_1..a_L] of the first repeat, read-only arrays in the simulation dtype; else None.
+    """
+
+    config: NetworkConfig
+    widths: tuple[int, ...]  # (n_0, n_1, ..., n_L)
+    input: TensorStats
+    pre: TensorStats
+    post: TensorStats
+    grad_post: TensorStats
+    grad_pre: TensorStats
+    grad_weight: TensorStats
+    first_nonfinite_layer: int | None
+    overflow_message: str | None
+    backward_first_nonfinite_layer: int | None
+    backward_overflow_message: str | None
+    input_values: np.ndarray | None = None
+    pre_activations: list[np.ndarray] | None = None
+    activations: list[np.ndarray] | None = None
+
+    @property
+    def layers(self) -> np.ndarray:
+        """The layer numbers 1..L."""
+        return np.arange(1, len(self.pre) + 1)
+
+    def rows(self) -> list[dict[str, int | float | None]]:
+        """One plain, JSON-able dict per layer, for tables and downloads.
+
+        Keys: layer, width, pre_mean, pre_std, pre_var, post_mean, post_std, post_var, post_rms,
+        post_max_abs, post_frac_zero, pre_frac_saturated, grad_post_std, grad_post_mean_abs,
+        grad_weight_std, grad_weight_mean_abs, nonfinite (count of inf/NaN values in z_l and
+        a_l, pooled over repeats). Floats are Python floats; NaN and +-inf become None.
+        """
+        columns = {
+            "pre_mean": self.pre.mean,
+            "pre_std": self.pre.std,
+            "pre_var": self.pre.variance,
+            "post_mean": self.post.mean,
+            "post_std": self.post.std,
+            "post_var": self.post.variance,
+            "post_rms": self.post.rms,
+            "post_max_abs": self.post.max_abs,
+            "post_frac_zero": self.post.frac_zero,
+            "pre_frac_saturated": self.pre.frac_saturated,
+            "grad_post_std": self.grad_post.std,
+            "grad_post_mean_abs": self.grad_post.mean_abs,
+            "grad_weight_std": self.grad_weight.std,
+            "grad_weight_mean_abs": self.grad_weight.mean_abs,
+        }
+        nonfinite = self.pre.nonfinite + self.post.nonfinite
+        table = []
+        for index, layer in enumerate(self.layers):
+            row: dict[str, int | float | None] = {
+                "layer": int(layer),
+                "width": self.widths[index + 1],
+            }
+            row |= {name: _json_float(values[index]) for name, values in columns.items()}
+            row["nonfinite"] = int(nonfinite[index])
+            table.append(row)
+        return table
+
+
+def _json_float(value: float) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def simulate(config: NetworkConfig) -> SimulationResult:
+    """Run the Monte-Carlo forward and backward pass described by ``config``.
+
+    Random draws, all from ``np.random.default_rng(config.seed)`` in this order: the input
+    (N(0, input_std^2) or U(-sqrt3 input_std, sqrt3 input_std), unless input_data is given),
+    then, for every repeat, layer by layer W_l = ``initializer.sample(rng, n_{l-1}, n_l)``
+    followed by b_l ~ N(0, bias_std^2) when bias_std > 0, and finally, for backward="random",
+    dL/da_L ~ N(0, 1) of shape (rows, n_L). backward="mean" takes L = mean(a_L) instead, so
+    dL/da_L = 1 / (rows * n_L) everywhere. The input is drawn once and shared by the repeats.
+
+    Raises ValueError for an invalid config or one over ``MEMORY_BUDGET_BYTES``.
+    """
+    config = _check_config(config)
+    _check_memory(config)
+    widths = (config.input_features, *config.layer_widths)
+    runner = _Runner(config, widths)
+    with np.errstate(all="ignore"):
+        return runner.run()
+
+
+class _Runner:
+    """One simulation: the draws, the passes and the accumulators."""
+
+    def __init__(self, config: NetworkConfig, widths: tuple[int, ...]) -> None:
+        self.config = config
+        self.widths = widths
+        self.dtype = np.dtype(config.dtype)
+        self.initializer = config.initializer()
+        self.activation = config.activation_function()
+        self.rng = np.random.default_rng(config.seed)
+        rows, layers, repeats = config.batch_size, len(widths) - 1, config.repeats
+        fans = zip(widths[:-1], widths[1:], strict=True)
+        largest = max(rows * max(widths), max(a * b for a, b in fans))
+        self.workspace = _Workspace(largest, max(widths))
+        edges = None if config.histogram_edges is None else np.array(config.histogram_edges)
+        self.input = _Accumulator(1, 1, edges)
+        self.pre = _Accumulator(repeats, layers, edges)
+        self.post = _Accumulator(repeats, layers, edges)
+        self.grad_post = _Accumulator(repeats, layers, **_MOMENTS_ONLY)
+        self.grad_pre = _Accumulator(repeats, layers, **_MOMENTS_ONLY)
+        self.grad_weight = _Accumulator(repeats, layers, **_MOMENTS_ONLY)
+        self.needs_pre = config.activation not in _DERIVATIVE_FROM_OUTPUT
+        self.kept: tuple[np.ndarray, list[np.ndarray], list[np.ndarray]] | None = None
+
+    def run(self) -> SimulationResult:
+        config = self.config
+        inputs = self._draw_input()
+        self.input.add(0, 0, inputs, self.workspace)
+        for repeat in range(config.repeats):
+            weights, biases = self._draw_parameters()
+            pre, post = self._forward(repeat, inputs, weights, biases)
+            if config.keep_activations and repeat == 0:
+                self.kept = (inputs, pre, post)
+                for array in (inputs, *pre, *post):
+                    array.flags.writeable = False
+            self._backward(repeat, inputs, weights, pre, post)
+        return self._result()
+
+    def _draw_input(self) -> np.ndarray:
+        config = self.config
+        if config.input_data is not None:
+            return np.array(config.input_data, dtype=self.dtype)
+        shape = (config.samples, self.widths[0])
+        if config.input_distribution == "uniform":
+            bound = math.sqrt(3.0) * config.input_std
+            values = self.rng.uniform(-bound, bound, size=shape)
+        else:
+            values = self.rng.normal(0.0, config.input_std, size=shape)
+        return values.astype(self.dtype, copy=False)
+
+    def _draw_parameters(self) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+        weights: list[np.ndarray] = []
+        biases: list[np.ndarray | None] = []
+        bias_std = self.config.bias_std
+        for fan_in, fan_out in zip(self.widths[:-1], self.widths[1:], strict=True):
+            matrix = self.initializer.sample(self.rng, fan_in, fan_out)
+            weights.append(matrix.astype(self.dtype, copy=False))
+            bias = None
+            if bias_std > 0:
+                bias = self.rng.normal(0.0, bias_std, size=fan_out).astype(self.dtype)
+            biases.append(bias)
+        return weights, biases
+
+    def _forward(
+        self,
+        repeat: int,
+        inputs: np.ndarray,
+        weights: list[np.ndarray],
+        biases: list[np.ndarray | None],
+    ) -> tuple[list[np.ndarray | None], list[np.ndarray]]:
+        """z_l = a_{l-1} @ W_l + b_l, a_l = phi(z_l); returns the z_l kept and every a_l."""
+        keep_pre = self.needs_pre or self.config.keep_activations
+        pre: list[np.ndarray | None] = []
+        post: list[np.ndarray] = []
+        previous = inputs
+        for layer, (matrix, bias) in enumerate(zip(weights, biases, strict=True)):
+            z = previous @ matrix
+            if bias is not None:
+                z += bias
+            self.pre.add(repeat, layer, z, self.workspace)
+            a = self._activate(z, in_place=not keep_pre)
+            if self.activation.name == "linear":  # a_l is z_l
+                self.post.add_copy(repeat, layer, self.pre)
+            else:
+                self.post.add(repeat, layer, a, self.workspace)
+            pre.append(z if keep_pre else None)
+            post.append(a)
+            previous = a
+        return pre, post
+
+    def _activate(self, z: np.ndarray, in_place: bool) -> np.ndarray:
+        """phi(z) in the simulation dtype; ReLU and identity without a float64 detour."""
+        name = self.activation.name
+        if name == "linear":
+            return z
+        if name == "relu":
+            return np.maximum(z, 0, out=z if in_place else None)
+        return np.asarray(self.activation.function(z), dtype=self.dtype)
+
+    def _backward(
+        self,
+        repeat: int,
+        inputs: np.ndarray,
+        weights: list[np.ndarray],
+        pre: list[np.ndarray | None],
+        post: list[np.ndarray],
+    ) -> None:
+        """dL/dz_l = dL/da_l * phi'(z_l), dL/dW_l = a_{l-1}^T dL/dz_l and
+        dL/da_{l-1} = dL/dz_l W_l^T, from the output down."""
+        rows, n_out = post[-1].shape
+        if self.config.backward == "random":
+            grad = self.rng.standard_normal((rows, n_out)).astype(self.dtype, copy=False)
+        else:
+            grad = np.full((rows, n_out), 1.0 / (rows * n_out), dtype=self.dtype)
+        for layer in range(len(weights) - 1, -1, -1):
+            self.grad_post.add(repeat, layer, grad, self.workspace)
+            if self.activation.name == "linear":
+                self.grad_pre.add_copy(repeat, layer, self.grad_post)
+            else:
+                self._apply_derivative(grad, pre[layer], post[layer])
+                self.grad_pre.add(repeat, layer, grad, self.workspace)
+            below = post[layer - 1] if layer > 0 else inputs
+            self.grad_weight.add(repeat, layer, below.T @ grad, self.workspace)
+            if layer > 0:
+                grad = grad @ weights[layer].T
+            if not self.config.keep_activations or repeat > 0:
+                pre[layer] = None
+                post[layer] = None  # type: ignore[call-overload]
+
+    def _apply_derivative(self, grad: np.ndarray, z: np.ndarray | None, a: np.ndarray) -> None:
+        """grad *= phi'(z) in place; from a = phi(z) where that gives the same numbers as
+        ``Activation.derivative`` (ReLU and leaky ReLU: a > 0 iff z > 0; tanh: 1 - a^2;
+        sigmoid: a (1 - a))."""
+        name = self.activation.name
+        if name == "linear":
+            return
+        if name == "relu":
+            np.multiply(grad, a > 0, out=grad)
+        elif name == "leaky_relu":
+            np.multiply(grad, self.activation.params["slope"], out=grad, where=~(a > 0))
+        elif name == "tanh":
+            grad *= 1 - a * a
+        elif name == "sigmoid":
+            grad *= a * (1 - a)
+        else:
+            np.multiply(grad, self.activation.derivative(z), out=grad, casting="same_kind")
+
+    def _result(self) -> SimulationResult:
+        pre, post = self.pre.finish(), self.post.finish()
+        grads = (self.grad_post.finish(), self.grad_pre.finish(), self.grad_weight.finish())
+        forward_bad = np.flatnonzero(pre.nonfinite + post.nonfinite)
+        backward_bad = np.flatnonzero(sum(g.nonfinite for g in grads))
+        first = int(forward_bad[0]) + 1 if forward_bad.size else None
+        first_back = int(backward_bad[-1]) + 1 if backward_bad.size else None
+        kept = self.kept
+        return SimulationResult(
+            config=self.config,
+            widths=self.widths,
+            input=self.input.finish(),
+            pre=pre,
+            post=post,
+            grad_post=grads[0],
+            grad_pre=grads[1],
+            grad_weight=grads[2],
+            first_nonfinite_layer=first,
+            overflow_message=None if first is None else f"overflow: inf/NaN at layer {first}",
+            backward_first_nonfinite_layer=first_back,
+            backward_overflow_message=None
+            if first_back is None
+            else f"overflow: inf/NaN in the backward pass at layer {first_back}",
+            input_values=None if kept is None else kept[0],
+            pre_activations=None if kept is None else list(kept[1]),
+            activations=None if kept is None else list(kept[2]),
+        )

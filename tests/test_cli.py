@@ -1,0 +1,142 @@
+"""The engine's command line: output values, JSON fields and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lab.cli import main
+
+ROOT = Path(__file__).parent.parent
+
+
+def run_json(capsys, *argv: str) -> dict:
+    assert main([*argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_init_json_he_512(capsys):
+    report = run_json(capsys, "init", "he_normal", "--fan-in", "512", "--fan-out", "256")
+    assert report["variance"] == 2 / 512
+    assert report["std"] == pytest.approx(0.0625)
+    assert report["bound"] is None
+    assert report["mode"] == "fan_in"
+
+
+def test_init_json_xavier_uniform_bound(capsys):
+    report = run_json(capsys, "init", "xavier_uniform", "--fan-in", "1024", "--fan-out", "512")
+    assert report["bound"] == pytest.approx(0.0625)
+    assert report["support"] == pytest.approx([-0.0625, 0.0625])
+
+
+def test_init_parameters_reach_the_scheme(capsys):
+    report = run_json(
+        capsys, "init", "he_uniform", "--fan-in", "100", "--fan-out", "1", "--slope", "0.2"
+    )
+    assert report["variance"] == pytest.approx(2 / (1.04 * 100))
+    assert report["params"] == {"slope": 0.2}
+
+
+def test_init_text_output(capsys):
+    assert main(["init", "he_uniform", "--fan-in", "1024", "--fan-out", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "He/Kaiming uniform" in out
+    assert "0.0765466" in out
+
+
+def test_simulate_json_fields(capsys):
+    report = run_json(
+        capsys,
+        "simulate",
+        "--init", "xavier_normal", "--activation", "relu", "--layers", "12",
+        "--width", "256", "--samples", "500", "--seed", "1",
+    )  # fmt: skip
+    assert set(report) >= {"config", "layers", "overflow", "diagnosis", "theory", "verdict"}
+    assert len(report["layers"]) == 12
+    last = report["layers"][-1]
+    assert set(last) >= {"layer", "pre_std", "post_std", "grad_post_std", "state"}
+    # Theory: pre-activation std 2^-5.5 at layer 12 (reference.md).
+    assert last["theory_pre_std"] == pytest.approx(2**-5.5, rel=1e-9)
+    # Monte Carlo at width 256 scatters by +-15% (reference.md).
+    assert last["pre_std"] == pytest.approx(2**-5.5, rel=0.25)
+    assert report["diagnosis"]["state"] == "vanishing"
+    assert report["verdict"]["label"] == "mismatch"
+    assert report["recommended_init"]["init"] == "he_normal"
+    assert report["overflow"] is None
+
+
+def test_simulate_overflow_is_a_result(capsys):
+    report = run_json(
+        capsys, "simulate", "--init", "large_random", "--layers", "50", "--width", "512",
+        "--samples", "100",
+    )  # fmt: skip
+    assert report["overflow"].startswith("overflow: inf/NaN at layer ")
+    layer = int(report["overflow"].rsplit(" ", 1)[1])
+    assert report["diagnosis"]["state"] == "overflow"
+    assert report["diagnosis"]["first_bad_layer"] == layer
+    assert report["layers"][-1]["post_std"] is None  # JSON has no NaN: null instead
+    assert report["theory"]["phase"] == "chaotic"
+
+
+def test_simulate_text_output(capsys):
+    assert main(["simulate", "--layers", "3", "--width", "64", "--samples", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "he_normal + relu: 3 layers x 64 units" in out
+    assert "diagnosis: healthy" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["simulate", "--layers", "0"], "layers must be an integer in [1, 1000]; got 0"),
+        (["simulate", "--input-std", "nan"], "input_std must be a finite number"),
+        (["simulate", "--init", "kaiming"], "invalid choice: 'kaiming'"),
+        (["init", "he_normal", "--fan-in", "x", "--fan-out", "1"], "invalid int value: 'x'"),
+        (["init", "he_normal", "--fan-in", "0", "--fan-out", "1"], "fan_in must be an integer"),
+        (
+            ["init", "xavier_normal", "--fan-in", "3", "--fan-out", "3", "--slope", "1"],
+            "takes gain",
+        ),
+        (["simulate", "--width", "4096", "--layers", "1000", "--samples", "100000"], "MB"),
+        ([], "the following arguments are required"),
+    ],
+)
+def test_errors_are_one_line_exit_2(capsys, argv, message):
+    with pytest.raises(SystemExit) as info:
+        code = main(argv)
+        raise SystemExit(code)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("error: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_module_entry_point_runs_without_traceback():
+    done = subprocess.run(
+        [sys.executable, "-m", "lab", "simulate", "--layers", "-3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.strip() == "error: layers must be an integer in [1, 1000]; got -3"
+
+
+def test_json_has_no_nan_tokens(capsys):
+    assert main(["simulate", "--init", "zeros", "--layers", "3", "--width", "8", "--json"]) == 0
+    text = capsys.readouterr().out
+    assert "NaN" not in text and "Infinity" not in text
+    report = json.loads(text)
+    assert report["diagnosis"]["state"] == "dead"
+    assert all(
+        row["post_std"] is None or math.isfinite(row["post_std"]) for row in report["layers"]
+    )
