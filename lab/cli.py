@@ -16,10 +16,11 @@ from typing import NoReturn
 
 from lab import __version__
 from lab.activations import ACTIVATION_NAMES
-from lab.diagnosis import match_verdict, network_state, recommended_init
+from lab.diagnosis import match_verdict, recommended_init
 from lab.initializers import SCHEME_NAMES, get_initializer
 from lab.network import NetworkConfig, simulate
-from lab.theory import chi1, classify_phase, depth_scale, effective_sw2, predict
+from lab.signal import diagnose_forward, mean_field_phase
+from lab.theory import predict
 
 EXIT_USAGE = 2
 PARAMETER_FLAGS = ("gain", "slope", "mode", "std", "value", "bound")
@@ -135,23 +136,26 @@ def simulate_report(config: NetworkConfig) -> dict:
         init_params=params,
         slope=config.slope,
     )
-    input_rms = float(result.input.rms[0])
-    ratios = result.post.rms / input_rms if input_rms > 0 else result.post.rms * math.inf
-    diagnosis = network_state(ratios, result.post.frac_zero, result.post.frac_nonfinite)
+    diagnosis = diagnose_forward(result)
     rows = result.rows()
     for index, row in enumerate(rows):
         row["state"] = diagnosis.layer_states[index]
         row["theory_pre_std"] = _finite(theory.pre_std[index]) if theory.applicable else None
         row["theory_post_std"] = _finite(theory.post_std[index]) if theory.applicable else None
-    sw2 = effective_sw2(config.init, config.width, config.width, params).sw2
+    mean_field = mean_field_phase(
+        config.init,
+        config.activation,
+        config.width,
+        config.bias_std,
+        init_params=params,
+        slope=config.slope,
+    )
     phase = None
-    if theory.applicable and sw2 is not None:
-        slope = config.slope
-        c = chi1(config.activation, sw2, config.bias_std**2, slope=slope)
+    if mean_field.applicable:
         phase = {
-            "chi1": _finite(c),
-            "phase": classify_phase(c),
-            "depth_scale": _finite(c and depth_scale(c)),
+            "chi1": _finite(mean_field.chi1),
+            "phase": mean_field.phase,
+            "depth_scale": _finite(mean_field.depth_scale),
         }
     verdict = match_verdict(config.init, config.activation, params, config.slope, config.width)
     recommendation = recommended_init(config.activation, config.slope)

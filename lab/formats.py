@@ -28,7 +28,7 @@ from typing import Literal
 import ml_dtypes
 import numpy as np
 
-from lab.validation import check_choice, check_float
+from lab.validation import check_choice, check_float, check_int
 
 Calibration = Literal["per_layer", "first_layer"]
 CALIBRATIONS: tuple[str, ...] = ("per_layer", "first_layer")
@@ -678,3 +678,188 @@ def format_band_table() -> list[dict]:
         }
         for fmt in FORMATS.values()
     ]
+
+
+# --- page support: activation ranges, INT8 range, SQNR examples -----------------------------
+
+#: Largest samples x width x layers the quantization page analyses (analyze_layers costs about
+#: 0.1 s per million values on 2 cores, so this stays within a couple of seconds).
+MAX_ANALYSIS_VALUES = 2**24
+
+#: Percentile of the nonzero |a| used as "the small values" of a layer (1 = the 1st percentile).
+LOW_PERCENTILE = 1.0
+
+
+def check_analysis_size(samples: int, width: int, layers: int) -> int:
+    """samples x width x layers, or ValueError when it exceeds MAX_ANALYSIS_VALUES."""
+    samples = check_int("samples", samples, 1)
+    width = check_int("width", width, 1)
+    layers = check_int("layers", layers, 1)
+    total = samples * width * layers
+    if total > MAX_ANALYSIS_VALUES:
+        raise ValueError(
+            f"samples x width x layers must be at most {MAX_ANALYSIS_VALUES:,} for the "
+            f"per-layer format analysis; got {samples:,} x {width:,} x {layers:,} = {total:,} "
+            "(reduce samples, width or layers)"
+        )
+    return total
+
+
+@dataclass(frozen=True)
+class LayerRange:
+    """Where one layer's activations lie on the |a| axis.
+
+    max_abs: largest |a| ignoring NaN (inf if an entry overflowed; NaN if all are NaN).
+    rms: sqrt(mean a^2) over the finite entries. low_percentile: the ``percentile``-th
+    percentile of the finite nonzero |a| (numpy's linear interpolation), 0.0 when every finite
+    entry is 0 and NaN when none is finite; min_nonzero: the smallest finite nonzero |a| (NaN
+    when there is none). frac_zero: share of entries exactly 0; frac_nonfinite: share of inf/NaN
+    entries (both over all entries).
+    """
+
+    layer: int
+    max_abs: float
+    rms: float
+    low_percentile: float
+    min_nonzero: float
+    frac_zero: float
+    frac_nonfinite: float
+    percentile: float
+
+
+def _root_mean_square(tensor: _Tensor) -> float:
+    """sqrt(mean x^2) over the finite entries; rescaled by the peak when squares could leave
+    float64's range (the same guard as the SQNR)."""
+    if tensor.n_finite == 0:
+        return math.nan
+    if tensor.peak == 0.0:
+        return 0.0
+    if math.isfinite(tensor.signal):
+        return math.sqrt(tensor.signal / tensor.n_finite)
+    values = tensor.values if tensor.finite is None else tensor.values[tensor.finite]
+    scaled = values / tensor.peak
+    return tensor.peak * math.sqrt(float(np.dot(scaled, scaled)) / tensor.n_finite)
+
+
+def _layer_range(index: int, tensor: _Tensor, percentile: float) -> LayerRange:
+    values = tensor.values if tensor.finite is None else tensor.values[tensor.finite]
+    magnitudes = np.abs(values[values != 0.0])
+    if magnitudes.size:
+        low = float(np.percentile(magnitudes, percentile))
+        smallest = float(np.min(magnitudes))
+    else:
+        low = 0.0 if tensor.n_finite else math.nan
+        smallest = math.nan
+    return LayerRange(
+        layer=index + 1,
+        max_abs=tensor.max_abs,
+        rms=_root_mean_square(tensor),
+        low_percentile=low,
+        min_nonzero=smallest,
+        frac_zero=_fraction(tensor.n_finite - tensor.n_nonzero, tensor.n),
+        frac_nonfinite=_fraction(tensor.n - tensor.n_finite, tensor.n),
+        percentile=percentile,
+    )
+
+
+def activation_ranges(
+    activations: Sequence[object], percentile: float = LOW_PERCENTILE
+) -> list[LayerRange]:
+    """Per layer [a_1, ..., a_L]: largest |a|, RMS and a low percentile of the nonzero |a|.
+
+    The three magnitudes to set against a format's limits: overflow is decided by the largest
+    value, flush-to-zero by the small ones (ReLU's exact zeros are left out: they stay 0 in
+    every format), and the RMS is the typical scale (1 for a well-initialized layer, He et al.
+    2015). Never warns on inf/NaN.
+    """
+    percentile = check_float("percentile", percentile, 0.0, 100.0)
+    if isinstance(activations, np.ndarray) or not isinstance(activations, Sequence):
+        raise ValueError(
+            "activations must be a non-empty list of arrays (one per layer); "
+            f"got {type(activations).__name__}"
+        )
+    if len(activations) == 0:
+        raise ValueError("activations must be a non-empty list of arrays (one per layer); got []")
+    return [
+        _layer_range(index, _prepare(f"activations[{index}]", layer), percentile)
+        for index, layer in enumerate(activations)
+    ]
+
+
+def int8_range(scale: float) -> tuple[float, float]:
+    """(scale / 2, 127 x scale): the |x| that symmetric INT8 with this scale keeps.
+
+    Below half a step round(x / scale) is 0 (the value is lost); above 127 x scale every value
+    is stored as +-127 x scale, and int8_report counts it as clipped once the error exceeds half
+    a step, beyond 127.5 x scale (Wu et al. 2020, symmetric absmax quantization).
+    """
+    scale = _check_scale(scale)
+    return scale / 2.0, INT8.qmax * scale
+
+
+def uniform_int8_sqnr_db() -> float:
+    """10 log10(4 x 127^2) = 48.1 dB: INT8 absmax SQNR of a uniform signal.
+
+    U(-m, m) has power m^2 / 3; the step is m / 127 and the rounding error is uniform on
+    +-step/2, with power step^2 / 12; the ratio is 4 x 127^2 (reference.md, "Number formats").
+    """
+    return 10.0 * math.log10(4.0 * INT8.qmax**2)
+
+
+def int8_sqnr_model_db(crest_factor: float) -> float:
+    """10 log10(12 x 127^2 / c^2): INT8 absmax SQNR predicted from the crest factor
+    c = max|x| / rms (uniform rounding noise step^2 / 12 with step = max|x| / 127).
+
+    c = sqrt(3) gives the uniform signal's 48.1 dB; a Gaussian's c grows with the number of
+    values (its maximum does), so its SQNR falls: ~39 dB at 10^6 values.
+    """
+    crest = check_float("crest_factor", crest_factor, 0.0, low_inclusive=False)
+    return 10.0 * math.log10(12.0 * INT8.qmax**2 / crest**2)
+
+
+@dataclass(frozen=True)
+class SqnrExample:
+    """INT8 absmax SQNR measured on one random signal, and the crest-factor prediction."""
+
+    distribution: str
+    samples: int
+    sqnr_db: float
+    crest_factor: float
+    predicted_db: float
+
+
+SQNR_DISTRIBUTIONS: tuple[str, ...] = ("uniform", "gaussian")
+SQNR_EXAMPLE_SIZES: tuple[int, ...] = (1_000, 10_000, 100_000, 1_000_000)
+MAX_SQNR_EXAMPLE_SIZE = 4_000_000
+
+
+def int8_sqnr_examples(
+    sizes: Sequence[int] = SQNR_EXAMPLE_SIZES, seed: int = 0
+) -> list[SqnrExample]:
+    """INT8 absmax SQNR of U(-1, 1) and N(0, 1) signals of each size, measured with int8_report.
+
+    One generator ``numpy.random.default_rng(seed)`` draws, per size in order, the uniform then
+    the Gaussian signal. The uniform signal stays at 48.1 dB; the Gaussian one loses SQNR as
+    the batch grows, because its absmax (and so the step) grows while its RMS does not.
+    """
+    if isinstance(sizes, str) or not isinstance(sizes, Sequence) or len(sizes) == 0:
+        raise ValueError(f"sizes must be a non-empty list of sample counts; got {sizes!r}")
+    checked = [check_int("sizes", size, 2, MAX_SQNR_EXAMPLE_SIZE) for size in sizes]
+    seed = check_int("seed", seed, 0)
+    rng = np.random.default_rng(seed)
+    examples = []
+    for size in checked:
+        signals = {"uniform": rng.uniform(-1.0, 1.0, size), "gaussian": rng.standard_normal(size)}
+        for distribution in SQNR_DISTRIBUTIONS:
+            tensor = _prepare("x", signals[distribution])
+            crest = tensor.peak / _root_mean_square(tensor)
+            examples.append(
+                SqnrExample(
+                    distribution=distribution,
+                    samples=size,
+                    sqnr_db=_int8_report(tensor, None).sqnr_db,
+                    crest_factor=crest,
+                    predicted_db=int8_sqnr_model_db(crest),
+                )
+            )
+    return examples

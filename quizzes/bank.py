@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from lab.validation import check_choice
 from quizzes.bank_concepts import CONCEPT_TEMPLATES
 from quizzes.bank_formulas import FORMULA_TEMPLATES
+from quizzes.bank_quantization import QUANTIZATION_TEMPLATES
+from quizzes.bank_signal import SIGNAL_TEMPLATES
 from quizzes.questions import Question, check_slug
 
 
@@ -53,8 +55,13 @@ def check_quizzes(quizzes: Mapping[str, Quiz], templates: Mapping[str, Question]
             raise ValueError(f"quiz {quiz_id!r} lists unknown questions: {', '.join(unknown)}")
 
 
-#: Template modules; add SIGNAL_TEMPLATES and QUANTIZATION_TEMPLATES here when they exist.
-TEMPLATE_GROUPS: tuple[tuple[Question, ...], ...] = (FORMULA_TEMPLATES, CONCEPT_TEMPLATES)
+#: Template modules, one tuple of templates per topic.
+TEMPLATE_GROUPS: tuple[tuple[Question, ...], ...] = (
+    FORMULA_TEMPLATES,
+    CONCEPT_TEMPLATES,
+    SIGNAL_TEMPLATES,
+    QUANTIZATION_TEMPLATES,
+)
 TEMPLATES: dict[str, Question] = build_templates(*TEMPLATE_GROUPS)
 
 _REVIEW_IDS = (
@@ -63,6 +70,11 @@ _REVIEW_IDS = (
     "conv_fan_in",
     "exercise2_xavier_bound",
     *(question.id for question in CONCEPT_TEMPLATES),
+    "xavier_relu_rms_factor",
+    "relu_phase",
+    "critical_init_relu",
+    "fp16_overflow",
+    "int8_scale",
 )
 
 QUIZZES: dict[str, Quiz] = {
@@ -77,18 +89,19 @@ QUIZZES: dict[str, Quiz] = {
         "signal",
         "Signal propagation",
         "How the size of activations and gradients changes through depth.",
-        (),  # filled in with the signal-propagation templates
+        tuple(question.id for question in SIGNAL_TEMPLATES),
     ),
     "quantization": Quiz(
         "quantization",
         "Number formats and quantization",
         "Overflow, underflow and rounding of activations in float16, bfloat16, FP8 and INT8.",
-        (),  # filled in with the quantization templates
+        tuple(question.id for question in QUANTIZATION_TEMPLATES),
     ),
     "review": Quiz(
         "review",
         "Review",
-        "A mix of formulas and ideas: symmetry, rand vs randn, output layers, normalization.",
+        "A mix of every topic: formulas, ideas (symmetry, rand vs randn, output layers, "
+        "normalization), signal propagation and number formats.",
         _REVIEW_IDS,
     ),
 }

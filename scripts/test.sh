@@ -2,6 +2,8 @@
 # Installs what the test suite needs and runs all of it: pytest (engine, quizzes, AppTest and
 # browser tests), ruff and the import-linter contract. Used verbatim by the README and by .ci/run.
 set -euo pipefail
+# Small matrices run fastest on one BLAS thread; a busy machine makes threaded BLAS much slower.
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 cd "$(dirname "$0")/.."
 
 if ! command -v chromium >/dev/null 2>&1; then

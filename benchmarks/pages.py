@@ -1,0 +1,254 @@
+"""How heavy is each page? Prints measured times and ratios; asserts nothing.
+
+Run from the repository root::
+
+    python -m benchmarks.pages              # AppTest reruns, plus browser loads if chromium exists
+    python -m benchmarks.pages --reruns 31 --no-browser
+
+1. AppTest: for every page of ``pages.common.PAGES`` whose file exists, the median time of a
+   rerun after a control change with a warm cache (the page's first slider, number box,
+   selectbox, toggle or checkbox, main area first, then the sidebar, is switched between two
+   values, both computed once before timing), against the median rerun of
+   an empty page (a script that only imports streamlit). Pages without a control report plain
+   reruns.
+2. Browser (when Debian's ``chromium`` and Playwright are available): one fresh
+   ``streamlit run`` of the app; after a warm-up visit of the home page, each page is opened
+   once in a fresh session and timed until its first chart is drawn (or, without a chart,
+   until the script run ends): the cold cost of the page's imports and first computation.
+   The reference is an empty Streamlit page served the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+from lab.validation import check_int
+from pages.common import HOME_KEY, PAGES, PageInfo
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+APP = REPO_ROOT / "streamlit_app.py"
+EMPTY_PAGE = "import streamlit as st\n"
+TIMEOUT_S = 120
+
+
+# --------------------------------------------------------------------------- AppTest reruns
+
+
+def _timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def _control_change(at: AppTest) -> tuple[str, Callable[[int], None]] | None:
+    """The page's first control (main area, then sidebar) and a function that sets it to the
+    i-th of two alternating values (then ``at.run()``), or None when the page has none."""
+    found = [
+        (area, kind)
+        for area in ("main", "sidebar")
+        for kind in ("slider", "number_input", "selectbox", "toggle", "checkbox")
+        if len(getattr(getattr(at, area), kind))
+    ]
+    if not found:
+        return None
+    area, kind = found[0]
+    widget = getattr(getattr(at, area), kind)[0]
+    if kind == "slider":
+        first = widget.value
+        if isinstance(first, tuple):
+            return None
+        values = (first, widget.min if first != widget.min else widget.max)
+    elif kind == "number_input":
+        first = widget.value
+        up = widget.max is None or first + widget.step <= widget.max
+        values = (first, first + widget.step if up else first - widget.step)
+    elif kind == "selectbox":
+        if len(widget.options) < 2:
+            return None
+        values = (widget.index or 0, ((widget.index or 0) + 1) % len(widget.options))
+    else:
+        values = (bool(widget.value), not widget.value)
+
+    def set_value(i: int) -> None:
+        # Widget handles belong to one run's element tree: look the control up again.
+        current = getattr(getattr(at, area), kind)[0]
+        if kind == "selectbox":
+            current.select_index(values[i % 2])
+        else:
+            current.set_value(values[i % 2])
+
+    return f"{kind} {widget.label!r}", set_value
+
+
+def _rerun_times(make_app: Callable[[], AppTest], reruns: int) -> tuple[str, list[float]]:
+    at = make_app()
+    change = _control_change(at)
+    if change is None:
+        return "no control: plain rerun", [_timed(at.run) for _ in range(reruns)]
+    label, set_value = change
+    try:
+        for i in (1, 2):  # compute both values once: the timed reruns hit a warm cache
+            set_value(i)
+            at.run()
+    except Exception as error:  # AppTest cannot drive every widget: time plain reruns instead
+        at = make_app()
+        note = f"{label}: AppTest could not change it ({type(error).__name__}); plain rerun"
+        return note, [_timed(at.run) for _ in range(reruns)]
+    times = []
+    for i in range(1, reruns + 1):
+        set_value(i)
+        times.append(_timed(at.run))
+    return label, times
+
+
+def apptest_report(reruns: int) -> list[tuple[str, str, float]]:
+    """(page, what was changed, median rerun seconds) for the empty page and each page."""
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        empty = Path(folder) / "empty_page.py"
+        empty.write_text(EMPTY_PAGE)
+
+        def empty_app() -> AppTest:
+            return AppTest.from_file(str(empty), default_timeout=TIMEOUT_S).run()
+
+        rows.append(
+            ("empty page", "plain rerun", statistics.median(_rerun_times(empty_app, reruns)[1]))
+        )
+    for info in PAGES:
+        if not info.path.is_file():
+            rows.append((info.key, "missing file", float("nan")))
+            continue
+
+        def page_app(info: PageInfo = info) -> AppTest:
+            at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S).run()
+            return at if info.key == HOME_KEY else at.switch_page(info.file).run()
+
+        at = page_app()
+        if at.exception:
+            rows.append((info.key, f"exception: {at.exception[0].message}", float("nan")))
+            continue
+        label, times = _rerun_times(page_app, reruns)
+        rows.append((info.key, label, statistics.median(times)))
+    return rows
+
+
+# --------------------------------------------------------------------------- browser loads
+
+
+def _cold_load(browser: Any, base_url: str, url_path: str) -> tuple[float, bool]:
+    """Seconds from navigation to the first drawn chart (or, for a page without charts, to
+    the end of the first run with every element loaded) in a new session; and whether a chart
+    was drawn."""
+    from tests.browser.conftest import APP_IDLE, APP_TIMEOUT_MS, CHART, SKELETON
+
+    context = browser.new_context(base_url=base_url)
+    page = context.new_page()
+    try:
+        start = time.perf_counter()
+        page.goto(f"/{url_path}")
+        page.wait_for_function(
+            """([idle, skeleton, chart]) =>
+                document.querySelector(`${chart} canvas, ${chart} svg`) !== null
+                || (document.querySelector(idle) !== null
+                    && document.querySelectorAll(skeleton).length === 0
+                    && document.querySelectorAll(chart).length === 0)""",
+            arg=[APP_IDLE, SKELETON, CHART],
+            timeout=APP_TIMEOUT_MS,
+        )
+        elapsed = time.perf_counter() - start
+        return elapsed, page.locator(f"{CHART} canvas, {CHART} svg").count() > 0
+    finally:
+        context.close()
+
+
+@contextmanager
+def _server(script: Path, log_dir: Path) -> Iterator[str]:
+    from tests.browser.conftest import free_port, start_streamlit, stop_streamlit, wait_healthy
+
+    port = free_port()
+    log = log_dir / f"{script.stem}-{port}.log"
+    process = start_streamlit(script, port, log)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", process, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_streamlit(process)
+
+
+def browser_report() -> list[tuple[str, float, bool]] | str:
+    """(page, cold seconds, has chart) for the empty page and each page, or why not run."""
+    from tests.browser.conftest import browser_problem, launch_chromium
+
+    problem = browser_problem()
+    if problem:
+        return problem
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            empty = Path(folder) / "empty_page.py"
+            empty.write_text(EMPTY_PAGE)
+            with _server(empty, Path(folder)) as url:
+                _cold_load(browser, url, "")  # warm-up: the server's first session
+                rows.append(("empty page", *_cold_load(browser, url, "")))
+            with _server(APP, Path(folder)) as url:
+                _cold_load(browser, url, "")  # warm-up with the home page (see the docstring)
+                for info in _existing(PAGES):
+                    path = "" if info.key == HOME_KEY else info.url_path
+                    rows.append((info.key, *_cold_load(browser, url, path)))
+        finally:
+            browser.close()
+    return rows
+
+
+def _existing(pages: tuple[PageInfo, ...]) -> list[PageInfo]:
+    return [info for info in pages if info.path.is_file()]
+
+
+# --------------------------------------------------------------------------- report
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print both tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reruns", type=int, default=15, help="timed reruns per page")
+    parser.add_argument("--no-browser", action="store_true", help="skip the browser timings")
+    args = parser.parse_args(argv)
+    reruns = check_int("reruns", args.reruns, 3, 1000)
+
+    rows = apptest_report(reruns)
+    empty = rows[0][2]
+    print(f"AppTest rerun after a control change, warm cache (median of {reruns}):")
+    print(f"  {'page':<22} {'median ms':>10} {'x empty':>8}  changed")
+    for key, label, seconds in rows:
+        print(f"  {key:<22} {seconds * 1e3:>10.1f} {seconds / empty:>8.1f}  {label}")
+
+    if args.no_browser:
+        return
+    print()
+    report = browser_report()
+    if isinstance(report, str):
+        print(f"Browser timings skipped: {report}")
+        return
+    empty = report[0][1]
+    print("Cold load in Chromium, new session, to the first chart (or end of run if none):")
+    print(f"  {'page':<22} {'ms':>10} {'x empty':>8}  chart")
+    for key, seconds, has_chart in report:
+        note = "yes" if has_chart else "no chart: time to end of run"
+        print(f"  {key:<22} {seconds * 1e3:>10.1f} {seconds / empty:>8.1f}  {note}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,411 @@
+"""Signal-propagation summaries for the Signal propagation page: verdicts, phase, gradients, view.
+
+Builds on ``lab.network`` (the Monte-Carlo pass), ``lab.theory`` (mean-field theory, Poole et al.
+2016; Schoenholz et al. 2017) and ``lab.diagnosis`` (the lab's state thresholds):
+
+- ``summarize_signal``: final-layer std, RMS ratio to the input, the network's state
+  (``lab.diagnosis.network_state``) and the backward signal's state;
+- ``valid_gradient_layers``: where the simulated gradients survived overflow;
+- ``layer_table``: one row per layer (mean, std, max |a|, RMS ratio, zero and saturated
+  shares, state);
+- ``mean_field_phase``: sw2, q*, chi1, ordered/critical/chaotic and the depth scale;
+- ``gradient_prediction``: mean-field std of dL/da_l, dL/dz_l and dL/dW_l per layer;
+- ``network_view``: per node of a drawn network, its layer's std on a clipped log scale.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from numbers import Real
+
+import numpy as np
+
+from lab.activations import DEFAULT_LEAKY_SLOPE
+from lab.diagnosis import Diagnosis, gradient_state, layer_state, network_state
+from lab.initializers import MAX_FAN, Initializer
+from lab.network import MAX_SAMPLES, SimulationResult
+from lab.theory import (
+    ActivationLike,
+    InitParams,
+    TheoryPrediction,
+    chi1,
+    classify_phase,
+    depth_scale,
+    effective_sw2,
+    expected_dphi2,
+    fixed_point,
+)
+from lab.validation import check_float, check_int
+
+MAX_NODES_PER_LAYER = 32
+MAX_DECADES = 30.0
+#: Node kinds of ``network_view``: a finite nonzero std, an all-zero layer, an inf/NaN layer.
+NODE_KINDS: tuple[str, ...] = ("signal", "zero", "overflow")
+
+
+def _check_result(result: object) -> SimulationResult:
+    if not isinstance(result, SimulationResult):
+        raise ValueError(f"result must be a SimulationResult; got {type(result).__name__}")
+    return result
+
+
+def _finite_or_none(value: float) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+# --- forward and backward summary ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignalSummary:
+    """What happened to the signal in one simulation.
+
+    input_std, input_rms: measured on a_0. final_std, final_rms: of a_L (NaN once inf/NaN took
+    over). final_saturated: share of |z_L| > 2, where tanh and sigmoid are flat and pass almost
+    no gradient (NaN without finite values). rms_ratios: post-activation RMS of every layer over
+    the input's RMS (NaN where a layer has no finite value); rms_ratio: the last of them.
+    nonfinite: share of inf/NaN in z_l or a_l per layer. diagnosis:
+    ``lab.diagnosis.network_state`` of the forward pass. gradient_ratio: std of dL/da_1 over that
+    of dL/da_L (NaN when either is not meaningful); gradient_state: "overflow" if the backward
+    pass met inf/NaN, else ``lab.diagnosis.gradient_state``. overflow_message and
+    backward_overflow_message: the simulation's, e.g. "overflow: inf/NaN at layer 7", or None.
+
+    For plots, the per-layer stds with NaN where a number would mislead: forward_std (of a_l) is
+    NaN in a layer holding any inf/NaN (the spread of its finite rest is not the layer's);
+    grad_post_std (of dL/da_l) and grad_weight_std (of dL/dW_l) are NaN where the backward pass
+    ran through inf/NaN (see ``valid_gradient_layers``).
+    """
+
+    input_std: float
+    input_rms: float
+    final_std: float
+    final_rms: float
+    final_saturated: float
+    rms_ratio: float
+    rms_ratios: np.ndarray
+    nonfinite: np.ndarray
+    diagnosis: Diagnosis
+    gradient_ratio: float
+    gradient_state: str
+    overflow_message: str | None
+    backward_overflow_message: str | None
+    forward_std: np.ndarray
+    grad_post_std: np.ndarray
+    grad_weight_std: np.ndarray
+
+
+def valid_gradient_layers(result: SimulationResult) -> tuple[np.ndarray, np.ndarray]:
+    """Per layer, whether the simulated std of dL/da_l and of dL/dW_l means anything.
+
+    dL/da_l is built from dL/dz_k = dL/da_k phi'(z_k) and W_k of the layers k > l, and
+    dL/dW_l = a_{l-1}^T dL/dz_l (Rumelhart et al. 1986). After a forward overflow z_L is inf/NaN,
+    so only dL/da_L (the injected output gradient) is valid; a ReLU mask of NaN even turns the
+    rest into plausible-looking zeros. Otherwise dL/da_l is valid while neither it nor any
+    gradient of the layers above holds inf/NaN, and dL/dW_l when dL/da_l, dL/dz_l and dL/dW_l
+    are all finite.
+    """
+    result = _check_result(result)
+    post_bad = result.grad_post.nonfinite > 0
+    pre_bad = result.grad_pre.nonfinite > 0
+    weight_bad = result.grad_weight.nonfinite > 0
+    # Walking down from the output: is a gradient of some layer above this one already broken?
+    broken_from_above = np.zeros(len(post_bad), dtype=bool)
+    broken_from_above[:-1] = np.logical_or.accumulate((post_bad | pre_bad)[::-1])[::-1][1:]
+    grad_post = ~(post_bad | broken_from_above)
+    if result.first_nonfinite_layer is not None:
+        grad_post[:-1] = False
+    grad_weight = grad_post & ~pre_bad & ~weight_bad
+    if result.first_nonfinite_layer is not None:
+        grad_weight[:] = False
+    return grad_post, grad_weight
+
+
+def _nonfinite_share(result: SimulationResult) -> np.ndarray:
+    """Per layer, the larger share of inf/NaN among z_l and a_l (tanh(inf) is finite)."""
+    return np.maximum(result.pre.frac_nonfinite, result.post.frac_nonfinite)
+
+
+def _rms_ratios(result: SimulationResult) -> np.ndarray:
+    input_rms = float(result.input.rms[0])
+    if not input_rms > 0.0:
+        raise ValueError(
+            "result must have an input with RMS > 0 to measure ratios (input_std > 0); "
+            f"got input RMS {input_rms:g}"
+        )
+    return result.post.rms / input_rms
+
+
+def _state_inputs(result: SimulationResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(RMS ratios, shares of exact zeros, shares of inf/NaN) per layer, as
+    ``lab.diagnosis.layer_state`` takes them: a layer without finite values has frac_zero NaN,
+    which becomes 0 (its state is overflow either way)."""
+    ratios = _rms_ratios(result)
+    nonfinite = _nonfinite_share(result)
+    zeros = np.where(nonfinite > 0.0, 0.0, np.nan_to_num(result.post.frac_zero, nan=0.0))
+    return ratios, zeros, nonfinite
+
+
+def diagnose_forward(result: SimulationResult) -> Diagnosis:
+    """``lab.diagnosis.network_state`` of a simulation's forward pass: ratio = post-activation
+    RMS of each layer over the input's RMS; inf/NaN in z_l or a_l counts as overflow."""
+    ratios, zeros, nonfinite = _state_inputs(_check_result(result))
+    return network_state(ratios.tolist(), zeros.tolist(), nonfinite.tolist())
+
+
+def summarize_signal(result: SimulationResult) -> SignalSummary:
+    """Final-layer numbers and verdicts of a simulation (thresholds: ``lab.diagnosis``).
+
+    The ratio is RMS over RMS, the quantity Glorot & Bengio (2010) and He et al. (2015) keep
+    constant: E[a_l^2] / E[a_0^2] is 1 per layer for He + ReLU, 1/2 for Xavier + ReLU.
+    """
+    result = _check_result(result)
+    ratios, _, nonfinite = _state_inputs(result)
+    diagnosis = diagnose_forward(result)
+    valid_post, valid_weight = valid_gradient_layers(result)
+    grad_post_std = np.where(valid_post, result.grad_post.std, np.nan)
+    first_grad, last_grad = float(grad_post_std[0]), float(grad_post_std[-1])
+    finite_grads = math.isfinite(first_grad) and math.isfinite(last_grad)
+    gradient_ratio = first_grad / last_grad if finite_grads and last_grad > 0 else math.nan
+    if not finite_grads:
+        backward = "overflow"
+    else:
+        backward = gradient_state(first_grad, last_grad)
+    return SignalSummary(
+        input_std=float(result.input.std[0]),
+        input_rms=float(result.input.rms[0]),
+        final_std=float(result.post.std[-1]),
+        final_rms=float(result.post.rms[-1]),
+        final_saturated=float(result.pre.frac_saturated[-1]),
+        rms_ratio=float(ratios[-1]),
+        rms_ratios=ratios,
+        nonfinite=nonfinite,
+        diagnosis=diagnosis,
+        gradient_ratio=gradient_ratio,
+        gradient_state=backward,
+        overflow_message=result.overflow_message,
+        backward_overflow_message=result.backward_overflow_message,
+        forward_std=np.where(nonfinite > 0.0, np.nan, result.post.std),
+        grad_post_std=grad_post_std,
+        grad_weight_std=np.where(valid_weight, result.grad_weight.std, np.nan),
+    )
+
+
+def layer_table(result: SimulationResult) -> list[dict[str, int | float | str | None]]:
+    """One row per layer for display: layer, width, pre_std (of z_l), mean, std, max_abs (of
+    a_l), rms_ratio (a_l RMS over a_0 RMS), frac_zero, frac_saturated (share of |z_l| > 2, where
+    tanh and sigmoid are flat), frac_nonfinite, grad_std (of dL/da_l,
+    None where ``valid_gradient_layers`` says it is meaningless) and status
+    (``lab.diagnosis.layer_state``). Statistics over the finite values only; non-finite numbers
+    become None."""
+    result = _check_result(result)
+    ratios, zeros, nonfinite = _state_inputs(result)
+    states = [
+        layer_state(float(r), float(z), float(f))
+        for r, z, f in zip(ratios, zeros, nonfinite, strict=True)
+    ]
+    valid_grad, _ = valid_gradient_layers(result)
+    grad_std = np.where(valid_grad, result.grad_post.std, np.nan)
+    rows: list[dict[str, int | float | str | None]] = []
+    for index, layer in enumerate(result.layers):
+        zero = result.post.frac_zero[index]
+        rows.append(
+            {
+                "layer": int(layer),
+                "width": int(result.widths[index + 1]),
+                "pre_std": _finite_or_none(result.pre.std[index]),
+                "mean": _finite_or_none(result.post.mean[index]),
+                "std": _finite_or_none(result.post.std[index]),
+                "max_abs": _finite_or_none(result.post.max_abs[index]),
+                "rms_ratio": _finite_or_none(ratios[index]),
+                "frac_zero": _finite_or_none(zero),
+                "frac_saturated": _finite_or_none(result.pre.frac_saturated[index]),
+                "frac_nonfinite": float(nonfinite[index]),
+                "grad_std": _finite_or_none(grad_std[index]),
+                "status": states[index],
+            }
+        )
+    return rows
+
+
+# --- mean-field phase --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeanFieldPhase:
+    """The mean-field phase of an infinitely wide net with this init (Schoenholz et al. 2017).
+
+    sw2 = fan_in Var(W) at equal fans ``width``; sb2 = bias_std^2; q_star: the fixed point of the
+    length map reached from q = 1; chi1 = sw2 E[phi'(sqrt(q*) z)^2]; phase: "ordered" (chi1 < 1,
+    gradients vanish), "critical" or "chaotic" (chi1 > 1, gradients explode); depth_scale =
+    1/|ln chi1|, the number of layers over which the gradient variance changes by a factor e (inf
+    at chi1 = 1). When ``applicable`` is False (weights with nonzero mean) the numbers are None
+    and ``reason`` says why.
+    """
+
+    applicable: bool
+    reason: str
+    sw2: float | None
+    sb2: float
+    q_star: float | None
+    chi1: float | None
+    phase: str | None
+    depth_scale: float | None
+
+
+def mean_field_phase(
+    init: str | Initializer,
+    activation: ActivationLike,
+    width: int,
+    bias_std: float = 0.0,
+    *,
+    init_params: InitParams = (),
+    slope: float = DEFAULT_LEAKY_SLOPE,
+) -> MeanFieldPhase:
+    """sw2, q*, chi1, phase and depth scale at equal fans ``width`` (``lab.theory``)."""
+    width = check_int("width", width, 1, MAX_FAN)
+    bias_std = check_float("bias_std", bias_std, 0.0, 1e6)
+    scale = effective_sw2(init, width, width, init_params)
+    sb2 = bias_std * bias_std
+    if scale.sw2 is None:
+        return MeanFieldPhase(False, scale.reason, None, sb2, None, None, None, None)
+    q_star = fixed_point(activation, scale.sw2, sb2, slope=slope)
+    gain = chi1(activation, scale.sw2, sb2, slope=slope)
+    if math.isfinite(gain):
+        phase, xi = classify_phase(gain), depth_scale(gain)
+    else:
+        phase, xi = "chaotic", 0.0
+    return MeanFieldPhase(True, "", scale.sw2, sb2, q_star, gain, phase, xi)
+
+
+# --- backward pass in mean-field theory --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradientPrediction:
+    """Mean-field std per layer l = 1..L of dL/da_l, dL/dz_l and the entries of dL/dW_l.
+
+    For the simulation's backward pass: dL/da_L is N(0, 1) noise, independent across ``samples``
+    rows, and dL/dW_l = a_{l-1}^T dL/dz_l is summed (not averaged) over the rows. All NaN when
+    the prediction is not applicable (``reason`` says why).
+    """
+
+    layers: np.ndarray
+    samples: int
+    grad_post_std: np.ndarray
+    grad_pre_std: np.ndarray
+    grad_weight_std: np.ndarray
+    applicable: bool
+    reason: str
+
+
+def gradient_prediction(
+    prediction: TheoryPrediction,
+    activation: ActivationLike,
+    samples: int,
+    *,
+    slope: float = DEFAULT_LEAKY_SLOPE,
+) -> GradientPrediction:
+    """Backward statistics from a forward ``lab.theory.predict`` (same activation and slope).
+
+    Var(dL/da_l) = grad_var_l (the product of chi_k over the layers above, Schoenholz et al.
+    2017, for a unit-variance output gradient); Var(dL/dz_l) = Var(dL/da_l) E[phi'(z_l)^2] with
+    z_l ~ N(0, q_l); under the gradient-independence assumption of the same paper each entry of
+    dL/dW_l is a sum over the rows of a_{l-1} dL/dz_l, terms of mean 0, so
+    Var(dL/dW_l) = samples E[a_{l-1}^2] Var(dL/dz_l), with E[a_0^2] = input_std^2.
+    """
+    if not isinstance(prediction, TheoryPrediction):
+        raise ValueError(f"prediction must be a TheoryPrediction; got {prediction!r}")
+    samples = check_int("samples", samples, 1, MAX_SAMPLES)
+    layers = prediction.layers
+    if not prediction.applicable:
+        nan = np.full(len(layers), np.nan)
+        return GradientPrediction(layers, samples, nan, nan, nan, False, prediction.reason)
+    gain = np.asarray(expected_dphi2(activation, prediction.pre_var, slope=slope), dtype=float)
+    below = np.concatenate([[prediction.input_std**2], prediction.post_second_moment[:-1]])
+    with np.errstate(all="ignore"):
+        post_var = prediction.grad_var
+        pre_var = post_var * gain
+        weight_var = samples * below * pre_var
+        return GradientPrediction(
+            layers=layers,
+            samples=samples,
+            grad_post_std=np.sqrt(post_var),
+            grad_pre_std=np.sqrt(pre_var),
+            grad_weight_std=np.sqrt(weight_var),
+            applicable=True,
+            reason="",
+        )
+
+
+# --- the drawn network -------------------------------------------------------------------------
+
+
+def _check_sequence(name: str, values: object) -> list[float]:
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
+        raise ValueError(f"{name} must be a sequence of numbers; got {values!r}")
+    items = np.asarray(values, dtype=object).ravel().tolist()
+    if not items:
+        raise ValueError(f"{name} must have at least one layer; got an empty sequence")
+    for index, value in enumerate(items):
+        if isinstance(value, bool) or not isinstance(value, Real):
+            raise ValueError(f"{name}[{index}] must be a number; got {value!r}")
+    return [float(value) for value in items]
+
+
+def network_view(
+    layer_stds: Sequence[float],
+    layer_nonfinite: Sequence[float],
+    reference_std: float,
+    *,
+    nodes_per_layer: int = 5,
+    decades: float = 4.0,
+) -> list[dict[str, int | float | str | bool | None]]:
+    """Rows of a drawn network: ``nodes_per_layer`` nodes for every entry of ``layer_stds``
+    (layer 0 = the input), all nodes of a layer sharing that layer's std.
+
+    log_ratio = log10(std / reference_std) clipped to [-decades, decades]; level = (log_ratio +
+    decades) / (2 decades) in [0, 1] (0.5 = the reference scale), for node size and brightness.
+    kind: "overflow" where the layer's inf/NaN share is > 0 (std None, level None), "zero" where
+    its std is 0 (level 0), else "signal". clipped: the true log ratio lies beyond the range.
+    """
+    stds = _check_sequence("layer_stds", layer_stds)
+    shares = _check_sequence("layer_nonfinite", layer_nonfinite)
+    if len(stds) != len(shares):
+        raise ValueError(
+            "layer_stds and layer_nonfinite must have the same length; got "
+            f"{len(stds)} and {len(shares)}"
+        )
+    reference = check_float("reference_std", reference_std, 0.0, low_inclusive=False)
+    nodes = check_int("nodes_per_layer", nodes_per_layer, 1, MAX_NODES_PER_LAYER)
+    decades = check_float("decades", decades, 0.0, MAX_DECADES, low_inclusive=False)
+    rows: list[dict[str, int | float | str | bool | None]] = []
+    for layer, (std, share) in enumerate(zip(stds, shares, strict=True)):
+        if math.isnan(share) or share < 0.0 or share > 1.0:
+            raise ValueError(f"layer_nonfinite[{layer}] must be a share in [0, 1]; got {share}")
+        if share > 0.0 or not math.isfinite(std):
+            kind, value, log_ratio, level, clipped = "overflow", None, None, None, False
+        elif std < 0.0:
+            raise ValueError(f"layer_stds[{layer}] must be >= 0 or inf/NaN; got {std:g}")
+        elif std == 0.0:
+            kind, value, log_ratio, level, clipped = "zero", 0.0, -decades, 0.0, True
+        else:
+            exact = math.log10(std) - math.log10(reference)
+            log_ratio = min(max(exact, -decades), decades)
+            kind, value, clipped = "signal", std, log_ratio != exact
+            level = (log_ratio + decades) / (2.0 * decades)
+        for node in range(nodes):
+            rows.append(
+                {
+                    "layer": layer,
+                    "node": node,
+                    "std": value,
+                    "log_ratio": log_ratio,
+                    "level": level,
+                    "kind": kind,
+                    "clipped": clipped,
+                }
+            )
+    return rows

@@ -1,0 +1,1054 @@
+"""Shared UI helpers for the lab's Streamlit pages (no math here: the engine is ``lab/``).
+
+Sections:
+
+- Page registry: ``PAGES`` (key, title, file, url_path, icon, section, description), used by
+  ``streamlit_app.py`` for ``st.navigation``, by the home page and by the tests.
+- Deep-link controls: ``int_control``, ``float_control``, ``choice_control``, ``bool_control``,
+  ``multi_choice_control``.
+  Each widget mirrors its value in the URL (``?layers=10&act=relu``), so a copied URL reproduces
+  the view. A URL value that cannot be used gives one ``st.warning`` and the default.
+  ``page_link_with_params`` and ``deep_link_url`` link to a page with a configuration.
+- Errors: ``show_engine_error`` shows an engine ``ValueError`` as one line, never a traceback.
+- Charts (Altair): ``histogram_chart`` for pre-binned data with explicit out-of-range and
+  inf/NaN counts, ``log_line_chart`` for values spanning decades, with zeros and inf/NaN marked
+  instead of silently dropped; ``show_chart`` renders with ``width="stretch"``.
+- Caching: ``cached_simulate`` shows how engine calls are cached with a bounded
+  ``st.cache_data``.
+- Student identity: ``student_sidebar`` and ``current_student`` (session state key
+  ``"student"``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from numbers import Integral, Real
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from lab.validation import check_choice, check_float, check_int
+
+# --------------------------------------------------------------------------- page registry
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """One page of the app: where it lives, where it is served and how it is shown."""
+
+    key: str
+    title: str
+    file: str  # relative to the repository root (the folder of streamlit_app.py)
+    url_path: str
+    icon: str  # a Material icon shortcode, ":material/name:"
+    section: str
+    description: str
+
+    @property
+    def path(self) -> Path:
+        """Absolute path of the page script."""
+        return REPO_ROOT / self.file
+
+
+#: The folder of streamlit_app.py; PageInfo.file is relative to it.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SECTIONS: tuple[str, ...] = ("Start", "Simulations", "Quizzes")
+HOME_KEY = "home"
+
+PAGES: tuple[PageInfo, ...] = (
+    PageInfo(
+        "home",
+        "Home",
+        "pages/home_page.py",
+        "home",
+        ":material/home:",
+        "Start",
+        "What the lab teaches, how to use it, and a map of every page.",
+    ),
+    PageInfo(
+        "forward_pass",
+        "Forward pass",
+        "pages/forward_pass.py",
+        "forward-pass",
+        ":material/east:",
+        "Simulations",
+        "Push a batch through a deep network and watch each layer's activations shrink, "
+        "hold steady or blow up.",
+    ),
+    PageInfo(
+        "weight_distribution",
+        "Weight distribution",
+        "pages/weight_distribution.py",
+        "weight-distribution",
+        ":material/bar_chart:",
+        "Simulations",
+        "Sample one layer's weights under each scheme and compare the histogram with the "
+        "exact variance and bounds.",
+    ),
+    PageInfo(
+        "signal_propagation",
+        "Signal propagation",
+        "pages/signal_propagation.py",
+        "signal-propagation",
+        ":material/ssid_chart:",
+        "Simulations",
+        "Follow the activation variance layer by layer and set the simulation against "
+        "infinite-width theory.",
+    ),
+    PageInfo(
+        "gradient_flow",
+        "Gradient flow: rand vs randn",
+        "pages/gradient_flow.py",
+        "gradient-flow",
+        ":material/trending_down:",
+        "Simulations",
+        "Uniform versus normal weights in a tanh network: gradient size per layer, and what "
+        "changes once the variances match.",
+    ),
+    PageInfo(
+        "quantization",
+        "Quantization range",
+        "pages/quantization_range.py",
+        "quantization",
+        ":material/memory:",
+        "Simulations",
+        "See where activations land in float16, bfloat16, FP8 and INT8: overflow, underflow "
+        "and rounding error.",
+    ),
+    PageInfo(
+        "quiz_formulas",
+        "Initialization formulas",
+        "pages/quiz_formulas.py",
+        "quiz-formulas",
+        ":material/function:",
+        "Quizzes",
+        "Compute Xavier and He variances, standard deviations and uniform bounds from a "
+        "layer's fans.",
+    ),
+    PageInfo(
+        "quiz_signal",
+        "Signal propagation quiz",
+        "pages/quiz_signal.py",
+        "quiz-signal",
+        ":material/quiz:",
+        "Quizzes",
+        "Predict how the signal grows or shrinks with depth for a scheme and an activation.",
+    ),
+    PageInfo(
+        "quiz_quantization",
+        "Quantization quiz",
+        "pages/quiz_quantization.py",
+        "quiz-quantization",
+        ":material/calculate:",
+        "Quizzes",
+        "Number-format ranges, overflow, underflow and INT8 quantization error.",
+    ),
+    PageInfo(
+        "quiz_review",
+        "Mixed review",
+        "pages/quiz_review.py",
+        "quiz-review",
+        ":material/shuffle:",
+        "Quizzes",
+        "A mixed set of questions drawn from every quiz topic.",
+    ),
+    PageInfo(
+        "practice",
+        "Practice",
+        "pages/quiz_practice.py",
+        "practice",
+        ":material/fitness_center:",
+        "Quizzes",
+        "Practice questions with immediate feedback.",
+    ),
+)
+
+_PAGES_BY_KEY: dict[str, PageInfo] = {info.key: info for info in PAGES}
+
+
+def get_page(key: str) -> PageInfo:
+    """The registry entry of page ``key``."""
+    return _PAGES_BY_KEY[check_choice("page_key", key, _PAGES_BY_KEY)]
+
+
+def page_header(page_key: str) -> PageInfo:
+    """Draw a page's title and one-line description from the registry; return its entry.
+
+    Every page starts with it, so that the menu, the home page and the heading agree.
+    """
+    info = get_page(page_key)
+    st.title(info.title)
+    st.caption(info.description)
+    return info
+
+
+def pages_in_section(section: str) -> tuple[PageInfo, ...]:
+    """The pages of one navigation section, in menu order."""
+    check_choice("section", section, SECTIONS)
+    return tuple(info for info in PAGES if info.section == section)
+
+
+# --------------------------------------------------------------------------- deep-link state
+
+#: Session-state key of the page being run (set by ``deep_link_scope`` in streamlit_app.py).
+_CURRENT_PAGE_STATE = "_wil_current_page"
+#: Session-state key of {page key: {param name: URL text last written}}.
+_LINK_STATE = "_wil_deep_links"
+#: Page key used when a script runs outside the app shell (e.g. a test script).
+STANDALONE_PAGE_KEY = "app"
+
+_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
+_INT_PATTERN = re.compile(r"[+-]?\d+")
+#: Query parameters Streamlit itself interprets; controls may not use them.
+_RESERVED_NAMES = frozenset({"embed", "embed_options"})
+_TRUE_TEXTS = ("true", "false")
+
+
+def current_page_key() -> str:
+    """Key of the page being run: the registry key inside the app, ``"app"`` standalone."""
+    return str(st.session_state.get(_CURRENT_PAGE_STATE, STANDALONE_PAGE_KEY))
+
+
+def widget_key(name: str, page: str | None = None) -> str:
+    """The session-state key of control ``name`` on ``page`` (default: the current page)."""
+    name = _check_name("name", name)
+    page = current_page_key() if page is None else _check_text("page", page)
+    return f"ctl:{page}:{name}"
+
+
+@contextmanager
+def deep_link_scope(page_key: str) -> Iterator[None]:
+    """Run one page with its controls keyed by ``page_key``; afterwards drop URL parameters
+    that other pages' controls wrote and this page does not use.
+
+    Used once, around ``page.run()`` in streamlit_app.py.
+    """
+    st.session_state[_CURRENT_PAGE_STATE] = _check_text("page_key", page_key)
+    try:
+        yield
+    finally:
+        _drop_stale_params(page_key)
+
+
+def _drop_stale_params(page_key: str) -> None:
+    written: dict[str, dict[str, str]] = st.session_state.get(_LINK_STATE, {})
+    mine = set(written.get(page_key, {}))
+    others = {name for page, names in written.items() if page != page_key for name in names}
+    for name in sorted(others - mine):
+        if name in st.query_params:
+            del st.query_params[name]
+
+
+# --------------------------------------------------------------------------- URL values
+
+
+def format_param(value: object) -> str:
+    """The URL text of a control value: ``true``/``false``, ``10``, ``0.001`` (round-trips),
+    ``a,b`` for a list of choices."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Integral):
+        return str(int(value))
+    if isinstance(value, Real):
+        number = check_float("value", value)
+        return repr(number)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        if any("," in item for item in value):
+            raise ValueError(f"value items must not contain ','; got {value!r}")
+        return ",".join(value)
+    raise ValueError(
+        "value must be a bool, an integer, a finite number, a string or a list of strings; "
+        f"got {value!r}"
+    )
+
+
+def parse_int_param(name: str, text: str, low: int, high: int) -> int:
+    """Parse URL text as an integer in [low, high]; ValueError says what is allowed."""
+    text = _check_str("text", text).strip()
+    if not _INT_PATTERN.fullmatch(text):
+        check_int(name, text, low, high)  # raises with the allowed range
+    return check_int(name, int(text), low, high)
+
+
+def parse_float_param(
+    name: str,
+    text: str,
+    low: float,
+    high: float,
+    options: Sequence[float] | None = None,
+) -> float:
+    """Parse URL text as a finite number in [low, high], and one of ``options`` if given."""
+    text = _check_str("text", text).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        number = None
+    if number is None or not math.isfinite(number):
+        check_float(name, text, low, high)  # raises with the allowed range
+    number = check_float(name, number, low, high)
+    if options is None:
+        return number
+    for option in options:
+        if math.isclose(number, option, rel_tol=1e-9, abs_tol=0.0):
+            return option
+    allowed = ", ".join(f"{option:g}" for option in options)
+    raise ValueError(f"{name} must be one of {allowed}; got {number:g}")
+
+
+def parse_choice_param(name: str, text: str, options: Sequence[str]) -> str:
+    """Parse URL text as one of ``options`` (exact match)."""
+    return check_choice(name, _check_str("text", text), options)
+
+
+def parse_bool_param(name: str, text: str) -> bool:
+    """Parse URL text ``true`` or ``false`` (any case)."""
+    return check_choice(name, _check_str("text", text).strip().lower(), _TRUE_TEXTS) == "true"
+
+
+def parse_multi_choice_param(name: str, text: str, options: Sequence[str]) -> list[str]:
+    """Parse comma-separated URL text into distinct ``options`` (``""`` is no selection)."""
+    text = _check_str("text", text).strip()
+    chosen: list[str] = []
+    for part in text.split(",") if text else []:
+        value = check_choice(name, part.strip(), options)
+        if value not in chosen:
+            chosen.append(value)
+    return chosen
+
+
+def url_warning(name: str, text: str, error: ValueError, default: object) -> str:
+    """The one-line message shown when URL parameter ``name=text`` cannot be used."""
+    reason = str(error).rsplit("; got ", 1)[0]
+    default_text = format_param(default) or "no selection"
+    return f"URL parameter {name}={text!r} ignored: {reason}; using {default_text}."
+
+
+# --------------------------------------------------------------------------- controls
+
+
+def int_control(
+    label: str,
+    name: str,
+    default: int,
+    low: int,
+    high: int,
+    *,
+    widget: Literal["slider", "number"] = "slider",
+    step: int = 1,
+    help: str | None = None,
+    page: str | None = None,
+) -> int:
+    """An integer slider or number box in [low, high] whose value lives in the URL as ``name``."""
+    label = _check_text("label", label)
+    low = check_int("low", low)
+    high = check_int("high", high, low)
+    default = check_int("default", default, low, high)
+    check_choice("widget", widget, ("slider", "number"))
+    step = check_int("step", step, 1, max(1, high - low))
+    help = _check_optional_str("help", help)
+
+    def draw(key: str) -> int:
+        if widget == "slider":
+            return st.slider(label, min_value=low, max_value=high, step=step, key=key, help=help)
+        return st.number_input(label, min_value=low, max_value=high, step=step, key=key, help=help)
+
+    def parse(text: str) -> int:
+        return parse_int_param(name, text, low, high)
+
+    return int(_deep_link_control(name, page, default, parse, draw))
+
+
+def float_control(
+    label: str,
+    name: str,
+    default: float,
+    low: float,
+    high: float,
+    *,
+    widget: Literal["slider", "number"] = "slider",
+    step: float | None = None,
+    log: bool = False,
+    options: Sequence[float] | None = None,
+    format: str | None = None,
+    help: str | None = None,
+    page: str | None = None,
+) -> float:
+    """A number control in [low, high] whose value lives in the URL as ``name``.
+
+    ``options`` gives a select-slider of fixed values; ``log=True`` builds one from the
+    1-2-5 values per decade in [low, high] (plus low, high and default). Otherwise ``widget``
+    picks a slider or a number box with ``step`` and printf-style ``format``.
+    """
+    label = _check_text("label", label)
+    low = check_float("low", low)
+    high = check_float("high", high, low, low_inclusive=False)
+    default = check_float("default", default, low, high)
+    check_choice("widget", widget, ("slider", "number"))
+    if step is not None:
+        step = check_float("step", step, 0.0, high - low, low_inclusive=False)
+    if not isinstance(log, bool):
+        raise ValueError(f"log must be True or False; got {log!r}")
+    format = _check_optional_str("format", format)
+    help = _check_optional_str("help", help)
+    if options is not None:
+        values = _check_options(options, low, high)
+    elif log:
+        check_float("low", low, 0.0, low_inclusive=False)
+        values = log_options(low, high, default)
+    else:
+        values = None
+    if values is not None:
+        default = _matching_option("default", default, values)
+
+    def draw(key: str) -> float:
+        if values is not None:
+            return st.select_slider(label, options=values, format_func=_short, key=key, help=help)
+        if widget == "slider":
+            return st.slider(
+                label, min_value=low, max_value=high, step=step, format=format, key=key, help=help
+            )
+        return st.number_input(
+            label, min_value=low, max_value=high, step=step, format=format, key=key, help=help
+        )
+
+    def parse(text: str) -> float:
+        return parse_float_param(name, text, low, high, values)
+
+    return float(_deep_link_control(name, page, default, parse, draw))
+
+
+def choice_control(
+    label: str,
+    name: str,
+    options: Mapping[str, str],
+    default: str,
+    widget: Literal["selectbox", "radio", "segmented"] = "selectbox",
+    *,
+    help: str | None = None,
+    page: str | None = None,
+) -> str:
+    """A choice among ``options`` ({value: label}); the URL holds the value, the widget shows
+    the label."""
+    label = _check_text("label", label)
+    if not isinstance(options, Mapping) or not options:
+        raise ValueError(f"options must be a non-empty dict {{value: label}}; got {options!r}")
+    values = [_check_text("options key", value) for value in options]
+    labels = {value: _check_text("options label", options[value]) for value in values}
+    default = check_choice("default", default, values)
+    check_choice("widget", widget, ("selectbox", "radio", "segmented"))
+    help = _check_optional_str("help", help)
+
+    def draw(key: str) -> str:
+        if widget == "selectbox":
+            return st.selectbox(label, values, format_func=labels.get, key=key, help=help)
+        if widget == "radio":
+            return st.radio(
+                label, values, format_func=labels.get, key=key, help=help, horizontal=True
+            )
+        return st.segmented_control(
+            label, values, format_func=labels.get, key=key, help=help, required=True
+        )
+
+    def parse(text: str) -> str:
+        return parse_choice_param(name, text, values)
+
+    return str(_deep_link_control(name, page, default, parse, draw))
+
+
+def bool_control(
+    label: str,
+    name: str,
+    default: bool,
+    *,
+    widget: Literal["toggle", "checkbox"] = "toggle",
+    help: str | None = None,
+    page: str | None = None,
+) -> bool:
+    """An on/off switch whose value lives in the URL as ``name=true`` or ``name=false``."""
+    label = _check_text("label", label)
+    if not isinstance(default, bool):
+        raise ValueError(f"default must be True or False; got {default!r}")
+    check_choice("widget", widget, ("toggle", "checkbox"))
+    help = _check_optional_str("help", help)
+
+    def draw(key: str) -> bool:
+        if widget == "toggle":
+            return st.toggle(label, key=key, help=help)
+        return st.checkbox(label, key=key, help=help)
+
+    def parse(text: str) -> bool:
+        return parse_bool_param(name, text)
+
+    return bool(_deep_link_control(name, page, default, parse, draw))
+
+
+def multi_choice_control(
+    label: str,
+    name: str,
+    options: Mapping[str, str],
+    default: Sequence[str],
+    *,
+    help: str | None = None,
+    page: str | None = None,
+) -> list[str]:
+    """A multiselect among ``options`` ({value: label}) whose values live in the URL as
+    ``name=a,b`` (``name=`` when nothing is selected); the widget shows the labels."""
+    label = _check_text("label", label)
+    if not isinstance(options, Mapping) or not options:
+        raise ValueError(f"options must be a non-empty dict {{value: label}}; got {options!r}")
+    values = [_check_text("options key", value) for value in options]
+    if any("," in value for value in values):
+        raise ValueError(f"options keys must not contain ','; got {values}")
+    labels = {value: _check_text("options label", options[value]) for value in values}
+    if isinstance(default, str) or not isinstance(default, Sequence):
+        raise ValueError(f"default must be a list of options; got {default!r}")
+    default = [check_choice("default", value, values) for value in default]
+    help = _check_optional_str("help", help)
+
+    def draw(key: str) -> list[str]:
+        return list(st.multiselect(label, values, format_func=labels.get, key=key, help=help))
+
+    def parse(text: str) -> list[str]:
+        return parse_multi_choice_param(name, text, values)
+
+    return list(_deep_link_control(name, page, default, parse, draw))
+
+
+def _deep_link_control(name, page, default, parse, draw):
+    """URL -> widget -> URL for one control.
+
+    The URL wins when its value differs from what this control last wrote (first visit, a
+    pasted link, ``page_link_with_params``); otherwise the widget keeps its state. A value
+    that cannot be used gives one warning and the default.
+    """
+    name = _check_name("name", name)
+    page = current_page_key() if page is None else _check_text("page", page)
+    key = widget_key(name, page)
+    written: dict[str, dict[str, str]] = st.session_state.setdefault(_LINK_STATE, {})
+    last_text = written.get(page, {}).get(name)
+    url_text = st.query_params.get(name)
+    if url_text is not None and url_text != last_text:
+        try:
+            st.session_state[key] = parse(url_text)
+        except ValueError as error:
+            st.warning(url_warning(name, url_text, error, default), icon=":material/link_off:")
+            st.session_state[key] = default
+    elif key not in st.session_state:
+        # Back on the page after visiting another one (navigation clears the URL).
+        st.session_state[key] = _parse_or(parse, last_text, default)
+    value = draw(key)
+    text = format_param(value)
+    written.setdefault(page, {})[name] = text
+    if st.query_params.get(name) != text:
+        st.query_params[name] = text
+    return value
+
+
+def _parse_or(parse, text: str | None, default):
+    if text is None:
+        return default
+    try:
+        return parse(text)
+    except ValueError:
+        return default
+
+
+def log_options(low: float, high: float, default: float) -> list[float]:
+    """The 1-2-5 values per decade in [low, high], with low, high and default, sorted."""
+    low = check_float("low", low, 0.0, low_inclusive=False)
+    high = check_float("high", high, low, low_inclusive=False)
+    default = check_float("default", default, low, high)
+    values = {low, high, default}
+    for exponent in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
+        for mantissa in (1, 2, 5):
+            value = float(f"{mantissa}e{exponent}")
+            if low <= value <= high:
+                values.add(value)
+    ordered = sorted(values)
+    unique = [ordered[0]]
+    for value in ordered[1:]:
+        if not math.isclose(value, unique[-1], rel_tol=1e-9):
+            unique.append(value)
+    return unique
+
+
+def _check_options(options: Sequence[float], low: float, high: float) -> list[float]:
+    if isinstance(options, str | bytes) or not isinstance(options, Sequence) or not options:
+        raise ValueError(f"options must be a non-empty sequence of numbers; got {options!r}")
+    values = [check_float(f"options[{i}]", value, low, high) for i, value in enumerate(options)]
+    if any(b <= a for a, b in zip(values, values[1:], strict=False)):
+        raise ValueError(f"options must be strictly increasing; got {values}")
+    return values
+
+
+def _matching_option(name: str, value: float, options: Sequence[float]) -> float:
+    for option in options:
+        if math.isclose(value, option, rel_tol=1e-9, abs_tol=0.0):
+            return option
+    allowed = ", ".join(f"{option:g}" for option in options)
+    raise ValueError(f"{name} must be one of {allowed}; got {value:g}")
+
+
+def _short(value: float) -> str:
+    return f"{value:g}"
+
+
+# --------------------------------------------------------------------------- links
+
+
+def deep_link_url(page_key: str, params: Mapping[str, object] | None = None) -> str:
+    """Relative URL of a page with a configuration, e.g. ``./forward-pass?layers=20&act=tanh``."""
+    info = get_page(page_key)
+    path = "" if info.key == HOME_KEY else info.url_path
+    query = _query(params)
+    return f"./{path}" + (f"?{urlencode(query)}" if query else "")
+
+
+def page_link_with_params(
+    page_key: str,
+    params: Mapping[str, object],
+    label: str,
+    *,
+    icon: str | None = None,
+    help: str | None = None,
+) -> None:
+    """A link to page ``page_key`` that opens it with ``params`` applied to its controls.
+
+    Uses ``st.page_link(..., query_params=...)`` (Streamlit >= 1.5x): the target page's
+    controls read the values as if they came from a pasted URL.
+    """
+    info = get_page(page_key)
+    label = _check_text("label", label)
+    help = _check_optional_str("help", help)
+    st.page_link(
+        info.path, label=label, icon=icon or info.icon, help=help, query_params=_query(params)
+    )
+
+
+def _query(params: Mapping[str, object] | None) -> dict[str, str]:
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
+        raise ValueError(f"params must be a dict {{name: value}}; got {params!r}")
+    return {_check_name("params key", name): format_param(value) for name, value in params.items()}
+
+
+# --------------------------------------------------------------------------- errors, student
+
+
+def show_engine_error(exc: ValueError) -> None:
+    """Show an engine ValueError as one ``st.error`` line (its message), never a traceback.
+
+    Pattern::
+
+        try:
+            result = cached_simulate(...)
+        except ValueError as exc:
+            show_engine_error(exc)
+            st.stop()
+    """
+    if not isinstance(exc, ValueError):
+        raise ValueError(f"exc must be a ValueError; got {type(exc).__name__}")
+    lines = str(exc).strip().splitlines()
+    st.error(lines[0] if lines else "The engine rejected these settings.", icon=":material/error:")
+
+
+STUDENT_KEY = "student"
+
+
+def student_sidebar() -> str:
+    """The sidebar's student name/ID box (session state ``"student"``); returns the text."""
+    st.sidebar.text_input(
+        "Student name or ID",
+        key=STUDENT_KEY,
+        max_chars=80,
+        placeholder="e.g. Ada Lovelace or s1234567",
+        help="Printed on your quiz receipts. Kept while you move between pages in this tab.",
+    )
+    return current_student()
+
+
+def current_student() -> str:
+    """The student name/ID typed in the sidebar, stripped ('' when empty)."""
+    return str(st.session_state.get(STUDENT_KEY, "") or "").strip()
+
+
+# --------------------------------------------------------------------------- caching
+
+#: Bound on cached simulation results per process (each holds per-layer arrays).
+SIMULATION_CACHE_ENTRIES = 32
+
+
+@st.cache_data(max_entries=SIMULATION_CACHE_ENTRIES, show_spinner="Simulating…")
+def cached_simulate(*args: Any, **kwargs: Any) -> Any:
+    """``lab.network.simulate(*args, **kwargs)``, cached per argument set.
+
+    The pattern for every engine call a page makes: wrap it in ``st.cache_data`` with a
+    bounded ``max_entries`` and hashable arguments (numbers, strings, tuples). The engine
+    validates the arguments; a ValueError is not cached and reaches the page, which shows it
+    with ``show_engine_error``. The import is inside the function so the app shell runs before
+    ``lab.network`` exists.
+    """
+    from lab.network import simulate
+
+    return simulate(*args, **kwargs)
+
+
+# --------------------------------------------------------------------------- charts
+
+#: Colour for annotations (out-of-range counts, dropped points): readable on light and dark.
+ANNOTATION_COLOR = "#e8590c"
+
+
+def show_chart(chart: alt.TopLevelMixin) -> None:
+    """Render an Altair chart at the container's width."""
+    if not isinstance(chart, alt.TopLevelMixin):
+        raise ValueError(f"chart must be an Altair chart; got {type(chart).__name__}")
+    st.altair_chart(chart, width="stretch")
+
+
+def histogram_chart(
+    edges: Sequence[float],
+    counts: Sequence[float],
+    title: str,
+    *,
+    below: int = 0,
+    above: int = 0,
+    nonfinite: int = 0,
+    x_title: str = "value",
+    y_title: str = "count",
+    height: int = 260,
+) -> alt.LayerChart:
+    """Bars for pre-binned data (``numpy.histogram``'s edges and counts).
+
+    Values outside [edges[0], edges[-1]] (``below``, ``above``) and inf/NaN (``nonfinite``)
+    cannot sit on the axis: they are written on the chart at the matching edge and in the
+    subtitle. Tooltips give each bin's range, count and share of all values.
+    """
+    title = _check_text("title", title)
+    edge_values = _finite_list("edges", edges)
+    count_values = [
+        check_float(f"counts[{i}]", count, 0.0)
+        for i, count in enumerate(_as_list("counts", counts))
+    ]
+    if len(edge_values) != len(count_values) + 1:
+        raise ValueError(
+            f"edges must have len(counts) + 1 = {len(count_values) + 1} entries; "
+            f"got {len(edge_values)}"
+        )
+    if len(count_values) == 0:
+        raise ValueError("counts must hold at least one bin; got 0")
+    for i in range(1, len(edge_values)):
+        if edge_values[i] <= edge_values[i - 1]:
+            raise ValueError(
+                f"edges must be strictly increasing; got edges[{i}] = {edge_values[i]:g} "
+                f"after {edge_values[i - 1]:g}"
+            )
+    below = check_int("below", below, 0)
+    above = check_int("above", above, 0)
+    nonfinite = check_int("nonfinite", nonfinite, 0)
+    x_title = _check_text("x_title", x_title)
+    y_title = _check_text("y_title", y_title)
+    height = check_int("height", height, 50, 2000)
+
+    total = sum(count_values) + below + above + nonfinite
+    bins = pd.DataFrame(
+        {
+            "left": edge_values[:-1],
+            "right": edge_values[1:],
+            "count": count_values,
+            "share": [count / total if total else 0.0 for count in count_values],
+            "bin": [
+                f"[{a:.6g}, {b:.6g})"
+                for a, b in zip(edge_values[:-1], edge_values[1:], strict=True)
+            ],
+        }
+    )
+    low, high = edge_values[0], edge_values[-1]
+    # Headroom for the edge notes: one text line each, the right one below the left one so
+    # that they cannot overlap in a narrow chart.
+    note_lines = int(bool(below)) + int(bool(above or nonfinite))
+    headroom = max(count_values) * (1.0 + 0.2 * note_lines) or 1.0
+    bars = (
+        alt.Chart(bins)
+        .mark_bar(opacity=0.9, orient="vertical", stroke=None)
+        .encode(
+            x=alt.X("left:Q", title=x_title, scale=alt.Scale(domain=[low, high], nice=False)),
+            x2="right:Q",
+            y=alt.Y("count:Q", title=y_title, scale=alt.Scale(domainMax=headroom)),
+            y2=alt.datum(0),
+            tooltip=[
+                alt.Tooltip("bin:N", title="bin"),
+                alt.Tooltip("count:Q", title=y_title),
+                alt.Tooltip("share:Q", title="share of all values", format=".3~%"),
+            ],
+        )
+    )
+    left_note = f"◀ {below:,} below {low:g}" if below else ""
+    right_parts = [f"{above:,} above {high:g} ▶"] if above else []
+    if nonfinite:
+        right_parts.append(f"{nonfinite:,} inf/NaN")
+    right_note = " · ".join(right_parts)
+    layers: list[alt.Chart] = [bars]
+    if left_note:
+        layers.append(_edge_text(low, left_note, "left"))
+    if right_note:
+        layers.append(_edge_text(high, right_note, "right", line=1 if left_note else 0))
+    notes = [note for note in (left_note.lstrip("◀ "), *right_parts) if note]
+    subtitle = "Not on the axis: " + "; ".join(n.rstrip(" ▶") for n in notes) if notes else ""
+    return alt.layer(*layers).properties(title=_title(title, subtitle), height=height)
+
+
+def _edge_text(x: float, text: str, align: Literal["left", "right"], line: int = 0) -> alt.Chart:
+    data = pd.DataFrame({"x": [x], "note": [text]})
+    return (
+        alt.Chart(data)
+        .mark_text(align=align, baseline="top", dx=4 if align == "left" else -4, dy=4 + 14 * line)
+        .encode(
+            x="x:Q",
+            y=alt.value(0),
+            text="note:N",
+            color=alt.value(ANNOTATION_COLOR),
+            tooltip=alt.Tooltip("note:N", title="outside the bins"),
+        )
+    )
+
+
+def log_line_chart(
+    rows: pd.DataFrame | Sequence[Mapping[str, object]] | Mapping[str, Sequence[object]],
+    x: str,
+    y: str,
+    color: str | None,
+    title: str,
+    y_title: str,
+    *,
+    x_title: str | None = None,
+    height: int = 300,
+) -> alt.LayerChart:
+    """Lines on a log y axis, one per ``color`` group, for values spanning decades.
+
+    A log axis cannot show 0, negative numbers, inf or NaN. Those points are left out of the
+    line (which breaks there instead of bridging the gap) and marked explicitly: a dashed rule
+    at the first such x with a label such as ``0 at layer 7`` or ``inf/NaN from layer 9``, also
+    repeated in the subtitle. Tooltips give the exact values.
+    """
+    frame = _as_frame(rows)
+    x = _check_column("x", x, frame)
+    y = _check_column("y", y, frame)
+    if color is not None:
+        color = _check_column("color", color, frame)
+    title = _check_text("title", title)
+    y_title = _check_text("y_title", y_title)
+    x_title = x if x_title is None else _check_text("x_title", x_title)
+    height = check_int("height", height, 50, 2000)
+    try:
+        x_values = pd.to_numeric(frame[x], errors="raise").astype(float)
+        y_values = pd.to_numeric(frame[y], errors="raise").astype(float)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"columns {x!r} and {y!r} must hold numbers; got {error}") from None
+    if not x_values.map(math.isfinite).all():
+        raise ValueError(f"x column {x!r} must hold finite numbers; got {list(frame[x])}")
+    series = frame[color].astype(str) if color is not None else pd.Series([y_title] * len(frame))
+    data = pd.DataFrame({"x": x_values.to_numpy(), "y": y_values.to_numpy(), "series": series})
+    series_order = list(dict.fromkeys(data["series"]))
+    data["rank"] = data["series"].map({name: i for i, name in enumerate(series_order)})
+    data = data.sort_values(["rank", "x"], kind="stable").reset_index(drop=True)
+    data["kind"] = [_value_kind(value) for value in data["y"]]
+    data["exact"] = [_exact_text(value) for value in data["y"]]
+    data["segment"] = (data["kind"] != "ok").groupby(data["series"]).cumsum()
+    data["segment"] = data["series"] + "#" + data["segment"].astype(str)
+
+    series_scale = alt.Scale(domain=series_order)
+    integer_x = bool((data["x"] == data["x"].round()).all())
+    # "d" for layer numbers: Vega derives "~g"'s precision from the tick step, so a step of 10
+    # would print layer 10 as "1e+1". The domain spans every x, plotted or not, so a series of
+    # zeros or inf/NaN does not squeeze the axis.
+    x_axis = alt.X(
+        "x:Q",
+        title=x_title,
+        scale=alt.Scale(domain=[float(data["x"].min()), float(data["x"].max())], nice=False),
+        axis=alt.Axis(format="d", tickMinStep=1) if integer_x else alt.Axis(format="~g"),
+    )
+    plotted = data[data["kind"] == "ok"]
+    line = (
+        alt.Chart(plotted)
+        .mark_line(point=True)
+        .encode(
+            x=x_axis,
+            y=alt.Y("y:Q", title=y_title, scale=alt.Scale(type="log"), axis=alt.Axis(format="~g")),
+            color=alt.Color(
+                "series:N",
+                title=color,
+                scale=series_scale,
+                legend=alt.Legend() if color is not None else None,
+            ),
+            detail="segment:N",
+            tooltip=[
+                alt.Tooltip("series:N", title=color or "series"),
+                alt.Tooltip("x:Q", title=x_title),
+                alt.Tooltip("exact:N", title=y_title),
+            ],
+        )
+    )
+    notes = _unplottable_notes(data, x_title, show_series=color is not None)
+    layers: list[alt.Chart] = [line]
+    if notes:
+        marks = pd.DataFrame(notes)
+        marks["pixel_y"] = [4 + 14 * i for i in range(len(marks))]
+        rule = (
+            alt.Chart(marks)
+            .mark_rule(strokeDash=[4, 3], strokeWidth=1.5)
+            .encode(
+                x="x:Q",
+                color=alt.Color("series:N", scale=series_scale, legend=None),
+                tooltip=alt.Tooltip("note:N", title="not on the log axis"),
+            )
+        )
+        # Labels in the right half of the x range go left of their rule, so they stay inside.
+        middle = (data["x"].min() + data["x"].max()) / 2
+        layers.append(rule)
+        for align, side in (("left", marks["x"] <= middle), ("right", marks["x"] > middle)):
+            if side.any():
+                layers.append(
+                    alt.Chart(marks[side])
+                    .mark_text(align=align, baseline="top", dx=4 if align == "left" else -4)
+                    .encode(
+                        x="x:Q",
+                        y=alt.Y("pixel_y:Q", scale=None),
+                        text="note:N",
+                        color=alt.value(ANNOTATION_COLOR),
+                        tooltip=alt.Tooltip("note:N", title="not on the log axis"),
+                    )
+                )
+    subtitle = "Not on the log axis: " + "; ".join(n["note"] for n in notes) if notes else ""
+    return alt.layer(*layers).properties(title=_title(title, subtitle), height=height)
+
+
+_KIND_LABELS = {"zero": "0", "negative": "negative", "nonfinite": "inf/NaN"}
+
+
+def _value_kind(value: float) -> str:
+    if not math.isfinite(value):
+        return "nonfinite"
+    if value == 0:
+        return "zero"
+    return "negative" if value < 0 else "ok"
+
+
+def _exact_text(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return repr(float(value))
+
+
+def _unplottable_notes(data: pd.DataFrame, x_title: str, *, show_series: bool) -> list[dict]:
+    """One note per series and kind of unplottable value: where it first occurs."""
+    notes = []
+    for series, group in data.groupby("series", sort=False):
+        xs_all = list(group["x"])
+        for kind, label in _KIND_LABELS.items():
+            xs = list(group.loc[group["kind"] == kind, "x"])
+            if not xs:
+                continue
+            tail = xs_all[xs_all.index(xs[0]) :]
+            if len(xs) > 1 and xs == tail:
+                where = f"from {x_title} {_short(xs[0])}"
+            elif len(xs) <= 4:
+                where = f"at {x_title} {', '.join(_short(v) for v in xs)}"
+            else:
+                where = f"at {x_title} {', '.join(_short(v) for v in xs[:4])}, …"
+            prefix = f"{series}: " if show_series else ""
+            notes.append({"x": xs[0], "series": series, "note": f"{prefix}{label} {where}"})
+    return notes
+
+
+def _title(title: str, subtitle: str) -> alt.TitleParams:
+    # The subtitle lists what the axes cannot show; the annotation colour reads on both themes.
+    return alt.TitleParams(
+        text=title, subtitle=subtitle or [], subtitleColor=ANNOTATION_COLOR, anchor="start"
+    )
+
+
+# --------------------------------------------------------------------------- argument checks
+
+
+def _check_name(param: str, value: object) -> str:
+    if not isinstance(value, str) or not _NAME_PATTERN.fullmatch(value):
+        raise ValueError(
+            f"{param} must be a URL parameter name (a lowercase letter, then up to 31 lowercase "
+            f"letters, digits or _); got {value!r}"
+        )
+    if value in _RESERVED_NAMES:
+        raise ValueError(
+            f"{param} must not be one of Streamlit's own parameters "
+            f"{', '.join(sorted(_RESERVED_NAMES))}; got {value!r}"
+        )
+    return value
+
+
+def _check_text(param: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{param} must be a non-empty string; got {value!r}")
+    return value
+
+
+def _check_str(param: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{param} must be a string; got {value!r}")
+    return value
+
+
+def _check_optional_str(param: str, value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{param} must be a string or None; got {value!r}")
+    return value
+
+
+def _as_list(param: str, values: object) -> list:
+    if isinstance(values, str | bytes | Mapping):
+        raise ValueError(f"{param} must be a sequence of numbers; got {values!r}")
+    try:
+        return list(values)  # type: ignore[arg-type]
+    except TypeError:
+        raise ValueError(f"{param} must be a sequence of numbers; got {values!r}") from None
+
+
+def _finite_list(param: str, values: object) -> list[float]:
+    return [check_float(f"{param}[{i}]", v) for i, v in enumerate(_as_list(param, values))]
+
+
+def _as_frame(rows: object) -> pd.DataFrame:
+    if isinstance(rows, pd.DataFrame):
+        frame = rows
+    elif isinstance(rows, Mapping) or (
+        isinstance(rows, Sequence) and all(isinstance(row, Mapping) for row in rows)
+    ):
+        frame = pd.DataFrame(rows)
+    else:
+        raise ValueError(
+            f"rows must be a DataFrame, a list of dicts or a dict of lists; got {type(rows)}"
+        )
+    if frame.empty:
+        raise ValueError("rows must hold at least one row; got 0")
+    return frame.reset_index(drop=True)
+
+
+def _check_column(param: str, column: object, frame: pd.DataFrame) -> str:
+    if column not in frame.columns:
+        raise ValueError(
+            f"{param} must be a column of rows ({', '.join(map(str, frame.columns))}); "
+            f"got {column!r}"
+        )
+    return str(column)

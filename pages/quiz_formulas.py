@@ -1,0 +1,17 @@
+"""Quiz: initialization formulas (variances, standard deviations, bounds, fans, gains)."""
+
+import streamlit as st
+
+from pages.quiz_ui import render_quiz
+
+st.title("Initialization formulas")
+st.markdown(
+    "Each question gives a layer's shape and asks what a named scheme puts into its weights. "
+    "All of them are one rule with different constants; work them out by hand, then check "
+    "your number in the simulation linked under the question."
+)
+st.latex(
+    r"\operatorname{Var}(W) = \frac{\text{scale}}{n},\qquad "
+    r"\sigma = \sqrt{\operatorname{Var}(W)},\qquad b = \sqrt{3 \operatorname{Var}(W)}"
+)
+render_quiz("formulas")

@@ -1,0 +1,18 @@
+"""Quiz: number formats, overflow, underflow and INT8 quantization."""
+
+import streamlit as st
+
+from pages.quiz_ui import render_quiz
+
+st.title("Quantization quiz")
+st.markdown(
+    "Low-precision formats have a narrow window of representable magnitudes. These questions "
+    "ask where that window ends in FP16 and FP8, what happens to values outside it, and how "
+    "INT8 maps a tensor onto 255 levels."
+)
+st.latex(
+    r"\text{scale} = \frac{\max |x|}{127},\qquad q = \operatorname{round}"
+    r"\!\left(\frac{x}{\text{scale}}\right),\qquad "
+    r"\text{SQNR} = 10 \log_{10} \frac{\sum x^2}{\sum (x - q\,\text{scale})^2}"
+)
+render_quiz("quantization")

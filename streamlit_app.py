@@ -1,0 +1,35 @@
+"""Weight Initialization Lab: the app shell.
+
+Run with ``streamlit run streamlit_app.py``. Pages come from the registry in pages/common.py
+(``st.navigation`` does not discover the pages/ folder by itself); the sidebar's student box is
+drawn here so that it appears on every page.
+"""
+
+import streamlit as st
+
+from pages.common import HOME_KEY, PAGES, SECTIONS, deep_link_scope, student_sidebar
+
+st.set_page_config(
+    page_title="Weight Initialization Lab",
+    page_icon=":material/scatter_plot:",
+    layout="wide",
+)
+
+st_pages = {
+    info.key: st.Page(
+        info.path,
+        title=info.title,
+        icon=info.icon,
+        url_path=info.url_path,
+        default=info.key == HOME_KEY,
+    )
+    for info in PAGES
+}
+current = st.navigation(
+    {section: [st_pages[i.key] for i in PAGES if i.section == section] for section in SECTIONS}
+)
+current_key = next(key for key, page in st_pages.items() if page.url_path == current.url_path)
+
+student_sidebar()
+with deep_link_scope(current_key):
+    current.run()

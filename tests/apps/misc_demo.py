@@ -1,0 +1,32 @@
+"""Links, engine errors and charts from pages/common.py, driven by tests/test_app_home.py."""
+
+import math
+
+import streamlit as st
+
+from pages.common import (
+    HOME_KEY,
+    PAGES,
+    histogram_chart,
+    log_line_chart,
+    page_link_with_params,
+    show_chart,
+    show_engine_error,
+)
+
+# Register the app's pages without running one, so that st.page_link can resolve them.
+st.navigation(
+    [
+        st.Page(info.path, title=info.title, url_path=info.url_path, default=info.key == HOME_KEY)
+        for info in PAGES
+    ],
+    position="hidden",
+)
+page_link_with_params("forward_pass", {"layers": 20, "act": "tanh", "bias": True}, "Deep tanh")
+show_engine_error(ValueError("layers must be an integer in [1, 100]; got 0\nsecond line"))
+show_chart(histogram_chart([-3, -1, 1, 3], [5, 90, 5], "Weights", below=12, nonfinite=3))
+rows = [{"layer": layer, "std": 0.5**layer, "net": "xavier"} for layer in range(1, 6)]
+rows.append({"layer": 6, "std": 0.0, "net": "xavier"})
+rows += [{"layer": layer, "std": 4.0**layer, "net": "large"} for layer in range(1, 4)]
+rows += [{"layer": layer, "std": math.inf, "net": "large"} for layer in range(4, 7)]
+show_chart(log_line_chart(rows, "layer", "std", "net", "Activation std", "std"))

@@ -1,0 +1,54 @@
+"""Weight distribution page in a real browser: charts drawn, no errors, controls redraw."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import CHART, assert_no_errors, open_page, screenshot, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+URL_PATH = "weight-distribution"
+#: 4 default schemes + the 4 rand-vs-randn shapes.
+DEFAULT_CHARTS = 8
+
+
+def open_weight_page(page, query: str = "") -> None:
+    """Open the page after the home page: a fresh server answers its very first request in
+    Streamlit's legacy pages/ mode, with a "Page not found" dialog (see tests/test_app_home.py,
+    test_shell_survives_reruns_without_the_workaround)."""
+    open_page(page, "")
+    open_page(page, URL_PATH, query)
+
+
+def test_default_view_draws_every_chart_without_errors(page):
+    from playwright.sync_api import expect
+
+    open_weight_page(page)
+    assert_no_errors(page)
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.locator("h1").first).to_have_text("Weight distribution")
+    expect(page.locator(CHART)).to_have_count(DEFAULT_CHARTS)
+    for index in range(DEFAULT_CHARTS):
+        box = page.locator(CHART).nth(index).bounding_box()
+        assert box is not None and box["width"] > 200 and box["height"] > 100
+    expect(page.get_by_text("rand vs randn", exact=True)).to_be_visible()
+    assert screenshot(page, "weight_distribution").stat().st_size > 50_000
+
+
+def test_conv_mode_changes_fans_and_redraws_the_histogram(page):
+    from playwright.sync_api import expect
+
+    open_weight_page(page, "schemes=he_normal")
+    first_chart = page.locator(CHART).first
+    before = first_chart.screenshot()
+    page.get_by_test_id("stSidebar").get_by_role("radio", name="Conv 2-D").click()
+    wait_for_app(page)
+    assert_no_errors(page)
+    # n_in = C_in k^2 = 64 * 3^2 = 576 (reference.md), written as a formula.
+    expect(page.locator(".katex").filter(has_text="576").first).to_be_visible()
+    expect(page.locator(CHART)).to_have_count(1 + 4)
+    after = page.locator(CHART).first.screenshot()
+    assert after != before
+    assert "layer=conv" in page.url
+    screenshot(page, "weight_distribution_conv")

@@ -1,0 +1,280 @@
+"""AppTest of the Weight distribution page, run inside the app shell (streamlit_app.py).
+
+Paths passed to AppTest.from_file are relative to this file. Exact values are pinned to
+../shared/reference.md (Xavier 1024 -> 512, He fan_in 1024, conv 3x3 64 -> 128).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pages.common import widget_key
+
+TIMEOUT = 60
+PAGE = "pages/weight_distribution.py"
+PAGE_KEY = "weight_distribution"
+DEFAULT_SCHEMES = ["xavier_normal", "xavier_uniform", "he_normal", "he_truncated_normal"]
+SHAPE_CHARTS = 4  # the rand-vs-randn section
+#: Small and quick configuration for the tests that do not check the defaults.
+QUICK = {"samples": "2000", "schemes": "he_normal,he_truncated_normal"}
+
+
+def open_page(**query: str) -> AppTest:
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT).run()
+    at.switch_page(PAGE)
+    at.query_params.update(query)
+    return at.run()
+
+
+def key(name: str) -> str:
+    return widget_key(name, page=PAGE_KEY)
+
+
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+
+
+def table(at: AppTest):
+    """The 'Exact against sampled' table as a DataFrame indexed by scheme label."""
+    return at.dataframe[0].value.set_index("scheme")
+
+
+def latex(at: AppTest) -> str:
+    return "\n".join(element.value for element in at.latex)
+
+
+def x_domain(spec: dict) -> list[float]:
+    return spec["layer"][0]["encoding"]["x"]["scale"]["domain"]
+
+
+def y_max(spec: dict) -> float:
+    return spec["layer"][0]["encoding"]["y"]["scale"]["domainMax"]
+
+
+def marks(spec: dict) -> list[str]:
+    return [layer["mark"]["type"] for layer in spec["layer"]]
+
+
+def check_clean(at: AppTest) -> None:
+    assert not at.exception
+    assert len(at.error) == 0, [e.value for e in at.error]
+
+
+# --------------------------------------------------------------------------- default view
+
+
+def test_default_view_shows_four_schemes_on_one_axis():
+    at = open_page()
+    check_clean(at)
+    assert len(at.warning) == 0
+    assert at.title[0].value == "Weight distribution"
+    assert at.sidebar.multiselect(key=key("schemes")).value == DEFAULT_SCHEMES
+    charts = specs(at)
+    assert len(charts) == len(DEFAULT_SCHEMES) + SHAPE_CHARTS
+    scheme_charts = charts[: len(DEFAULT_SCHEMES)]
+    # One x-axis for all schemes: the widest natural range, He normal's 4 std = 4 * 0.0441942.
+    domains = {tuple(x_domain(spec)) for spec in scheme_charts}
+    assert len(domains) == 1
+    (low, high), *_ = domains
+    assert high == -low == pytest.approx(4 * 0.0441942, rel=1e-6)
+    for spec in scheme_charts:
+        assert spec["title"]["text"] == "20,000 sampled weights"
+        assert marks(spec)[0] == "bar" and "line" in marks(spec)  # histogram + exact density
+    # One y-axis too, tall enough for the highest bar: a narrow law has taller bars.
+    assert len({y_max(spec) for spec in scheme_charts}) == 1
+    assert y_max(scheme_charts[0]) >= 1000  # 20,000 weights, ~6% in the central bin
+    # Uniform bounds and truncation points are marked with rules.
+    assert "rule" not in marks(scheme_charts[0])
+    assert "rule" in marks(scheme_charts[1]) and "rule" in marks(scheme_charts[3])
+
+    rows = table(at)
+    assert list(rows.index) == [
+        "Xavier/Glorot normal",
+        "Xavier/Glorot uniform",
+        "He/Kaiming normal",
+        "He truncated normal (Keras/JAX)",
+    ]
+    xavier, uniform, he = (rows.loc[label] for label in rows.index[:3])
+    assert xavier["std exact"] == pytest.approx(0.0360844, rel=1e-6)
+    assert uniform["b / cut"] == pytest.approx(0.0625, rel=1e-12)
+    assert he["Var exact"] == pytest.approx(0.00195313, rel=1e-5)
+    # Sampled within 5% of exact (rel. standard error of a variance at N = 20,000 is <= 1%).
+    assert (rows["Var sampled"] / rows["Var exact"] - 1).abs().max() < 0.05
+    assert (rows["KS p"] > 1e-3).all()
+    text = latex(at)
+    assert r"n_\text{in} = 1024" in text and r"n_\text{out} = 512" in text
+    assert r"b = \sqrt{3}\,\sigma = 0.0625" in text
+    assert at.query_params["schemes"] == ",".join(DEFAULT_SCHEMES)
+
+
+def test_rand_vs_randn_section_shows_the_moments():
+    at = open_page(**QUICK)
+    check_clean(at)
+    assert "rand vs randn" in [header.value for header in at.header]
+    shapes = at.dataframe[1].value.set_index("law")
+    assert shapes.loc["rand: U[0, 1)", "exact mean"] == 0.5
+    assert shapes.loc["rand: U[0, 1)", "exact variance"] == pytest.approx(1 / 12)
+    assert shapes.loc["U(-1, 1)", "exact variance"] == pytest.approx(1 / 3)
+    assert shapes.loc["U(-√3, √3): variance 1", "exact variance"] == pytest.approx(1.0)
+    assert shapes.loc["randn: N(0, 1)", "exact variance"] == 1.0
+    text = " ".join(m.value for m in at.markdown)
+    assert "not the missing bell shape" in text and "central limit theorem" in text
+    shape_charts = specs(at)[-SHAPE_CHARTS:]
+    assert {tuple(x_domain(spec)) for spec in shape_charts} == {(-4.0, 4.0)}
+    # Shared y: rand's 2,000 draws pile into the 16 bins of [0, 1), 125 each.
+    assert {y_max(spec) for spec in shape_charts} == {y_max(shape_charts[0])}
+    assert y_max(shape_charts[0]) >= 125
+
+
+# --------------------------------------------------------------------------- controls
+
+
+def test_fan_sliders_change_xavier_but_fan_out_leaves_he_alone():
+    at = open_page(samples="2000", schemes="xavier_normal,he_normal")
+    at.sidebar.slider(key=key("fan_in")).set_value(256).run()
+    rows = table(at)
+    assert rows.loc["Xavier/Glorot normal", "Var exact"] == pytest.approx(2 / (256 + 512))
+    assert rows.loc["He/Kaiming normal", "Var exact"] == pytest.approx(2 / 256)
+    at.sidebar.slider(key=key("fan_out")).set_value(1024).run()
+    rows = table(at)
+    assert rows.loc["Xavier/Glorot normal", "Var exact"] == pytest.approx(2 / (256 + 1024))
+    assert rows.loc["He/Kaiming normal", "Var exact"] == pytest.approx(2 / 256)
+    assert at.query_params["fan_in"] == "256" and at.query_params["fan_out"] == "1024"
+
+
+def test_conv_mode_uses_channels_times_kernel_area():
+    at = open_page(**QUICK)
+    at.sidebar.segmented_control(key=key("layer")).set_value("conv").run()
+    check_clean(at)
+    # reference.md: conv 3x3, 64 -> 128 channels has fan_in 576.
+    assert r"= 64\cdot3^2 = 576" in latex(at)
+    assert table(at).loc["He/Kaiming normal", "n"] == 576
+    assert table(at).loc["He/Kaiming normal", "Var exact"] == pytest.approx(2 / 576)
+    at.sidebar.slider(key=key("kernel")).set_value(5).run()
+    assert r"= 64\cdot5^2 = 1600" in latex(at)
+    assert table(at).loc["He/Kaiming normal", "Var exact"] == pytest.approx(2 / 1600)
+
+
+def test_scheme_selection_sets_the_charts():
+    at = open_page(**QUICK)
+    assert len(specs(at)) == 2 + SHAPE_CHARTS
+    at.sidebar.multiselect(key=key("schemes")).select("lecun_uniform").run()
+    assert len(specs(at)) == 3 + SHAPE_CHARTS
+    assert list(table(at).index)[-1] == "LeCun uniform"
+    assert at.query_params["schemes"] == "he_normal,he_truncated_normal,lecun_uniform"
+    at.sidebar.multiselect(key=key("schemes")).set_value([]).run()
+    check_clean(at)
+    assert len(specs(at)) == SHAPE_CHARTS  # rand vs randn stays
+    assert any("Pick at least one scheme" in info.value for info in at.info)
+    assert len(at.dataframe) == 1
+
+
+def test_he_mode_and_slope_change_only_the_schemes_that_take_them():
+    at = open_page(samples="2000", schemes="he_normal,he_truncated_normal,xavier_normal")
+    at.sidebar.segmented_control(key=key("he_mode")).set_value("fan_out").run()
+    rows = table(at)
+    assert rows.loc["He/Kaiming normal", "Var exact"] == pytest.approx(2 / 512)
+    assert rows.loc["He truncated normal (Keras/JAX)", "Var exact"] == pytest.approx(2 / 512)
+    assert rows.loc["Xavier/Glorot normal", "Var exact"] == pytest.approx(2 / 1536)
+    at.sidebar.slider(key=key("slope")).set_value(0.5).run()
+    rows = table(at)
+    # He et al. 2015: 2 / ((1 + a^2) n) = 1.6 / 512 for a = 0.5; Keras' truncated He ignores a.
+    assert rows.loc["He/Kaiming normal", "Var exact"] == pytest.approx(1.6 / 512)
+    assert rows.loc["He truncated normal (Keras/JAX)", "Var exact"] == pytest.approx(2 / 512)
+
+
+def test_samples_and_seed_change_the_draws_not_the_exact_values():
+    at = open_page(**QUICK)
+    before = table(at)
+    first_chart = specs(at)[0]
+    at.sidebar.number_input(key=key("seed")).set_value(5).run()
+    after = table(at)
+    assert (after["Var exact"] == before["Var exact"]).all()
+    assert (after["Var sampled"] != before["Var sampled"]).all()
+    # Altair names each dataset by a hash of its content: new draws, new histogram data.
+    assert specs(at)[0]["data"]["name"] != first_chart["data"]["name"]
+    at.sidebar.slider(key=key("samples")).set_value(5000).run()
+    assert specs(at)[0]["title"]["text"] == "5,000 sampled weights"
+
+
+def test_orthogonal_shows_singular_values_and_no_ks():
+    at = open_page(samples="2000", schemes="orthogonal")
+    check_clean(at)
+    row = table(at).loc["Orthogonal"]
+    assert row["Var exact"] == pytest.approx(1 / 1024)
+    assert row.isna()["KS p"] and row.isna()["KS D"]
+    captions = " ".join(c.value for c in at.caption)
+    assert "singular values of the sampled block lie in [1, 1]" in captions
+    assert "no ks test: the entries of an orthogonal matrix" in captions.lower()
+    assert "line" not in marks(specs(at)[0])  # no exact density for dependent entries
+
+
+# --------------------------------------------------------------------------- deep links
+
+
+def test_deep_link_round_trip_reproduces_the_view():
+    first = open_page(**QUICK)
+    first.sidebar.segmented_control(key=key("layer")).set_value("conv").run()
+    first.sidebar.slider(key=key("c_in")).set_value(32).run()
+    first.sidebar.multiselect(key=key("schemes")).select("xavier_uniform").run()
+    first.sidebar.slider(key=key("slope")).set_value(0.25).run()
+    first.sidebar.number_input(key=key("seed")).set_value(9).run()
+    copied_url = dict(first.query_params)
+    assert copied_url["layer"] == "conv" and copied_url["c_in"] == "32"
+
+    second = open_page(**copied_url)
+    check_clean(second)
+    assert len(second.warning) == 0
+    assert second.sidebar.multiselect(key=key("schemes")).value == [
+        "he_normal",
+        "he_truncated_normal",
+        "xavier_uniform",
+    ]
+    assert second.sidebar.slider(key=key("slope")).value == 0.25
+    assert second.sidebar.number_input(key=key("seed")).value == 9
+    assert specs(second) == specs(first)
+    assert table(second).equals(table(first))
+    assert latex(second) == latex(first)
+    assert dict(second.query_params) == copied_url
+
+
+BAD_QUERIES = [
+    ("fan_in", "0", "fan_in must be an integer in [1, 4096]", 1024),
+    ("fan_in", "abc", "fan_in must be an integer in [1, 4096]", 1024),
+    ("fan_out", "1e9", "fan_out must be an integer in [1, 4096]", 512),
+    ("layer", "sphere", "layer must be one of dense, conv", "dense"),
+    ("he_mode", "fan_avg", "he_mode must be one of fan_in, fan_out", "fan_in"),
+    ("slope", "nan", "slope must be a finite number in [0, 1]", 0.0),
+    ("slope", "2", "slope must be a finite number in [0, 1]", 0.0),
+    ("samples", "10", "samples must be an integer in [1000, 200000]", 20_000),
+    ("seed", "-1", "seed must be an integer in [0, 10000]", 0),
+    ("schemes", "zeros", "schemes must be one of xavier_normal", DEFAULT_SCHEMES),
+    ("schemes", "he_normal,bogus", "schemes must be one of xavier_normal", DEFAULT_SCHEMES),
+]
+WIDGETS = {
+    "fan_in": "slider",
+    "fan_out": "slider",
+    "layer": "segmented_control",
+    "he_mode": "segmented_control",
+    "slope": "slider",
+    "samples": "slider",
+    "seed": "number_input",
+    "schemes": "multiselect",
+}
+
+
+@pytest.mark.parametrize(("name", "text", "reason", "default"), BAD_QUERIES)
+def test_bad_query_value_warns_once_and_uses_the_default(name, text, reason, default):
+    query = {"samples": "2000", "schemes": "he_normal"} | {name: text}
+    at = open_page(**query)
+    check_clean(at)
+    (warning,) = [w.value for w in at.warning]
+    assert warning.startswith(f"URL parameter {name}={text!r} ignored: {reason}")
+    widget = getattr(at.sidebar, WIDGETS[name])(key=key(name))
+    assert widget.value == default
+    assert len(at.get("vega_lite_chart")) >= SHAPE_CHARTS
+    at.run()
+    assert len(at.warning) == 0
