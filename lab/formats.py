@@ -447,6 +447,17 @@ class LayerFormatReport:
     calibration: str
 
 
+def _check_layer_list(activations: object) -> None:
+    """``activations`` must be a non-empty list (or tuple) of per-layer arrays."""
+    if isinstance(activations, np.ndarray) or not isinstance(activations, Sequence):
+        raise ValueError(
+            "activations must be a non-empty list of arrays (one per layer); "
+            f"got {type(activations).__name__}"
+        )
+    if len(activations) == 0:
+        raise ValueError("activations must be a non-empty list of arrays (one per layer); got []")
+
+
 def analyze_layers(
     activations: Sequence[object], calibration: Calibration = "per_layer"
 ) -> list[LayerFormatReport]:
@@ -457,13 +468,7 @@ def analyze_layers(
     quantization does: a vanishing later layer then rounds to zero and an exploding one clips.
     """
     check_choice("calibration", calibration, CALIBRATIONS)
-    if isinstance(activations, np.ndarray) or not isinstance(activations, Sequence):
-        raise ValueError(
-            "activations must be a non-empty list of arrays (one per layer); "
-            f"got {type(activations).__name__}"
-        )
-    if len(activations) == 0:
-        raise ValueError("activations must be a non-empty list of arrays (one per layer); got []")
+    _check_layer_list(activations)
     # One layer at a time: a float64 copy of every layer at once would cost L x its size.
     first = _prepare("activations[0]", activations[0])
     fixed_scale = _absmax_scale(first) if calibration == "first_layer" else None
@@ -773,13 +778,7 @@ def activation_ranges(
     2015). Never warns on inf/NaN.
     """
     percentile = check_float("percentile", percentile, 0.0, 100.0)
-    if isinstance(activations, np.ndarray) or not isinstance(activations, Sequence):
-        raise ValueError(
-            "activations must be a non-empty list of arrays (one per layer); "
-            f"got {type(activations).__name__}"
-        )
-    if len(activations) == 0:
-        raise ValueError("activations must be a non-empty list of arrays (one per layer); got []")
+    _check_layer_list(activations)
     return [
         _layer_range(index, _prepare(f"activations[{index}]", layer), percentile)
         for index, layer in enumerate(activations)

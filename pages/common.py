@@ -717,6 +717,25 @@ def show_chart(chart: alt.TopLevelMixin) -> None:
     st.altair_chart(chart, width="stretch")
 
 
+def vega_spec(chart: alt.TopLevelMixin, *, validate: bool = True) -> dict:
+    """The chart's Vega-Lite dict, without Altair's default 300 x 300 view config.
+
+    Pages build it inside ``st.cache_data``, once per configuration: building (and validating)
+    Altair charts costs tens of milliseconds each, too slow to repeat on every rerun.
+    """
+    spec = chart.to_dict(validate=validate)
+    config = spec.get("config", {})
+    config.pop("view", None)
+    if not config:
+        spec.pop("config", None)
+    return spec
+
+
+def show_spec(spec: dict) -> None:
+    """Render a cached Vega-Lite dict at the container's width (as ``show_chart`` does)."""
+    st.vega_lite_chart(spec, width="stretch")
+
+
 def histogram_chart(
     edges: Sequence[float],
     counts: Sequence[float],

@@ -21,6 +21,8 @@ from pages.common import (
     log_line_chart,
     page_header,
     show_engine_error,
+    show_spec,
+    vega_spec,
 )
 
 PAGE_KEY = "forward_pass"
@@ -67,17 +69,6 @@ def fmt(value: float) -> str:
     return f"{value:.3g}"
 
 
-def vega_spec(chart: alt.TopLevelMixin) -> dict:
-    """The chart's Vega-Lite dict without Altair's default 300 x 300 view, built inside
-    st.cache_data because Altair's validation takes tens of milliseconds per chart."""
-    spec = chart.to_dict(validate=False)  # the browser test renders every chart
-    config = spec.get("config", {})
-    config.pop("view", None)
-    if not config:
-        spec.pop("config", None)
-    return spec
-
-
 def with_theory(
     chart: alt.LayerChart, rows: list[dict], series_order: list[str], legend: str
 ) -> dict:
@@ -86,7 +77,7 @@ def with_theory(
     there and the caption says so."""
     drawable = [row for row in rows if math.isfinite(row["value"]) and row["value"] > 0]
     if not drawable:
-        return vega_spec(chart)
+        return vega_spec(chart, validate=False)
     data = pd.DataFrame(drawable)
     data = data.rename(columns={"layer": "x", "value": "y"})
     data["exact"] = data["y"].map(repr)
@@ -105,7 +96,7 @@ def with_theory(
             ],
         )
     )
-    return vega_spec(chart + dashed)
+    return vega_spec(chart + dashed, validate=False)
 
 
 def histogram_panels(run: presets.LayerHistograms, kind: str, layers: tuple[int, ...]) -> list:
@@ -131,7 +122,7 @@ def histogram_panels(run: presets.LayerHistograms, kind: str, layers: tuple[int,
             x_title=f"{symbol} of layer {layer}",
             height=HISTOGRAM_HEIGHT,
         )
-        specs.append(vega_spec(chart))
+        specs.append(vega_spec(chart, validate=False))
     return specs
 
 
@@ -344,10 +335,6 @@ def sweep_view(repeats: int, seed: int) -> dict:
 
 
 # --------------------------------------------------------------------------- drawing helpers
-
-
-def show_spec(spec: dict) -> None:
-    st.vega_lite_chart(spec, width="stretch")
 
 
 def show_diagnosis(diagnosis, name: str = "Verdict") -> None:

@@ -41,6 +41,8 @@ from pages.common import (
     page_header,
     page_link_with_params,
     show_engine_error,
+    show_spec,
+    vega_spec,
 )
 
 # --------------------------------------------------------------------------- options
@@ -143,9 +145,9 @@ def chart_specs(
     )
     panels, note = range_panels(analysis["reports"], analysis["ranges"], list(selected))
     return {
-        "panels": panels.to_dict(),
+        "panels": vega_spec(panels),
         "note": note,
-        "fp16_bar": fp16_bar(analysis["ranges"]).to_dict(),
+        "fp16_bar": vega_spec(fp16_bar(analysis["ranges"])),
     }
 
 
@@ -572,8 +574,7 @@ st.markdown(
 specs = chart_specs(
     init, activation, layers, width, input_std, samples, seed, calibration, tuple(selected)
 )
-# Cached specs go straight to st.vega_lite_chart (show_chart takes an Altair chart).
-st.vega_lite_chart(spec=specs["panels"], width="stretch")
+show_spec(specs["panels"])
 if specs["note"]:
     st.caption(f"{specs['note']} (dashed lines).")
 
@@ -585,7 +586,7 @@ st.markdown(
     f"Unit-scale activations sit in {fp16['ideal_label']}; above "
     f"{fp16['overflow_label'].lstrip('> ')} a value becomes inf. The ticks mark each layer."
 )
-st.vega_lite_chart(spec=specs["fp16_bar"], width="stretch")
+show_spec(specs["fp16_bar"])
 
 # Table -------------------------------------------------------------------------------------
 st.subheader("Per layer")

@@ -26,6 +26,8 @@ from pages.common import (
     page_header,
     page_link_with_params,
     show_engine_error,
+    show_spec,
+    vega_spec,
 )
 
 SCHEMES = (
@@ -56,20 +58,6 @@ RULE_COLOR = "#868e96"  # mid grey: visible on light and dark backgrounds
 # --------------------------------------------------------------------------- charts
 
 
-def vega_spec(chart: alt.TopLevelMixin) -> dict:
-    """The chart's Vega-Lite dict, without Altair's default 300 x 300 view config.
-
-    Built once per configuration inside ``st.cache_data``: Altair's schema validation costs
-    tens of milliseconds per chart, too slow to repeat on every rerun.
-    """
-    spec = chart.to_dict()
-    config = spec.get("config", {})
-    config.pop("view", None)
-    if not config:
-        spec.pop("config", None)
-    return spec
-
-
 def raise_y_max(spec: dict, top: float) -> dict:
     """Make room for an overlay reaching ``top``: ``histogram_chart`` caps its y scale at the
     tallest bar (``domainMax``), which would cut the exact-density line where it is higher."""
@@ -92,11 +80,6 @@ def share_y(specs: list[dict]) -> list[dict]:
         for spec in specs:
             raise_y_max(spec, max(tops))
     return specs
-
-
-def show_spec(spec: dict) -> None:
-    """Render a cached Vega-Lite dict at the container's width (as ``show_chart`` does)."""
-    st.vega_lite_chart(spec, width="stretch")
 
 
 def overlay_chart(base: alt.LayerChart, grid, curve, pdf, markers) -> alt.LayerChart:
