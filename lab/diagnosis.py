@@ -39,7 +39,9 @@ EXPLODING_RATIO = 10.0
 """A layer whose RMS ratio is above this has grown more than tenfold: exploding."""
 
 DEAD_FRACTION = 0.99
-"""A layer in which at least this share of the post-activations is exactly zero is dead."""
+"""A layer in which at least this share of the post-activations is exactly zero is dead. So is
+a layer whose every value is the same (std exactly 0, e.g. sigmoid after zero weights outputs
+0.5 everywhere): it passes nothing of the input on."""
 
 MATCH_TOLERANCE = 0.10
 """An init matches when its sw2 (or, for ReLU-like activations, its per-layer second-moment
@@ -67,10 +69,12 @@ def _check_fraction(name: str, value: object) -> float:
     return check_float(name, value, 0.0, 1.0)
 
 
-def layer_state(rms_ratio: float, frac_zero: float, frac_nonfinite: float) -> str:
+def layer_state(
+    rms_ratio: float, frac_zero: float, frac_nonfinite: float, *, constant: bool = False
+) -> str:
     """One layer's state, first that applies: "overflow" (any inf/NaN), "dead" (share of exact
-    zeros >= DEAD_FRACTION), "vanishing" (ratio < VANISHING_RATIO), "exploding"
-    (ratio > EXPLODING_RATIO), else "healthy"."""
+    zeros >= DEAD_FRACTION, or ``constant``: every value the same), "vanishing"
+    (ratio < VANISHING_RATIO), "exploding" (ratio > EXPLODING_RATIO), else "healthy"."""
     frac_nonfinite = _check_fraction("frac_nonfinite", frac_nonfinite)
     if frac_nonfinite > 0.0:
         # An overflowed layer may have no finite value at all: its ratio and its share of
@@ -81,7 +85,9 @@ def layer_state(rms_ratio: float, frac_zero: float, frac_nonfinite: float) -> st
         return "overflow"
     frac_zero = _check_fraction("frac_zero", frac_zero)
     rms_ratio = _check_ratio("rms_ratio", rms_ratio)
-    if frac_zero >= DEAD_FRACTION:
+    if not isinstance(constant, bool | np.bool_):
+        raise ValueError(f"constant must be True or False; got {constant!r}")
+    if frac_zero >= DEAD_FRACTION or constant:
         return "dead"
     if rms_ratio < VANISHING_RATIO:
         return "vanishing"
@@ -126,19 +132,27 @@ def _percent(fraction: float) -> str:
 
 
 def network_state(
-    rms_ratios: Sequence[float], frac_zero: Sequence[float], frac_nonfinite: Sequence[float]
+    rms_ratios: Sequence[float],
+    frac_zero: Sequence[float],
+    frac_nonfinite: Sequence[float],
+    constant: Sequence[bool] | None = None,
 ) -> Diagnosis:
     """The network's state from per-layer values (layer 1 first): overflow if any layer
-    overflowed, else the final layer's state, with the layer from which it holds to the end."""
+    overflowed, else the final layer's state, with the layer from which it holds to the end.
+    ``constant`` marks layers whose every value is the same (see ``layer_state``)."""
     ratios = _as_list("rms_ratios", rms_ratios)
     zeros = _as_list("frac_zero", frac_zero)
     nonfinite = _as_list("frac_nonfinite", frac_nonfinite)
-    if not len(ratios) == len(zeros) == len(nonfinite):
+    flat = [False] * len(ratios) if constant is None else _as_list("constant", constant)
+    if not len(ratios) == len(zeros) == len(nonfinite) == len(flat):
         raise ValueError(
-            "rms_ratios, frac_zero and frac_nonfinite must have the same length; got "
-            f"{len(ratios)}, {len(zeros)} and {len(nonfinite)}"
+            "rms_ratios, frac_zero, frac_nonfinite and constant must have the same length; got "
+            f"{len(ratios)}, {len(zeros)}, {len(nonfinite)} and {len(flat)}"
         )
-    states = tuple(layer_state(*values) for values in zip(ratios, zeros, nonfinite, strict=True))
+    states = tuple(
+        layer_state(ratio, zero, bad, constant=bool(same))
+        for ratio, zero, bad, same in zip(ratios, zeros, nonfinite, flat, strict=True)
+    )
     last = len(states)
     if "overflow" in states:
         layer = states.index("overflow") + 1
@@ -156,7 +170,12 @@ def network_state(
             f"the band from 1/{1.0 / VANISHING_RATIO:g} to {EXPLODING_RATIO:g} times"
         )
         return Diagnosis(state, None, message, states)
-    if state == "dead":
+    if state == "dead" and float(zeros[-1]) < DEAD_FRACTION:
+        message = (
+            f"dead: from layer {onset} on every unit outputs the same value for every input, "
+            "so nothing of the input gets through"
+        )
+    elif state == "dead":
         message = (
             f"dead: from layer {onset} on at least {_percent(DEAD_FRACTION)} of the units output "
             f"exactly zero ({_percent(float(zeros[-1]))} at layer {last})"

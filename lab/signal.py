@@ -148,11 +148,21 @@ def _state_inputs(result: SimulationResult) -> tuple[np.ndarray, np.ndarray, np.
     return ratios, zeros, nonfinite
 
 
+def constant_layers(result: SimulationResult) -> np.ndarray:
+    """Per layer, True when every a_l is the same finite value (std exactly 0 over more than
+    one value): such a layer is dead whatever its RMS (``lab.diagnosis.layer_state``)."""
+    post = _check_result(result).post
+    return (post.std == 0.0) & (post.count - post.nonfinite > 1)
+
+
 def diagnose_forward(result: SimulationResult) -> Diagnosis:
     """``lab.diagnosis.network_state`` of a simulation's forward pass: ratio = post-activation
-    RMS of each layer over the input's RMS; inf/NaN in z_l or a_l counts as overflow."""
+    RMS of each layer over the input's RMS; inf/NaN in z_l or a_l counts as overflow; a layer
+    whose every value is the same counts as dead."""
     ratios, zeros, nonfinite = _state_inputs(_check_result(result))
-    return network_state(ratios.tolist(), zeros.tolist(), nonfinite.tolist())
+    return network_state(
+        ratios.tolist(), zeros.tolist(), nonfinite.tolist(), constant_layers(result).tolist()
+    )
 
 
 def summarize_signal(result: SimulationResult) -> SignalSummary:
@@ -203,8 +213,8 @@ def layer_table(result: SimulationResult) -> list[dict[str, int | float | str | 
     result = _check_result(result)
     ratios, zeros, nonfinite = _state_inputs(result)
     states = [
-        layer_state(float(r), float(z), float(f))
-        for r, z, f in zip(ratios, zeros, nonfinite, strict=True)
+        layer_state(float(r), float(z), float(f), constant=bool(c))
+        for r, z, f, c in zip(ratios, zeros, nonfinite, constant_layers(result), strict=True)
     ]
     valid_grad, _ = valid_gradient_layers(result)
     grad_std = np.where(valid_grad, result.grad_post.std, np.nan)

@@ -282,3 +282,18 @@ def test_invalid_arguments_name_the_parameter(call, parameter):
 def test_any_fraction_outside_0_1_is_refused(fraction):
     with pytest.raises(ValueError, match=r"frac_zero must be a finite number in \[0, 1\]"):
         diagnosis.layer_state(1.0, fraction, 0.0)
+
+
+def test_a_constant_layer_is_dead_whatever_its_rms():
+    # sigmoid after zero weights outputs 0.5 everywhere: RMS ratio 0.5, but no signal.
+    assert diagnosis.layer_state(0.5, 0.0, 0.0) == "healthy"
+    assert diagnosis.layer_state(0.5, 0.0, 0.0, constant=True) == "dead"
+    assert diagnosis.layer_state(0.5, 0.0, 0.1, constant=True) == "overflow"  # overflow comes first
+    verdict = diagnosis.network_state([0.5, 0.5], [0.0, 0.0], [0.0, 0.0], [True, True])
+    assert verdict.state == "dead"
+    assert verdict.first_bad_layer == 1
+    assert "same value for every input" in verdict.message
+    with pytest.raises(ValueError, match="constant must be True or False"):
+        diagnosis.layer_state(0.5, 0.0, 0.0, constant="yes")
+    with pytest.raises(ValueError, match="must have the same length"):
+        diagnosis.network_state([0.5], [0.0], [0.0], [True, False])

@@ -16,6 +16,8 @@ from lab.diagnosis import layer_state
 from lab.network import NetworkConfig, simulate
 from lab.signal import (
     NODE_KINDS,
+    constant_layers,
+    diagnose_forward,
     gradient_prediction,
     layer_table,
     mean_field_phase,
@@ -456,3 +458,16 @@ def test_network_view_clips_and_measures_against_the_reference():
 def test_network_view_rejects_bad_arguments(args, kwargs, message):
     with pytest.raises(ValueError, match=message):
         network_view(*args, **kwargs)
+
+
+def test_zero_weights_with_sigmoid_are_dead_not_healthy():
+    config = NetworkConfig(init="zeros", activation="sigmoid", layers=4, width=16, samples=64)
+    result = simulate(config)
+    assert np.all(result.post.rms == pytest.approx(0.5))  # every a_l is exactly 0.5
+    assert constant_layers(result).all()
+    assert diagnose_forward(result).state == "dead"
+    assert {row["status"] for row in layer_table(result)} == {"dead"}
+    # A random init of the same network varies from input to input: not constant.
+    healthy = simulate(NetworkConfig(init="xavier_normal", activation="sigmoid", layers=4,
+                                     width=16, samples=64))  # fmt: skip
+    assert not constant_layers(healthy).any()
