@@ -35,7 +35,7 @@ MAX_INPUT_ABS = 1e6
 MAX_EDGES = 1001
 MAX_SEED = 2**63 - 1
 DTYPES: tuple[str, ...] = ("float32", "float64")
-BACKWARD_MODES: tuple[str, ...] = ("random", "mean")
+BACKWARD_MODES: tuple[str, ...] = ("random", "mean", "none")
 INPUT_DISTRIBUTIONS: tuple[str, ...] = ("normal", "uniform")
 
 #: |value| above this counts as saturated (tanh'(2) = 0.07, sigmoid'(2) = 0.10).
@@ -97,7 +97,7 @@ class NetworkConfig:
     input_data: tuple[tuple[float, ...], ...] | None = None
     bias_std: float = 0.0
     repeats: int = 1
-    backward: Literal["random", "mean"] = "random"
+    backward: Literal["random", "mean", "none"] = "random"
     seed: int = 0
     dtype: Literal["float32", "float64"] = "float32"
     histogram_edges: tuple[float, ...] | None = None
@@ -606,7 +606,8 @@ def simulate(config: NetworkConfig) -> SimulationResult:
     then, for every repeat, layer by layer W_l = ``initializer.sample(rng, n_{l-1}, n_l)``
     followed by b_l ~ N(0, bias_std^2) when bias_std > 0, and finally, for backward="random",
     dL/da_L ~ N(0, 1) of shape (rows, n_L). backward="mean" takes L = mean(a_L) instead, so
-    dL/da_L = 1 / (rows * n_L) everywhere. The input is drawn once and shared by the repeats.
+    dL/da_L = 1 / (rows * n_L) everywhere. backward="none" runs the forward pass only: every
+    gradient statistic is then NaN (count 0). The input is drawn once and shared by the repeats.
 
     Raises ValueError for an invalid config or one over ``MEMORY_BUDGET_BYTES``.
     """
@@ -653,7 +654,8 @@ class _Runner:
                 self.kept = (inputs, pre, post)
                 for array in (inputs, *pre, *post):
                     array.flags.writeable = False
-            self._backward(repeat, inputs, weights, pre, post)
+            if config.backward != "none":
+                self._backward(repeat, inputs, weights, pre, post)
         return self._result()
 
     def _draw_input(self) -> np.ndarray:

@@ -125,6 +125,7 @@ def network_config(
         input_std=input_std,
         seed=seed,
         histogram_edges=None if edges is None else tuple(edges),
+        backward="none",  # the forward-pass experiments show no gradients
     )
 
 

@@ -695,3 +695,19 @@ def test_hypothesis_small_valid_configs_never_raise_or_warn(
     assert len(rows) == len(widths) == len(result.post)
     assert np.all(result.post.count == repeats * samples * np.array(widths))
     json.dumps(rows, allow_nan=False)
+
+
+def test_forward_only_mode_skips_the_gradients_and_keeps_the_forward_pass():
+    base = dict(init="he_normal", activation="relu", layers=4, width=32, samples=64, seed=3)
+    full = simulate(NetworkConfig(**base))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        forward = simulate(NetworkConfig(**base, backward="none"))
+    # The backward noise is drawn last, so the forward pass is identical.
+    np.testing.assert_array_equal(forward.post.std, full.post.std)
+    np.testing.assert_array_equal(forward.pre.rms, full.pre.rms)
+    assert np.all(np.isnan(forward.grad_post.std)) and np.all(np.isnan(forward.grad_weight.std))
+    assert np.all(forward.grad_post.count == 0)
+    assert forward.backward_overflow_message is None
+    assert all(row["grad_post_std"] is None for row in forward.rows())
+    assert np.all(np.isfinite(full.grad_post.std))
