@@ -182,6 +182,21 @@ def assert_no_errors(page: Any) -> None:
     assert dialogs.count() == 0, f"'Page not found' dialog on {page.url}"
 
 
+def picture_changed(element: Any, before: bytes, timeout_s: float = 15.0) -> bool:
+    """Whether ``element`` looks different from the PNG ``before`` within ``timeout_s``.
+
+    Vega redraws a chart a moment after the script run has finished, so a single screenshot
+    right after ``wait_for_app`` can still show the old picture.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if element.screenshot() != before:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.25)
+
+
 def screenshot(page: Any, name: str) -> Path:
     """Save a full-page PNG to artifacts/screenshots/<name>.png and return its path.
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import CHART, assert_no_errors, open_page, screenshot, wait_for_app
+from tests.browser.conftest import (
+    CHART,
+    assert_no_errors,
+    open_page,
+    picture_changed,
+    screenshot,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +54,7 @@ def test_gradient_flow_page_renders_and_reacts(page):
     wait_for_app(page)
     assert_no_errors(page)
     expect(ratio_metric).not_to_contain_text("∞")
-    assert charts.first.screenshot() != gradient_before
+    assert picture_changed(charts.first, gradient_before)
 
     page.get_by_role("button", name="Run 20 times").click()
     page.wait_for_url("**runs=20**")

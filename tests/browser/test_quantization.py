@@ -3,6 +3,8 @@ chart; screenshots in artifacts/screenshots/ (quantization*.png)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.browser.conftest import (
@@ -58,6 +60,10 @@ def test_exploding_init_overflows_fp16_and_the_charts_change(page):
     expect(overflow).to_be_visible(timeout=APP_TIMEOUT_MS)
     wait_for_app(page)
     assert_no_errors(page)
+    # Vega redraws a moment after the run ends: give the charts time to change.
+    deadline = time.monotonic() + 15
+    while _chart_svgs(page) == before and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
     assert _chart_svgs(page) != before
     assert screenshot(page, "quantization_large_random").stat().st_size > 20_000
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import CHART, assert_no_errors, open_page, screenshot, wait_for_app
+from tests.browser.conftest import (
+    CHART,
+    assert_no_errors,
+    open_page,
+    picture_changed,
+    screenshot,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +55,6 @@ def test_conv_mode_changes_fans_and_redraws_the_histogram(page):
     # n_in = C_in k^2 = 64 * 3^2 = 576 (reference.md), written as a formula.
     expect(page.locator(".katex").filter(has_text="576").first).to_be_visible()
     expect(page.locator(CHART)).to_have_count(1 + 4)
-    after = page.locator(CHART).first.screenshot()
-    assert after != before
+    assert picture_changed(page.locator(CHART).first, before)
     assert "layer=conv" in page.url
     screenshot(page, "weight_distribution_conv")
