@@ -18,21 +18,10 @@ pytestmark = pytest.mark.browser
 URL = "forward-pass"
 
 
-def close_shell_dialog(page) -> None:
-    """Dismiss the shell's "Page not found" dialog that a freshly started server shows on the
-    first page it serves (legacy pages/ folder mode; test_smoke.py checks for it), so that
-    the screenshots show this page's content."""
-    dialogs = page.get_by_role("dialog")
-    if dialogs.count():
-        page.keyboard.press("Escape")
-        dialogs.first.wait_for(state="detached")
-
-
 def test_default_view_renders_and_a_control_changes_the_histograms(page):
     from playwright.sync_api import expect
 
     open_page(page, URL)
-    close_shell_dialog(page)
     assert_no_errors(page)
     expect(page.locator("h1").first).to_have_text("Forward pass")
     charts = page.locator(CHART)
@@ -69,7 +58,6 @@ def test_other_views_render(page, query, name, count):
     from playwright.sync_api import expect
 
     open_page(page, URL, query)
-    close_shell_dialog(page)
     assert_no_errors(page)
     expect(page.locator(CHART)).to_have_count(count)
     assert screenshot(page, name).stat().st_size > 10_000

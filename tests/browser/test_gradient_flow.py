@@ -21,21 +21,10 @@ URL_PATH = "gradient-flow"
 DEFAULT_CHARTS = 5
 
 
-def open_gradient_flow(page, query: str = "") -> None:
-    """Open the page after one run of the home page: a fresh server's very first request runs
-    in Streamlit's legacy pages/ mode and shows "Page not found" (the app shell's known issue,
-    see tests/test_app_home.py)."""
-    from playwright.sync_api import expect
-
-    open_page(page, "")
-    open_page(page, URL_PATH, query)
-    expect(page.get_by_role("dialog")).to_have_count(0)
-
-
 def test_gradient_flow_page_renders_and_reacts(page):
     from playwright.sync_api import expect
 
-    open_gradient_flow(page)
+    open_page(page, URL_PATH)
     assert_no_errors(page)
     expect(page.locator("h1").first).to_have_text("Gradient flow: rand vs randn")
     charts = page.locator(CHART)
@@ -68,7 +57,7 @@ def test_gradient_flow_page_renders_and_reacts(page):
 def test_deep_link_opens_the_configuration(page):
     from playwright.sync_api import expect
 
-    open_gradient_flow(page, "uniform=centered&layers=6&neurons=30&runs=5")
+    open_page(page, URL_PATH, "uniform=centered&layers=6&neurons=30&runs=5")
     assert_no_errors(page)
     expect(page.get_by_text("Simulations (pairs)")).to_have_count(1)
     expect(page.locator(CHART)).to_have_count(DEFAULT_CHARTS + 1)

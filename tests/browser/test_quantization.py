@@ -33,9 +33,6 @@ def _chart_svgs(page) -> list[str]:
 def test_default_view_renders_every_chart(page):
     from playwright.sync_api import expect
 
-    # A fresh server serves its very first request in Streamlit's legacy multipage mode (see
-    # tests/test_app_home.py); going through the home page first shows the page in the shell.
-    open_page(page, "")
     open_page(page, URL)
     assert_no_errors(page)
     expect(page.locator("h1").first).to_have_text("Quantization range")

@@ -25,8 +25,7 @@ def _submit(page, form_index: int, text: str) -> None:
 def test_answer_right_and_wrong(page):
     from playwright.sync_api import expect
 
-    # Start on the home page: a fresh server opened on a sub-page first shows "Page not
-    # found" (Streamlit's legacy pages/ mode, see tests/test_app_home.py).
+    # Start on the home page and reach the quiz through the sidebar, as a student does.
     open_page(page, "")
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Initialization formulas").click()
     page.wait_for_url("**/quiz-formulas")

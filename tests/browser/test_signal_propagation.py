@@ -19,16 +19,6 @@ URL_PATH = "signal-propagation"
 CHART_COUNT = 4  # forward std, dL/da, dL/dW, network view
 
 
-def open_signal_page(page, query: str = "") -> None:
-    """Open the page; close the shell's "Page not found" dialog if it shows (a known shell issue
-    with the pages/ folder, covered by test_smoke.py) so that screenshots show this page."""
-    open_page(page, URL_PATH, query)
-    dialog = page.get_by_role("dialog")
-    if dialog.count():
-        page.keyboard.press("Escape")
-        dialog.wait_for(state="detached")
-
-
 def metric(page, label: str):
     """Locator of the value of the st.metric whose label is ``label``."""
     card = page.get_by_test_id("stMetric").filter(
@@ -45,7 +35,7 @@ def metric_value(page, label: str) -> str:
 def test_default_view_draws_every_chart_without_errors(page):
     from playwright.sync_api import expect
 
-    open_signal_page(page)
+    open_page(page, URL_PATH)
     assert_no_errors(page)
     expect(page.locator("h1").first).to_have_text("Signal propagation")
     charts = page.locator(CHART)
@@ -60,7 +50,7 @@ def test_default_view_draws_every_chart_without_errors(page):
 def test_switching_to_xavier_changes_the_chart_and_the_verdict(page):
     from playwright.sync_api import expect
 
-    open_signal_page(page, "layers=12")
+    open_page(page, URL_PATH, "layers=12")
     forward_chart = page.locator(CHART).first
     before = forward_chart.screenshot()
 
@@ -80,7 +70,7 @@ def test_switching_to_xavier_changes_the_chart_and_the_verdict(page):
 
 
 def test_overflow_is_a_result_with_crosses_in_the_network_view(page):
-    open_signal_page(page, "init=large_random&layers=50")
+    open_page(page, URL_PATH, "init=large_random&layers=50")
     assert_no_errors(page)
     assert metric_value(page, "Signal state") == "overflow"
     assert metric_value(page, "Final-layer std") == "inf/NaN"

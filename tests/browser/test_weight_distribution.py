@@ -20,18 +20,10 @@ URL_PATH = "weight-distribution"
 DEFAULT_CHARTS = 8
 
 
-def open_weight_page(page, query: str = "") -> None:
-    """Open the page after the home page: a fresh server answers its very first request in
-    Streamlit's legacy pages/ mode, with a "Page not found" dialog (see tests/test_app_home.py,
-    test_shell_survives_reruns_without_the_workaround)."""
-    open_page(page, "")
-    open_page(page, URL_PATH, query)
-
-
 def test_default_view_draws_every_chart_without_errors(page):
     from playwright.sync_api import expect
 
-    open_weight_page(page)
+    open_page(page, URL_PATH)
     assert_no_errors(page)
     expect(page.get_by_role("dialog")).to_have_count(0)
     expect(page.locator("h1").first).to_have_text("Weight distribution")
@@ -46,7 +38,7 @@ def test_default_view_draws_every_chart_without_errors(page):
 def test_conv_mode_changes_fans_and_redraws_the_histogram(page):
     from playwright.sync_api import expect
 
-    open_weight_page(page, "schemes=he_normal")
+    open_page(page, URL_PATH, "schemes=he_normal")
     first_chart = page.locator(CHART).first
     before = first_chart.screenshot()
     page.get_by_test_id("stSidebar").get_by_role("radio", name="Conv 2-D").click()
