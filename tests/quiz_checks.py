@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from quizzes.grading import grade
-from quizzes.questions import ChoiceQuestion, render
+from quizzes.questions import ChoiceQuestion, NumericQuestion, render
 
 
 def assert_every_distractor_explained(question: ChoiceQuestion, params: dict) -> None:
@@ -21,3 +21,13 @@ def assert_every_distractor_explained(question: ChoiceQuestion, params: dict) ->
         assert result.mistake == mistake.name
         assert render(mistake.feedback, params) in result.feedback
     assert explained == ids - question.correct_ids(params)
+
+
+def assert_tolerance_edges(question: NumericQuestion, params: dict) -> None:
+    """Answers 0.9 tolerance away from the exact value are accepted, 1.1 away rejected."""
+    answer = question.correct_value(params)
+    tolerance = max(question.abs_tol, question.rel_tol * abs(answer))
+    for factor, status in ((0.9, "correct"), (1.1, "incorrect")):
+        for sign in (1, -1):
+            shifted = repr(answer + sign * factor * tolerance)
+            assert grade(question, params, shifted).status == status, (shifted, status)
