@@ -23,7 +23,7 @@ QUICK = {"samples": "2000", "schemes": "he_normal,he_truncated_normal"}
 
 
 def open_page(**query: str) -> AppTest:
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT).run()
+    at = AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT).run()
     at.switch_page(PAGE)
     at.query_params.update(query)
     return at.run()

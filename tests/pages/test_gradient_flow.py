@@ -17,7 +17,7 @@ from lab.gradient_flow import DEFAULT_SAMPLES, compare, many_runs
 from pages.common import widget_key
 
 TIMEOUT = 60
-PAGE = "../pages/gradient_flow.py"
+PAGE = "../../pages/gradient_flow.py"
 DEFAULT_QUERY = {
     "layers": "10",
     "neurons": "50",

@@ -12,7 +12,7 @@ import pytest
 
 from lab.cli import main
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_json(capsys, *argv: str) -> dict:

@@ -18,7 +18,7 @@ from quizzes.gradebook import format_points
 from quizzes.receipts import make_receipt, receipt_to_json
 from quizzes.session import QuizSession
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "gradebook test key"
 ENV_VAR = "LAB_RECEIPT_KEY"
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ TIMEOUT = 30
 
 
 def app() -> AppTest:
-    return AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
+    return AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT)
 
 
 def controls_demo(**query: str) -> AppTest:

@@ -22,7 +22,7 @@ from quizzes.session import (
     variant_seed,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2025, 3, 14, 15, 9, 26, 535, tzinfo=UTC)
 WRONG = "123456"  # far from every formula answer and from its known mistakes
 

@@ -46,7 +46,7 @@ def open_page(page: str = PAGE, **query: str) -> AppTest:
 
     The shell runs once first: before a run AppTest can only find pages whose url_path is
     their file name (see AppTest.switch_page)."""
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
+    at = AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT)
     at.query_params.update(query)
     at.run()
     at.switch_page(page)

@@ -41,7 +41,7 @@ CHARTS = 4  # forward std, dL/da, dL/dW, network view
 
 def open_page(**query: str) -> AppTest:
     """The app on the Signal propagation page with these URL parameters."""
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT).run()
+    at = AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT).run()
     at.query_params.update(query)
     at.switch_page(PAGE_FILE).run()
     assert not at.exception

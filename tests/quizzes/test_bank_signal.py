@@ -17,7 +17,7 @@ from quizzes.bank_signal import SIGNAL_TEMPLATES
 from quizzes.grading import grade
 from quizzes.questions import OPTION_ORDER_KEY, ChoiceQuestion, NumericQuestion, render, within
 from quizzes.session import variant_params
-from tests.quiz_checks import assert_every_distractor_explained, assert_tolerance_edges
+from tests.quizzes.quiz_checks import assert_every_distractor_explained, assert_tolerance_edges
 
 VARIANTS = 200
 STUDENT = "signal bank test student"

@@ -35,7 +35,7 @@ NETWORK = SMALL | {"layers": "12", "width": "256", "samples": "500"}
 
 
 def page(**query: str) -> AppTest:
-    at = AppTest.from_file("../pages/forward_pass.py", default_timeout=TIMEOUT)
+    at = AppTest.from_file("../../pages/forward_pass.py", default_timeout=TIMEOUT)
     at.query_params.update(query)
     return at.run()
 

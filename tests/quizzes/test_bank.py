@@ -22,7 +22,7 @@ from quizzes.bank_formulas import FORMULA_TEMPLATES
 from quizzes.grading import grade
 from quizzes.questions import OPTION_ORDER_KEY, ChoiceQuestion, NumericQuestion, render, within
 from quizzes.session import variant_params
-from tests.quiz_checks import assert_every_distractor_explained, assert_tolerance_edges
+from tests.quizzes.quiz_checks import assert_every_distractor_explained, assert_tolerance_edges
 
 VARIANTS = 200
 STUDENT = "bank test student"

@@ -56,7 +56,7 @@ def record_downloads(monkeypatch):
 
 
 def open_page(page: str, student: str = "", secret: str | None = None) -> AppTest:
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
+    at = AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT)
     if secret is not None:
         at.secrets["receipt_key"] = secret
     at.run()
@@ -335,14 +335,14 @@ def test_practice_runs_anonymously_and_draws_new_variants() -> None:
 
 
 def test_practice_topic_comes_from_the_url_and_bad_values_warn() -> None:
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT).run()
+    at = AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT).run()
     at.switch_page(PRACTICE_PAGE)
     at.query_params["topic"] = "quantization"
     at.run()
     assert session_of(at, "anonymous", "quantization", "practice")
     assert at.session_state[widget_key("topic", "practice")] == "quantization"
     for bad in ("nope", "", "FORMULAS"):
-        at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT).run()
+        at = AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT).run()
         at.switch_page(PRACTICE_PAGE)
         at.query_params["topic"] = bad
         at.run()

@@ -1,0 +1,246 @@
+"""Widgets drawn from declared controls (lab.controls), each mirrored in the page's URL.
+
+``draw_controls(spec)`` reads the URL once, shows one text-only warning per value it cannot use
+and per parameter the page does not declare, draws a widget for every control that applies,
+writes the values back to the URL, and returns every control's value. A copied URL reproduces
+the view; a link built by ``PageControls.link`` opens it with exactly those values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import streamlit as st
+
+from lab.controls.core import (
+    BoolControl,
+    ChoiceControl,
+    Control,
+    FloatControl,
+    IntControl,
+    MultiChoiceControl,
+    PageControls,
+    Value,
+    url_warning,
+)
+from pages.ui.text import show_warning
+
+#: Session-state key of the page being run (set by ``deep_link_scope`` in streamlit_app.py).
+_CURRENT_PAGE_STATE = "_wil_current_page"
+#: Session-state key of {page key: {param name: URL text last written}}.
+_LINK_STATE = "_wil_deep_links"
+#: Page key used when a script runs outside the app shell (e.g. a test script).
+STANDALONE_PAGE_KEY = "app"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A group of controls under one sidebar heading (``expander`` folds it away)."""
+
+    title: str | None
+    names: tuple[str, ...]
+    expander: bool = False
+
+
+def current_page_key() -> str:
+    """Key of the page being run: the registry key inside the app, ``"app"`` standalone."""
+    return str(st.session_state.get(_CURRENT_PAGE_STATE, STANDALONE_PAGE_KEY))
+
+
+def widget_key(name: str, page: str | None = None) -> str:
+    """The session-state key of control ``name`` on ``page`` (default: the current page)."""
+    return f"ctl:{page or current_page_key()}:{name}"
+
+
+@contextmanager
+def deep_link_scope(page_key: str) -> Iterator[None]:
+    """Run one page with its controls keyed by ``page_key``; afterwards drop URL parameters
+    that other pages' controls wrote and this page does not use. Used around ``page.run()``."""
+    st.session_state[_CURRENT_PAGE_STATE] = page_key
+    try:
+        yield
+    finally:
+        written: dict[str, dict[str, str]] = st.session_state.get(_LINK_STATE, {})
+        mine = set(written.get(page_key, {}))
+        others = {name for page, names in written.items() if page != page_key for name in names}
+        for name in sorted(others - mine):
+            if name in st.query_params:
+                del st.query_params[name]
+
+
+def draw_controls(
+    spec: PageControls,
+    sections: Sequence[Section] | None = None,
+    *,
+    locked: Mapping[str, Value] | None = None,
+    container=None,
+) -> dict[str, Value]:
+    """Draw the page's controls (in the sidebar unless ``container`` is given) and return the
+    value of every declared control: the widget's where the control applies, else its default.
+
+    ``sections`` groups the controls under headings (default: one group, in declared order).
+    ``locked`` fixes values (an assignment's setup): those widgets are disabled and the URL
+    cannot change them.
+    """
+    locked = dict(spec.check_values(locked or {}))
+    page = current_page_key()
+    query = {name: st.query_params[name] for name in st.query_params}
+    parsed = spec.parse_query(query)
+    written: dict[str, str] = st.session_state.setdefault(_LINK_STATE, {}).setdefault(page, {})
+    target = container if container is not None else st.sidebar
+
+    # Values before drawing: locked > a URL value this page did not write itself > the widget's
+    # state > the default. Conditions (``when``) are judged on these.
+    values: dict[str, Value] = {}
+    warnings = [w for w in parsed.warnings if not _is_control_warning(w, spec)]
+    for control in spec.controls:
+        key = widget_key(control.name, page)
+        url_text = query.get(control.name)
+        if control.name in locked:
+            st.session_state[key] = _widget_value(control, locked[control.name])
+        elif url_text is not None and url_text != written.get(control.name):
+            try:
+                st.session_state[key] = _widget_value(control, control.parse(url_text))
+            except ValueError as error:
+                warnings.append(url_warning(control, url_text, error))
+                st.session_state[key] = _widget_value(control, control.default)
+        elif key not in st.session_state:
+            st.session_state[key] = _widget_value(control, _parse_or_default(control, written))
+        values[control.name] = _from_widget(control, st.session_state[key])
+
+    for line in warnings:
+        show_warning(line)
+
+    groups = sections or (Section(None, spec.names),)
+    with target:
+        for section in groups:
+            active = [spec[name] for name in section.names if spec[name] in spec.active(values)]
+            if not active:
+                continue
+            holder = st.expander(section.title) if section.expander and section.title else None
+            with holder if holder is not None else _nothing():
+                if section.title and not section.expander:
+                    st.subheader(section.title)
+                for control in active:
+                    disabled = control.name in locked
+                    raw = _draw(control, widget_key(control.name, page), disabled)
+                    values[control.name] = _from_widget(control, raw)
+
+    applied = spec.applied(values)
+    for control in spec.controls:
+        if control.name in applied:
+            text = control.format(applied[control.name])
+            written[control.name] = text
+            if st.query_params.get(control.name) != text:
+                st.query_params[control.name] = text
+        else:
+            written.pop(control.name, None)
+            if control.name in st.query_params:
+                del st.query_params[control.name]
+    return {c.name: values[c.name] if c.name in applied else c.default for c in spec.controls}
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+def _is_control_warning(line: str, spec: PageControls) -> bool:
+    """parse_query's lines about declared controls are redone per control (the widget state may
+    already hold the value); its lines about undeclared parameters are kept."""
+    return any(line.startswith(f"URL parameter {name}=") for name in spec.names)
+
+
+def _parse_or_default(control: Control, written: Mapping[str, str]) -> Value:
+    text = written.get(control.name)
+    if text is None:
+        return control.default
+    try:
+        return control.parse(text)
+    except ValueError:
+        return control.default
+
+
+def _widget_value(control: Control, value: Value) -> object:
+    """What the widget holds for ``value`` (a multiselect holds a list)."""
+    if isinstance(control, MultiChoiceControl):
+        return list(value)  # type: ignore[arg-type]
+    return value
+
+
+def _from_widget(control: Control, raw: object) -> Value:
+    if isinstance(control, MultiChoiceControl):
+        return tuple(raw or ())  # type: ignore[arg-type]
+    if isinstance(control, IntControl):
+        return int(raw)  # type: ignore[arg-type]
+    if isinstance(control, FloatControl):
+        return float(raw)  # type: ignore[arg-type]
+    if isinstance(control, BoolControl):
+        return bool(raw)
+    return str(raw)
+
+
+def _label(control: Control) -> str:
+    return f"{control.label} ({control.unit})" if control.unit else control.label
+
+
+def _draw(control: Control, key: str, disabled: bool) -> object:
+    """The widget for one control, keyed by ``key`` (its value is already in session state)."""
+    label, help = _label(control), control.help or None
+    common = {"key": key, "help": help, "disabled": disabled}
+    if isinstance(control, IntControl):
+        if control.widget == "number":
+            return st.number_input(
+                label, min_value=control.low, max_value=control.high, step=control.step, **common
+            )
+        return st.slider(
+            label, min_value=control.low, max_value=control.high, step=control.step, **common
+        )
+    if isinstance(control, FloatControl):
+        if control.options is not None:
+            return st.select_slider(
+                label, options=list(control.options), format_func=_short, **common
+            )
+        if control.widget == "number":
+            return st.number_input(
+                label,
+                min_value=control.low,
+                max_value=control.high,
+                step=control.step,
+                format=control.display,
+                **common,
+            )
+        return st.slider(
+            label,
+            min_value=control.low,
+            max_value=control.high,
+            step=control.step,
+            format=control.display,
+            **common,
+        )
+    if isinstance(control, ChoiceControl):
+        labels = control.labels
+        if control.widget == "radio":
+            return st.radio(
+                label, control.values, format_func=labels.__getitem__, horizontal=True, **common
+            )
+        if control.widget == "segmented":
+            return st.segmented_control(
+                label, control.values, format_func=labels.__getitem__, required=True, **common
+            )
+        return st.selectbox(label, control.values, format_func=labels.__getitem__, **common)
+    if isinstance(control, BoolControl):
+        if control.widget == "checkbox":
+            return st.checkbox(label, **common)
+        return st.toggle(label, **common)
+    if isinstance(control, MultiChoiceControl):
+        return st.multiselect(
+            label, control.values, format_func=control.labels.__getitem__, **common
+        )
+    raise TypeError(f"no widget for {type(control).__name__}")  # pragma: no cover
+
+
+def _short(value: float) -> str:
+    return f"{value:g}"
