@@ -7,7 +7,9 @@ drawn here so that it appears on every page.
 
 import streamlit as st
 
-from pages.common import HOME_KEY, PAGES, SECTIONS, deep_link_scope, student_sidebar
+from pages.ui.registry import HOME_KEY, PAGES, SECTIONS
+from pages.ui.student import student_sidebar
+from pages.ui.widgets import deep_link_scope
 
 st.set_page_config(
     page_title="Weight Initialization Lab",

@@ -33,7 +33,7 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 
 from lab.validation import check_int
-from pages.common import HOME_KEY, PAGES, PageInfo
+from pages.ui.registry import HOME_KEY, PAGES, PageInfo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 APP = REPO_ROOT / "streamlit_app.py"

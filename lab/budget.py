@@ -54,8 +54,9 @@ class Scaled:
         """One line for the page ('' when nothing was lowered)."""
         if not self.scaled:
             return ""
+        what = self.what.removesuffix("s") if self.used == 1 else self.what
         return (
-            f"{self.subject}: {self.used:,} {self.what} instead of {self.requested:,}, "
+            f"{self.subject}: {self.used:,} {what} instead of {self.requested:,}, "
             "to stay within the lab's budget."
         )
 

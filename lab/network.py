@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 
 from lab.activations import ACTIVATION_NAMES, DEFAULT_LEAKY_SLOPE, Activation, get_activation
+from lab.budget import Cost, Scaled, fit_count
 from lab.initializers import SCHEME_NAMES, Initializer, get_initializer
 from lab.validation import check_choice, check_float, check_int
 
@@ -282,6 +283,34 @@ def estimate_bytes(config: NetworkConfig) -> int:
     # or derivative temporary.
     scratch = max(largest_batch, largest_matrix) * (4 * 8 + 1)
     return int(stored + weights + inputs + weight_draw + backward + scratch)
+
+
+def network_cost(config: NetworkConfig) -> Cost:
+    """What ``simulate(config)`` costs: multiply-adds of the matrix products (forward, and the
+    two backward products unless ``backward="none"``) plus one per weight drawn, times the
+    repeats; and ``estimate_bytes``."""
+    config = _check_config(config)
+    widths = (config.input_features, *config.layer_widths)
+    per_row = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=True))
+    products = 1 if config.backward == "none" else 3
+    work = (config.batch_size * per_row * products + per_row) * config.repeats
+    return Cost(multiply_adds=work, peak_bytes=estimate_bytes(config))
+
+
+def fit_samples(config: NetworkConfig) -> tuple[NetworkConfig, Scaled]:
+    """``config`` with as many of its samples as the lab's budget allows (lab.budget), never
+    another network; the Scaled record says what was lowered, in one line."""
+    config = _check_config(config)
+    if config.input_data is not None:
+        raise ValueError("fit_samples scales generated inputs; config has input_data")
+    layers, width = config.depth, max(config.layer_widths)
+    scaled = fit_count(
+        config.samples,
+        lambda samples: network_cost(replace(config, samples=samples)),
+        what="samples",
+        subject=f"{layers} layer{'s' if layers != 1 else ''} × {width:,} units",
+    )
+    return replace(config, samples=scaled.used), scaled
 
 
 def _check_memory(config: NetworkConfig) -> None:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import HOME_KEY, SECTIONS, pages_in_section
+from pages.ui.registry import HOME_KEY, SECTIONS, pages_in_section
 
 st.title("Weight Initialization Lab")
 st.markdown(

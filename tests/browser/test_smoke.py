@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pages.common import HOME_KEY, PAGES
+from pages.ui.registry import HOME_KEY, PAGES
 from tests.browser.conftest import assert_no_errors, open_page, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser

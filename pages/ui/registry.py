@@ -1,0 +1,171 @@
+"""The app's pages: key, title, script, URL path, icon, section and one-line description.
+
+Used by streamlit_app.py for ``st.navigation``, by the home page and by the tests. URL paths
+come from the pages' control declarations (lab.controls.registry, quizzes.pages), so that a
+link built from a declaration always names a real page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from lab.validation import check_choice
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """One page of the app: where it lives, where it is served and how it is shown."""
+
+    key: str
+    title: str
+    file: str  # relative to the repository root (the folder of streamlit_app.py)
+    url_path: str
+    icon: str  # a Material icon shortcode, ":material/name:"
+    section: str
+    description: str
+
+    @property
+    def path(self) -> Path:
+        """Absolute path of the page script."""
+        return REPO_ROOT / self.file
+
+
+#: The folder of streamlit_app.py; PageInfo.file is relative to it.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SECTIONS: tuple[str, ...] = ("Start", "Simulations", "Quizzes")
+HOME_KEY = "home"
+
+PAGES: tuple[PageInfo, ...] = (
+    PageInfo(
+        "home",
+        "Home",
+        "pages/home_page.py",
+        "home",
+        ":material/home:",
+        "Start",
+        "What the lab teaches, how to use it, and a map of every page.",
+    ),
+    PageInfo(
+        "forward_pass",
+        "Forward pass",
+        "pages/forward_pass.py",
+        "forward-pass",
+        ":material/east:",
+        "Simulations",
+        "Push a batch through a deep network and watch each layer's activations shrink, "
+        "hold steady or blow up.",
+    ),
+    PageInfo(
+        "weight_distribution",
+        "Weight distribution",
+        "pages/weight_distribution.py",
+        "weight-distribution",
+        ":material/bar_chart:",
+        "Simulations",
+        "Sample one layer's weights under each scheme and compare the histogram with the "
+        "exact variance and bounds.",
+    ),
+    PageInfo(
+        "signal_propagation",
+        "Signal propagation",
+        "pages/signal_propagation.py",
+        "signal-propagation",
+        ":material/ssid_chart:",
+        "Simulations",
+        "Follow the activation variance layer by layer and set the simulation against "
+        "infinite-width theory.",
+    ),
+    PageInfo(
+        "gradient_flow",
+        "Gradient flow: rand vs randn",
+        "pages/gradient_flow.py",
+        "gradient-flow",
+        ":material/trending_down:",
+        "Simulations",
+        "Uniform versus normal weights in a tanh network: gradient size per layer, and what "
+        "changes once the variances match.",
+    ),
+    PageInfo(
+        "quantization",
+        "Quantization range",
+        "pages/quantization_range.py",
+        "quantization",
+        ":material/memory:",
+        "Simulations",
+        "See where activations land in float16, bfloat16, FP8 and INT8: overflow, underflow "
+        "and rounding error.",
+    ),
+    PageInfo(
+        "quiz_formulas",
+        "Initialization formulas",
+        "pages/quiz_formulas.py",
+        "quiz-formulas",
+        ":material/function:",
+        "Quizzes",
+        "Compute Xavier and He variances, standard deviations and uniform bounds from a "
+        "layer's fans.",
+    ),
+    PageInfo(
+        "quiz_signal",
+        "Signal propagation quiz",
+        "pages/quiz_signal.py",
+        "quiz-signal",
+        ":material/quiz:",
+        "Quizzes",
+        "Predict how the signal grows or shrinks with depth for a scheme and an activation.",
+    ),
+    PageInfo(
+        "quiz_quantization",
+        "Quantization quiz",
+        "pages/quiz_quantization.py",
+        "quiz-quantization",
+        ":material/calculate:",
+        "Quizzes",
+        "Number-format ranges, overflow, underflow and INT8 quantization error.",
+    ),
+    PageInfo(
+        "quiz_review",
+        "Mixed review",
+        "pages/quiz_review.py",
+        "quiz-review",
+        ":material/shuffle:",
+        "Quizzes",
+        "A mixed set of questions drawn from every quiz topic.",
+    ),
+    PageInfo(
+        "practice",
+        "Practice",
+        "pages/quiz_practice.py",
+        "practice",
+        ":material/fitness_center:",
+        "Quizzes",
+        "Practice questions with immediate feedback.",
+    ),
+)
+
+_PAGES_BY_KEY: dict[str, PageInfo] = {info.key: info for info in PAGES}
+
+
+def get_page(key: str) -> PageInfo:
+    """The registry entry of page ``key``."""
+    return _PAGES_BY_KEY[check_choice("page_key", key, _PAGES_BY_KEY)]
+
+
+def page_header(page_key: str) -> PageInfo:
+    """Draw a page's title and one-line description from the registry; return its entry.
+
+    Every page starts with it, so that the menu, the home page and the heading agree.
+    """
+    info = get_page(page_key)
+    st.title(info.title)
+    st.caption(info.description)
+    return info
+
+
+def pages_in_section(section: str) -> tuple[PageInfo, ...]:
+    """The pages of one navigation section, in menu order."""
+    check_choice("section", section, SECTIONS)
+    return tuple(info for info in PAGES if info.section == section)
