@@ -15,15 +15,20 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from lab import __version__
-from lab.activations import ACTIVATION_NAMES
+from lab.controls.core import PageControls, cli_type, to_cli_flag
+from lab.controls.network import INIT_GROUP, NETWORK_GROUP, init_params
 from lab.diagnosis import match_verdict, recommended_init
 from lab.initializers import SCHEME_NAMES, get_initializer
-from lab.network import NetworkConfig, simulate
+from lab.network import NetworkConfig, fit_samples, simulate
 from lab.signal import diagnose_forward, mean_field_phase
 from lab.theory import predict
 
 EXIT_USAGE = 2
-PARAMETER_FLAGS = ("gain", "slope", "mode", "std", "value", "bound")
+#: ``simulate`` takes the network's declared controls: the same names, ranges and rules as the
+#: pages' URLs (lab.controls.network).
+SIMULATE_CONTROLS = PageControls("simulate", "", NETWORK_GROUP)
+#: The schemes' own parameters (gain, slope, mode, std, bound, value), as declared.
+SCHEME_PARAMETER_CONTROLS = INIT_GROUP[1:]
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -46,21 +51,19 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("scheme", choices=SCHEME_NAMES, metavar="SCHEME", help=_names(SCHEME_NAMES))
     init.add_argument("--fan-in", type=int, required=True)
     init.add_argument("--fan-out", type=int, required=True)
-    _add_scheme_parameters(init)
+    group = init.add_argument_group("scheme parameters (only for the schemes that take them)")
+    for control in SCHEME_PARAMETER_CONTROLS:
+        _add_control(group, control, default=None)
     init.add_argument("--json", action="store_true", help="print JSON")
 
-    sim = commands.add_parser("simulate", help="per-layer Monte-Carlo table with theory")
+    sim = commands.add_parser(
+        "simulate",
+        help="per-layer Monte-Carlo table with theory",
+        description="The Signal propagation page's network, with the same names and limits.",
+    )
     sim._sub = "simulate"
-    sim.add_argument("--init", default="he_normal", choices=SCHEME_NAMES, metavar="SCHEME")
-    sim.add_argument("--activation", default="relu", choices=ACTIVATION_NAMES, metavar="ACT")
-    sim.add_argument("--layers", type=int, default=10)
-    sim.add_argument("--width", type=int, default=256)
-    sim.add_argument("--samples", type=int, default=1000)
-    sim.add_argument("--input-std", type=float, default=1.0)
-    sim.add_argument("--bias-std", type=float, default=0.0)
-    sim.add_argument("--seed", type=int, default=0)
-    sim.add_argument("--leaky-slope", type=float, default=0.01, help="leaky_relu slope")
-    _add_scheme_parameters(sim)
+    for control in SIMULATE_CONTROLS.controls:
+        _add_control(sim, control, default=None)
     sim.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
@@ -69,20 +72,22 @@ def _names(names: Sequence[str]) -> str:
     return "one of " + ", ".join(names)
 
 
-def _add_scheme_parameters(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("scheme parameters (only for the schemes that take them)")
-    group.add_argument("--gain", type=float, help="xavier_*, orthogonal")
-    group.add_argument("--slope", type=float, help="he_normal/he_uniform: leaky-ReLU slope a")
-    group.add_argument("--mode", choices=("fan_in", "fan_out", "fan_avg"), help="he_*")
-    group.add_argument("--std", type=float, help="normal")
-    group.add_argument("--value", type=float, help="constant")
-    group.add_argument("--bound", type=float, help="uniform")
+def _add_control(parser, control, *, default: object) -> None:
+    """One option from a declared control: same name (``--input-std``), parsing and range."""
+    conditions = " and ".join(f"{other}={'|'.join(options)}" for other, options in control.when)
+    parser.add_argument(
+        to_cli_flag(control.name),
+        dest=control.name,
+        type=cli_type(control),
+        default=default,
+        metavar=control.name.upper(),
+        help=f"{control.help} Allowed: {control.allowed()}; default {control.format(control.default)}"
+        + (f" (only when {conditions})" if control.when else ""),
+    )
 
 
-def _scheme_params(args: argparse.Namespace) -> dict[str, float | str]:
-    return {
-        name: getattr(args, name) for name in PARAMETER_FLAGS if getattr(args, name) is not None
-    }
+def _given(args: argparse.Namespace, names: Sequence[str]) -> dict[str, object]:
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
 # --- init -----------------------------------------------------------------------------------
@@ -122,7 +127,7 @@ def _print_init(report: dict) -> None:
 # --- simulate -------------------------------------------------------------------------------
 
 
-def simulate_report(config: NetworkConfig) -> dict:
+def simulate_report(config: NetworkConfig, budget_note: str = "") -> dict:
     """The JSON-able per-layer table, theory prediction and diagnosis of one simulation."""
     result = simulate(config)
     params = dict(config.init_params)
@@ -172,6 +177,7 @@ def simulate_report(config: NetworkConfig) -> dict:
             "seed": config.seed,
             "dtype": config.dtype,
         },
+        "budget_note": budget_note,
         "layers": rows,
         "overflow": result.overflow_message,
         "backward_overflow": result.backward_overflow_message,
@@ -218,7 +224,7 @@ def _print_simulation(report: dict) -> None:
             _fmt(row["theory_post_std"]),
         )
         print("  ".join(f"{c:>11}" for c in cells))
-    for key in ("overflow", "backward_overflow"):
+    for key in ("budget_note", "overflow", "backward_overflow"):
         if report[key]:
             print(report[key])
     print(f"diagnosis: {report['diagnosis']['message']}")
@@ -239,24 +245,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "init":
-            report = init_report(args.scheme, args.fan_in, args.fan_out, **_scheme_params(args))
+            names = [control.name for control in SCHEME_PARAMETER_CONTROLS]
+            report = init_report(args.scheme, args.fan_in, args.fan_out, **_given(args, names))
             printer = _print_init
         else:
-            params = tuple(sorted(_scheme_params(args).items()))
-            get_initializer(args.init, **dict(params))  # reject foreign parameters early
-            config = NetworkConfig(
-                init=args.init,
-                init_params=params,
-                activation=args.activation,
-                slope=args.leaky_slope,
-                layers=args.layers,
-                width=args.width,
-                samples=args.samples,
-                input_std=args.input_std,
-                bias_std=args.bias_std,
-                seed=args.seed,
+            given = _given(args, SIMULATE_CONTROLS.names)
+            SIMULATE_CONTROLS.query(given)  # refuses a parameter the chosen scheme does not take
+            values = SIMULATE_CONTROLS.defaults() | given
+            config, scaled = fit_samples(
+                NetworkConfig(
+                    init=str(values["init"]),
+                    init_params=tuple(sorted(init_params(values))),
+                    activation=str(values["activation"]),
+                    slope=float(values["leaky_slope"]),
+                    layers=int(values["layers"]),
+                    width=int(values["width"]),
+                    samples=int(values["samples"]),
+                    input_std=float(values["input_std"]),
+                    bias_std=float(values["bias_std"]),
+                    seed=int(values["seed"]),
+                )
             )
-            report = simulate_report(config)
+            report = simulate_report(config, scaled.note)
             printer = _print_simulation
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -93,16 +93,16 @@ def test_simulate_text_output(capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["simulate", "--layers", "0"], "layers must be an integer in [1, 1000]; got 0"),
+        (["simulate", "--layers", "0"], "layers must be an integer in [1, 100]; got 0"),
         (["simulate", "--input-std", "nan"], "input_std must be a finite number"),
-        (["simulate", "--init", "kaiming"], "invalid choice: 'kaiming'"),
+        (["simulate", "--init", "kaiming"], "init must be one of zeros,"),
+        (["simulate", "--std", "0.5"], "std applies only when init is normal; got init=he_normal"),
         (["init", "he_normal", "--fan-in", "x", "--fan-out", "1"], "invalid int value: 'x'"),
         (["init", "he_normal", "--fan-in", "0", "--fan-out", "1"], "fan_in must be an integer"),
         (
             ["init", "xavier_normal", "--fan-in", "3", "--fan-out", "3", "--slope", "1"],
             "takes gain",
         ),
-        (["simulate", "--width", "4096", "--layers", "1000", "--samples", "100000"], "MB"),
         ([], "the following arguments are required"),
     ],
 )
@@ -128,7 +128,10 @@ def test_module_entry_point_runs_without_traceback():
     )
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr.strip() == "error: layers must be an integer in [1, 1000]; got -3"
+    assert done.stderr.strip() == (
+        "error: argument --layers: layers must be an integer in [1, 100]; got -3 "
+        "(see: python -m lab simulate --help)"
+    )
 
 
 def test_json_has_no_nan_tokens(capsys):
@@ -139,4 +142,30 @@ def test_json_has_no_nan_tokens(capsys):
     assert report["diagnosis"]["state"] == "dead"
     assert all(
         row["post_std"] is None or math.isfinite(row["post_std"]) for row in report["layers"]
+    )
+
+
+def test_simulate_takes_every_declared_network_control_by_its_url_name():
+    from lab.controls.network import NETWORK_GROUP
+
+    parser_help = subprocess.run(
+        [sys.executable, "-m", "lab", "simulate", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    for control in NETWORK_GROUP:
+        assert "--" + control.name.replace("_", "-") in parser_help
+
+
+def test_simulate_over_the_budget_runs_with_fewer_samples_and_says_so(capsys):
+    argv = ["simulate", "--layers", "60", "--width", "256", "--samples", "10000", "--json"]
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    used = report["config"]["samples"]
+    assert 1 <= used < 10_000
+    assert report["budget_note"] == (
+        f"60 layers × 256 units: {used:,} samples instead of 10,000, to stay within the lab's "
+        "budget."
     )
