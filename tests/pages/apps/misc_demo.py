@@ -1,18 +1,13 @@
-"""Links, engine errors and charts from pages/common.py, driven by tests/test_app_home.py."""
+"""A declared link, an engine error and charts from pages/ui (tests/pages/test_widgets.py)."""
 
 import math
 
 import streamlit as st
 
-from pages.common import (
-    HOME_KEY,
-    PAGES,
-    histogram_chart,
-    log_line_chart,
-    page_link_with_params,
-    show_chart,
-    show_engine_error,
-)
+from lab.controls.registry import SIMULATION_PAGES
+from pages.ui.charts import histogram_chart, log_line_chart, show_chart
+from pages.ui.registry import HOME_KEY, PAGES, get_page
+from pages.ui.text import show_engine_error
 
 # Register the app's pages without running one, so that st.page_link can resolve them.
 st.navigation(
@@ -22,8 +17,10 @@ st.navigation(
     ],
     position="hidden",
 )
-page_link_with_params("forward_pass", {"layers": 20, "act": "tanh", "bias": True}, "Deep tanh")
+query = SIMULATION_PAGES["signal_propagation"].query({"layers": 20, "activation": "tanh"})
+st.page_link(get_page("signal_propagation").path, label="Deep tanh", query_params=query)
 show_engine_error(ValueError("layers must be an integer in [1, 100]; got 0\nsecond line"))
+show_engine_error(ValueError("see [this](http://example.com) ![x](http://example.com/x.png)"))
 show_chart(histogram_chart([-3, -1, 1, 3], [5, 90, 5], "Weights", below=12, nonfinite=3))
 rows = [{"layer": layer, "std": 0.5**layer, "net": "xavier"} for layer in range(1, 6)]
 rows.append({"layer": 6, "std": 0.0, "net": "xavier"})

@@ -1,0 +1,52 @@
+"""The page registry (pages/ui/registry.py): the navigation plan, icons, sections."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.material_icon_names import ALL_MATERIAL_ICONS
+
+from pages.ui.registry import PAGES, SECTIONS, get_page, pages_in_section
+
+# --------------------------------------------------------------------------- registry
+
+#: The navigation the brief asks for: (section, title, file, url_path).
+EXPECTED_PAGES = [
+    ("Start", "Home", "pages/home_page.py", "home"),
+    ("Simulations", "Forward pass", "pages/forward_pass.py", "forward-pass"),
+    ("Simulations", "Weight distribution", "pages/weight_distribution.py", "weight-distribution"),
+    ("Simulations", "Signal propagation", "pages/signal_propagation.py", "signal-propagation"),
+    ("Simulations", "Gradient flow: rand vs randn", "pages/gradient_flow.py", "gradient-flow"),
+    ("Simulations", "Quantization range", "pages/quantization_range.py", "quantization"),
+    ("Quizzes", "Initialization formulas", "pages/quiz_formulas.py", "quiz-formulas"),
+    ("Quizzes", "Signal propagation quiz", "pages/quiz_signal.py", "quiz-signal"),
+    ("Quizzes", "Quantization quiz", "pages/quiz_quantization.py", "quiz-quantization"),
+    ("Quizzes", "Mixed review", "pages/quiz_review.py", "quiz-review"),
+    ("Quizzes", "Practice", "pages/quiz_practice.py", "practice"),
+]
+
+
+def test_registry_matches_the_navigation_plan():
+    assert [(p.section, p.title, p.file, p.url_path) for p in PAGES] == EXPECTED_PAGES
+
+
+def test_registry_entries_are_unique_and_complete():
+    assert len({p.key for p in PAGES}) == len(PAGES)
+    assert len({p.url_path for p in PAGES}) == len(PAGES)
+    for info in PAGES:
+        assert info.path.is_file(), info.file
+        assert info.section in SECTIONS
+        assert info.description.strip() and "\n" not in info.description
+        assert info.icon.startswith(":material/") and info.icon.endswith(":")
+        assert info.icon[len(":material/") : -1] in ALL_MATERIAL_ICONS, info.icon
+
+
+def test_sections_keep_registry_order():
+    assert [p.key for s in SECTIONS for p in pages_in_section(s)] == [p.key for p in PAGES]
+    assert pages_in_section("Start") == (get_page("home"),)
+
+
+def test_unknown_page_and_section_are_rejected():
+    with pytest.raises(ValueError, match="page_key must be one of .*; got 'nope'"):
+        get_page("nope")
+    with pytest.raises(ValueError, match="section must be one of Start, Simulations, Quizzes"):
+        pages_in_section("Extras")
