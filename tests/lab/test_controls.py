@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lab.controls.core import MAX_URL_TEXT, SHOWN_TEXT, PageControls
+from lab.controls.core import MAX_URL_TEXT, SHOWN_TEXT, ChoiceControl, IntControl, PageControls
 from lab.controls.network import NETWORK_GROUP
 from lab.controls.registry import SIMULATION_PAGES, simulation_link
 
@@ -114,3 +114,40 @@ def test_any_url_text_gives_every_value_and_one_line_warnings(text: str) -> None
     assert set(parsed.values) == set(SIGNAL.names)
     for line in parsed.warnings:
         assert "\n" not in line and len(line) < 600
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda: IntControl(name="layers", label="L", default=0, low=1, high=10),
+            r"layers must be an integer in \[1, 10\]; got 0",
+        ),
+        (
+            lambda: IntControl(name="Layers", label="L", default=1, low=1, high=10),
+            "name must be a URL name",
+        ),
+        (
+            lambda: IntControl(name="embed", label="L", default=1, low=1, high=10),
+            "name must be a URL name",
+        ),
+        (
+            lambda: IntControl(name="layers", label=" ", default=1, low=1, high=10),
+            "label of layers must be",
+        ),
+        (
+            lambda: ChoiceControl(
+                name="act", label="A", default="gelu", options=(("relu", "ReLU"),)
+            ),
+            "act must be one of relu; got 'gelu'",
+        ),
+    ],
+)
+def test_a_bad_declaration_is_refused_naming_the_control(make, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_duplicate_names_are_refused() -> None:
+    with pytest.raises(ValueError, match="distinct names"):
+        PageControls("x", "x", (NETWORK_GROUP[0], NETWORK_GROUP[0]))
