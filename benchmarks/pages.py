@@ -16,6 +16,11 @@ Run from the repository root::
    once in a fresh session and timed until its first chart is drawn (or, without a chart,
    until the script run ends): the cold cost of the page's imports and first computation.
    The reference is an empty Streamlit page served the same way.
+3. Memory (with the browser): for each simulation page, a fresh server opens the home page,
+   then the page's heaviest allowed URL (every size control at its largest declared value,
+   built and checked by the page's declaration); printed is the rise of the server's peak
+   resident memory (``VmHWM`` over the ``VmRSS`` before the request) and what stays held
+   afterwards. The budget is 150 MB per request.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
+from lab.controls.core import ChoiceControl, FloatControl, IntControl, MultiChoiceControl
+from lab.controls.registry import SIMULATION_PAGES
 from lab.validation import check_int
 from pages.ui.registry import HOME_KEY, PAGES, PageInfo
 
@@ -217,6 +224,98 @@ def _existing(pages: tuple[PageInfo, ...]) -> list[PageInfo]:
     return [info for info in pages if info.path.is_file()]
 
 
+# --------------------------------------------------------------------------- memory
+
+#: Choices that make a request heavier than the default: weights whose signal overflows (every
+#: later layer is inf/NaN, the slowest path) and the views with the most work.
+HEAVY_CHOICES: dict[str, tuple[dict[str, str], ...]] = {
+    "forward_pass": ({"view": "network"}, {"view": "sigma_sweep"}, {"view": "xavier_pair"}),
+    "weight_distribution": ({"layer": "dense"}, {"layer": "conv"}),
+}
+#: Controls whose largest value is not the heaviest request (the seed only picks the draws).
+NOT_SIZES = frozenset({"seed"})
+MEMORY_BUDGET_MB = 150.0
+
+
+def heaviest_links(page: str) -> list[str]:
+    """The page's heaviest allowed URLs, built (and so checked) by its declaration."""
+    controls = SIMULATION_PAGES[page]
+    links = []
+    for choices in HEAVY_CHOICES.get(page, ({},)):
+        values = controls.defaults() | choices
+        for control in controls.controls:
+            if control.name in choices or control.name in NOT_SIZES:
+                continue
+            if isinstance(control, IntControl | FloatControl) and control.name != "input_std":
+                values[control.name] = (
+                    control.options[-1] if getattr(control, "options", None) else control.high
+                )
+            elif isinstance(control, MultiChoiceControl):
+                values[control.name] = control.values
+            elif isinstance(control, ChoiceControl) and "large_random" in control.values:
+                values[control.name] = "large_random"
+        links.append(controls.link(controls.applied(values)))
+    return links
+
+
+def _memory_kb(pid: int) -> dict[str, int]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, rest = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(rest.split()[0])
+    return fields
+
+
+def memory_report() -> list[tuple[str, str, float, float]] | str:
+    """(page, URL, peak rise MB, held after MB) for each simulation page's heaviest URLs."""
+    from tests.browser.conftest import (
+        browser_problem,
+        free_port,
+        launch_chromium,
+        start_streamlit,
+        stop_streamlit,
+        wait_healthy,
+    )
+
+    problem = browser_problem()
+    if problem:
+        return problem
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            for page_key in SIMULATION_PAGES:
+                for link in heaviest_links(page_key):
+                    port = free_port()
+                    log = Path(folder) / f"memory-{port}.log"
+                    process = start_streamlit(APP, port, log)
+                    try:
+                        url = f"http://127.0.0.1:{port}"
+                        wait_healthy(url, process, log)
+                        _cold_load(browser, url, "")
+                        time.sleep(1.0)
+                        before = _memory_kb(process.pid)["VmRSS"]
+                        _cold_load(browser, url, link.removeprefix("./"))
+                        time.sleep(1.0)
+                        after = _memory_kb(process.pid)
+                        rows.append(
+                            (
+                                page_key,
+                                link,
+                                (after["VmHWM"] - before) / 1024,
+                                (after["VmRSS"] - before) / 1024,
+                            )
+                        )
+                    finally:
+                        stop_streamlit(process)
+        finally:
+            browser.close()
+    return rows
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -248,6 +347,19 @@ def main(argv: list[str] | None = None) -> None:
     for key, seconds, has_chart in report:
         note = "yes" if has_chart else "no chart: time to end of run"
         print(f"  {key:<22} {seconds * 1e3:>10.1f} {seconds / empty:>8.1f}  {note}")
+
+    print()
+    memory = memory_report()
+    if isinstance(memory, str):
+        print(f"Memory skipped: {memory}")
+        return
+    print(
+        "Server resident memory for each page's heaviest allowed URL (fresh server, "
+        f"budget {MEMORY_BUDGET_MB:.0f} MB per request):"
+    )
+    print(f"  {'page':<22} {'peak rise MB':>12} {'held MB':>8} {'x budget':>8}  URL")
+    for key, link, peak, held in memory:
+        print(f"  {key:<22} {peak:>12.0f} {held:>8.0f} {peak / MEMORY_BUDGET_MB:>8.2f}  {link}")
 
 
 if __name__ == "__main__":
