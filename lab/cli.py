@@ -81,7 +81,8 @@ def _add_control(parser, control, *, default: object) -> None:
         type=cli_type(control),
         default=default,
         metavar=control.name.upper(),
-        help=f"{control.help} Allowed: {control.allowed()}; default {control.format(control.default)}"
+        help=f"{control.help} Allowed: {control.allowed()}; "
+        f"default {control.format(control.default)}"
         + (f" (only when {conditions})" if control.when else ""),
     )
 

@@ -231,6 +231,8 @@ class MultiChoiceControl(Control):
         return dict(self.options)
 
     def check(self, value: object) -> tuple[str, ...]:
+        if isinstance(value, str) and value in self.values:
+            value = (value,)  # one choice given on its own, as a link may name it
         if isinstance(value, str) or not isinstance(value, Sequence):
             raise ValueError(
                 f"{self.name} must be a list of {', '.join(self.values)}; got {value!r}"
