@@ -112,6 +112,11 @@ def draw_controls(
 
     for line in warnings:
         show_warning(line)
+    # An undeclared parameter is warned about once, then dropped: the URL a student copies
+    # holds only what the page reads.
+    for name in query:
+        if name not in spec.names and name not in spec.shell_names:
+            del st.query_params[name]
 
     groups = sections or (Section(None, spec.names),)
     with target:

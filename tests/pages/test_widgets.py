@@ -138,6 +138,9 @@ def test_an_undeclared_parameter_gives_one_warning_naming_the_page_parameters():
         "URL parameter 'neurons' is not used on this page and was ignored; its parameters are: "
         "layers, width, std, sigma, act, mode, bias, schemes."
     )
+    assert "neurons" not in at.query_params
+    at.run()
+    assert len(at.warning) == 0
 
 
 def test_markdown_and_html_in_a_url_value_are_shown_as_text():
