@@ -7,7 +7,8 @@ What it prints, each against its target:
 1. forward + backward, 30 layers x width 512 x 2,000 samples (float32): ``lab.network.simulate``
    time over the time of the same 90 matrix products alone (target <= 1.25);
 2. the same simulation in plain PyTorch on the CPU when torch is importable (target: faster);
-3. every teaching preset at its default size (target < 50 ms each);
+3. every simulation page's experiment at its default settings (each view of Forward pass), the
+   one engine call a page makes (target < 50 ms each);
 4. the mean-field prediction for 1,000 layers for every activation (target < 5 ms);
 5. peak traced memory of the simulation (tracemalloc) and the process's peak RSS.
 
@@ -24,6 +25,7 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -94,17 +96,21 @@ def torch_simulation(config: NetworkConfig) -> Callable[[], None] | None:
     return run
 
 
-def preset_timings(repeats: int) -> list[tuple[str, float]]:
-    """Median time of every teaching preset at its default size (if lab.presets exists)."""
-    try:
-        presets = importlib.import_module("lab.presets")
-    except ImportError:
-        return []
+def experiment_timings(repeats: int) -> list[tuple[str, float]]:
+    """Median time of each page's ``run(config)`` at its declared defaults."""
+    from lab.controls.registry import SIMULATION_PAGES
+
     rows = []
-    for name, preset in getattr(presets, "PRESETS", {}).items():
-        runner = getattr(preset, "run", preset)
-        if callable(runner):
-            rows.append((name, median_seconds(runner, repeats)))
+    for page, controls in SIMULATION_PAGES.items():
+        experiment = importlib.import_module(f"lab.experiments.{page}")
+        variants = [{}]
+        if "view" in controls.names:
+            variants = [{"view": view} for view in controls["view"].values]
+        for choice in variants:
+            config = experiment.config_from_values(controls.defaults() | choice)
+            name = page + (f" ({choice['view']})" if choice else "")
+            run = partial(experiment.run, config)
+            rows.append((name, median_seconds(run, repeats)))
     return rows
 
 
@@ -133,12 +139,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"   torch {torch_time * 1e3:8.1f} ms   ratio engine / torch = "
               f"{engine / torch_time:.2f}   (target < 1)")  # fmt: skip
 
-    print("3. teaching presets at their default size (target < 50 ms each)")
-    timings = preset_timings(repeats)
-    if not timings:
-        print("   lab.presets has no PRESETS registry yet")
-    for name, seconds in timings:
-        print(f"   {name:<28}{seconds * 1e3:8.1f} ms")
+    print("3. each page's experiment at its default settings (target < 50 ms each)")
+    for name, seconds in experiment_timings(repeats):
+        print(f"   {name:<36}{seconds * 1e3:8.1f} ms")
 
     print("4. mean-field prediction, 1,000 layers (target < 5 ms)")
     for activation in ACTIVATION_NAMES:

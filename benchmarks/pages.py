@@ -5,7 +5,7 @@ Run from the repository root::
     python -m benchmarks.pages              # AppTest reruns, plus browser loads if chromium exists
     python -m benchmarks.pages --reruns 31 --no-browser
 
-1. AppTest: for every page of ``pages.common.PAGES`` whose file exists, the median time of a
+1. AppTest: for every page of ``pages.ui.registry.PAGES`` whose file exists, the median time of a
    rerun after a control change with a warm cache (the page's first slider, number box,
    selectbox, toggle or checkbox, main area first, then the sidebar, is switched between two
    values, both computed once before timing), against the median rerun of

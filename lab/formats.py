@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import ml_dtypes
 import numpy as np
 
+from lab.budget import Cost
 from lab.validation import check_choice, check_float, check_int
 
 Calibration = Literal["per_layer", "first_layer"]
@@ -41,6 +42,18 @@ IDEAL_STD_MULTIPLE = 3.0
 FAILURE_ZERO_FRACTION = 0.10
 #: first_failure: INT8 "clips a layer" when at least this share of its values saturate.
 FAILURE_CLIP_FRACTION = 0.01
+
+#: Percentile of the nonzero |a| used as "the small values" of a layer (1 = the 1st percentile).
+LOW_PERCENTILE = 1.0
+
+#: analysis_cost: multiply-add equivalents (lab.budget's unit, ~4e9 a second) per analysed
+#: value. Casting a value to the four float formats and INT8, counting, and taking its layer's
+#: percentile takes 0.03-0.09 µs on one core (measured on networks of 5-100 layers, 64-1024
+#: units, with and without inf/NaN), i.e. 110-350 of those units.
+ANALYSIS_WORK_PER_VALUE = 300
+#: analysis_cost: peak bytes per value of the layer being analysed (its float64 copy, a float64
+#: round trip and its magnitudes, INT8 ratios and levels, masks); tracemalloc measures 40-52.
+ANALYSIS_BYTES_PER_VALUE = 64
 
 #: Below this peak magnitude (and above its inverse) squares stay far from float64's limits.
 _SAFE_PEAK = 1e100
@@ -458,21 +471,18 @@ def _check_layer_list(activations: object) -> None:
         raise ValueError("activations must be a non-empty list of arrays (one per layer); got []")
 
 
-def analyze_layers(
-    activations: Sequence[object], calibration: Calibration = "per_layer"
-) -> list[LayerFormatReport]:
-    """Report every float format and INT8 for each layer's activations [a_1, ..., a_L].
-
-    ``calibration="per_layer"`` gives each layer its own absmax INT8 scale; ``"first_layer"``
-    calibrates once on layer 1 (activations[0]) and reuses it, as static post-training
-    quantization does: a vanishing later layer then rounds to zero and an exploding one clips.
-    """
+def _analyze(
+    activations: Sequence[object], calibration: str, percentile: float | None
+) -> tuple[list[LayerFormatReport], list[LayerRange]]:
+    """Reports (and, with a percentile, ranges) of every layer, preparing each layer once."""
     check_choice("calibration", calibration, CALIBRATIONS)
+    if percentile is not None:
+        percentile = check_float("percentile", percentile, 0.0, 100.0)
     _check_layer_list(activations)
     # One layer at a time: a float64 copy of every layer at once would cost L x its size.
     first = _prepare("activations[0]", activations[0])
     fixed_scale = _absmax_scale(first) if calibration == "first_layer" else None
-    reports = []
+    reports, ranges = [], []
     for index, layer in enumerate(activations):
         tensor = first if index == 0 else _prepare(f"activations[{index}]", layer)
         reports.append(
@@ -484,7 +494,45 @@ def analyze_layers(
                 calibration=calibration,
             )
         )
-    return reports
+        if percentile is not None:
+            ranges.append(_layer_range(index, tensor, percentile))
+        first = tensor = None  # type: ignore[assignment]  # free the float64 copy
+    return reports, ranges
+
+
+def analyze_layers(
+    activations: Sequence[object], calibration: Calibration = "per_layer"
+) -> list[LayerFormatReport]:
+    """Report every float format and INT8 for each layer's activations [a_1, ..., a_L].
+
+    ``calibration="per_layer"`` gives each layer its own absmax INT8 scale; ``"first_layer"``
+    calibrates once on layer 1 (activations[0]) and reuses it, as static post-training
+    quantization does: a vanishing later layer then rounds to zero and an exploding one clips.
+    """
+    return _analyze(activations, calibration, None)[0]
+
+
+def analyze_activations(
+    activations: Sequence[object],
+    calibration: Calibration = "per_layer",
+    percentile: float = LOW_PERCENTILE,
+) -> tuple[list[LayerFormatReport], list[LayerRange]]:
+    """``analyze_layers`` and ``activation_ranges`` of the same layers in one pass, each layer
+    converted to float64 once (peak memory: one layer's copies, see ANALYSIS_BYTES_PER_VALUE)."""
+    return _analyze(activations, calibration, percentile)
+
+
+def analysis_cost(layer_values: int, layers: int) -> Cost:
+    """What ``analyze_activations`` costs for ``layers`` layers of ``layer_values`` values each,
+    on top of the activations themselves (lab.budget's units): ANALYSIS_WORK_PER_VALUE
+    multiply-add equivalents per value and ANALYSIS_BYTES_PER_VALUE bytes per value of one
+    layer (it works on one layer at a time)."""
+    layer_values = check_int("layer_values", layer_values, 1)
+    layers = check_int("layers", layers, 1)
+    return Cost(
+        multiply_adds=ANALYSIS_WORK_PER_VALUE * layer_values * layers,
+        peak_bytes=ANALYSIS_BYTES_PER_VALUE * layer_values,
+    )
 
 
 # --- the sentence ---------------------------------------------------------------------------
@@ -611,7 +659,39 @@ def first_failure(
     return None
 
 
-# --- dynamic-range bands --------------------------------------------------------------------
+def no_failure_text(fmt_name: str) -> str:
+    """What "nothing broke" means for one format, with first_failure's default thresholds."""
+    check_choice("fmt_name", fmt_name, ALL_FORMAT_NAMES)
+    zero = f"{FAILURE_ZERO_FRACTION:.0%}"
+    if fmt_name == INT8.name:
+        return (
+            f"no layer clips {FAILURE_CLIP_FRACTION:.0%} or more of its values and none "
+            f"loses {zero} or more to 0"
+        )
+    return f"nothing overflows and no layer loses {zero} or more of its values to 0"
+
+
+# --- bands of the |a| axis -------------------------------------------------------------------
+
+#: Zones of one format's |a| axis (format_zones, int8_zones), from the top down.
+FORMAT_ZONES: tuple[str, ...] = ("overflow / clip", "represented", "subnormal", "lost to 0")
+#: Zones of the dynamic-range bar (dynamic_range_bands), from the bottom up.
+DYNAMIC_RANGE_ZONES: tuple[str, ...] = ("underflow", "ideal", "headroom", "overflow")
+
+
+@dataclass(frozen=True)
+class Band:
+    """A stretch [low, high] of the |a| axis and what a format does to values in it.
+
+    ``zone`` is one of FORMAT_ZONES or DYNAMIC_RANGE_ZONES; ``label`` the stretch in short
+    ("> 65,504"); ``detail`` one sentence on what happens there (a chart's tooltip).
+    """
+
+    zone: str
+    low: float
+    high: float
+    label: str
+    detail: str
 
 
 def _range_label(value: float) -> str:
@@ -621,50 +701,191 @@ def _range_label(value: float) -> str:
     return f"{value:.1g}" if value < 1.0 else _limit(value)
 
 
-def dynamic_range_bands(fmt_name: str = "float16") -> dict:
-    """The bands of |a| the app draws on a log axis for one format, all from FORMATS.
+def _check_axis(bottom: float, top: float) -> tuple[float, float]:
+    bottom = check_float("bottom", bottom, 0.0, low_inclusive=False)
+    top = check_float("top", top, bottom, low_inclusive=False)
+    return bottom, top
+
+
+def _clip_bands(bands: Sequence[Band], bottom: float, top: float) -> tuple[Band, ...]:
+    """The bands cut to [bottom, top]; those left empty are dropped."""
+    clipped = []
+    for band in bands:
+        low, high = max(band.low, bottom), min(band.high, top)
+        if high > low:
+            clipped.append(replace(band, low=low, high=high))
+    return tuple(clipped)
+
+
+def format_zones(fmt_name: str, bottom: float, top: float) -> tuple[Band, ...]:
+    """The zones of a float format on an |a| axis from ``bottom`` to ``top`` (cut to it):
+    above max the value overflows (inf, or NaN for E4M3fn); from the smallest normal to max it
+    is a normal number; below that a subnormal with fewer significant bits; below the smallest
+    subnormal it rounds to 0 (or up to it). Limits from FORMATS."""
+    check_choice("fmt_name", fmt_name, FLOAT_FORMAT_NAMES)
+    bottom, top = _check_axis(bottom, top)
+    fmt = FORMATS[fmt_name]
+    label, becomes = fmt.label, "inf" if fmt.has_inf else "NaN"
+    tiny, normal, largest = fmt.smallest_subnormal, fmt.smallest_normal, fmt.max
+    bands = (
+        Band(
+            FORMAT_ZONES[0],
+            largest,
+            top,
+            f"> {_range_label(largest)}",
+            f"{label}: above its max {largest:g}, a value becomes {becomes}",
+        ),
+        Band(
+            FORMAT_ZONES[1],
+            normal,
+            largest,
+            f"{normal:.3g} to {_range_label(largest)}",
+            f"{label}: normal numbers, {normal:.3g} to {largest:g}",
+        ),
+        Band(
+            FORMAT_ZONES[2],
+            tiny,
+            normal,
+            f"{tiny:.3g} to {normal:.3g}",
+            f"{label}: subnormal, {tiny:.3g} to {normal:.3g}: precision drops",
+        ),
+        Band(
+            FORMAT_ZONES[3],
+            bottom,
+            tiny,
+            f"< {tiny:.3g}",
+            f"{label}: below its smallest subnormal {tiny:.3g}, a value rounds to 0 (or up to it)",
+        ),
+    )
+    return _clip_bands(bands, bottom, top)
+
+
+def int8_zones(scale: float, bottom: float, top: float) -> tuple[Band, ...]:
+    """The zones of symmetric INT8 with ``scale`` on an |a| axis from ``bottom`` to ``top``
+    (cut to it): above 127 x scale a value clips, from half a step up it keeps one of 255
+    levels, below half a step it rounds to 0 (int8_range)."""
+    low, high = int8_range(scale)
+    bottom, top = _check_axis(bottom, top)
+    where = f"{INT8.label} with scale {scale:.3g}"
+    bands = (
+        Band(FORMAT_ZONES[0], high, top, f"> {high:.3g}", f"{where}: clips above {high:.3g}"),
+        Band(
+            FORMAT_ZONES[1],
+            low,
+            high,
+            f"{low:.3g} to {high:.3g}",
+            f"{where}: {INT8.levels} levels up to {high:.3g}",
+        ),
+        Band(FORMAT_ZONES[3], bottom, low, f"< {low:.3g}", f"{where}: below {low:.3g} rounds to 0"),
+    )
+    return _clip_bands(bands, bottom, top)
+
+
+def decade_below(value: float) -> float:
+    """The power of ten one decade under the one at or below ``value`` (> 0): 0.3 -> 0.01."""
+    value = check_float("value", value, 0.0, low_inclusive=False)
+    return 10.0 ** (math.floor(math.log10(value)) - 1)
+
+
+def decade_above(value: float) -> float:
+    """The power of ten one decade over the one at or above ``value`` (> 0): 3 -> 100."""
+    value = check_float("value", value, 0.0, low_inclusive=False)
+    return 10.0 ** (math.ceil(math.log10(value)) + 1)
+
+
+def on_log_axis(value: float) -> bool:
+    """Whether a log axis can show ``value``: finite and > 0 (0, inf and NaN it cannot)."""
+    return math.isfinite(value) and value > 0.0
+
+
+@dataclass(frozen=True)
+class DynamicRange:
+    """One format's dynamic-range bar: four DYNAMIC_RANGE_ZONES covering [axis_low, axis_high].
 
     underflow: below the format's resolution near 1 (its epsilon, 2^-10 for FP16), where a
-    value is lost next to an O(1) one; ideal: |a| <= 3, i.e. 3 std of a unit-variance signal;
-    headroom: representable but unusual; overflow: above the format's max. ``bands`` is a list of
-    {"band", "low", "high", "label"} covering [axis_low, axis_high]; the markers are the limits.
+    value is lost next to an O(1) one; ideal: |a| <= IDEAL_STD_MULTIPLE, i.e. 3 std of a
+    unit-variance signal; headroom: representable but unusual; overflow: above the format's max.
+    ``description`` says the same in two sentences.
+    """
+
+    format: str
+    label: str
+    epsilon: float
+    ideal_high: float
+    max: float
+    underflow_label: str
+    ideal_label: str
+    overflow_label: str
+    axis_low: float
+    axis_high: float
+    bands: tuple[Band, ...]
+    description: str
+
+
+def dynamic_range_bands(fmt_name: str = "float16", values: Sequence[float] = ()) -> DynamicRange:
+    """The bands of |a| the app draws on a log axis for one format, all from FORMATS.
+
+    The axis runs from the power of ten at or below the smallest subnormal to a decade above
+    max, widened to a decade beyond every value in ``values`` that a log axis can show.
     """
     check_choice("fmt_name", fmt_name, FLOAT_FORMAT_NAMES)
+    if isinstance(values, str) or not isinstance(values, Sequence | np.ndarray):
+        raise ValueError(f"values must be a list of magnitudes; got {values!r}")
+    shown = [float(v) for v in values if on_log_axis(float(v))]
     fmt = FORMATS[fmt_name]
     ideal = IDEAL_STD_MULTIPLE
-    axis_low = 10.0 ** math.floor(math.log10(fmt.smallest_subnormal))
-    axis_high = 10.0 ** (math.ceil(math.log10(fmt.max)) + 1)
+    axis_low = min(
+        [10.0 ** math.floor(math.log10(fmt.smallest_subnormal)), *map(decade_below, shown)]
+    )
+    axis_high = max([decade_above(fmt.max), *map(decade_above, shown)])
     underflow_label = f"< {_range_label(fmt.epsilon)}"
     ideal_label = f"[-{ideal:g}, {ideal:g}]"
     overflow_label = f"> {_range_label(fmt.max)}"
-    return {
-        "format": fmt.name,
-        "label": fmt.label,
-        "underflow_below": fmt.epsilon,
-        "underflow_label": underflow_label,
-        "ideal_low": -ideal,
-        "ideal_high": ideal,
-        "ideal_label": ideal_label,
-        "overflow_above": fmt.max,
-        "overflow_label": overflow_label,
-        "epsilon": fmt.epsilon,
-        "smallest_subnormal": fmt.smallest_subnormal,
-        "smallest_normal": fmt.smallest_normal,
-        "max": fmt.max,
-        "axis_low": axis_low,
-        "axis_high": axis_high,
-        "bands": [
-            {"band": "underflow", "low": axis_low, "high": fmt.epsilon, "label": underflow_label},
-            {"band": "ideal", "low": fmt.epsilon, "high": ideal, "label": ideal_label},
-            {
-                "band": "headroom",
-                "low": ideal,
-                "high": fmt.max,
-                "label": f"{ideal:g} to {_range_label(fmt.max)}",
-            },
-            {"band": "overflow", "low": fmt.max, "high": axis_high, "label": overflow_label},
-        ],
-    }
+    headroom_label = f"{ideal:g} to {_range_label(fmt.max)}"
+    becomes = "inf" if fmt.has_inf else "NaN"
+    zones = DYNAMIC_RANGE_ZONES
+    return DynamicRange(
+        format=fmt.name,
+        label=fmt.label,
+        epsilon=fmt.epsilon,
+        ideal_high=ideal,
+        max=fmt.max,
+        underflow_label=underflow_label,
+        ideal_label=ideal_label,
+        overflow_label=overflow_label,
+        axis_low=axis_low,
+        axis_high=axis_high,
+        bands=(
+            Band(
+                zones[0],
+                axis_low,
+                fmt.epsilon,
+                underflow_label,
+                f"{fmt.label}: below its step next to 1, lost when added to values of order 1",
+            ),
+            Band(
+                zones[1],
+                fmt.epsilon,
+                ideal,
+                ideal_label,
+                f"within {ideal:g} std of a unit-variance signal",
+            ),
+            Band(zones[2], ideal, fmt.max, headroom_label, f"{fmt.label}: representable"),
+            Band(
+                zones[3],
+                fmt.max,
+                axis_high,
+                overflow_label,
+                f"{fmt.label}: above its max, a value becomes {becomes}",
+            ),
+        ),
+        description=(
+            f"Next to 1, {fmt.label}'s step is {fmt.epsilon:.3g}: values below "
+            f"{_range_label(fmt.epsilon)} are lost when added to values of order 1. "
+            f"Unit-scale activations sit in {ideal_label}; above {_range_label(fmt.max)} a "
+            f"value becomes {becomes}."
+        ),
+    )
 
 
 def format_band_table() -> list[dict]:
@@ -686,28 +907,6 @@ def format_band_table() -> list[dict]:
 
 
 # --- page support: activation ranges, INT8 range, SQNR examples -----------------------------
-
-#: Largest samples x width x layers the quantization page analyses (analyze_layers costs about
-#: 0.1 s per million values on 2 cores, so this stays within a couple of seconds).
-MAX_ANALYSIS_VALUES = 2**24
-
-#: Percentile of the nonzero |a| used as "the small values" of a layer (1 = the 1st percentile).
-LOW_PERCENTILE = 1.0
-
-
-def check_analysis_size(samples: int, width: int, layers: int) -> int:
-    """samples x width x layers, or ValueError when it exceeds MAX_ANALYSIS_VALUES."""
-    samples = check_int("samples", samples, 1)
-    width = check_int("width", width, 1)
-    layers = check_int("layers", layers, 1)
-    total = samples * width * layers
-    if total > MAX_ANALYSIS_VALUES:
-        raise ValueError(
-            f"samples x width x layers must be at most {MAX_ANALYSIS_VALUES:,} for the "
-            f"per-layer format analysis; got {samples:,} x {width:,} x {layers:,} = {total:,} "
-            "(reduce samples, width or layers)"
-        )
-    return total
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,9 @@ LIMITS: dict[str, tuple[int, int]] = {
     "features": (1, 512),
     "samples": (1, 1024),
 }
-#: The ranges of the demo's three sweeps.
+#: The ranges of the demo's three sweeps, also the Gradient flow page's control ranges: the
+#: heaviest corner (every size at its maximum) stays within lab.budget with one run and one
+#: sweep seed (tests/lab/test_experiment_gradient_flow.py).
 SWEEP_RANGES: dict[str, tuple[int, int]] = {
     "layers": (1, 20),
     "neurons": (1, 100),
@@ -60,6 +62,10 @@ DEFAULT_SWEEP_VALUES: dict[str, tuple[int, ...]] = {
     "neurons": (1, 2, 3, 5, 8, 10, 15, 20, 30, 40, 50, 60, 80, 100),
     "features": (1, 2, 4, 8, 16, 32, 48, 64, 96, 128),
 }
+#: The demo's network: 10 tanh layers of 50 neurons on 64 input features.
+DEFAULT_LAYERS = 10
+DEFAULT_NEURONS = 50
+DEFAULT_FEATURES = 64
 DEFAULT_SAMPLES = 64
 DEFAULT_SWEEP_SEEDS = 3
 MAX_SWEEP_SEEDS = 50
@@ -213,6 +219,15 @@ class Sweep:
     normal_wins: np.ndarray
     run_ratios: np.ndarray
 
+    @property
+    def dead_values(self) -> tuple[int, ...]:
+        """The values where every uniform run's gradient was exactly 0 (ratio inf)."""
+        return tuple(
+            int(value)
+            for value, ratio in zip(self.values, self.ratio, strict=True)
+            if math.isinf(ratio)
+        )
+
     def rows(self) -> list[dict[str, object]]:
         """One plain dict per value, for charts and tables (floats may be inf/NaN)."""
         return [
@@ -272,9 +287,9 @@ class ManyRuns:
 
 
 def compare(
-    layers: int = 10,
-    neurons: int = 50,
-    features: int = 64,
+    layers: int = DEFAULT_LAYERS,
+    neurons: int = DEFAULT_NEURONS,
+    features: int = DEFAULT_FEATURES,
     samples: int = DEFAULT_SAMPLES,
     seed: int = 0,
     uniform: str = "rand",
@@ -314,9 +329,9 @@ def sweep(
     parameter: str,
     values: Sequence[int] | None = None,
     *,
-    layers: int = 10,
-    neurons: int = 50,
-    features: int = 64,
+    layers: int = DEFAULT_LAYERS,
+    neurons: int = DEFAULT_NEURONS,
+    features: int = DEFAULT_FEATURES,
     samples: int = DEFAULT_SAMPLES,
     seed: int = 0,
     n_seeds: int = DEFAULT_SWEEP_SEEDS,
@@ -365,9 +380,9 @@ def sweep(
 def many_runs(
     n_runs: int = 20,
     *,
-    layers: int = 10,
-    neurons: int = 50,
-    features: int = 64,
+    layers: int = DEFAULT_LAYERS,
+    neurons: int = DEFAULT_NEURONS,
+    features: int = DEFAULT_FEATURES,
     samples: int = DEFAULT_SAMPLES,
     seed: int = 0,
     uniform: str = "rand",
@@ -471,7 +486,7 @@ def _check_work(n_networks: int, **sizes: int) -> None:
         )
 
 
-def _simulate(
+def network_config(
     scheme: WeightScheme,
     seed: int,
     *,
@@ -480,9 +495,10 @@ def _simulate(
     features: int,
     samples: int,
     keep: bool = False,
-) -> SimulationResult:
-    """One tanh network with ``scheme``'s weights, L = mean(a_L), float32."""
-    config = NetworkConfig(
+) -> NetworkConfig:
+    """The NetworkConfig of one tanh network with ``scheme``'s weights, L = mean(a_L), float32
+    (what every experiment here simulates; ``lab.network.network_cost`` prices it)."""
+    return NetworkConfig(
         init=scheme.init,
         init_params=scheme.init_params,
         activation="tanh",
@@ -494,7 +510,13 @@ def _simulate(
         seed=seed,
         keep_activations=keep,
     )
-    return simulate(config)
+
+
+def _simulate(
+    scheme: WeightScheme, seed: int, *, keep: bool = False, **sizes: int
+) -> SimulationResult:
+    """One tanh network with ``scheme``'s weights (``network_config``), simulated."""
+    return simulate(network_config(scheme, seed, keep=keep, **sizes))
 
 
 def _final_pair(kind: str, seed: int, **sizes: int) -> tuple[float, float]:

@@ -11,6 +11,10 @@ The pass runs in ``config.dtype`` (float32 by default, as on a GPU), so N(0, 1) 
 to inf/NaN where a real network would. Overflow is a result, never an exception or a warning:
 every statistic is taken over the finite values only, accumulated in float64, and the layer where
 inf/NaN first appears is reported.
+
+Memory stays bounded: weights are dropped after their layer or drawn again in the backward pass
+when keeping them would not fit the lab's budget (``kept_weights``), and ``estimate_bytes``
+(an upper bound of the traced peak) prices a request for ``lab.budget``.
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
+from scipy import stats
 
 from lab.activations import ACTIVATION_NAMES, DEFAULT_LEAKY_SLOPE, Activation, get_activation
-from lab.budget import Cost, Scaled, fit_count
-from lab.initializers import SCHEME_NAMES, Initializer, get_initializer
+from lab.budget import MAX_PEAK_BYTES, Cost, Scaled, fit_count
+from lab.initializers import SCHEME_NAMES, TRUNCATION, Initializer, get_initializer
 from lab.validation import check_choice, check_float, check_int
 
 MAX_LAYERS = 1000
@@ -44,6 +49,17 @@ SATURATION_THRESHOLD = 2.0
 
 #: ``simulate`` refuses configurations whose ``estimate_bytes`` exceeds this.
 MEMORY_BUDGET_BYTES = 512 * 2**20
+
+# Memory of one simulation, measured with tracemalloc (tests/lab/test_network.py checks that
+# ``estimate_bytes`` bounds it): float64 bytes per weight while one matrix is drawn (the sample;
+# for orthogonal also its Gaussian matrix, QR factors and scaled copy), and per value of a
+# truncated-normal block (scipy's inverse CDF); extra bytes per batch value of the activations
+# that compute in float64 or hold more temporaries (SELU, GELU).
+_DRAW_BYTES = {"constant": 8, "normal": 8, "uniform": 8, "truncated_normal": 8, "orthogonal": 32}
+_PPF_BLOCK = 2**14
+_PPF_BYTES = 256
+_ACTIVATION_BYTES = {"selu": 16, "gelu": 8}
+_SMALL_OBJECTS = 2**16  # Python objects, generator states, per-layer vectors
 
 # Activations whose derivative we compute from the stored output a_l (no need to keep z_l).
 _DERIVATIVE_FROM_OUTPUT = ("linear", "relu", "leaky_relu", "tanh", "sigmoid")
@@ -251,49 +267,142 @@ def _check_edges(edges: object) -> tuple[float, ...] | None:
     return tuple(float(e) for e in array)
 
 
-# --- memory guard ---------------------------------------------------------------------------
+# --- weights and memory -----------------------------------------------------------------------
+
+
+def sample_weights(
+    initializer: Initializer,
+    rng: np.random.Generator,
+    fan_in: int,
+    fan_out: int,
+    dtype: np.dtype | str = "float32",
+) -> np.ndarray:
+    """``initializer.sample(rng, fan_in, fan_out)`` cast to ``dtype``: the same numbers from the
+    same draws, with a bounded float64 overhead.
+
+    scipy's ``truncnorm.rvs`` is the inverse CDF of ``rng.uniform`` draws and holds about 200
+    bytes of temporaries per value (200 MB for a 1024 x 1024 matrix); here the same inverse CDF
+    (``truncnorm.ppf``, elementwise) runs on blocks of rows of the same uniform draws, in place.
+    """
+    if initializer.distribution != "truncated_normal":
+        return initializer.sample(rng, fan_in, fan_out).astype(dtype, copy=False)
+    sigma = initializer.untruncated_std(fan_in, fan_out)
+    values = rng.uniform(size=(fan_in, fan_out))
+    step = max(1, _PPF_BLOCK // fan_out)
+    for start in range(0, fan_in, step):
+        block = values[start : start + step]
+        block[...] = stats.truncnorm.ppf(block, -TRUNCATION, TRUNCATION, scale=sigma)
+    return values.astype(dtype, copy=False)
+
+
+def kept_weights(config: NetworkConfig) -> tuple[bool, ...]:
+    """Per layer 1..L, whether ``simulate`` keeps W_l for the backward pass.
+
+    The backward pass needs W_L, ..., W_2 (dL/da_{l-1} = dL/dz_l W_l^T), in that order. It keeps
+    as many of them as fit in the lab's byte budget (``lab.budget.MAX_PEAK_BYTES``) beside the
+    rest of the simulation, from the top layer down; every other one is drawn a second time in
+    the backward pass from the generator state saved before its first draw, so the numbers are
+    the same. Without a backward pass no W_l is kept.
+    """
+    config = _check_config(config)
+    fans = _fans(config)
+    kept = [False] * len(fans)
+    if config.backward == "none":
+        return tuple(kept)
+    item = np.dtype(config.dtype).itemsize
+    room = MAX_PEAK_BYTES - _peak_bytes(config, 0)
+    for index in range(len(fans) - 1, 0, -1):
+        size = fans[index][0] * fans[index][1] * item
+        if size > room:
+            break
+        kept[index] = True
+        room -= size
+    return tuple(kept)
+
+
+def redrawn_weights(config: NetworkConfig) -> int:
+    """How many weights ``simulate`` draws a second time per repeat (``kept_weights``)."""
+    config = _check_config(config)
+    if config.backward == "none":
+        return 0
+    pairs = zip(_fans(config), kept_weights(config), strict=True)
+    return sum(a * b for index, ((a, b), kept) in enumerate(pairs) if index > 0 and not kept)
 
 
 def estimate_bytes(config: NetworkConfig) -> int:
     """Upper estimate of the peak memory ``simulate(config)`` allocates, in bytes.
 
-    Counts the stored activations of one repeat (a_l, plus z_l when the derivative needs it or
-    ``keep_activations`` asks for it), the weights, the backward buffers and the float64
-    scratch space of the statistics.
+    Counts what is held at once: the arrays every layer keeps for the backward pass (a_l, and
+    z_l when the derivative needs it or ``keep_activations`` asks for it), the weights it keeps
+    (``kept_weights``), the input, the float64 workspace and per-layer accumulators of the
+    statistics, and the largest temporaries of one layer (its weight draw, the activation or
+    derivative, the statistics' masks and copies). tests/lab/test_network.py checks it against
+    tracemalloc peaks.
     """
     config = _check_config(config)
+    item = np.dtype(config.dtype).itemsize
+    pairs = zip(_fans(config), kept_weights(config), strict=True)
+    return _peak_bytes(config, sum(a * b * item for (a, b), kept in pairs if kept))
+
+
+def _fans(config: NetworkConfig) -> list[tuple[int, int]]:
+    """(n_{l-1}, n_l) of every layer."""
+    widths = config.layer_widths
+    return list(zip((config.input_features, *widths[:-1]), widths, strict=True))
+
+
+def _peak_bytes(config: NetworkConfig, kept_bytes: int) -> int:
+    """``estimate_bytes`` with ``kept_bytes`` of weights kept for the backward pass."""
     item = np.dtype(config.dtype).itemsize
     rows = config.batch_size
     n_in = config.input_features
     widths = config.layer_widths
-    fans = list(zip((n_in, *widths[:-1]), widths, strict=True))
-    largest_matrix = max(a * b for a, b in fans)
+    layers = len(widths)
+    largest_matrix = max(a * b for a, b in _fans(config))
     largest_batch = rows * max(n_in, *widths)
-    keeps_pre = config.activation not in _DERIVATIVE_FROM_OUTPUT or (
+    backward = config.backward != "none"
+    # Held for the whole pass: the input, the statistics' workspace and accumulators.
+    held = rows * n_in * item + max(largest_batch, largest_matrix) * 8 + max(widths) * 8
+    held += 6 * len(_RECORD_FIELDS) * 8 * config.repeats * layers
+    if config.histogram_edges is not None:
+        held += 3 * 8 * len(config.histogram_edges) * (layers + 1)
+    # Kept per layer for the backward pass or to be returned: a_l, and z_l where needed.
+    keeps_pre = (backward and config.activation not in _DERIVATIVE_FROM_OUTPUT) or (
         config.keep_activations and config.activation != "linear"
     )
-    stored = rows * sum(widths) * item * (2 if keeps_pre else 1)
-    if config.keep_activations and config.repeats > 1:
-        stored *= 2  # the first repeat's arrays are kept while the next ones run
-    weights = sum(a * b for a, b in fans) * item
-    inputs = rows * n_in * (item + 8)  # float64 draw, then the cast
-    weight_draw = 4 * largest_matrix * 8  # float64 sample and, for orthogonal, its QR factors
-    backward = 2 * largest_batch * item + largest_matrix * item
-    # float64 copy, finite-value copy and rescaled copy, a boolean mask, a float64 activation
-    # or derivative temporary.
-    scratch = max(largest_batch, largest_matrix) * (4 * 8 + 1)
-    return int(stored + weights + inputs + weight_draw + backward + scratch)
+    stores = backward or config.keep_activations
+    stored = rows * sum(widths) * item * (2 if keeps_pre else 1) if stores else 0
+    if config.keep_activations and config.repeats > 1 and backward:
+        stored += rows * sum(widths) * item  # the next repeat runs beside the first's arrays
+    # The largest temporaries of one layer. Batch-sized: z_l and a_{l-1} when not kept, the
+    # new a_l or gradient, the activation's own temporaries. For the statistics of any tensor
+    # (dL/dW_l is matrix-sized): the finite values, a mask and float64 deviations. With the
+    # weight matrix (or dL/dW_l) beside them. Or a weight draw in float64 and its cast, beside
+    # the gradient; or the input's float64 draw.
+    per_value = item + _ACTIVATION_BYTES.get(config.activation, 0) + (0 if stores else 2 * item)
+    statistics = max(largest_batch, largest_matrix) * (item + 9)
+    distribution = config.initializer().distribution
+    draw = largest_matrix * (_DRAW_BYTES[distribution] + item) + largest_batch * item
+    if distribution == "truncated_normal":
+        draw += _PPF_BYTES * min(largest_matrix, max(_PPF_BLOCK, max(widths)))
+    temporary = max(
+        largest_batch * per_value + statistics + largest_matrix * item,
+        draw,
+        rows * n_in * 8 if config.input_data is None else 0,
+    )
+    return int(held + stored + kept_bytes + temporary + _SMALL_OBJECTS)
 
 
 def network_cost(config: NetworkConfig) -> Cost:
     """What ``simulate(config)`` costs: multiply-adds of the matrix products (forward, and the
-    two backward products unless ``backward="none"``) plus one per weight drawn, times the
-    repeats; and ``estimate_bytes``."""
+    two backward products unless ``backward="none"``) plus one per weight drawn (weights the
+    backward pass draws again, ``redrawn_weights``, count twice), times the repeats; and
+    ``estimate_bytes``."""
     config = _check_config(config)
-    widths = (config.input_features, *config.layer_widths)
-    per_row = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=True))
+    per_row = sum(a * b for a, b in _fans(config))
     products = 1 if config.backward == "none" else 3
-    work = (config.batch_size * per_row * products + per_row) * config.repeats
+    draws = per_row + redrawn_weights(config)
+    work = (config.batch_size * per_row * products + draws) * config.repeats
     return Cost(multiply_adds=work, peak_bytes=estimate_bytes(config))
 
 
@@ -638,6 +747,12 @@ def simulate(config: NetworkConfig) -> SimulationResult:
     dL/da_L = 1 / (rows * n_L) everywhere. backward="none" runs the forward pass only: every
     gradient statistic is then NaN (count 0). The input is drawn once and shared by the repeats.
 
+    Memory: each W_l is drawn just before its layer runs. Without a backward pass it is dropped
+    after its layer, as is a_{l-1}. With one, the a_l are kept, and W_l is kept only when it fits
+    in the lab's budget (``kept_weights``); otherwise the backward pass draws it again from the
+    generator state saved before its first draw: the same numbers, and the draws above keep
+    their order. ``estimate_bytes`` bounds the peak.
+
     Raises ValueError for an invalid config or one over ``MEMORY_BUDGET_BYTES``.
     """
     config = _check_config(config)
@@ -646,6 +761,11 @@ def simulate(config: NetworkConfig) -> SimulationResult:
     runner = _Runner(config, widths)
     with np.errstate(all="ignore"):
         return runner.run()
+
+
+#: What the forward pass keeps of W_l for the backward pass: the matrix, the generator state
+#: it was drawn from (``kept_weights``), or nothing (W_1, or no backward pass).
+_Weights = np.ndarray | dict | None
 
 
 class _Runner:
@@ -669,7 +789,9 @@ class _Runner:
         self.grad_post = _Accumulator(repeats, layers, **_MOMENTS_ONLY)
         self.grad_pre = _Accumulator(repeats, layers, **_MOMENTS_ONLY)
         self.grad_weight = _Accumulator(repeats, layers, **_MOMENTS_ONLY)
-        self.needs_pre = config.activation not in _DERIVATIVE_FROM_OUTPUT
+        self.backward = config.backward != "none"
+        self.kept_weights = kept_weights(config)
+        self.needs_pre = self.backward and config.activation not in _DERIVATIVE_FROM_OUTPUT
         self.kept: tuple[np.ndarray, list[np.ndarray], list[np.ndarray]] | None = None
 
     def run(self) -> SimulationResult:
@@ -677,14 +799,14 @@ class _Runner:
         inputs = self._draw_input()
         self.input.add(0, 0, inputs, self.workspace)
         for repeat in range(config.repeats):
-            weights, biases = self._draw_parameters()
-            pre, post = self._forward(repeat, inputs, weights, biases)
-            if config.keep_activations and repeat == 0:
-                self.kept = (inputs, pre, post)
+            keep = config.keep_activations and repeat == 0
+            weights, pre, post = self._forward(repeat, inputs, keep)
+            if keep:
+                self.kept = (inputs, list(pre), list(post))  # type: ignore[arg-type]
                 for array in (inputs, *pre, *post):
-                    array.flags.writeable = False
-            if config.backward != "none":
-                self._backward(repeat, inputs, weights, pre, post)
+                    array.flags.writeable = False  # type: ignore[union-attr]
+            if self.backward:
+                self._backward(repeat, inputs, weights, pre, post, keep)
         return self._result()
 
     def _draw_input(self) -> np.ndarray:
@@ -699,35 +821,35 @@ class _Runner:
             values = self.rng.normal(0.0, config.input_std, size=shape)
         return values.astype(self.dtype, copy=False)
 
-    def _draw_parameters(self) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
-        weights: list[np.ndarray] = []
-        biases: list[np.ndarray | None] = []
-        bias_std = self.config.bias_std
-        for fan_in, fan_out in zip(self.widths[:-1], self.widths[1:], strict=True):
-            matrix = self.initializer.sample(self.rng, fan_in, fan_out)
-            weights.append(matrix.astype(self.dtype, copy=False))
-            bias = None
-            if bias_std > 0:
-                bias = self.rng.normal(0.0, bias_std, size=fan_out).astype(self.dtype)
-            biases.append(bias)
-        return weights, biases
-
     def _forward(
-        self,
-        repeat: int,
-        inputs: np.ndarray,
-        weights: list[np.ndarray],
-        biases: list[np.ndarray | None],
-    ) -> tuple[list[np.ndarray | None], list[np.ndarray]]:
-        """z_l = a_{l-1} @ W_l + b_l, a_l = phi(z_l); returns the z_l kept and every a_l."""
-        keep_pre = self.needs_pre or self.config.keep_activations
+        self, repeat: int, inputs: np.ndarray, keep: bool
+    ) -> tuple[list[_Weights], list[np.ndarray | None], list[np.ndarray | None]]:
+        """Layer by layer: draw W_l (then b_l, in the order ``simulate`` documents), compute
+        z_l = a_{l-1} @ W_l + b_l and a_l = phi(z_l), measure both.
+
+        Returns what the backward pass needs: per layer W_l, or the generator state it was
+        drawn from (``kept_weights``; None for W_1 and without a backward pass), z_l where the
+        derivative needs it or ``keep`` (the first repeat with ``keep_activations``), and a_l
+        for the backward pass or ``keep`` (else None: only a_{l-1} is held while layer l runs).
+        """
+        bias_std = self.config.bias_std
+        keep_pre = self.needs_pre or keep
+        keep_post = self.backward or keep
+        weights: list[_Weights] = []
         pre: list[np.ndarray | None] = []
-        post: list[np.ndarray] = []
+        post: list[np.ndarray | None] = []
         previous = inputs
-        for layer, (matrix, bias) in enumerate(zip(weights, biases, strict=True)):
+        fans = zip(self.widths[:-1], self.widths[1:], strict=True)
+        for layer, (fan_in, fan_out) in enumerate(fans):
+            keep_matrix = self.kept_weights[layer]
+            redraw = self.backward and layer > 0 and not keep_matrix
+            state = self.rng.bit_generator.state if redraw else None
+            matrix = sample_weights(self.initializer, self.rng, fan_in, fan_out, self.dtype)
             z = previous @ matrix
-            if bias is not None:
-                z += bias
+            weights.append(matrix if keep_matrix else state)
+            del matrix  # dropped here unless kept for the backward pass
+            if bias_std > 0:
+                z += self.rng.normal(0.0, bias_std, size=fan_out).astype(self.dtype)
             self.pre.add(repeat, layer, z, self.workspace)
             a = self._activate(z, in_place=not keep_pre)
             if self.activation.name == "linear":  # a_l is z_l
@@ -735,9 +857,21 @@ class _Runner:
             else:
                 self.post.add(repeat, layer, a, self.workspace)
             pre.append(z if keep_pre else None)
-            post.append(a)
+            post.append(a if keep_post else None)
+            del z
             previous = a
-        return pre, post
+        return weights, pre, post
+
+    def _weights(self, kept: _Weights, layer: int) -> np.ndarray:
+        """W_{layer+1}: the kept matrix, or the same numbers drawn again from the saved state."""
+        if isinstance(kept, np.ndarray):
+            return kept
+        if kept is None:  # pragma: no cover - the forward pass keeps one or the other
+            raise RuntimeError("the forward pass kept neither the weights nor their state")
+        generator = np.random.Generator(type(self.rng.bit_generator)())
+        generator.bit_generator.state = kept
+        fan_in, fan_out = self.widths[layer], self.widths[layer + 1]
+        return sample_weights(self.initializer, generator, fan_in, fan_out, self.dtype)
 
     def _activate(self, z: np.ndarray, in_place: bool) -> np.ndarray:
         """phi(z) in the simulation dtype; ReLU and identity without a float64 detour."""
@@ -752,31 +886,42 @@ class _Runner:
         self,
         repeat: int,
         inputs: np.ndarray,
-        weights: list[np.ndarray],
+        weights: list[_Weights],
         pre: list[np.ndarray | None],
-        post: list[np.ndarray],
+        post: list[np.ndarray | None],
+        keep: bool,
     ) -> None:
         """dL/dz_l = dL/da_l * phi'(z_l), dL/dW_l = a_{l-1}^T dL/dz_l and
-        dL/da_{l-1} = dL/dz_l W_l^T, from the output down."""
-        rows, n_out = post[-1].shape
+        dL/da_{l-1} = dL/dz_l W_l^T, from the output down; each layer's arrays are released
+        once used (unless ``keep``: the first repeat's activations are returned)."""
+        last = post[-1]
+        assert last is not None
+        rows, n_out = last.shape
         if self.config.backward == "random":
             grad = self.rng.standard_normal((rows, n_out)).astype(self.dtype, copy=False)
         else:
             grad = np.full((rows, n_out), 1.0 / (rows * n_out), dtype=self.dtype)
         for layer in range(len(weights) - 1, -1, -1):
             self.grad_post.add(repeat, layer, grad, self.workspace)
+            a = post[layer]
+            assert a is not None
             if self.activation.name == "linear":
                 self.grad_pre.add_copy(repeat, layer, self.grad_post)
             else:
-                self._apply_derivative(grad, pre[layer], post[layer])
+                self._apply_derivative(grad, pre[layer], a)
                 self.grad_pre.add(repeat, layer, grad, self.workspace)
             below = post[layer - 1] if layer > 0 else inputs
+            assert below is not None
             self.grad_weight.add(repeat, layer, below.T @ grad, self.workspace)
-            if layer > 0:
-                grad = grad @ weights[layer].T
-            if not self.config.keep_activations or repeat > 0:
+            if not keep:
                 pre[layer] = None
-                post[layer] = None  # type: ignore[call-overload]
+                post[layer] = None
+            del a
+            if layer > 0:
+                matrix = self._weights(weights[layer], layer)
+                weights[layer] = None
+                grad = grad @ matrix.T
+                del matrix
 
     def _apply_derivative(self, grad: np.ndarray, z: np.ndarray | None, a: np.ndarray) -> None:
         """grad *= phi'(z) in place; from a = phi(z) where that gives the same numbers as

@@ -1,41 +1,42 @@
-"""The lab's teaching experiments as named presets, built on ``lab.network`` and ``lab.theory``.
+"""The Forward pass page's teaching experiments, built on ``lab.network`` and ``lab.theory``.
 
-Every preset is a small function returning plain results (frozen dataclasses of numpy arrays);
-``PRESETS`` maps its name to a title, a description, the function and the ``NetworkConfig`` it
-simulates at its default arguments.
+Every experiment is a small function returning plain results (frozen dataclasses of numpy
+arrays); ``lab.experiments.forward_pass`` combines them into the page's one result.
 
-- ``five_layers``: 5,000 random inputs through 5 dense layers, with each layer's histogram on
-  [-3, 3] (the per-layer activation histograms of Glorot & Bengio 2010, section 4.2).
-  Width 100 (the course material does not give one): 5,000 x 100 = 500,000 values per
-  histogram, so the 60 bins of width 0.1 are smooth, and a run takes tens of milliseconds.
-  The price is the scatter of one weight draw: over 30 seeds the RMS of Xavier + ReLU at
-  layers 2..5 scattered by 5%, 9%, 12% and 15% around the theory (width 256 roughly halves it).
-- ``xavier_linear_vs_relu``: the same with Xavier normal weights, once with the identity and
-  once with ReLU. Xavier's Var(W) = 1/n keeps E[a^2] for a linear layer, and ReLU halves it per
-  layer, so the RMS falls as 2^(-l/2) (He et al. 2015, section 2.2).
+- ``layer_histograms``: random inputs through dense layers (``network_config``), with each
+  layer's histogram on [-3, 3] (the per-layer activation histograms of Glorot & Bengio 2010,
+  section 4.2). The "5,000 points x 5 layers" experiment uses ``FIVE_LAYERS_*``: width 100 (the
+  course material does not give one), so 5,000 x 100 = 500,000 values per histogram make the
+  60 bins of width 0.1 smooth, and a run takes tens of milliseconds. The price is the scatter
+  of one weight draw: over 30 seeds the RMS of Xavier + ReLU at layers 2..5 scattered by 5%,
+  9%, 12% and 15% around the theory (width 256 roughly halves it). Run with Xavier normal
+  weights, once with the identity and once with ReLU, it shows that Xavier's Var(W) = 1/n
+  keeps E[a^2] for a linear layer while ReLU halves it per layer, so the RMS falls as
+  2^(-l/2) (He et al. 2015, section 2.2).
 - ``sigma_sweep``: the single input row X = [1, 2, 3, 4, 5] through 8 ReLU layers of 10 units
   with W ~ N(0, sigma^2), b = 0, for sigma in {1e-5, 1e-3, 1e-2, 1e-1, 0.5}. In expectation
   E[z_{l+1}^2] = n sigma^2 E[a_l^2] = (n sigma^2 / 2) E[z_l^2] (He et al. 2015, eq. 7-9), a factor
   5 sigma^2 per layer at n = 10. One row and 10 units make a single draw very noisy, so the
-  statistics pool ``repeats`` independent weight draws (default 200).
-- ``init_comparison``: zeros, small random (std 0.01), large random (std 1), Xavier and He at one
-  activation: final-layer std, RMS ratio to the input and the state from ``lab.diagnosis``.
+  statistics pool ``repeats`` independent weight draws (default 200); ``sweep_cost`` is what
+  that costs, for ``lab.budget``.
+- ``init_comparison``: zeros, small random (std 0.01), large random (std 1), Xavier and He in
+  one network: final-layer std, RMS ratio to the input and the state from ``lab.diagnosis``.
 
-Page-facing presets refuse networks over ``MAX_MULTIPLY_ADDS`` per pass (``check_work``), so a
-page stays interactive; the engine's memory guard still applies on top.
+Nothing here refuses a large request: the caller fits its samples or repeats to the lab's budget
+(``lab.budget``); the engine's memory guard still applies on top.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from lab.activations import DEFAULT_LEAKY_SLOPE, get_activation
+from lab.budget import Cost
 from lab.diagnosis import Diagnosis
-from lab.initializers import get_initializer
 from lab.network import MAX_REPEATS, NetworkConfig, SimulationResult, TensorStats, simulate
 from lab.signal import diagnose_forward
 from lab.theory import TheoryPrediction, predict
@@ -72,11 +73,6 @@ COMPARISON_INITS: tuple[str, ...] = (
     "he_normal",
 )
 
-#: Default samples of the comparison: five simulations stay as fast as one five_layers run.
-COMPARISON_SAMPLES = 1000
-
-#: Multiply-adds of one forward pass (samples x sum of fan_in * fan_out) a preset accepts.
-MAX_MULTIPLY_ADDS = 10**9
 MAX_INPUT_STD = 1e6
 
 InitParams = Mapping[str, float | str] | Iterable[tuple[str, float | str]]
@@ -105,14 +101,15 @@ def network_config(
     width: int = FIVE_LAYERS_WIDTH,
     samples: int = FIVE_LAYERS_SAMPLES,
     input_std: float = 1.0,
+    bias_std: float = 0.0,
     seed: int = 0,
     init_params: InitParams = (),
     slope: float = DEFAULT_LEAKY_SLOPE,
     edges: Sequence[float] | None = HISTOGRAM_EDGES,
 ) -> NetworkConfig:
-    """The NetworkConfig of a forward-pass experiment: N(0, input_std^2) inputs, no bias,
-    float32, histograms on ``edges`` (None: no histograms). ``input_std`` must be > 0 (the
-    ratio to the input is undefined otherwise)."""
+    """The NetworkConfig of a forward-pass experiment: N(0, input_std^2) inputs, N(0,
+    bias_std^2) biases (0: none), float32, histograms on ``edges`` (None: no histograms).
+    ``input_std`` must be > 0 (the ratio to the input is undefined otherwise)."""
     check_float("input_std", input_std, 0.0, MAX_INPUT_STD, low_inclusive=False)
     return NetworkConfig(
         init=init,
@@ -123,37 +120,11 @@ def network_config(
         width=width,
         samples=samples,
         input_std=input_std,
+        bias_std=bias_std,
         seed=seed,
         histogram_edges=None if edges is None else tuple(edges),
         backward="none",  # the forward-pass experiments show no gradients
     )
-
-
-def multiply_adds(config: NetworkConfig) -> int:
-    """Multiply-adds of one forward pass: rows x sum_l n_{l-1} n_l x repeats."""
-    if not isinstance(config, NetworkConfig):
-        raise ValueError(f"config must be a NetworkConfig; got {type(config).__name__}")
-    widths = (config.input_features, *config.layer_widths)
-    per_row = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=True))
-    return config.batch_size * per_row * config.repeats
-
-
-def check_work(config: NetworkConfig) -> NetworkConfig:
-    """Return ``config`` if one forward pass needs at most MAX_MULTIPLY_ADDS, else raise
-    ValueError saying how much it needs and which knobs to shrink."""
-    work = multiply_adds(config)
-    if work > MAX_MULTIPLY_ADDS:
-        raise ValueError(
-            f"samples x width^2 x layers must be at most {MAX_MULTIPLY_ADDS:.0e} multiply-adds "
-            f"to stay interactive; got {work:.3g} (samples {config.batch_size}, width "
-            f"{max(config.layer_widths)}, layers {config.depth}): reduce one of them"
-        )
-    return config
-
-
-def diagnose_result(result: SimulationResult) -> Diagnosis:
-    """The network's state after the forward pass (``lab.signal.diagnose_forward``)."""
-    return diagnose_forward(result)
 
 
 def panel_layers(layers: int, panels: int = 10) -> tuple[int, ...]:
@@ -212,7 +183,7 @@ class LayerHistograms:
     label: "<scheme label> + <activation label>". result: the full SimulationResult.
     theory: the mean-field prediction for the same network (``lab.theory.predict``), or None
     when it does not apply (nonzero-mean weights), with ``theory_reason``. diagnosis: the
-    network's state (``diagnose_result``).
+    network's state (``lab.signal.diagnose_forward``).
     """
 
     config: NetworkConfig
@@ -237,42 +208,21 @@ def _theory(config: NetworkConfig) -> TheoryPrediction:
         config.depth,
         config.width,
         input_std=config.input_std,
+        bias_std=config.bias_std,
         init_params=config.init_params,
         slope=config.slope,
     )
 
 
-def layer_histograms(
-    init: str = "xavier_normal",
-    activation: str = "relu",
-    *,
-    layers: int = FIVE_LAYERS_DEPTH,
-    width: int = FIVE_LAYERS_WIDTH,
-    samples: int = FIVE_LAYERS_SAMPLES,
-    input_std: float = 1.0,
-    seed: int = 0,
-    init_params: InitParams = (),
-    slope: float = DEFAULT_LEAKY_SLOPE,
-    edges: Sequence[float] = HISTOGRAM_EDGES,
-) -> LayerHistograms:
-    """Simulate ``samples`` N(0, input_std^2) inputs through ``layers`` dense layers of
-    ``width`` units (``lab.network.simulate``, float32) and histogram every z_l and a_l."""
-    if edges is None:
-        raise ValueError("edges must be 2 to 1001 strictly increasing finite numbers; got None")
-    config = check_work(
-        network_config(
-            init,
-            activation,
-            layers=layers,
-            width=width,
-            samples=samples,
-            input_std=input_std,
-            seed=seed,
-            init_params=init_params,
-            slope=slope,
-            edges=edges,
+def layer_histograms(config: NetworkConfig) -> LayerHistograms:
+    """Simulate ``config`` (``lab.network.simulate``; build it with ``network_config``) and
+    histogram every z_l and a_l on its ``histogram_edges``, with the mean-field prediction of
+    the same network and its state."""
+    if not isinstance(config, NetworkConfig) or config.histogram_edges is None:
+        raise ValueError(
+            f"config must be a NetworkConfig with histogram_edges; got {type(config).__name__}"
+            + (" without edges" if isinstance(config, NetworkConfig) else "")
         )
-    )
     result = simulate(config)
     theory = _theory(config)
     label = f"{config.initializer().label} + {config.activation_function().label}"
@@ -284,54 +234,7 @@ def layer_histograms(
         post=_histograms(result.post),
         theory=theory if theory.applicable else None,
         theory_reason=theory.reason,
-        diagnosis=diagnose_result(result),
-    )
-
-
-def five_layers(
-    init: str = "xavier_normal",
-    activation: str = "relu",
-    *,
-    input_std: float = 1.0,
-    seed: int = 0,
-    init_params: InitParams = (),
-    slope: float = DEFAULT_LEAKY_SLOPE,
-) -> LayerHistograms:
-    """The "5,000 points x 5 layers" experiment: ``layer_histograms`` at 5,000 samples,
-    5 layers of 100 units, histograms on [-3, 3] in 60 bins."""
-    return layer_histograms(
-        init,
-        activation,
-        input_std=input_std,
-        seed=seed,
-        init_params=init_params,
-        slope=slope,
-    )
-
-
-@dataclass(frozen=True, eq=False)
-class XavierPair:
-    """Xavier normal weights with the identity (``linear``) and with ReLU (``relu``), same
-    sizes and seed, so the two differ only by the activation."""
-
-    linear: LayerHistograms
-    relu: LayerHistograms
-
-
-def xavier_linear_vs_relu(
-    *,
-    layers: int = FIVE_LAYERS_DEPTH,
-    width: int = FIVE_LAYERS_WIDTH,
-    samples: int = FIVE_LAYERS_SAMPLES,
-    input_std: float = 1.0,
-    seed: int = 0,
-) -> XavierPair:
-    """Xavier + linear keeps the RMS near the input's; Xavier + ReLU halves E[a^2] per layer,
-    so the RMS of a_l falls as input_std * 2^(-l/2) (He et al. 2015)."""
-    common = dict(layers=layers, width=width, samples=samples, input_std=input_std, seed=seed)
-    return XavierPair(
-        linear=layer_histograms("xavier_normal", "linear", **common),
-        relu=layer_histograms("xavier_normal", "relu", **common),
+        diagnosis=diagnose_forward(result),
     )
 
 
@@ -382,6 +285,31 @@ def sigma_sweep_config(
         backward="mean",
         seed=seed,
         dtype="float64",
+    )
+
+
+def sweep_cost(
+    repeats: int,
+    *,
+    sigmas: Sequence[float] = SIGMA_SWEEP_SIGMAS,
+    layers: int = SIGMA_SWEEP_DEPTH,
+    width: int = SIGMA_SWEEP_WIDTH,
+    input_row: Sequence[float] = SIGMA_SWEEP_INPUT,
+) -> Cost:
+    """What ``sigma_sweep`` costs (``lab.budget``): one random draw per weight and repeat, and
+    per sigma one product of the single input row with every weight; its peak memory holds all
+    draws in float64, one layer's block of them (copied, then scaled) and a few temporaries of
+    one layer's z and a (their squares, numpy's variance)."""
+    repeats = check_int("repeats", repeats, 1, MAX_SWEEP_REPEATS)
+    count = len(_check_sigmas(sigmas))
+    layers = check_int("layers", layers, 2, MAX_SWEEP_DEPTH)
+    width = check_int("width", width, 1, MAX_SWEEP_WIDTH)
+    widths = (len(_check_input_row(input_row)), *(width,) * layers)
+    fans = [a * b for a, b in zip(widths[:-1], widths[1:], strict=True)]
+    per_draw = sum(fans)
+    return Cost(
+        multiply_adds=repeats * per_draw * (1 + count),
+        peak_bytes=8 * repeats * (per_draw + 2 * max(fans) + 8 * width),
     )
 
 
@@ -541,58 +469,35 @@ class InitOutcome:
     post_std: tuple[float, ...]
     input_std: float
 
-    def as_row(self) -> dict[str, object]:
-        """A plain dict for tables (floats may be NaN for an overflowed final layer)."""
-        return {
-            "init": self.init,
-            "scheme": self.label,
-            "final std": self.final_std,
-            "final RMS": self.final_rms,
-            "ratio to input": self.ratio,
-            "state": self.state,
-            "verdict": self.message,
-        }
+
+def comparison_configs(
+    config: NetworkConfig, inits: Sequence[str] = COMPARISON_INITS
+) -> tuple[NetworkConfig, ...]:
+    """``config`` under each scheme of ``inits`` (with the scheme's default parameters) and
+    without histograms: same sizes, inputs, biases and seed."""
+    if not isinstance(config, NetworkConfig):
+        raise ValueError(f"config must be a NetworkConfig; got {type(config).__name__}")
+    if isinstance(inits, str) or not isinstance(inits, Sequence) or not inits:
+        raise ValueError(f"inits must be a non-empty sequence of scheme names; got {inits!r}")
+    return tuple(replace(config, init=init, init_params=(), histogram_edges=None) for init in inits)
 
 
 def init_comparison(
-    activation: str = "relu",
-    *,
-    layers: int = FIVE_LAYERS_DEPTH,
-    width: int = FIVE_LAYERS_WIDTH,
-    samples: int = COMPARISON_SAMPLES,
-    input_std: float = 1.0,
-    seed: int = 0,
-    slope: float = DEFAULT_LEAKY_SLOPE,
-    inits: Sequence[str] = COMPARISON_INITS,
+    config: NetworkConfig, inits: Sequence[str] = COMPARISON_INITS
 ) -> tuple[InitOutcome, ...]:
-    """Simulate the same network (sizes, inputs, seed) under each scheme of ``inits`` and say
-    how the signal ends up. With equal arguments a row equals ``layer_histograms`` for that
-    scheme (same random stream; histograms do not change the draws)."""
-    if isinstance(inits, str) or not isinstance(inits, Sequence) or not inits:
-        raise ValueError(f"inits must be a non-empty sequence of scheme names; got {inits!r}")
+    """Simulate ``comparison_configs(config, inits)`` and say how the signal ends up under
+    each scheme. A row equals ``layer_histograms`` of the same network with that scheme (same
+    random stream; histograms do not change the draws)."""
     outcomes = []
-    for init in inits:
-        config = check_work(
-            network_config(
-                init,
-                activation,
-                layers=layers,
-                width=width,
-                samples=samples,
-                input_std=input_std,
-                seed=seed,
-                slope=slope,
-                edges=None,
-            )
-        )
-        result = simulate(config)
-        diagnosis = diagnose_result(result)
+    for scheme in comparison_configs(config, inits):
+        result = simulate(scheme)
+        diagnosis = diagnose_forward(result)
         input_rms = float(result.input.rms[0])
         final_rms = float(result.post.rms[-1])
         outcomes.append(
             InitOutcome(
-                init=init,
-                label=get_initializer(init).label,
+                init=scheme.init,
+                label=scheme.initializer().label,
                 final_std=float(result.post.std[-1]),
                 final_rms=final_rms,
                 input_rms=input_rms,
@@ -606,55 +511,3 @@ def init_comparison(
             )
         )
     return tuple(outcomes)
-
-
-# --- registry -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Preset:
-    """A named teaching experiment: ``run(**kwargs)`` computes it; ``config`` is the network
-    it simulates at its default arguments (for sweeps and pairs: a representative one)."""
-
-    name: str
-    title: str
-    description: str
-    run: Callable[..., object]
-    config: NetworkConfig
-
-
-PRESETS: dict[str, Preset] = {
-    "five_layers": Preset(
-        "five_layers",
-        "5,000 points × 5 layers",
-        "5,000 random inputs through 5 dense layers of 100 units; every layer's histogram on "
-        "[-3, 3] with its std.",
-        five_layers,
-        network_config(),
-    ),
-    "sigma_sweep": Preset(
-        "sigma_sweep",
-        "σ sweep with X = [1, 2, 3, 4, 5]",
-        "One input row through 8 ReLU layers of 10 units with W ~ N(0, σ²), σ from 1e-5 to "
-        "0.5; variance per layer pooled over 200 weight draws.",
-        sigma_sweep,
-        sigma_sweep_config(1e-2),
-    ),
-    "xavier_linear_vs_relu": Preset(
-        "xavier_linear_vs_relu",
-        "Xavier + linear vs Xavier + ReLU",
-        "The same Xavier network with and without ReLU: the linear one keeps its scale, the "
-        "ReLU one loses half of E[a²] per layer.",
-        xavier_linear_vs_relu,
-        network_config("xavier_normal", "relu"),
-    ),
-    "init_comparison": Preset(
-        "init_comparison",
-        "Five classic inits",
-        "Zeros, small random (0.01), large random (1.0), Xavier and He in one network: final "
-        "std, ratio to the input and the signal's state.",
-        init_comparison,
-        network_config("he_normal", "relu", edges=None),
-    ),
-}
-PRESET_NAMES: tuple[str, ...] = tuple(PRESETS)

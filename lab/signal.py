@@ -10,7 +10,9 @@ Builds on ``lab.network`` (the Monte-Carlo pass), ``lab.theory`` (mean-field the
   shares, state);
 - ``mean_field_phase``: sw2, q*, chi1, ordered/critical/chaotic and the depth scale;
 - ``gradient_prediction``: mean-field std of dL/da_l, dL/dz_l and dL/dW_l per layer;
-- ``network_view``: per node of a drawn network, its layer's std on a clipped log scale.
+- ``network_view``: per node of a drawn network, its layer's std on a clipped log scale;
+  ``simulated_network_view``: the same for a simulation, with each layer's state;
+- ``number_text``: a measured number as a card shows it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ from lab.validation import check_float, check_int
 
 MAX_NODES_PER_LAYER = 32
 MAX_DECADES = 30.0
+#: Nodes drawn per layer and the clipping range (decades either side of the input's std) of
+#: the Signal propagation page's network view.
+VIEW_NODES_PER_LAYER = 5
+VIEW_DECADES = 3.0
 #: Node kinds of ``network_view``: a finite nonzero std, an all-zero layer, an inf/NaN layer.
 NODE_KINDS: tuple[str, ...] = ("signal", "zero", "overflow")
 
@@ -54,6 +60,14 @@ def _check_result(result: object) -> SimulationResult:
 def _finite_or_none(value: float) -> float | None:
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+def number_text(value: float | None) -> str:
+    """A measured number as the lab shows it: 3 significant digits, "inf/NaN" when it is not
+    finite (or None)."""
+    if value is None or not math.isfinite(value):
+        return "inf/NaN"
+    return f"{value:.3g}"
 
 
 # --- forward and backward summary ------------------------------------------------------------
@@ -418,4 +432,31 @@ def network_view(
                     "clipped": clipped,
                 }
             )
+    return rows
+
+
+def simulated_network_view(
+    result: SimulationResult,
+    *,
+    nodes_per_layer: int = VIEW_NODES_PER_LAYER,
+    decades: float = VIEW_DECADES,
+) -> list[dict[str, int | float | str | bool | None]]:
+    """``network_view`` of a simulation: layer 0 is the input, layer l the std of a_l measured
+    against the input's std, an overflow where z_l or a_l holds any inf/NaN. Each row also
+    has ``state`` ("input" for layer 0, else the layer's ``lab.diagnosis.layer_state``, as in
+    ``layer_table``) and ``std_text`` (``number_text`` of the std)."""
+    result = _check_result(result)
+    input_std = float(result.input.std[0])
+    if not input_std > 0.0:
+        raise ValueError(
+            f"result must have an input with std > 0 to draw the network view; got {input_std:g}"
+        )
+    shares = [0.0, *_nonfinite_share(result).tolist()]
+    stds = [input_std, *result.post.std.tolist()]
+    states = ("input", *diagnose_forward(result).layer_states)
+    rows = network_view(stds, shares, input_std, nodes_per_layer=nodes_per_layer, decades=decades)
+    for row in rows:
+        layer = int(row["layer"])  # type: ignore[arg-type]
+        row["state"] = states[layer]
+        row["std_text"] = number_text(row["std"])  # type: ignore[arg-type]
     return rows

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from lab.budget import Cost
 from lab.initializers import (
     MAX_FAN,
     SCHEME_NAMES,
@@ -31,6 +32,10 @@ from lab.validation import check_choice, check_float, check_int
 
 DEFAULT_SAMPLES = 20_000
 MAX_SAMPLES = 200_000
+#: Fewest weights per scheme a page histogram shows (about 17 per bin on 60 bins), and the
+#: step of its samples control.
+MIN_SHOWN_SAMPLES = 1000
+SAMPLES_STEP = 1000
 DEFAULT_BINS = 60
 MAX_BINS = 400
 GRID_POINTS = 401
@@ -40,6 +45,52 @@ MAX_SEED = 2**32 - 1
 #: 25% margin so that their cliff edges sit visibly inside the axis.
 NORMAL_RANGE_STDS = 4.0
 BOUNDED_RANGE_MARGIN = 1.25
+#: Largest layers the Weight distribution page offers: dense fans, conv channels and the side k
+#: of a k x k kernel (a conv layer then has fans up to 1024 * 11^2 = 123,904).
+MAX_DENSE_FAN = 4096
+MAX_CHANNELS = 1024
+MAX_KERNEL = 11
+#: The default layers: reference.md's examples (Xavier 1024 -> 512; conv 3x3, 64 -> 128).
+DEFAULT_FAN_IN = 1024
+DEFAULT_FAN_OUT = 512
+DEFAULT_IN_CHANNELS = 64
+DEFAULT_OUT_CHANNELS = 128
+DEFAULT_KERNEL = 3
+#: The fan-scaled schemes a page compares, and those it shows first.
+COMPARED_SCHEMES: tuple[str, ...] = (
+    "xavier_normal",
+    "xavier_uniform",
+    "glorot_truncated_normal",
+    "he_normal",
+    "he_uniform",
+    "he_truncated_normal",
+    "lecun_normal",
+    "lecun_uniform",
+    "lecun_truncated_normal",
+    "torch_linear_default",
+    "orthogonal",
+)
+DEFAULT_COMPARED: tuple[str, ...] = (
+    "xavier_normal",
+    "xavier_uniform",
+    "he_normal",
+    "he_truncated_normal",
+)
+#: Peak bytes of array memory per weight drawn while ``weight_summary`` runs, by distribution:
+#: measured with tracemalloc at 1,000 to 200,000 draws (normal and uniform 67-111, truncated
+#: normal 240-290 from scipy's truncnorm sampler and CDF, orthogonal 24-28) and rounded up.
+#: The 1,000-draw figures include the fixed part, which ``SUMMARY_BYTES`` covers separately.
+PEAK_BYTES_PER_DRAW: dict[str, int] = {
+    "normal": 80,
+    "uniform": 80,
+    "truncated_normal": 272,
+    "orthogonal": 40,
+}
+#: Bytes one summary keeps or needs whatever the sample size (bins, the density curve's grid,
+#: scipy's frozen law): about 60 kB measured at 2 draws.
+SUMMARY_BYTES = 96 * 1024
+#: Peak bytes per draw of ``rand_vs_randn_shapes`` (measured: 23 at 200,000 draws).
+SHAPE_BYTES_PER_DRAW = 40
 #: Schemes whose weights are not random (a histogram would be a single spike).
 CONSTANT_SCHEMES: tuple[str, ...] = ("zeros", "constant")
 RANDOM_SCHEMES: tuple[str, ...] = tuple(n for n in SCHEME_NAMES if n not in CONSTANT_SCHEMES)
@@ -233,6 +284,58 @@ def orthogonal_block(fan_in: int, fan_out: int, samples: int = DEFAULT_SAMPLES) 
     long_side, short_side = max(fan_in, fan_out), min(fan_in, fan_out)
     k = min(short_side, max(1, math.ceil(samples / long_side)))
     return (fan_in, k) if fan_in >= fan_out else (k, fan_out)
+
+
+def drawn_count(
+    init_name: str,
+    fan_in: int,
+    fan_out: int,
+    samples: int = DEFAULT_SAMPLES,
+    init_params: Mapping[str, object] | None = None,
+) -> int:
+    """How many weights ``draw_weights`` returns: ``samples``, or for orthogonal weights the
+    whole ``orthogonal_block`` (which can be larger: one full column of a 123,904-long side)."""
+    init = _initializer(init_name, init_params)
+    if init.distribution != "orthogonal":
+        return check_int("samples", samples, 2, MAX_SAMPLES)
+    rows, cols = orthogonal_block(fan_in, fan_out, samples)
+    return rows * cols
+
+
+def summary_cost(
+    init_name: str,
+    fan_in: int,
+    fan_out: int,
+    samples: int = DEFAULT_SAMPLES,
+    init_params: Mapping[str, object] | None = None,
+) -> Cost:
+    """What ``weight_summary`` costs (lab.budget).
+
+    Work: one per weight drawn, plus the KS test's sort (n log2 n); for orthogonal weights the
+    Householder QR of the (long side, k) block (2 L k^2, Golub & Van Loan 5.2) and its Gram
+    matrix (L k^2). Peak bytes: ``PEAK_BYTES_PER_DRAW`` of its distribution per weight drawn
+    plus ``SUMMARY_BYTES``.
+    """
+    init = _initializer(init_name, init_params)
+    drawn = drawn_count(init_name, fan_in, fan_out, samples, init_params)
+    if init.distribution == "orthogonal":
+        rows, cols = orthogonal_block(fan_in, fan_out, samples)
+        long_side, k = max(rows, cols), min(rows, cols)
+        work = drawn + 3 * long_side * k * k
+    else:
+        work = drawn + drawn * math.ceil(math.log2(drawn))
+    peak = PEAK_BYTES_PER_DRAW[init.distribution] * drawn + SUMMARY_BYTES
+    return Cost(multiply_adds=work, peak_bytes=peak)
+
+
+def shapes_cost(samples: int = DEFAULT_SAMPLES) -> Cost:
+    """What ``rand_vs_randn_shapes`` costs: four laws of ``samples`` draws each, one at a time."""
+    samples = check_int("samples", samples, 2, MAX_SAMPLES)
+    shapes = len(_SHAPES)
+    return Cost(
+        multiply_adds=shapes * samples,
+        peak_bytes=SHAPE_BYTES_PER_DRAW * samples + shapes * SUMMARY_BYTES,
+    )
 
 
 def _histogram(

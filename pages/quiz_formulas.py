@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.quiz_ui import render_quiz
+from pages.ui.quiz import render_quiz
 
 st.title("Initialization formulas")
 st.markdown(

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from pages.common import choice_control
-from pages.quiz_ui import render_quiz
-from quizzes.bank import QUIZZES
+from pages.ui.quiz import render_quiz
+from pages.ui.widgets import draw_controls
+from quizzes.pages import PRACTICE
 
 st.title("Practice")
 st.markdown(
@@ -12,11 +12,5 @@ st.markdown(
     "attempts with feedback on common mistakes; once it is solved or its attempts are used, "
     "ask for a new variant. A name in the sidebar is optional here."
 )
-with st.sidebar:
-    topic = choice_control(
-        "Practice topic",
-        "topic",
-        {quiz_id: quiz.title for quiz_id, quiz in QUIZZES.items()},
-        "formulas",
-    )
+topic = str(draw_controls(PRACTICE)["topic"])
 render_quiz(topic, mode="practice")

@@ -14,6 +14,9 @@ from lab.diagnosis import recommended_init
 from quizzes.questions import ChoiceQuestion, Mistake, Params
 
 TOPIC = "concepts"
+#: Keys of the simulation pages the questions link to (lab.controls.registry).
+PAGE_SIGNAL = "signal_propagation"
+PAGE_RAND = "gradient_flow"
 
 ZERO_INIT = ChoiceQuestion(
     id="zero_init_symmetry",
@@ -54,7 +57,7 @@ ZERO_INIT = ChoiceQuestion(
         ),
         Mistake("nan_loss", "nan", "Nothing divides by zero; the loss stays finite but stuck."),
     ),
-    page="signal-propagation",
+    page=PAGE_SIGNAL,
     page_params=lambda p: {"init": "zeros", "activation": "relu"},
 )
 
@@ -103,7 +106,7 @@ RAND_VS_RANDN = ChoiceQuestion(
         ),
         Mistake("uniform_tails", "tails", "The reverse: a uniform has no tails at all."),
     ),
-    page="gradient-flow",
+    page=PAGE_RAND,
 )
 
 OUTPUT_LAYER = ChoiceQuestion(
@@ -239,7 +242,7 @@ HE_FACTOR_TWO = ChoiceQuestion(
             "halves it.",
         ),
     ),
-    page="signal-propagation",
+    page=PAGE_SIGNAL,
     page_params=lambda p: {"init": "he_normal", "activation": "relu"},
 )
 
@@ -281,7 +284,7 @@ FAN_MODE = ChoiceQuestion(
             "The fan modes are about the variance of the signals, not the matrix norm.",
         ),
     ),
-    page="signal-propagation",
+    page=PAGE_SIGNAL,
     page_params=lambda p: {"init": "he_normal", "mode": "fan_out", "activation": "relu"},
 )
 
@@ -434,8 +437,12 @@ INIT_FOR_ACTIVATION = ChoiceQuestion(
             "become different (and no signal passes).",
         ),
     ),
-    page="signal-propagation",
+    page=PAGE_SIGNAL,
     page_params=lambda p: {"init": recommended_scheme(p), "activation": p["activation"]},
+    page_note=lambda p: (
+        "Opens the simulation with this activation and the scheme that suits it"
+        + (", in dense layers (the page has no convolutions)." if p["layer"] == "conv" else ".")
+    ),
 )
 
 CONCEPT_TEMPLATES: tuple[ChoiceQuestion, ...] = (

@@ -15,6 +15,7 @@ import numpy as np
 
 from lab.activations import calculate_gain
 from lab.initializers import (
+    SCHEME_PARAMETERS,
     TRUNCATED_NORMAL_STD,
     conv_fans,
     fans_from_shape,
@@ -26,9 +27,9 @@ from quizzes import mistakes as mk
 from quizzes.questions import Mistake, NumericQuestion, Params, format_value
 
 TOPIC = "formulas"
-PAGE_SIGNAL = "signal-propagation"
-PAGE_DISTRIBUTIONS = "weight-distribution"
-PAGE_RAND = "gradient-flow"
+#: Keys of the simulation pages the questions link to (lab.controls.registry).
+PAGE_DISTRIBUTIONS = "weight_distribution"
+PAGE_RAND = "gradient_flow"
 
 #: Layer widths the templates draw from.
 WIDTHS = (64, 96, 128, 192, 256, 320, 384, 512, 640, 768, 1024, 1280, 1536, 2048, 3072, 4096)
@@ -125,8 +126,24 @@ def _fan_text(p: Params) -> str:
     return rf"$n_\text{{in}} = {p['fan_in']}$ inputs and $n_\text{{out}} = {p['fan_out']}$ outputs"
 
 
-def _signal_link(init: str, activation: str = "relu"):
-    return lambda p: {"init": init, "activation": activation, **p}
+def _dense_link(scheme: str, *, mode: str = "fan_in", gain: float = 1.0):
+    """Weight distribution for the question's dense layer: its fans and the one scheme asked
+    about, with every parameter the scheme takes (``SCHEME_PARAMETERS``) written out: He's mode
+    and slope (the question's, else 0 for ReLU), Xavier's gain."""
+    takes = SCHEME_PARAMETERS.get(scheme, ())
+
+    def link(p: Params) -> dict[str, object]:
+        values = {"layer": "dense", "fan_in": p["fan_in"], "fan_out": p["fan_out"]}
+        values["init"] = (scheme,)
+        if "mode" in takes:
+            values["mode"] = mode
+        if "slope" in takes:
+            values["slope"] = p.get("slope", 0.0)
+        if "gain" in takes:
+            values["gain"] = gain
+        return values
+
+    return link
 
 
 # --- He / Xavier / LeCun on a dense layer ---------------------------------------------------
@@ -158,8 +175,8 @@ HE_VARIANCE = NumericQuestion(
         ),
         mk.inverted(he_variance),
     ),
-    page=PAGE_SIGNAL,
-    page_params=_signal_link("he_normal"),
+    page=PAGE_DISTRIBUTIONS,
+    page_params=_dense_link("he_normal"),
 )
 
 HE_STD = NumericQuestion(
@@ -184,8 +201,8 @@ HE_STD = NumericQuestion(
         mk.fan_out_for_fan_in(he_std, 0.5),
         Mistake("xavier_for_he", xavier_std, "That is the Xavier std; He uses 2 / fan_in."),
     ),
-    page=PAGE_SIGNAL,
-    page_params=_signal_link("he_normal"),
+    page=PAGE_DISTRIBUTIONS,
+    page_params=_dense_link("he_normal"),
 )
 
 XAVIER_VARIANCE = NumericQuestion(
@@ -218,8 +235,8 @@ XAVIER_VARIANCE = NumericQuestion(
             "That is He's 2 / fan_in, for ReLU layers. Xavier divides 2 by fan_in + fan_out.",
         ),
     ),
-    page=PAGE_SIGNAL,
-    page_params=_signal_link("xavier_normal", "tanh"),
+    page=PAGE_DISTRIBUTIONS,
+    page_params=_dense_link("xavier_normal"),
 )
 
 XAVIER_STD = NumericQuestion(
@@ -247,8 +264,8 @@ XAVIER_STD = NumericQuestion(
         mk.fan_sum_without_two(xavier_std, 0.5),
         mk.fan_in_for_fan_avg(xavier_std, 0.5),
     ),
-    page=PAGE_SIGNAL,
-    page_params=_signal_link("xavier_normal", "tanh"),
+    page=PAGE_DISTRIBUTIONS,
+    page_params=_dense_link("xavier_normal"),
 )
 
 XAVIER_BOUND = NumericQuestion(
@@ -284,7 +301,7 @@ XAVIER_BOUND = NumericQuestion(
         ),
     ),
     page=PAGE_DISTRIBUTIONS,
-    page_params=lambda p: {"init": "xavier_uniform", **p},
+    page_params=_dense_link("xavier_uniform"),
 )
 
 HE_BOUND = NumericQuestion(
@@ -317,7 +334,7 @@ HE_BOUND = NumericQuestion(
         ),
     ),
     page=PAGE_DISTRIBUTIONS,
-    page_params=lambda p: {"init": "he_uniform", **p},
+    page_params=_dense_link("he_uniform"),
 )
 
 LECUN_VARIANCE = NumericQuestion(
@@ -346,8 +363,8 @@ LECUN_VARIANCE = NumericQuestion(
             "That is Xavier's 2 / (fan_in + fan_out). LeCun divides 1 by fan_in.",
         ),
     ),
-    page=PAGE_SIGNAL,
-    page_params=_signal_link("lecun_normal", "selu"),
+    page=PAGE_DISTRIBUTIONS,
+    page_params=_dense_link("lecun_normal"),
 )
 
 
@@ -380,8 +397,8 @@ HE_FAN_OUT = NumericQuestion(
         mk.variance_for_std(he_fan_out_std),
         mk.lecun_for_he(he_fan_out_std, 0.5),
     ),
-    page=PAGE_SIGNAL,
-    page_params=lambda p: {"init": "he_normal", "mode": "fan_out", "activation": "relu", **p},
+    page=PAGE_DISTRIBUTIONS,
+    page_params=_dense_link("he_normal", mode="fan_out"),
 )
 
 
@@ -627,8 +644,8 @@ HE_LEAKY_VARIANCE = NumericQuestion(
         ),
         mk.std_for_variance(he_leaky_variance),
     ),
-    page=PAGE_SIGNAL,
-    page_params=lambda p: {"init": "he_normal", "activation": "leaky_relu", **p},
+    page=PAGE_DISTRIBUTIONS,
+    page_params=_dense_link("he_normal"),
 )
 
 
@@ -664,8 +681,8 @@ XAVIER_TANH_STD = NumericQuestion(
         ),
         mk.variance_for_std(xavier_tanh_std),
     ),
-    page=PAGE_SIGNAL,
-    page_params=lambda p: {"init": "xavier_normal", "gain": 5 / 3, "activation": "tanh", **p},
+    page=PAGE_DISTRIBUTIONS,
+    page_params=_dense_link("xavier_normal", gain=calculate_gain("tanh")),
 )
 
 
@@ -710,7 +727,7 @@ TRUNCATED_SIGMA = NumericQuestion(
         mk.variance_for_std(truncated_sigma),
     ),
     page=PAGE_DISTRIBUTIONS,
-    page_params=lambda p: {"init": "he_truncated_normal", **p},
+    page_params=_dense_link("he_truncated_normal"),
 )
 
 
@@ -754,8 +771,8 @@ TORCH_LINEAR_BOUND = NumericQuestion(
         ),
         mk.std_for_bound(torch_linear_bound),
     ),
-    page=PAGE_SIGNAL,
-    page_params=lambda p: {"init": "torch_linear_default", "activation": "relu", **p},
+    page=PAGE_DISTRIBUTIONS,
+    page_params=_dense_link("torch_linear_default"),
 )
 
 TORCH_LINEAR_VARIANCE = NumericQuestion(
@@ -787,14 +804,22 @@ TORCH_LINEAR_VARIANCE = NumericQuestion(
         ),
         mk.std_for_variance(torch_linear_variance),
     ),
-    page=PAGE_SIGNAL,
-    page_params=lambda p: {"init": "torch_linear_default", "activation": "relu", **p},
+    page=PAGE_DISTRIBUTIONS,
+    page_params=_dense_link("torch_linear_default"),
 )
 
 
 def matched_bound(p: Params) -> float:
     # A uniform initializer whose variance equals std^2 (fan 1): the engine's b = sqrt(3 Var).
     return variance_scaling(p["std"] ** 2, "fan_in", "uniform").bound(1, 1)
+
+
+def _matched_note(p: Params) -> str:
+    """Gradient flow compares N(0, 1) with a variance-matched uniform; it has no std control."""
+    text = "Opens the simulation comparing N(0, 1) weights with a uniform of the same variance"
+    if p["std"] == 1.0:
+        return text + "."
+    return text + f" (the page has no std control, so it uses std 1, not {p['std']})."
 
 
 MATCHED_UNIFORM = NumericQuestion(
@@ -828,7 +853,8 @@ MATCHED_UNIFORM = NumericQuestion(
         ),
     ),
     page=PAGE_RAND,
-    page_params=lambda p: {"uniform_bound": matched_bound(p), "normal_std": p["std"]},
+    page_params=lambda p: {"uniform": "matched"},
+    page_note=_matched_note,
 )
 
 
@@ -854,6 +880,7 @@ RAND_VARIANCE = NumericQuestion(
         mk.std_for_variance(rand_variance),
     ),
     page=PAGE_RAND,
+    page_params=lambda p: {"uniform": "rand"},
 )
 
 
@@ -928,7 +955,7 @@ EXERCISE_XAVIER_BOUND = NumericQuestion(
         Mistake("he_for_xavier", he_bound, "That is He's bound sqrt(6 / fan_in)."),
     ),
     page=PAGE_DISTRIBUTIONS,
-    page_params=lambda p: {"init": "xavier_uniform", **p},
+    page_params=_dense_link("xavier_uniform"),
 )
 
 EXERCISE_HE_BOUND = NumericQuestion(
@@ -953,7 +980,7 @@ EXERCISE_HE_BOUND = NumericQuestion(
         Mistake("xavier_for_he", xavier_bound, "That is the Xavier bound; He uses fan_in."),
     ),
     page=PAGE_DISTRIBUTIONS,
-    page_params=lambda p: {"init": "he_uniform", **p},
+    page_params=_dense_link("he_uniform"),
 )
 
 

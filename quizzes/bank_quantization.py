@@ -19,6 +19,7 @@ from lab.formats import FORMATS, INT8, cast_roundtrip, int8_quantize, int8_sqnr_
 from quizzes.questions import ChoiceQuestion, Mistake, NumericQuestion, Params, format_value
 
 TOPIC = "quantization"
+#: Key of the simulation page the questions link to (lab.controls.registry).
 PAGE_QUANT = "quantization"
 
 FP16 = "float16"
@@ -50,7 +51,20 @@ def _cast(value: float, fmt_name: str) -> float:
 
 
 def _quant_link(p: Params) -> dict[str, object]:
+    """N(0, 1) weights and ReLU: activations that grow past the FP16 and FP8 maxima."""
     return {"init": "large_random", "activation": "relu"}
+
+
+def _small_link(p: Params) -> dict[str, object]:
+    """N(0, 0.01²) weights and ReLU: activations that shrink into the subnormals and to 0."""
+    return {"init": "small_random", "activation": "relu"}
+
+
+#: The link's help for questions about one value: the page casts a network's activations.
+VALUE_NOTE = (
+    "Opens the simulation with a network's activations in every format; the page has no "
+    "control for this question's numbers."
+)
 
 
 # --- format limits -------------------------------------------------------------------------
@@ -142,7 +156,7 @@ FP16_MIN_NORMAL = NumericQuestion(
         ),
     ),
     page=PAGE_QUANT,
-    page_params=lambda p: {"init": "small_random", "activation": "relu"},
+    page_params=_small_link,
 )
 
 
@@ -263,6 +277,7 @@ FP16_OVERFLOW = ChoiceQuestion(
     ),
     page=PAGE_QUANT,
     page_params=_quant_link,
+    page_note=VALUE_NOTE,
 )
 
 E4M3_OVERFLOW = ChoiceQuestion(
@@ -295,6 +310,7 @@ E4M3_OVERFLOW = ChoiceQuestion(
     ),
     page=PAGE_QUANT,
     page_params=_quant_link,
+    page_note=VALUE_NOTE,
 )
 
 SMALL_OPTIONS = (
@@ -355,7 +371,8 @@ FP16_UNDERFLOW = ChoiceQuestion(
         for option, _ in SMALL_OPTIONS
     ),
     page=PAGE_QUANT,
-    page_params=lambda p: {"init": "small_random", "activation": "relu"},
+    page_params=_small_link,
+    page_note=VALUE_NOTE,
 )
 
 
@@ -413,6 +430,7 @@ INT8_SCALE = NumericQuestion(
     ),
     page=PAGE_QUANT,
     page_params=_quant_link,
+    page_note=VALUE_NOTE,
 )
 
 
@@ -483,6 +501,7 @@ INT8_SMALL = NumericQuestion(
     ),
     page=PAGE_QUANT,
     page_params=_quant_link,
+    page_note=VALUE_NOTE,
 )
 
 

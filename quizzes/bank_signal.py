@@ -18,10 +18,23 @@ import numpy as np
 from lab.initializers import get_initializer
 from lab.theory import chi1, classify_phase, depth_scale, effective_sw2, predict
 from quizzes import mistakes as mk
-from quizzes.questions import ChoiceQuestion, Mistake, NumericQuestion, Params, format_value
+from quizzes.questions import (
+    LINK_WITH_NUMBERS,
+    ChoiceQuestion,
+    Mistake,
+    NumericQuestion,
+    Params,
+    format_value,
+    page_accepts,
+)
 
 TOPIC = "signal"
-PAGE_SIGNAL = "signal-propagation"
+#: Keys of the simulation pages the questions link to (lab.controls.registry).
+PAGE_SIGNAL = "signal_propagation"
+PAGE_DISTRIBUTIONS = "weight_distribution"
+#: The scheme whose gain sets sigma_w^2 = n Var(W) on the page's square layers: Xavier normal,
+#: n Var(W) = gain^2 (the sigma_w^2 questions' links).
+SW2_SCHEME = "xavier_normal"
 
 #: Widths and depths the templates draw from (modest, so the linked simulation is quick).
 WIDTHS = (64, 128, 256, 512, 1024)
@@ -35,6 +48,9 @@ ORDERED_SW2 = (0.5, 1.0, 1.2, 1.4, 1.5, 1.6, 1.8, 1.9)
 #: The textbook's quick checks: 10 linear layers of width 512, He for 512 inputs.
 TEXTBOOK_LINEAR = {"layers": 10, "width": 512}
 TEXTBOOK_HE_FAN_IN = 512
+#: Depths the phase and criticality prompts name (their links open these depths).
+PHASE_LAYERS = 50
+CRITICAL_LAYERS = 100
 
 
 def _pick(rng: np.random.Generator, values: tuple) -> object:
@@ -58,12 +74,53 @@ def _relu_net_with_input(rng: np.random.Generator) -> Params:
     return {**_relu_net(rng), "input_std": _pick(rng, INPUT_STDS)}
 
 
-def _signal_link(init: str, activation: str):
+def _signal_link(init: str, activation: str, **settings: object):
+    """Signal propagation with ``init`` and ``activation``, the question's depth, width and
+    input std (when the page's input std offers it) and ``settings``."""
+
     def link(p: Params) -> dict[str, object]:
-        keys = ("layers", "width", "input_std")
-        return {"init": init, "activation": activation, **{k: p[k] for k in keys if k in p}}
+        values: dict[str, object] = {"init": init, "activation": activation, **settings}
+        values |= {key: p[key] for key in ("layers", "width") if key in p}
+        if "input_std" in p and page_accepts(PAGE_SIGNAL, "input_std", p["input_std"]):
+            values["input_std"] = p["input_std"]
+        return values
 
     return link
+
+
+def _input_std_note(p: Params) -> str:
+    """The link's help: the page's input std takes 1-2-5 values only."""
+    if page_accepts(PAGE_SIGNAL, "input_std", p["input_std"]):
+        return LINK_WITH_NUMBERS
+    return (
+        "Opens the simulation with this question's network but a unit input: the page's input "
+        f"std has no setting {p['input_std']:g}."
+    )
+
+
+def sw2_gain(sw2: float) -> float:
+    """The gain of ``SW2_SCHEME`` that gives n Var(W) = sw2 on square layers: Var(W) scales
+    with gain^2, so gain = sqrt(sw2 / sw2 at gain 1) (``lab.theory.effective_sw2``)."""
+    width = 256  # any square layer: Xavier's gain-1 value is n / n = 1
+    return math.sqrt(sw2 / effective_sw2(SW2_SCHEME, width, width).sw2)
+
+
+def _sw2_link(**settings: object):
+    """Signal propagation with a ReLU network whose weights have sigma_w^2 = the question's."""
+
+    def link(p: Params) -> dict[str, object]:
+        gain = sw2_gain(p["sw2"])
+        return {"init": SW2_SCHEME, "gain": gain, "activation": "relu", **settings}
+
+    return link
+
+
+def _sw2_note(p: Params) -> str:
+    return (
+        f"Opens the simulation with this question's σ_w² = n Var(W) = {p['sw2']:g}: Xavier "
+        f"normal with gain √{p['sw2']:g} = {format_value(sw2_gain(p['sw2']), 3)} on square "
+        "layers."
+    )
 
 
 # --- linear layers with N(0, 1) weights ----------------------------------------------------
@@ -213,8 +270,14 @@ QUICK_HE_512 = NumericQuestion(
         mk.std_for_variance(he_variance_512),
         mk.inverted(he_variance_512),
     ),
-    page=PAGE_SIGNAL,
-    page_params=lambda p: {"init": "he_normal", "activation": "relu", "width": p["fan_in"]},
+    page=PAGE_DISTRIBUTIONS,
+    page_params=lambda p: {
+        "layer": "dense",
+        "fan_in": p["fan_in"],
+        "init": ("he_normal",),
+        "mode": "fan_in",
+        "slope": 0.0,
+    },
 )
 
 
@@ -409,6 +472,7 @@ HE_RELU_PRE_STD = NumericQuestion(
     ),
     page=PAGE_SIGNAL,
     page_params=_signal_link("he_normal", "relu"),
+    page_note=_input_std_note,
 )
 
 HE_RELU_POST_STD = NumericQuestion(
@@ -460,6 +524,7 @@ HE_RELU_POST_STD = NumericQuestion(
     ),
     page=PAGE_SIGNAL,
     page_params=_signal_link("he_normal", "relu"),
+    page_note=_input_std_note,
 )
 
 
@@ -504,7 +569,8 @@ RELU_CHI1 = NumericQuestion(
         ),
     ),
     page=PAGE_SIGNAL,
-    page_params=lambda p: {"init": "he_normal", "activation": "relu"},
+    page_params=_sw2_link(),
+    page_note=_sw2_note,
 )
 
 PHASES = (
@@ -557,7 +623,8 @@ RELU_PHASE = ChoiceQuestion(
     ),
     mistakes=tuple(_phase_mistake(phase) for phase, _ in PHASES),
     page=PAGE_SIGNAL,
-    page_params=lambda p: {"init": "he_normal", "activation": "relu", "layers": 50},
+    page_params=_sw2_link(layers=PHASE_LAYERS),
+    page_note=_sw2_note,
 )
 
 
@@ -607,7 +674,8 @@ RELU_DEPTH_SCALE = NumericQuestion(
         ),
     ),
     page=PAGE_SIGNAL,
-    page_params=lambda p: {"init": "he_normal", "activation": "relu"},
+    page_params=_sw2_link(),
+    page_note=_sw2_note,
 )
 
 
@@ -661,7 +729,12 @@ CRITICAL_INIT = ChoiceQuestion(
         Mistake(f"chose_{name}", name, feedback) for name, feedback in _CRITICAL_FEEDBACK.items()
     ),
     page=PAGE_SIGNAL,
-    page_params=lambda p: {"init": "he_normal", "activation": "relu", "width": p["width"]},
+    page_params=lambda p: {
+        "init": "he_normal",
+        "activation": "relu",
+        "layers": CRITICAL_LAYERS,
+        "width": p["width"],
+    },
 )
 
 

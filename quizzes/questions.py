@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from lab.controls.registry import SIMULATION_PAGES
 from lab.validation import check_choice, check_float, check_int
 
 Params = dict[str, Any]
@@ -28,6 +29,10 @@ _SLUG = re.compile(r"[a-z0-9][a-z0-9_\-]{0,63}")
 OPTION_ORDER_KEY = "option_order"
 #: Draws a numeric template may take to find params whose mistakes are all distinguishable.
 MAX_DRAWS = 100
+#: The help of a simulation link that sets every number of the question on the page.
+LINK_WITH_NUMBERS = "Opens the simulation with this question's numbers."
+#: The help of a simulation link for a question without numbers.
+LINK_SET_UP = "Opens the simulation set up for this question."
 
 
 def check_slug(name: str, value: object) -> str:
@@ -98,8 +103,13 @@ class _Template:
     explanation: Text
     generate: Callable[[np.random.Generator], Params] = lambda rng: {}
     mistakes: tuple[Mistake, ...] = ()
+    #: Key of the simulation page the question links to (lab.controls.registry.SIMULATION_PAGES).
     page: str | None = None
+    #: The page's control values for a variant; checked by the page's declaration.
     page_params: Callable[[Params], dict[str, Any]] | None = None
+    #: The link's help when it cannot set every number of the question on the page: what it
+    #: opens instead (default: LINK_WITH_NUMBERS, or LINK_SET_UP without numbers).
+    page_note: Text | None = None
 
     def __post_init__(self) -> None:
         check_slug("id", self.id)
@@ -107,7 +117,9 @@ class _Template:
         if not isinstance(self.title, str) or not self.title.strip():
             raise ValueError(f"title must be a non-empty string; got {self.title!r}")
         if self.page is not None:
-            check_slug("page", self.page)
+            check_choice("page", self.page, SIMULATION_PAGES)
+        elif self.page_params is not None or self.page_note is not None:
+            raise ValueError(f"{self.id}: page_params and page_note need a page")
         names = [m.name for m in self.mistakes]
         if len(set(names)) != len(names):
             raise ValueError(f"mistakes must have distinct names; got {names}")
@@ -133,11 +145,24 @@ class _Template:
         """The worked solution (markdown) for ``params``, shown after answering."""
         return render(self.explanation, params)
 
-    def page_link(self, params: Params) -> tuple[str, dict[str, Any]] | None:
-        """(page url path, query params) of the simulation that shows this variant, or None."""
+    def page_link(self, params: Params) -> tuple[str, dict[str, str]] | None:
+        """(page key, URL parameters) of the simulation that shows this variant, or None.
+
+        The parameters come from the page's declaration (``PageControls.query``), which refuses
+        a name the page does not declare, an illegal value and a control that does not apply.
+        """
         if self.page is None:
             return None
-        return self.page, (dict(self.page_params(params)) if self.page_params else {})
+        values = self.page_params(params) if self.page_params else {}
+        return self.page, SIMULATION_PAGES[self.page].query(values)
+
+    def link_help(self, params: Params) -> str | None:
+        """One line saying what the simulation link opens for ``params`` (None: no link)."""
+        if self.page is None:
+            return None
+        if self.page_note is not None:
+            return render(self.page_note, params)
+        return LINK_WITH_NUMBERS if question_numbers(params) else LINK_SET_UP
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -293,6 +318,27 @@ class ChoiceQuestion(_Template):
 
 
 Question = NumericQuestion | ChoiceQuestion
+
+
+def question_numbers(params: Params) -> dict[str, int | float]:
+    """The numbers of a variant: its int and float params (not the option order)."""
+    return {
+        name: value
+        for name, value in params.items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    }
+
+
+def page_accepts(page: str, name: str, value: object) -> bool:
+    """Whether control ``name`` of simulation ``page`` allows ``value`` (a link may set it)."""
+    spec = SIMULATION_PAGES[check_choice("page", page, SIMULATION_PAGES)]
+    if name not in spec.names:
+        return False
+    try:
+        spec[name].check(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_json_able(question_id: str, params: Params) -> None:

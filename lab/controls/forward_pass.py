@@ -1,8 +1,13 @@
 """Forward pass's controls: the experiment, the network (for the two network experiments), and
-each preset's own settings."""
+each experiment's own settings. The network controls are the shared ones of
+``lab.controls.network`` (same names and ranges as on every network page); only their defaults
+and ``when`` conditions are this page's."""
+
+from __future__ import annotations
 
 from dataclasses import replace
 
+from lab import presets
 from lab.controls.core import ChoiceControl, FloatControl, IntControl, PageControls
 from lab.controls.network import (
     ACTIVATION,
@@ -16,16 +21,21 @@ from lab.controls.network import (
     WIDTH,
 )
 
+#: The views that simulate the chosen scheme and activation.
 NETWORK_VIEWS = ("five_layers", "network")
+_SWEEP_ROW = ", ".join(f"{x:g}" for x in presets.SIGMA_SWEEP_INPUT)
 VIEW = ChoiceControl(
     name="view",
     label="Experiment",
     default="five_layers",
     options=(
-        ("five_layers", "5,000 points × 5 layers"),
+        (
+            "five_layers",
+            f"{presets.FIVE_LAYERS_SAMPLES:,} points × {presets.FIVE_LAYERS_DEPTH} layers",
+        ),
         ("network", "Your network"),
         ("xavier_pair", "Xavier: linear vs ReLU"),
-        ("sigma_sweep", "σ sweep, X = [1,2,3,4,5]"),
+        ("sigma_sweep", f"σ sweep, X = [{_SWEEP_ROW}]"),
     ),
     widget="segmented",
     help="Every setting below is stored in the page address: copy it to share this view.",
@@ -39,6 +49,7 @@ PAIR_LAYERS = IntControl(
     low=1,
     high=20,
     when=(("view", ("xavier_pair",)),),
+    help="Depth of both networks; they differ only by the activation.",
 )
 HISTOGRAMS = ChoiceControl(
     name="hist",
@@ -47,15 +58,17 @@ HISTOGRAMS = ChoiceControl(
     options=(("pre", "z (pre-activation)"), ("post", "a (activation)")),
     widget="segmented",
     when=(("view", (*NETWORK_VIEWS, "xavier_pair")),),
+    help="z_l = a_{l−1} W_l + b_l before the activation, or a_l = φ(z_l) after it.",
 )
 REPEATS = FloatControl(
     name="reps",
     label="Weight draws pooled",
-    default=200.0,
+    default=float(presets.SIGMA_SWEEP_REPEATS),
     low=1.0,
-    high=2000.0,
+    high=float(presets.MAX_SWEEP_REPEATS),
     options=(1.0, 10.0, 50.0, 200.0, 1000.0, 2000.0),
     when=(("view", ("sigma_sweep",)),),
+    help="Each point pools this many independent weight draws: one draw of 10 units is noisy.",
 )
 
 CONTROLS = PageControls(

@@ -1,10 +1,34 @@
 """Weight distribution's controls: the layer (dense or conv), the schemes compared and their
-parameters, and the sampling."""
+parameters, and the sampling. Limits and defaults come from lab.weights; the scheme
+parameters are the network group's (lab.controls.network) with the same names and ranges.
+
+``init`` lists the compared schemes (``init=he_normal`` shows that one). ``mode``, ``slope``
+and ``gain`` are always shown: each applies to the compared schemes that take it (a ``when``
+condition cannot look inside a list of schemes).
+"""
+
+from __future__ import annotations
 
 from dataclasses import replace
 
 from lab.controls.core import ChoiceControl, IntControl, MultiChoiceControl, PageControls
-from lab.controls.network import HE_SLOPE, MODE, SCHEME_LABELS, SEED
+from lab.controls.network import GAIN, HE_SLOPE, MODE, SCHEME_LABELS, SEED
+from lab.weights import (
+    COMPARED_SCHEMES,
+    DEFAULT_COMPARED,
+    DEFAULT_FAN_IN,
+    DEFAULT_FAN_OUT,
+    DEFAULT_IN_CHANNELS,
+    DEFAULT_KERNEL,
+    DEFAULT_OUT_CHANNELS,
+    DEFAULT_SAMPLES,
+    MAX_CHANNELS,
+    MAX_DENSE_FAN,
+    MAX_KERNEL,
+    MAX_SAMPLES,
+    MIN_SHOWN_SAMPLES,
+    SAMPLES_STEP,
+)
 
 LAYER = ChoiceControl(
     name="layer",
@@ -12,50 +36,86 @@ LAYER = ChoiceControl(
     default="dense",
     options=(("dense", "Dense"), ("conv", "Conv 2-D")),
     widget="segmented",
+    help="A conv layer's fans count every weight a unit sees: C_in k² in, C_out k² out.",
 )
 _dense = (("layer", ("dense",)),)
 _conv = (("layer", ("conv",)),)
 FAN_IN = IntControl(
-    name="fan_in", label="fan_in (inputs per unit)", default=1024, low=1, high=4096, when=_dense
+    name="fan_in",
+    label="fan_in (inputs per unit)",
+    default=DEFAULT_FAN_IN,
+    low=1,
+    high=MAX_DENSE_FAN,
+    when=_dense,
 )
 FAN_OUT = IntControl(
-    name="fan_out", label="fan_out (units)", default=512, low=1, high=4096, when=_dense
+    name="fan_out",
+    label="fan_out (units)",
+    default=DEFAULT_FAN_OUT,
+    low=1,
+    high=MAX_DENSE_FAN,
+    when=_dense,
 )
 IN_CHANNELS = IntControl(
-    name="c_in", label="Input channels C_in", default=64, low=1, high=1024, when=_conv
+    name="c_in",
+    label="Input channels C_in",
+    default=DEFAULT_IN_CHANNELS,
+    low=1,
+    high=MAX_CHANNELS,
+    when=_conv,
 )
 OUT_CHANNELS = IntControl(
-    name="c_out", label="Output channels C_out", default=128, low=1, high=1024, when=_conv
+    name="c_out",
+    label="Output channels C_out",
+    default=DEFAULT_OUT_CHANNELS,
+    low=1,
+    high=MAX_CHANNELS,
+    when=_conv,
 )
 KERNEL = IntControl(
-    name="kernel", label="Kernel size k (k × k)", default=3, low=1, high=11, when=_conv
-)
-COMPARED = (
-    "xavier_normal",
-    "xavier_uniform",
-    "glorot_truncated_normal",
-    "he_normal",
-    "he_uniform",
-    "he_truncated_normal",
-    "lecun_normal",
-    "lecun_uniform",
-    "lecun_truncated_normal",
-    "torch_linear_default",
-    "orthogonal",
+    name="kernel",
+    label="Kernel size k (k × k)",
+    default=DEFAULT_KERNEL,
+    low=1,
+    high=MAX_KERNEL,
+    when=_conv,
 )
 SCHEMES = MultiChoiceControl(
     name="init",
     label="Schemes to compare",
-    default=("xavier_normal", "xavier_uniform", "he_normal", "he_truncated_normal"),
-    options=tuple((name, SCHEME_LABELS[name]) for name in COMPARED),
+    default=DEFAULT_COMPARED,
+    options=tuple((name, SCHEME_LABELS[name]) for name in COMPARED_SCHEMES),
+    help="Each scheme gets its own histogram, all on one axis.",
+)
+HE_MODE = replace(
+    MODE,
+    when=(),
+    help="He schemes only. fan_in keeps the forward signal's variance, fan_out the backward "
+    "gradient's.",
+)
+SLOPE = replace(
+    HE_SLOPE,
+    when=(),
+    help="He schemes only: variance 2 / ((1 + a²) n). The Keras/JAX truncated He normal has a "
+    "fixed scale of 2 and ignores it.",
+)
+XAVIER_GAIN = replace(
+    GAIN,
+    label="Gain g (Xavier, orthogonal)",
+    when=(),
+    help="Xavier/Glorot (normal, uniform) and orthogonal only: Var(W) = g² × the scheme's "
+    "variance (PyTorch: calculate_gain, e.g. 5/3 for tanh). The Keras/JAX truncated Glorot "
+    "normal has no gain.",
 )
 WEIGHT_SAMPLES = IntControl(
     name="samples",
     label="Weights sampled per scheme",
-    default=20_000,
-    low=1000,
-    high=200_000,
-    step=1000,
+    default=DEFAULT_SAMPLES,
+    low=MIN_SHOWN_SAMPLES,
+    high=MAX_SAMPLES,
+    step=SAMPLES_STEP,
+    help="Also the draws per law in rand vs randn. More weights, a closer match to the exact "
+    "density.",
 )
 
 CONTROLS = PageControls(
@@ -69,8 +129,9 @@ CONTROLS = PageControls(
         OUT_CHANNELS,
         KERNEL,
         SCHEMES,
-        replace(MODE, when=()),
-        replace(HE_SLOPE, when=()),
+        HE_MODE,
+        SLOPE,
+        XAVIER_GAIN,
         WEIGHT_SAMPLES,
         SEED,
     ),

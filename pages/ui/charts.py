@@ -62,12 +62,16 @@ def histogram_chart(
     x_title: str = "value",
     y_title: str = "count",
     height: int = 260,
+    y_max: float | None = None,
 ) -> alt.LayerChart:
     """Bars for pre-binned data (``numpy.histogram``'s edges and counts).
 
     Values outside [edges[0], edges[-1]] (``below``, ``above``) and inf/NaN (``nonfinite``)
     cannot sit on the axis: they are written on the chart at the matching edge and in the
-    subtitle. Tooltips give each bin's range, count and share of all values.
+    subtitle. Tooltips give each bin's range, count and share of all values. The y axis ends at
+    ``histogram_top``; with ``y_max``, exactly at the higher of the two (no rounding to a nice
+    tick), so that charts given the largest ``histogram_top`` of a set (or the top of an
+    overlay) share one y axis.
     """
     title = _check_text("title", title)
     edge_values = _finite_list("edges", edges)
@@ -94,6 +98,9 @@ def histogram_chart(
     x_title = _check_text("x_title", x_title)
     y_title = _check_text("y_title", y_title)
     height = check_int("height", height, 50, 2000)
+    top = histogram_top(count_values, below=below, above=above, nonfinite=nonfinite)
+    if y_max is not None:
+        top = max(top, check_float("y_max", y_max, 0.0))
 
     total = sum(count_values) + below + above + nonfinite
     bins = pd.DataFrame(
@@ -109,17 +116,19 @@ def histogram_chart(
         }
     )
     low, high = edge_values[0], edge_values[-1]
-    # Headroom for the edge notes: one text line each, the right one below the left one so
-    # that they cannot overlap in a narrow chart.
-    note_lines = int(bool(below)) + int(bool(above or nonfinite))
-    headroom = max(count_values) * (1.0 + 0.2 * note_lines) or 1.0
     bars = (
         alt.Chart(bins)
         .mark_bar(opacity=0.9, orient="vertical", stroke=None)
         .encode(
             x=alt.X("left:Q", title=x_title, scale=alt.Scale(domain=[low, high], nice=False)),
             x2="right:Q",
-            y=alt.Y("count:Q", title=y_title, scale=alt.Scale(domainMax=headroom)),
+            y=alt.Y(
+                "count:Q",
+                title=y_title,
+                scale=alt.Scale(domainMax=top, nice=False)
+                if y_max is not None
+                else alt.Scale(domainMax=top),
+            ),
             y2=alt.datum(0),
             tooltip=[
                 alt.Tooltip("bin:N", title="bin"),
@@ -141,6 +150,15 @@ def histogram_chart(
     notes = [note for note in (left_note.lstrip("◀ "), *right_parts) if note]
     subtitle = "Not on the axis: " + "; ".join(n.rstrip(" ▶") for n in notes) if notes else ""
     return alt.layer(*layers).properties(title=_title(title, subtitle), height=height)
+
+
+def histogram_top(
+    counts: Sequence[float], *, below: int = 0, above: int = 0, nonfinite: int = 0
+) -> float:
+    """Top of ``histogram_chart``'s y axis: the tallest bar plus headroom for the edge notes
+    (one text line each for values below and above the bins, 20% of the height per line)."""
+    note_lines = int(bool(below)) + int(bool(above or nonfinite))
+    return float(max(counts, default=0.0)) * (1.0 + 0.2 * note_lines) or 1.0
 
 
 def _edge_text(x: float, text: str, align: Literal["left", "right"], line: int = 0) -> alt.Chart:
@@ -168,13 +186,17 @@ def log_line_chart(
     *,
     x_title: str | None = None,
     height: int = 300,
+    colors: Sequence[str] | None = None,
+    legend: alt.Legend | None = None,
 ) -> alt.LayerChart:
     """Lines on a log y axis, one per ``color`` group, for values spanning decades.
 
     A log axis cannot show 0, negative numbers, inf or NaN. Those points are left out of the
     line (which breaks there instead of bridging the gap) and marked explicitly: a dashed rule
     at the first such x with a label such as ``0 at layer 7`` or ``inf/NaN from layer 9``, also
-    repeated in the subtitle. Tooltips give the exact values.
+    repeated in the subtitle. Tooltips give the exact values. ``colors`` gives the groups'
+    colours in order of first appearance; ``legend`` replaces Vega's default colour legend
+    (e.g. ``alt.Legend(orient="bottom")`` leaves a narrow chart its full width).
     """
     frame = _as_frame(rows)
     x = _check_column("x", x, frame)
@@ -203,6 +225,10 @@ def log_line_chart(
     data["segment"] = data["series"] + "#" + data["segment"].astype(str)
 
     series_scale = alt.Scale(domain=series_order)
+    if colors is not None:
+        series_scale = alt.Scale(
+            domain=series_order, range=[_check_str("colors", c) for c in colors]
+        )
     integer_x = bool((data["x"] == data["x"].round()).all())
     # "d" for layer numbers: Vega derives "~g"'s precision from the tick step, so a step of 10
     # would print layer 10 as "1e+1". The domain spans every x, plotted or not, so a series of
@@ -224,7 +250,7 @@ def log_line_chart(
                 "series:N",
                 title=color,
                 scale=series_scale,
-                legend=alt.Legend() if color is not None else None,
+                legend=None if color is None else legend if legend is not None else alt.Legend(),
             ),
             detail="segment:N",
             tooltip=[

@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from lab.validation import check_choice
+from quizzes.pages import ALL_PAGES
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,6 @@ class PageInfo:
     key: str
     title: str
     file: str  # relative to the repository root (the folder of streamlit_app.py)
-    url_path: str
     icon: str  # a Material icon shortcode, ":material/name:"
     section: str
     description: str
@@ -31,6 +31,12 @@ class PageInfo:
     def path(self) -> Path:
         """Absolute path of the page script."""
         return REPO_ROOT / self.file
+
+    @property
+    def url_path(self) -> str:
+        """Where the page is served: its declaration's URL path (the home page, served at the
+        root, is named "home" for ``st.Page``)."""
+        return ALL_PAGES[self.key].url_path or self.key
 
 
 #: The folder of streamlit_app.py; PageInfo.file is relative to it.
@@ -43,7 +49,6 @@ PAGES: tuple[PageInfo, ...] = (
         "home",
         "Home",
         "pages/home_page.py",
-        "home",
         ":material/home:",
         "Start",
         "What the lab teaches, how to use it, and a map of every page.",
@@ -52,7 +57,6 @@ PAGES: tuple[PageInfo, ...] = (
         "forward_pass",
         "Forward pass",
         "pages/forward_pass.py",
-        "forward-pass",
         ":material/east:",
         "Simulations",
         "Push a batch through a deep network and watch each layer's activations shrink, "
@@ -62,7 +66,6 @@ PAGES: tuple[PageInfo, ...] = (
         "weight_distribution",
         "Weight distribution",
         "pages/weight_distribution.py",
-        "weight-distribution",
         ":material/bar_chart:",
         "Simulations",
         "Sample one layer's weights under each scheme and compare the histogram with the "
@@ -72,7 +75,6 @@ PAGES: tuple[PageInfo, ...] = (
         "signal_propagation",
         "Signal propagation",
         "pages/signal_propagation.py",
-        "signal-propagation",
         ":material/ssid_chart:",
         "Simulations",
         "Follow the activation variance layer by layer and set the simulation against "
@@ -82,7 +84,6 @@ PAGES: tuple[PageInfo, ...] = (
         "gradient_flow",
         "Gradient flow: rand vs randn",
         "pages/gradient_flow.py",
-        "gradient-flow",
         ":material/trending_down:",
         "Simulations",
         "Uniform versus normal weights in a tanh network: gradient size per layer, and what "
@@ -92,7 +93,6 @@ PAGES: tuple[PageInfo, ...] = (
         "quantization",
         "Quantization range",
         "pages/quantization_range.py",
-        "quantization",
         ":material/memory:",
         "Simulations",
         "See where activations land in float16, bfloat16, FP8 and INT8: overflow, underflow "
@@ -102,7 +102,6 @@ PAGES: tuple[PageInfo, ...] = (
         "quiz_formulas",
         "Initialization formulas",
         "pages/quiz_formulas.py",
-        "quiz-formulas",
         ":material/function:",
         "Quizzes",
         "Compute Xavier and He variances, standard deviations and uniform bounds from a "
@@ -112,7 +111,6 @@ PAGES: tuple[PageInfo, ...] = (
         "quiz_signal",
         "Signal propagation quiz",
         "pages/quiz_signal.py",
-        "quiz-signal",
         ":material/quiz:",
         "Quizzes",
         "Predict how the signal grows or shrinks with depth for a scheme and an activation.",
@@ -121,7 +119,6 @@ PAGES: tuple[PageInfo, ...] = (
         "quiz_quantization",
         "Quantization quiz",
         "pages/quiz_quantization.py",
-        "quiz-quantization",
         ":material/calculate:",
         "Quizzes",
         "Number-format ranges, overflow, underflow and INT8 quantization error.",
@@ -130,7 +127,6 @@ PAGES: tuple[PageInfo, ...] = (
         "quiz_review",
         "Mixed review",
         "pages/quiz_review.py",
-        "quiz-review",
         ":material/shuffle:",
         "Quizzes",
         "A mixed set of questions drawn from every quiz topic.",
@@ -139,7 +135,6 @@ PAGES: tuple[PageInfo, ...] = (
         "practice",
         "Practice",
         "pages/quiz_practice.py",
-        "practice",
         ":material/fitness_center:",
         "Quizzes",
         "Practice questions with immediate feedback.",

@@ -1,4 +1,5 @@
-"""Browser test of the Forward pass page: charts render, a control changes them, screenshots."""
+"""Browser test of the Forward pass page: charts render, a control changes them, every view
+renders at phone, tablet and desktop widths, screenshots."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from tests.browser.conftest import (
 pytestmark = pytest.mark.browser
 
 URL = "forward-pass"
+#: Phone, tablet and desktop widths.
+WIDTHS = (390, 800, 1400)
 
 
 def test_default_view_renders_and_a_control_changes_the_histograms(page):
@@ -48,7 +51,7 @@ def test_default_view_renders_and_a_control_changes_the_histograms(page):
         ("view=sigma_sweep", "forward_pass_sigma_sweep", 2),
         ("view=xavier_pair", "forward_pass_xavier_pair", 11),
         (
-            "view=network&init=large_random&act=linear&layers=50&width=64&samples=200",
+            "view=network&init=large_random&activation=linear&layers=50&width=64&samples=200",
             "forward_pass_overflow",
             12,
         ),
@@ -61,3 +64,22 @@ def test_other_views_render(page, query, name, count):
     assert_no_errors(page)
     expect(page.locator(CHART)).to_have_count(count)
     assert screenshot(page, name).stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_deep_network_with_a_budget_note_fits_every_width(page, width):
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": width, "height": 900})
+    open_page(page, URL, "view=network&init=he_normal&activation=tanh&layers=40")
+    assert_no_errors(page)
+    expect(page.get_by_text("40 layers × 256 units: ")).to_have_count(1)
+    charts = page.locator(CHART)
+    expect(charts).to_have_count(9 + 3)
+    main = page.locator('[data-testid="stMain"]').bounding_box()
+    for index in range(charts.count()):
+        box = charts.nth(index).bounding_box()
+        assert box is not None and box["width"] > 100 and box["height"] > 100
+        # Nothing sticks out of the page to the right.
+        assert box["x"] + box["width"] <= main["x"] + main["width"] + 1
+    assert screenshot(page, f"forward_pass_deep_{width}").stat().st_size > 10_000

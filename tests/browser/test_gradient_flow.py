@@ -1,5 +1,5 @@
-"""Browser test of the gradient-flow page: it renders, reacts to the uniform-kind switch, and
-keeps the many-runs statistics after reruns."""
+"""Browser test of the gradient-flow page: it renders, reacts to the uniform-kind switch, keeps
+the many-runs statistics after reruns, opens deep links, and fits a phone's screen."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ pytestmark = pytest.mark.browser
 URL_PATH = "gradient-flow"
 #: Five charts without collected runs: gradient per layer, |z| histogram, three sweeps.
 DEFAULT_CHARTS = 5
+PHONE = {"width": 390, "height": 844}
 
 
 def test_gradient_flow_page_renders_and_reacts(page):
@@ -57,8 +58,37 @@ def test_gradient_flow_page_renders_and_reacts(page):
 def test_deep_link_opens_the_configuration(page):
     from playwright.sync_api import expect
 
-    open_page(page, URL_PATH, "uniform=centered&layers=6&neurons=30&runs=5")
+    open_page(page, URL_PATH, "uniform=centered&layers=6&width=30&runs=5")
     assert_no_errors(page)
+    expect(page.get_by_test_id("stAlertContentWarning")).to_have_count(0)
     expect(page.get_by_text("Simulations (pairs)")).to_have_count(1)
     expect(page.locator(CHART)).to_have_count(DEFAULT_CHARTS + 1)
     screenshot(page, "gradient_flow_centered")
+
+
+#: Elements a student reads; none may reach past a phone's screen edge (the table scrolls).
+READ_ELEMENTS = f'{CHART}, [data-testid="stMetric"], [data-testid="stButton"]'
+
+
+def test_phone_width_keeps_charts_formulas_and_metrics_on_screen(page):
+    from playwright.sync_api import expect
+
+    page.set_viewport_size(PHONE)
+    open_page(page, URL_PATH, "uniform=matched&runs=3")
+    assert_no_errors(page)
+    expect(page.locator(CHART)).to_have_count(DEFAULT_CHARTS + 1)
+    outside = page.evaluate(
+        """([selector, width]) => [...document.querySelectorAll(selector)]
+            .filter(element => element.getBoundingClientRect().right > width)
+            .map(element => element.getAttribute("data-testid"))""",
+        [READ_ELEMENTS, PHONE["width"]],
+    )
+    assert outside == []
+    # A formula wider than its block scrolls sideways, its end hidden; 4 px is KaTeX's slack.
+    hidden = page.evaluate(
+        """() => [...document.querySelectorAll(".katex-display")]
+            .filter(block => block.scrollWidth > block.clientWidth + 4)
+            .map(block => block.innerText.slice(0, 40))"""
+    )
+    assert hidden == []
+    screenshot(page, "gradient_flow_phone")

@@ -1,5 +1,5 @@
 """Browser test of the Quantization range page: charts render, no error, a control changes the
-chart; screenshots in artifacts/screenshots/ (quantization*.png)."""
+chart, the panels fit a phone's width; screenshots in artifacts/screenshots/ (quantization*.png)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from tests.browser.conftest import (
 pytestmark = pytest.mark.browser
 
 URL = "quantization"
-#: The per-format panels (one chart) and the FP16 dynamic-range bar.
-DEFAULT_CHARTS = 2
+#: The panels' legend, one panel per format (five by default) and the FP16 dynamic-range bar.
+DEFAULT_CHARTS = 7
+#: A phone's viewport.
+PHONE = {"width": 390, "height": 844}
 
 
 def _chart_svgs(page) -> list[str]:
@@ -72,3 +74,18 @@ def test_first_layer_calibration_of_a_vanishing_network(page):
     assert_no_errors(page)
     expect(page.get_by_text("INT8 (calibrated on layer 1) loses").first).to_be_visible()
     assert screenshot(page, "quantization_xavier_first_layer").stat().st_size > 20_000
+
+
+def test_every_chart_fits_a_phone(page):
+    from playwright.sync_api import expect
+
+    page.set_viewport_size(PHONE)
+    open_page(page, URL, "init=large_random&layers=12&width=64&samples=64")
+    assert_no_errors(page)
+    expect(page.locator(CHART)).to_have_count(DEFAULT_CHARTS)
+    # The panels wrap onto one a row instead of running off the right edge (the drawing itself,
+    # which can be wider than its clipped element).
+    for chart in page.locator(CHART).all():
+        box = chart.locator("canvas, svg").first.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert screenshot(page, "quantization_phone").stat().st_size > 20_000

@@ -1,4 +1,5 @@
-"""The Signal propagation page in a real browser: charts drawn, no error, a control changes them."""
+"""The Signal propagation page in a real browser: charts drawn, no error, a control changes them,
+and the largest network on a phone-sized screen."""
 
 from __future__ import annotations
 
@@ -77,3 +78,20 @@ def test_overflow_is_a_result_with_crosses_in_the_network_view(page):
     warning = page.get_by_test_id("stAlertContentWarning").first.inner_text()
     assert "overflow: inf/NaN at layer" in warning
     assert screenshot(page, "signal_propagation_overflow").stat().st_size > 10_000
+
+
+def test_the_largest_network_on_a_phone_runs_with_a_budget_note(page):
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 390, "height": 900})
+    open_page(page, URL_PATH, "layers=100&width=1024&samples=10000")
+    assert_no_errors(page)
+    note = page.get_by_test_id("stAlertContentInfo")
+    expect(note).to_have_count(1)
+    assert "100 layers × 1,024 units: " in note.inner_text()  # after the icon's name
+    charts = page.locator(CHART)
+    expect(charts).to_have_count(CHART_COUNT)
+    # Nothing wider than the screen: charts, formulas and cards fit (the table scrolls inside).
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390
+    assert screenshot(page, "signal_propagation_phone").stat().st_size > 10_000

@@ -38,7 +38,7 @@ def test_default_view_draws_every_chart_without_errors(page):
 def test_conv_mode_changes_fans_and_redraws_the_histogram(page):
     from playwright.sync_api import expect
 
-    open_page(page, URL_PATH, "schemes=he_normal")
+    open_page(page, URL_PATH, "init=he_normal")
     first_chart = page.locator(CHART).first
     before = first_chart.screenshot()
     page.get_by_test_id("stSidebar").get_by_role("radio", name="Conv 2-D").click()
@@ -50,3 +50,18 @@ def test_conv_mode_changes_fans_and_redraws_the_histogram(page):
     assert picture_changed(page.locator(CHART).first, before)
     assert "layer=conv" in page.url
     screenshot(page, "weight_distribution_conv")
+
+
+def test_formulas_wrap_on_a_phone_screen(page):
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 390, "height": 900})
+    open_page(page, URL_PATH, "layer=conv&init=he_truncated_normal,xavier_uniform")
+    assert_no_errors(page)
+    formulas = page.locator('[data-testid="stMain"] .katex')
+    expect(formulas.first).to_be_visible()
+    # Every formula piece ends inside the 390-px screen: the lines wrap between pieces
+    # instead of running off the right edge.
+    rights = formulas.evaluate_all("nodes => nodes.map(n => n.getBoundingClientRect().right)")
+    assert len(rights) >= 8 and max(rights) <= 390, rights
+    screenshot(page, "weight_distribution_narrow")

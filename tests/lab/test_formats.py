@@ -13,20 +13,25 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from lab.formats import (
-    ALL_FORMAT_NAMES,
+    DYNAMIC_RANGE_ZONES,
     FLOAT_FORMAT_NAMES,
+    FORMAT_ZONES,
     FORMATS,
     INT8,
     LayerFormatReport,
     analyze_layers,
     cast_report,
     cast_roundtrip,
+    decade_above,
+    decade_below,
     dynamic_range_bands,
     first_failure,
-    format_band_table,
+    format_zones,
     int8_dequantize,
     int8_quantize,
     int8_report,
+    int8_zones,
+    on_log_axis,
     sqnr_db,
 )
 
@@ -95,14 +100,6 @@ def test_float32_matches_numpy_finfo():
 
 def test_int8_is_symmetric_127():
     assert (INT8.qmin, INT8.qmax, INT8.levels, INT8.bits) == (-127, 127, 255, 8)
-    assert ALL_FORMAT_NAMES == (*FLOAT_FORMAT_NAMES, "int8")
-    assert FLOAT_FORMAT_NAMES == (
-        "float32",
-        "float16",
-        "bfloat16",
-        "float8_e4m3fn",
-        "float8_e5m2",
-    )
 
 
 # --- casts ----------------------------------------------------------------------------------
@@ -410,45 +407,93 @@ def test_analyze_layers_accepts_float32_activations():
     assert isinstance(reports[0], LayerFormatReport)
 
 
-# --- dynamic range bands --------------------------------------------------------------------
+# --- bands of the |a| axis -----------------------------------------------------------------
 
 
-def test_float16_dynamic_range_bands():
-    bands = dynamic_range_bands()
-    assert bands["underflow_below"] == 2.0**-10 == pytest.approx(0.000977, rel=1e-3)
-    assert bands["underflow_label"] == "< 0.001"
-    assert (bands["ideal_low"], bands["ideal_high"]) == (-3.0, 3.0)
-    assert bands["overflow_above"] == 65504.0
-    assert bands["overflow_label"] == "> 65,504"
-    assert bands["smallest_normal"] == 6.103515625e-05
-    assert bands["smallest_subnormal"] == 2.0**-24
+def test_float16_dynamic_range_bar():
+    bar = dynamic_range_bands()
+    assert bar.epsilon == 2.0**-10 == pytest.approx(0.000977, rel=1e-3)
+    assert (bar.underflow_label, bar.ideal_label, bar.overflow_label) == (
+        "< 0.001",
+        "[-3, 3]",
+        "> 65,504",
+    )
+    assert [band.label for band in bar.bands] == ["< 0.001", "[-3, 3]", "3 to 65,504", "> 65,504"]
+    assert (bar.axis_low, bar.axis_high) == (1e-8, 1e6)  # 5.96e-8 and 65504, widened
+    assert bar.description == (
+        "Next to 1, FP16's step is 0.000977: values below 0.001 are lost when added to values "
+        "of order 1. Unit-scale activations sit in [-3, 3]; above 65,504 a value becomes inf."
+    )
 
 
 @pytest.mark.parametrize("name", FLOAT_FORMAT_NAMES)
-def test_bands_follow_the_format_table(name):
+def test_bars_cover_their_axis_and_follow_the_format(name):
     fmt = FORMATS[name]
-    bands = dynamic_range_bands(name)
-    assert bands["underflow_below"] == fmt.epsilon
-    assert bands["overflow_above"] == fmt.max
-    edges = [(b["low"], b["high"]) for b in bands["bands"]]
-    assert [b["band"] for b in bands["bands"]] == ["underflow", "ideal", "headroom", "overflow"]
-    assert edges[0][0] == bands["axis_low"] <= fmt.smallest_subnormal
-    assert edges[-1][1] == bands["axis_high"] > fmt.max
+    bar = dynamic_range_bands(name)
+    edges = [(b.low, b.high) for b in bar.bands]
+    assert [b.zone for b in bar.bands] == list(DYNAMIC_RANGE_ZONES)
+    assert edges[0][0] == bar.axis_low <= fmt.smallest_subnormal
+    assert edges[0][1] == fmt.epsilon and edges[-1][0] == fmt.max
+    assert edges[-1][1] == bar.axis_high > fmt.max
     for (low, high), (next_low, _) in zip(edges, edges[1:], strict=False):
         assert low < high == next_low
+    becomes = "inf" if fmt.has_inf else "NaN"
+    assert bar.description.endswith(f"a value becomes {becomes}.")
 
 
-def test_format_band_table():
-    rows = format_band_table()
-    assert [row["name"] for row in rows] == list(FLOAT_FORMAT_NAMES)
-    for row in rows:
-        fmt = FORMATS[row["name"]]
-        assert (row["smallest_subnormal"], row["smallest_normal"], row["max"]) == (
-            fmt.smallest_subnormal,
-            fmt.smallest_normal,
-            fmt.max,
-        )
-        assert row["smallest_subnormal"] < row["smallest_normal"] < 1.0 < row["max"]
+def test_a_bar_widens_to_the_values_it_must_show():
+    bar = dynamic_range_bands("float16", [3e-12, 0.0, math.inf, math.nan, 2e9])
+    assert (bar.axis_low, bar.axis_high) == pytest.approx((1e-13, 1e11), rel=1e-12)
+    assert bar.bands[0].low == bar.axis_low and bar.bands[-1].high == bar.axis_high
+
+
+@pytest.mark.parametrize("name", FLOAT_FORMAT_NAMES)
+def test_format_zones_agree_with_real_casts(name):
+    zones = {band.zone: band for band in format_zones(name, 1e-50, 1e50)}
+    assert list(zones) == list(FORMAT_ZONES)
+
+    def middle(band):  # the geometric middle of a zone
+        return math.sqrt(band.low * band.high)
+
+    assert cast_report([middle(zones["overflow / clip"])], name).frac_overflow == 1.0
+    assert cast_report([middle(zones["represented"])], name).frac_subnormal == 0.0
+    assert cast_report([middle(zones["subnormal"])], name).frac_subnormal == 1.0
+    lost = cast_report([zones["lost to 0"].high / 4], name)  # a quarter of the smallest subnormal
+    assert lost.frac_flushed_to_zero == 1.0
+
+
+def test_zones_are_cut_to_the_axis():
+    zones = format_zones("float16", 1e-3, 1e3)
+    assert [band.zone for band in zones] == ["represented"]  # the others lie off this axis
+    assert (zones[0].low, zones[0].high) == (1e-3, 1e3)
+    cut = int8_zones(0.01, 1e-4, 1.0)  # keeps 0.005 .. 1.27
+    assert [(band.zone, band.low, band.high) for band in cut] == [
+        ("represented", pytest.approx(0.005), 1.0),
+        ("lost to 0", 1e-4, pytest.approx(0.005)),
+    ]
+
+
+def test_int8_zones_agree_with_int8_report():
+    scale = 0.02
+    zones = {band.zone: band for band in int8_zones(scale, 1e-6, 1e3)}
+    assert int8_report([zones["lost to 0"].high * 0.99], scale=scale).frac_zero == 1.0
+    assert int8_report([zones["represented"].low * 1.01], scale=scale).frac_zero == 0.0
+    # A value clips once it is more than half a step above 127 x scale, the zone's low edge.
+    assert int8_report([zones["overflow / clip"].low + 0.51 * scale], scale=scale).frac_clipped
+    assert "255 levels" in zones["represented"].detail
+
+
+def test_decades_around_a_value():
+    assert (decade_below(0.3), decade_above(3.0)) == (0.01, 100.0)
+    assert (decade_below(1000.0), decade_above(1000.0)) == (100.0, 10_000.0)
+    assert (decade_below(1e-5), decade_above(1e-5)) == pytest.approx((1e-6, 1e-4), rel=1e-12)
+    assert [on_log_axis(v) for v in (1e-300, 0.0, -1.0, math.inf, math.nan)] == [
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
 
 
 # --- invalid arguments ----------------------------------------------------------------------
@@ -478,6 +523,12 @@ def test_format_band_table():
         (lambda: first_failure([1]), "reports must be a list of LayerFormatReport.*int"),
         (lambda: first_failure(None), "reports must be a list of LayerFormatReport"),
         (lambda: dynamic_range_bands("int8"), "fmt_name must be one of"),
+        (lambda: dynamic_range_bands("float16", "1e3"), "values must be a list of magnitudes"),
+        (lambda: format_zones("int8", 1e-3, 1.0), "fmt_name must be one of"),
+        (lambda: format_zones("float16", 0.0, 1.0), r"bottom must be a finite number > 0"),
+        (lambda: format_zones("float16", 1.0, 1.0), r"top must be a finite number > 1"),
+        (lambda: int8_zones(0.0, 1e-3, 1.0), r"scale must be a finite number > 0"),
+        (lambda: decade_below(0.0), r"value must be a finite number > 0; got 0"),
         (lambda: sqnr_db([1.0, 2.0], [1.0]), r"approx must have the shape of reference"),
     ],
 )

@@ -1,10 +1,12 @@
-"""Page-support functions of lab/formats.py (the Quantization range page): analysis budget,
-per-layer activation ranges, the INT8 kept range and the SQNR examples. Numbers are pinned to
-../shared/reference.md ("Number formats") or to independent numpy/scipy computations."""
+"""Page-support functions of lab/formats.py (the Quantization range page): the one-pass
+analysis and its cost, per-layer activation ranges, the INT8 kept range and the SQNR examples.
+Numbers are pinned to ../shared/reference.md ("Number formats") or to independent numpy/scipy
+computations."""
 
 from __future__ import annotations
 
 import math
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -12,12 +14,14 @@ import pytest
 from scipy import stats
 
 from lab.formats import (
+    ANALYSIS_WORK_PER_VALUE,
     INT8,
     LOW_PERCENTILE,
-    MAX_ANALYSIS_VALUES,
     SQNR_EXAMPLE_SIZES,
     activation_ranges,
-    check_analysis_size,
+    analysis_cost,
+    analyze_activations,
+    analyze_layers,
     int8_range,
     int8_report,
     int8_sqnr_examples,
@@ -26,26 +30,41 @@ from lab.formats import (
 )
 from lab.network import NetworkConfig, simulate
 
-# --- analysis budget ------------------------------------------------------------------------
+# --- one pass, and its cost ----------------------------------------------------------------
 
 
-def test_analysis_size_is_the_product_and_has_a_ceiling():
-    assert check_analysis_size(512, 256, 20) == 512 * 256 * 20
-    assert check_analysis_size(MAX_ANALYSIS_VALUES, 1, 1) == MAX_ANALYSIS_VALUES
-    with pytest.raises(ValueError) as error:
-        check_analysis_size(10_000, 2048, 100)
-    message = str(error.value)
-    assert "samples x width x layers must be at most 16,777,216" in message
-    assert "got 10,000 x 2,048 x 100 = 2,048,000,000" in message
+def _layers():
+    config = NetworkConfig(
+        init="large_random", activation="tanh", layers=4, width=128, samples=256,
+        keep_activations=True,
+    )  # fmt: skip
+    return simulate(config).activations
 
 
-@pytest.mark.parametrize(
-    ("args", "name"),
-    [((0, 256, 20), "samples"), ((512, 1.5, 20), "width"), ((512, 256, -1), "layers")],
-)
-def test_analysis_size_validates_each_argument(args, name):
-    with pytest.raises(ValueError, match=rf"^{name} must be an integer >= 1; got"):
-        check_analysis_size(*args)
+def test_one_pass_gives_the_reports_and_the_ranges():
+    layers = _layers()
+    reports, ranges = analyze_activations(layers, "first_layer", percentile=5.0)
+    assert reports == analyze_layers(layers, "first_layer")
+    assert ranges == activation_ranges(layers, percentile=5.0)
+
+
+@pytest.mark.parametrize("activation", ["relu", "linear"])
+def test_analysis_cost_holds_the_measured_peak(activation):
+    # Large random weights: later layers hold inf/NaN, which costs masks and copies.
+    config = NetworkConfig(
+        init="large_random", activation=activation, layers=40, width=256, samples=256,
+        keep_activations=True,
+    )  # fmt: skip
+    layers = simulate(config).activations
+    tracemalloc.start()
+    try:
+        analyze_activations(layers)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    cost = analysis_cost(256 * 256, 40)
+    assert peak <= cost.peak_bytes
+    assert cost.multiply_adds == ANALYSIS_WORK_PER_VALUE * 256 * 256 * 40
 
 
 # --- activation ranges ----------------------------------------------------------------------

@@ -306,6 +306,7 @@ def test_rand_dies_with_depth_and_width():
     # One layer: its |z| ~ N(0, 64/3) is often below 2, the gradient lives; deeper: dead.
     assert math.isfinite(depth.ratio[0])
     assert np.all(np.isinf(depth.ratio[1:]))
+    assert depth.dead_values == (6, 12)  # what the page counts as ▲ ∞
     width = sweep("neurons", [1, 100], layers=10, samples=32, uniform="rand")
     # With one neuron |z| <= |w| * |a| < 1 after layer 1: no saturation, no death.
     assert math.isfinite(width.ratio[0]) and math.isinf(width.ratio[1])

@@ -8,48 +8,41 @@ itself (the sigma sweep must reproduce ``simulate`` exactly).
 from __future__ import annotations
 
 import math
+import tracemalloc
 import warnings
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from lab import presets
-from lab.network import NetworkConfig, simulate
+from lab.network import simulate
 from lab.presets import (
     COMPARISON_INITS,
     HISTOGRAM_EDGES,
-    PRESETS,
-    check_work,
-    diagnose_result,
-    five_layers,
+    SIGMA_SWEEP_SIGMAS,
+    comparison_configs,
     init_comparison,
     layer_histograms,
-    multiply_adds,
     network_config,
     panel_layers,
     sigma_sweep,
     sigma_sweep_config,
-    xavier_linear_vs_relu,
+    sweep_cost,
 )
 
 SMALL = dict(layers=4, width=20, samples=300)
 
 
-# --------------------------------------------------------------------------- five layers
+def histograms(init="xavier_normal", activation="relu", **kwargs):
+    """``layer_histograms`` of ``network_config(init, activation, **kwargs)``."""
+    return layer_histograms(network_config(init, activation, **kwargs))
 
 
-def test_histogram_edges_are_60_bins_of_width_0_1_on_minus_3_to_3():
-    edges = np.array(HISTOGRAM_EDGES)
-    assert len(edges) == 61
-    assert edges[0] == -3.0 and edges[-1] == 3.0
-    np.testing.assert_allclose(np.diff(edges), 0.1, rtol=1e-12)
+# --------------------------------------------------------------------------- layer histograms
 
 
-def test_five_layers_has_the_preset_sizes_and_every_value_is_counted():
-    run = five_layers("xavier_normal", "tanh")
-    config = run.config
-    assert (config.samples, config.depth, config.width) == (5000, 5, 100)
+def test_every_value_is_counted_at_the_five_layer_sizes():
+    run = histograms("xavier_normal", "tanh")
     assert run.label == "Xavier/Glorot normal + tanh"
     np.testing.assert_array_equal(run.layers, [1, 2, 3, 4, 5])
     for tensor in (run.pre, run.post):
@@ -60,12 +53,11 @@ def test_five_layers_has_the_preset_sizes_and_every_value_is_counted():
         np.testing.assert_array_equal(tensor.nonfinite, 0)
     # tanh output lies in (-1, 1): nothing outside [-3, 3] after the activation.
     np.testing.assert_array_equal(run.post.below + run.post.above, 0)
-    assert PRESETS["five_layers"].config == five_layers().config
 
 
 def test_histograms_are_those_of_the_simulated_values():
     # Independent check: numpy's histogram of the kept z_l and a_l of the same simulation.
-    run = layer_histograms("he_normal", "relu", input_std=2.0, seed=3, **SMALL)
+    run = histograms("he_normal", "relu", input_std=2.0, seed=3, **SMALL)
     kept = simulate(replace(run.config, keep_activations=True))
     edges = np.array(HISTOGRAM_EDGES)
     for index in range(4):
@@ -83,25 +75,36 @@ def test_histograms_are_those_of_the_simulated_values():
     assert np.all(np.abs(run.post.frac_zero - 0.5) < 0.1)
 
 
-def test_five_layers_is_deterministic_and_depends_on_the_seed():
-    first, again = five_layers(seed=7), five_layers(seed=7)
+def test_layer_histograms_are_deterministic_and_depend_on_the_seed():
+    first, again = histograms(seed=7), histograms(seed=7)
     np.testing.assert_array_equal(first.pre.counts, again.pre.counts)
     np.testing.assert_array_equal(first.post.std, again.post.std)
-    other = five_layers(seed=8)
+    other = histograms(seed=8)
     assert not np.array_equal(first.pre.counts, other.pre.counts)
 
 
 def test_theory_is_attached_and_matches_the_reference():
     layers = np.arange(1, 6)
-    xavier = five_layers("xavier_normal", "relu")
+    xavier = histograms("xavier_normal", "relu", samples=100)
     # reference.md: Xavier (1/n) + ReLU halves E[a^2] per layer, RMS 2^(-l/2).
     np.testing.assert_allclose(xavier.theory.post_rms, 2.0 ** (-layers / 2), rtol=1e-12)
-    he = five_layers("he_normal", "relu")
+    he = histograms("he_normal", "relu", samples=100)
     np.testing.assert_allclose(he.theory.post_rms, 1.0, rtol=1e-12)
     np.testing.assert_allclose(he.theory.pre_std, math.sqrt(2.0), rtol=1e-12)
-    positive = layer_histograms("rand", "tanh", **SMALL)
+    positive = histograms("rand", "tanh", **SMALL)
     assert positive.theory is None
     assert "mean" in positive.theory_reason
+
+
+def test_bias_reaches_the_simulation_and_the_theory():
+    # He + ReLU with N(0, 0.5^2) biases: q_1 = 2 * 1 + 0.25 and q_l = 2 * q_{l-1} / 2 + 0.25, so
+    # q = 2.25, 2.5, 2.75. Width 1000 and 400 samples: the scatter of one weight draw is a few
+    # percent at three layers (reference.md), so 10% is about three standard deviations.
+    run = histograms("he_normal", "relu", layers=3, width=1000, samples=400, bias_std=0.5)
+    np.testing.assert_allclose(run.theory.pre_var, [2.25, 2.5, 2.75], rtol=1e-12)
+    np.testing.assert_allclose(run.result.pre.variance, run.theory.pre_var, rtol=0.1)
+    plain = histograms("he_normal", "relu", layers=3, width=1000, samples=400)
+    assert np.all(run.result.pre.variance > plain.result.pre.variance)
 
 
 def test_xavier_linear_keeps_the_rms_and_relu_halves_the_second_moment():
@@ -111,16 +114,14 @@ def test_xavier_linear_keeps_the_rms_and_relu_halves_the_second_moment():
     # Averaging 4 seeds halves that; the tolerances are about 4 of those standard errors.
     linear, relu = [], []
     for seed in range(4):
-        pair = xavier_linear_vs_relu(width=1000, samples=100, seed=seed)
-        linear.append(pair.linear.post.rms**2)
-        relu.append(pair.relu.post.rms**2)
+        common = dict(width=1000, samples=100, seed=seed)
+        linear.append(histograms("xavier_normal", "linear", **common).post.rms ** 2)
+        relu.append(histograms("xavier_normal", "relu", **common).post.rms ** 2)
     layers = np.arange(1, 6)
     np.testing.assert_allclose(np.mean(linear, axis=0), 1.0, atol=0.03)
     np.testing.assert_array_less(
         np.abs(np.mean(relu, axis=0) * 2.0**layers - 1.0), [0.02, 0.08, 0.14, 0.15, 0.16]
     )
-    assert pair.linear.label == "Xavier/Glorot normal + Linear (identity)"
-    assert pair.relu.label == "Xavier/Glorot normal + ReLU"
 
 
 # --------------------------------------------------------------------------- sigma sweep
@@ -202,11 +203,28 @@ def test_sigma_sweep_accepts_other_activations():
     assert np.all(sweep.post_second_moment < 1.0)  # |tanh| < 1
 
 
+@pytest.mark.parametrize("repeats", [200, 2000])
+def test_sweep_cost_bounds_what_the_sweep_allocates(repeats):
+    # numpy reports its allocations to tracemalloc: the estimate must hold the measured peak
+    # and stay within a factor 1.5 of it (a budget that overestimates refuses too much).
+    tracemalloc.start()
+    try:
+        sigma_sweep(repeats=repeats)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    estimate = sweep_cost(repeats).peak_bytes
+    assert peak <= estimate <= 1.5 * peak
+    # 5 inputs -> 10 units, then 7 layers of 10 x 10: 750 weights per draw, each drawn once
+    # and multiplied once per sigma.
+    assert sweep_cost(repeats).multiply_adds == repeats * 750 * (1 + len(SIGMA_SWEEP_SIGMAS))
+
+
 # --------------------------------------------------------------------------- init comparison
 
 
 def test_init_comparison_states_for_relu():
-    outcomes = init_comparison("relu")
+    outcomes = init_comparison(network_config("he_normal", "relu", samples=1000, edges=None))
     assert tuple(o.init for o in outcomes) == COMPARISON_INITS
     states = {o.init: o.state for o in outcomes}
     assert states == {
@@ -228,26 +246,31 @@ def test_init_comparison_states_for_relu():
         assert len(outcome.post_std) == 5
         assert outcome.post_std[-1] == outcome.final_std
         assert outcome.input_std == pytest.approx(1.0, abs=0.01)  # 100,000 N(0, 1) values
-    row = outcomes[0].as_row()
-    assert set(row) == {"init", "scheme", "final std", "final RMS", "ratio to input", "state"} | {
-        "verdict"
-    }
+
+
+def test_comparison_keeps_the_network_and_drops_the_scheme_parameters():
+    config = network_config(
+        "normal", "tanh", init_params={"std": 0.3}, bias_std=0.1, seed=4, **SMALL
+    )
+    for scheme, init in zip(comparison_configs(config), COMPARISON_INITS, strict=True):
+        assert (scheme.init, scheme.init_params, scheme.histogram_edges) == (init, (), None)
+        assert scheme == replace(config, init=init, init_params=(), histogram_edges=None)
 
 
 def test_init_comparison_row_equals_the_histogram_run():
-    (outcome,) = init_comparison("tanh", inits=("he_normal",), **SMALL)
-    run = layer_histograms("he_normal", "tanh", **SMALL)
+    config = network_config("he_normal", "tanh", **SMALL)
+    (outcome,) = init_comparison(config, inits=("he_normal",))
+    run = layer_histograms(config)
     assert outcome.final_std == float(run.post.std[-1])
     assert outcome.state == run.diagnosis.state
 
 
 def test_overflow_is_a_result_not_an_error():
+    config = network_config("large_random", "linear", layers=50, width=64, samples=50)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        run = layer_histograms("large_random", "linear", layers=50, width=64, samples=50)
-        (outcome,) = init_comparison(
-            "linear", inits=("large_random",), layers=50, width=64, samples=50
-        )
+        run = layer_histograms(config)
+        (outcome,) = init_comparison(config, inits=("large_random",))
     layer = run.result.first_nonfinite_layer
     assert layer is not None
     assert run.diagnosis.state == "overflow"
@@ -259,15 +282,7 @@ def test_overflow_is_a_result_not_an_error():
     np.testing.assert_array_equal(counted, run.pre.total)
 
 
-def test_diagnose_result_uses_the_input_rms():
-    result = simulate(network_config("he_normal", "relu", input_std=3.0, edges=None, **SMALL))
-    diagnosis = diagnose_result(result)
-    assert diagnosis.state == "healthy"
-    expected = float(result.post.rms[-1] / result.input.rms[0])
-    assert f"{expected:.3g} times the input's" in diagnosis.message
-
-
-# --------------------------------------------------------------------------- helpers, registry
+# --------------------------------------------------------------------------- helpers
 
 
 def test_panel_layers():
@@ -278,39 +293,17 @@ def test_panel_layers():
     assert panel_layers(12, 4) == (1, 5, 8, 12)
 
 
-def test_work_limit():
-    config = network_config(layers=5, width=100, samples=5000)
-    assert multiply_adds(config) == 5000 * 100 * 100 * 5
-    assert check_work(config) is config
-    with pytest.raises(ValueError, match=r"at most 1e\+09 multiply-adds.*samples 5000, width 1000"):
-        layer_histograms(layers=50, width=1000, samples=5000)
-
-
-def test_registry():
-    assert set(PRESETS) == {
-        "five_layers",
-        "sigma_sweep",
-        "xavier_linear_vs_relu",
-        "init_comparison",
-    }
-    for name, preset in PRESETS.items():
-        assert preset.name == name
-        assert preset.title and preset.description
-        assert callable(preset.run)
-        assert isinstance(preset.config, NetworkConfig)
-    assert PRESETS["sigma_sweep"].config.input_data == ((1.0, 2.0, 3.0, 4.0, 5.0),)
-
-
 BAD_CALLS = [
-    (lambda: five_layers("nope"), "init must be one of"),
-    (lambda: five_layers("he_normal", "softmax"), "activation must be one of"),
-    (lambda: five_layers(input_std=0.0), r"input_std must be a finite number in \(0, 1e\+06\]"),
-    (lambda: five_layers(input_std=math.nan), "input_std must be"),
-    (lambda: five_layers(seed=-1), "seed must be an integer"),
-    (lambda: layer_histograms(layers=0), r"layers must be an integer in \[1, 1000\]"),
-    (lambda: layer_histograms(width=0), "width must be an integer"),
-    (lambda: layer_histograms(edges=None), "edges must be"),
-    (lambda: layer_histograms(init_params=5), "init_params must be"),
+    (lambda: network_config("nope"), "init must be one of"),
+    (lambda: network_config("he_normal", "softmax"), "activation must be one of"),
+    (lambda: network_config(input_std=0.0), r"input_std must be a finite number in \(0, 1e\+06\]"),
+    (lambda: network_config(input_std=math.nan), "input_std must be"),
+    (lambda: network_config(seed=-1), "seed must be an integer"),
+    (lambda: network_config(layers=0), r"layers must be an integer in \[1, 1000\]"),
+    (lambda: network_config(width=0), "width must be an integer"),
+    (lambda: network_config(init_params=5), "init_params must be"),
+    (lambda: layer_histograms(network_config(edges=None)), "config must be a NetworkConfig with"),
+    (lambda: layer_histograms("config"), "config must be a NetworkConfig"),
     (lambda: sigma_sweep((0.0,)), r"sigmas must be a finite number in \[1e-06, 10\]"),
     (lambda: sigma_sweep(()), "sigmas must hold 1 to 20 values"),
     (lambda: sigma_sweep("0.1"), "sigmas must be a sequence"),
@@ -321,10 +314,10 @@ BAD_CALLS = [
     (lambda: sigma_sweep(input_row=(0, 0)), "input_row must be"),
     (lambda: sigma_sweep(input_row=(math.inf,)), "input_row must be"),
     (lambda: sigma_sweep_config(0.0), "sigma must be"),
-    (lambda: init_comparison(inits="zeros"), "inits must be a non-empty sequence"),
-    (lambda: init_comparison(inits=("zeros", "bogus")), "init must be one of"),
-    (lambda: diagnose_result("result"), "result must be a SimulationResult"),
-    (lambda: multiply_adds({}), "config must be a NetworkConfig"),
+    (lambda: sweep_cost(2001), r"repeats must be an integer in \[1, 2000\]"),
+    (lambda: comparison_configs(network_config(), inits="zeros"), "inits must be a non-empty"),
+    (lambda: init_comparison(network_config(), inits=("zeros", "bogus")), "init must be one of"),
+    (lambda: comparison_configs({}), "config must be a NetworkConfig"),
     (lambda: panel_layers(0), r"layers must be an integer in \[1, 1000\]"),
     (lambda: panel_layers(5, 1), r"panels must be an integer in \[2, 100\]"),
 ]
@@ -334,8 +327,3 @@ BAD_CALLS = [
 def test_invalid_arguments_raise_value_errors_naming_the_parameter(call, message):
     with pytest.raises(ValueError, match=message):
         call()
-
-
-def test_module_exports_what_the_page_uses():
-    for name in ("five_layers", "xavier_linear_vs_relu", "sigma_sweep", "init_comparison"):
-        assert callable(getattr(presets, name))

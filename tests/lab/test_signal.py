@@ -22,6 +22,8 @@ from lab.signal import (
     layer_table,
     mean_field_phase,
     network_view,
+    number_text,
+    simulated_network_view,
     summarize_signal,
     valid_gradient_layers,
 )
@@ -458,6 +460,34 @@ def test_network_view_clips_and_measures_against_the_reference():
 def test_network_view_rejects_bad_arguments(args, kwargs, message):
     with pytest.raises(ValueError, match=message):
         network_view(*args, **kwargs)
+
+
+def test_simulated_network_view_draws_the_input_then_every_layer_with_its_state():
+    result = run(init="large_random", activation="relu", layers=50, width=256, samples=50)
+    first = result.first_nonfinite_layer
+    assert first is not None and 4 < first < 50
+    rows = simulated_network_view(result, nodes_per_layer=2, decades=3.0)
+    assert len(rows) == 51 * 2
+    by_layer = {row["layer"]: row for row in rows if row["node"] == 1}
+    assert (by_layer[0]["state"], by_layer[0]["log_ratio"]) == ("input", 0.0)
+    assert by_layer[0]["std_text"] == number_text(result.input.std[0])
+    # The std grows by sqrt(256 / 2) = 11 per layer: far beyond +3 decades before overflow.
+    assert by_layer[first - 1]["log_ratio"] == 3.0 and by_layer[first - 1]["clipped"]
+    assert by_layer[first - 1]["state"] == "exploding"
+    for layer in range(first, 51):
+        assert by_layer[layer]["kind"] == "overflow" and by_layer[layer]["state"] == "overflow"
+        assert by_layer[layer]["std_text"] == "inf/NaN"
+
+
+def test_number_text_keeps_three_digits_and_names_what_is_not_finite():
+    assert [number_text(v) for v in (0.0123456, 1234567.0, 0.0, None, math.inf, math.nan)] == [
+        "0.0123",
+        "1.23e+06",
+        "0",
+        "inf/NaN",
+        "inf/NaN",
+        "inf/NaN",
+    ]
 
 
 def test_zero_weights_with_sigmoid_are_dead_not_healthy():

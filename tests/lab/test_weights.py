@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -10,18 +11,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from lab.budget import MAX_PEAK_BYTES
 from lab.initializers import TRUNCATED_NORMAL_STD, conv_fans, get_initializer
 from lab.weights import (
     DEFAULT_SAMPLES,
     MAX_SAMPLES,
+    MIN_SHOWN_SAMPLES,
     RANDOM_SCHEMES,
     SHAPE_NAMES,
     SHAPES_HALF_WIDTH,
     applicable_params,
     draw_weights,
+    drawn_count,
     natural_half_width,
     orthogonal_block,
     rand_vs_randn_shapes,
+    shapes_cost,
+    summary_cost,
     weight_summary,
 )
 
@@ -123,11 +129,15 @@ def test_histogram_accounts_for_every_sample(name):
     assert s.edges.shape == (41,) and s.counts.shape == (40,)
     assert s.edges[0] == -s.half_width and s.edges[-1] == s.half_width
     assert int(s.counts.sum()) + s.below + s.above == N
+    # The density integrates to the share of samples inside the bins.
     width = s.edges[1] - s.edges[0]
-    np.testing.assert_allclose(s.density, s.counts / (N * width))
-    np.testing.assert_allclose(s.curve_counts, s.pdf * N * width)
+    assert s.density.sum() * width == pytest.approx(s.counts.sum() / N, rel=1e-12)
+    # The exact curve, scaled to counts per bin, integrates to the expected count inside.
     law = get_initializer(name).scipy_distribution(256, 128)
-    np.testing.assert_allclose(s.expected_counts, np.diff(law.cdf(s.edges)) * N)
+    inside = law.cdf(s.edges[-1]) - law.cdf(s.edges[0])
+    area = np.trapezoid(s.curve_counts, s.grid) / width
+    assert area == pytest.approx(N * inside, rel=2e-3)  # trapezoid error at the cliffs
+    assert s.expected_counts.sum() == pytest.approx(N * inside, rel=1e-12)
     # Bin by bin the counts are binomial: each within 6 standard deviations of its expectation.
     spread = np.sqrt(s.expected_counts * (1 - s.expected_counts / N)) + 1.0
     assert np.all(np.abs(s.counts - s.expected_counts) < 6 * spread)
@@ -227,6 +237,52 @@ def test_orthogonal_block_shapes():
     assert orthogonal_block(100_000, 3, 20_000) == (100_000, 1)
     with pytest.raises(ValueError, match=r"fan_in \* fan_out must be >= 2"):
         orthogonal_block(1, 1)
+
+
+# --------------------------------------------------------------------------- cost
+
+
+def test_drawn_count_is_the_block_for_orthogonal_weights():
+    assert drawn_count("he_truncated_normal", 123_904, 123_904, 1000) == 1000
+    # One whole column of a 123,904-long side, however few weights were asked for.
+    assert drawn_count("orthogonal", 123_904, 123_904, 1000) == 123_904
+    assert drawn_count("orthogonal", 1024, 512, 20_000) == 1024 * 20
+    assert draw_weights("orthogonal", 300, 7, samples=1000).size == drawn_count(
+        "orthogonal", 300, 7, 1000
+    )
+
+
+def traced_peak(call) -> int:
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("samples", [MIN_SHOWN_SAMPLES, MAX_SAMPLES])
+@pytest.mark.parametrize(
+    ("name", "fan_in", "fan_out"),
+    [
+        ("xavier_normal", 1024, 512),
+        ("he_uniform", 1024, 512),
+        ("he_truncated_normal", 1024, 512),
+        ("orthogonal", 4096, 4096),
+        ("orthogonal", 447, 447),  # the most QR work: a 447 x 447 block
+    ],
+)
+def test_summary_cost_bounds_the_memory_it_allocates(name, fan_in, fan_out, samples):
+    estimate = summary_cost(name, fan_in, fan_out, samples)
+    peak = traced_peak(lambda: weight_summary(name, fan_in, fan_out, samples=samples))
+    assert peak <= estimate.peak_bytes <= MAX_PEAK_BYTES
+    if samples == MAX_SAMPLES:  # where it matters, not wildly pessimistic either
+        assert estimate.peak_bytes < 2.5 * peak
+
+
+def test_shapes_cost_bounds_the_memory_it_allocates():
+    peak = traced_peak(lambda: rand_vs_randn_shapes(MAX_SAMPLES))
+    assert peak <= shapes_cost(MAX_SAMPLES).peak_bytes < 2.5 * peak
 
 
 # --------------------------------------------------------------------------- ranges, seeds

@@ -1,37 +1,26 @@
 """AppTest of pages/forward_pass.py (run standalone: its controls use the page key "app").
 
-Paths passed to AppTest.from_file are relative to this file. Small networks come in through
-query parameters so that the file stays fast; the default view is checked once against the
-engine.
+Paths passed to AppTest.from_file are relative to this file. Every view is checked once at its
+defaults against the experiment (lab.experiments.forward_pass), which the engine tests pin to
+lab.network and lab.theory; small networks come in through the URL so the file stays fast.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
-import numpy as np
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lab import presets
-from pages.common import widget_key
+from lab.controls.forward_pass import CONTROLS
+from lab.experiments.forward_pass import Config, config_from_values, run
+from pages.ui.widgets import widget_key
 
 TIMEOUT = 60
-#: A small custom network: every control of the "Your network" view, quick to simulate.
-SMALL = {
-    "view": "network",
-    "init": "xavier_normal",
-    "act": "relu",
-    "layers": "2",
-    "width": "16",
-    "samples": "60",
-    "istd": "1.0",
-    "seed": "0",
-    "hist": "pre",
-}
-#: The defaults of the "Your network" view.
-NETWORK = SMALL | {"layers": "12", "width": "256", "samples": "500"}
+#: A small custom network, quick to simulate.
+SMALL = {"view": "network", "layers": "2", "width": "16", "samples": "60"}
 
 
 def page(**query: str) -> AppTest:
@@ -42,6 +31,11 @@ def page(**query: str) -> AppTest:
 
 def key(name: str) -> str:
     return widget_key(name, page="app")
+
+
+def text(element) -> str:
+    """An element's text without the backslashes ``pages.ui.text.plain`` escapes with."""
+    return re.sub(r"\\(.)", r"\1", element.value)
 
 
 def specs(at: AppTest) -> list[dict]:
@@ -66,10 +60,6 @@ def titles(at: AppTest) -> list[str]:
     return out
 
 
-def url_warnings(at: AppTest) -> list[str]:
-    return [w.value for w in at.warning if w.value.startswith("URL parameter")]
-
-
 def bar_counts(spec: dict) -> list[float]:
     """The per-bin counts of a histogram_chart spec (its bars' dataset)."""
     bars = spec["layer"][0]
@@ -77,206 +67,158 @@ def bar_counts(spec: dict) -> list[float]:
     return [row["count"] for row in spec["datasets"][name]]
 
 
-# --------------------------------------------------------------------------- default view
+def url_warnings(at: AppTest) -> list[str]:
+    return [text(w) for w in at.warning if text(w).startswith("URL parameter")]
+
+
+# --------------------------------------------------------------------------- defaults
 
 
 def test_default_view_is_the_five_layer_experiment_and_matches_the_engine():
     at = page()
-    assert not at.exception
+    assert not at.exception and not at.error and not url_warnings(at)
     assert at.title[0].value == "Forward pass"
     assert any(r"\operatorname{Var}(z_l) = n_{l-1}" in m.value for m in at.latex)
-    assert at.query_params["view"] == "five_layers"
-    run = presets.five_layers("xavier_normal", "relu")
+    view = run(Config()).network
+    (panels,) = view.histograms.panels["pre"]
     charts = specs(at)
-    assert len(charts) == 5 + 3  # five histograms, std, variance, five classic inits
-    expected = [f"Layer {layer} · std {run.pre.std[layer - 1]:.3g}" for layer in range(1, 6)]
-    assert titles(at)[:5] == expected
-    for index, spec in enumerate(charts[:5]):
-        assert bar_counts(spec) == run.pre.counts[index].tolist()
+    assert len(charts) == len(panels) + 3  # histograms, std, variance, five classic inits
+    assert titles(at)[: len(panels)] == [panel.title for panel in panels]
+    for spec, panel in zip(charts, panels, strict=False):
+        assert bar_counts(spec) == list(panel.counts)
     (verdict,) = at.success
-    assert run.diagnosis.message in verdict.value
+    assert view.state.message in text(verdict)
     table = at.dataframe[0].value
-    assert list(table["scheme"]) == [
-        "Zeros",
-        "Small random (std 0.01)",
-        "Large random (std 1.0)",
-        "Xavier/Glorot normal",
-        "He/Kaiming normal",
-    ]
+    assert list(table["scheme"]) == [row["scheme"] for row in view.comparison_rows]
     assert list(table["state"]) == ["dead", "vanishing", "exploding", "healthy", "healthy"]
-    assert len(url_warnings(at)) == 0 and not at.error
+    fixed = f"Fixed by this experiment: {view.samples:,} samples, {view.layers} layers"
+    assert any(text(c).startswith(fixed) for c in at.sidebar.caption)
+    assert not at.info  # no budget note
 
 
-def test_std_chart_holds_the_simulation_and_the_theory():
-    at = page(**SMALL)
-    run = presets.layer_histograms(
-        "xavier_normal", "relu", layers=2, width=16, samples=60, input_std=1.0, seed=0
-    )
-    std_spec = next(s for s in specs(at) if "Std of the activations" in json.dumps(s["title"]))
-    values = {name: rows for name, rows in std_spec["datasets"].items()}
-    simulated = [row["y"] for rows in values.values() for row in rows if "kind" in row]
-    theory = [row["y"] for rows in values.values() for row in rows if "kind" not in row]
-    np.testing.assert_allclose(simulated, [run.result.input.std[0], *run.result.post.std])
-    np.testing.assert_allclose(theory, [1.0, *run.theory.post_std])
+def test_default_network_view_runs_without_a_note():
+    at = page(view="network")
+    assert not at.exception and not at.error and not url_warnings(at) and not at.info
+    assert at.slider(key=key("layers")).value == 12
+    assert at.number_input(key=key("width")).value == 256
+    assert at.number_input(key=key("samples")).value == 500
+    view = run(config_from_values({"view": "network"})).network
+    assert len(specs(at)) == len(view.histograms.shown) + 3
+    assert any(f"{view.samples:,} samples × 256 units" in text(c) for c in at.caption)
 
 
-# --------------------------------------------------------------------------- controls
+def test_xavier_pair_defaults():
+    at = page(view="xavier_pair")
+    assert not at.exception and not at.error and not url_warnings(at)
+    view = run(Config(view="xavier_pair")).pair
+    assert len(specs(at)) == 2 * len(view.histograms.shown) + 1
+    shown = {text(s).split(":")[0] for s in at.success} | {
+        text(w).split(":")[0] for w in at.warning
+    }
+    assert shown == {"**Xavier + linear", "**Xavier + ReLU"}
+    assert at.slider(key=key("pair_layers")).value == 5
 
 
-CONTROL_CHANGES = [
-    ("init", "selectbox", "he_normal"),
-    ("act", "selectbox", "tanh"),
-    ("layers", "slider", 3),
-    ("width", "number_input", 24),
-    ("samples", "number_input", 90),
-    ("istd", "select_slider", 2.0),
-    ("seed", "number_input", 4),
-    ("hist", "segmented_control", "post"),
-]
-
-
-@pytest.mark.parametrize(("name", "widget", "value"), CONTROL_CHANGES)
-def test_each_control_changes_the_view_and_the_url(name, widget, value):
-    at = page(**SMALL)
-    before = specs(at)
-    control = getattr(at, widget)(key=key(name))
-    if widget == "selectbox":
-        control.select(value)
-    else:
-        control.set_value(value)
-    at.run()
-    assert not at.exception
-    assert specs(at) != before
-    expected = str(value) if not isinstance(value, float) else repr(value)
-    assert at.query_params[name] == expected
-
-
-def test_experiment_switch_shows_each_view():
-    at = page(**SMALL | {"pair_layers": "2"})
-    assert len(specs(at)) == 2 + 3
-    at.segmented_control(key=key("view")).set_value("xavier_pair").run()
-    assert not at.exception
-    assert len(specs(at)) == 2 * 2 + 1
-    assert {s.value.split(":")[0] for s in at.success} == {"**Xavier + linear", "**Xavier + ReLU"}
-    at.slider(key=key("pair_layers")).set_value(1).run()
-    assert len(specs(at)) == 2 * 1 + 1
-    at.segmented_control(key=key("view")).set_value("sigma_sweep").run()
-    assert not at.exception
+def test_sigma_sweep_defaults_and_a_single_draw():
+    at = page(view="sigma_sweep")
+    assert not at.exception and not at.error and not url_warnings(at)
     assert len(specs(at)) == 2
-    sweep = presets.sigma_sweep(repeats=200, seed=0)
+    view = run(Config(view="sigma_sweep")).sweep
     table = at.dataframe[0].value
-    assert list(table["σ"]) == ["1e-05", "0.001", "0.01", "0.1", "0.5"]
-    assert list(table["factor per layer, measured"]) == [f"{f:.3g}" for f in sweep.measured_factor]
+    assert list(table["σ"]) == [row["σ"] for row in view.rows]
+    assert list(table["factor per layer, measured"]) == [
+        row["factor per layer, measured"] for row in view.rows
+    ]
     before = specs(at)
     at.select_slider(key=key("reps")).set_value(1.0).run()
     assert specs(at) != before
-    assert any("very noisy" in info.value for info in at.info)
-
-
-def test_scheme_and_slope_parameters_appear_when_they_apply():
-    at = page(**SMALL | {"init": "normal", "act": "leaky_relu", "wstd": "0.2", "slope": "0.1"})
-    assert not at.exception
-    assert at.select_slider(key=key("wstd")).value == 0.2
-    assert at.select_slider(key=key("slope")).value == 0.1
-    before = specs(at)
-    at.select_slider(key=key("wstd")).set_value(0.5).run()
-    assert specs(at) != before
-    assert any("Normal (std 0.5) + Leaky ReLU (a=0.1)" in c.value for c in at.caption)
+    assert any("very noisy" in text(info) for info in at.info)
+    assert at.query_params["reps"] == "1"
 
 
 # --------------------------------------------------------------------------- deep links
 
 
-def test_deep_link_round_trip_reproduces_the_view():
-    first = page(**SMALL)
-    first.selectbox(key=key("init")).select("lecun_normal")
-    first.slider(key=key("layers")).set_value(3)
-    first.select_slider(key=key("istd")).set_value(0.5)
-    first.segmented_control(key=key("hist")).set_value("post")
-    first.run()
-    copied = dict(first.query_params)
-    second = page(**copied)
-    assert not second.exception and not url_warnings(second)
-    assert specs(second) == specs(first)
-    assert second.query_params == copied
-    assert second.slider(key=key("layers")).value == 3
+def test_deep_link_shows_exactly_its_values_and_the_budget_note():
+    at = page(view="network", init="he_normal", activation="tanh", layers="40")
+    assert not at.exception and not at.error
+    assert not url_warnings(at)
+    assert at.segmented_control(key=key("view")).value == "network"
+    assert at.selectbox(key=key("init")).value == "he_normal"
+    assert at.selectbox(key=key("activation")).value == "tanh"
+    assert at.slider(key=key("layers")).value == 40
+    assert at.number_input(key=key("width")).value == 256
+    values = {"view": "network", "init": "he_normal", "activation": "tanh", "layers": 40}
+    result = run(config_from_values(values))
+    (note,) = at.info
+    assert text(note) == result.budget_note
+    assert text(note).startswith("40 layers × 256 units: ")
 
 
-DEFAULT_TEXT = {
-    "view": "five_layers",
-    "init": "xavier_normal",
-    "act": "relu",
-    "layers": "12",
-    "width": "256",
-    "samples": "500",
-    "istd": "1.0",
-    "seed": "0",
-    "hist": "pre",
-}
-# Every other parameter of each base is at its default, so each case falls back to one view.
-BAD_QUERIES = [
-    (SMALL, "view", "bogus", "view must be one of five_layers, network"),
-    (SMALL, "init", "kaiming", "init must be one of zeros, constant"),
-    (SMALL, "act", "softmax", "act must be one of linear, relu"),
-    (NETWORK, "layers", "0", "layers must be an integer in [1, 50]"),
-    (NETWORK, "layers", "51", "layers must be an integer in [1, 50]"),
-    (NETWORK, "layers", "abc", "layers must be an integer in [1, 50]"),
-    (NETWORK, "width", "5000", "width must be an integer in [1, 1024]"),
-    (NETWORK, "samples", "0", "samples must be an integer in [1, 20000]"),
-    (SMALL, "istd", "nan", "istd must be a finite number in [0.01, 100]"),
-    (SMALL, "istd", "0.3", "istd must be one of 0.01, 0.02"),
-    (SMALL, "seed", "-1", "seed must be an integer in [0, 10000]"),
-    (SMALL, "hist", "both", "hist must be one of pre, post"),
-]
+def test_readme_link_sets_the_scheme_and_the_activation():
+    at = page(init="he_normal", activation="relu")
+    assert not at.exception and not at.error and not url_warnings(at)
+    assert at.selectbox(key=key("activation")).value == "relu"
+    assert any(text(c).startswith("He/Kaiming normal + ReLU: ") for c in at.caption)
 
 
-@pytest.mark.parametrize(("base", "name", "text", "reason"), BAD_QUERIES)
-def test_bad_query_value_gives_one_warning_and_the_default(base, name, text, reason):
-    at = page(**base | {name: text})
+def test_an_undeclared_parameter_gives_one_warning_naming_it_and_the_parameters():
+    at = page(act="relu")
     assert not at.exception
     (warning,) = url_warnings(at)
-    assert warning.startswith(f"URL parameter {name}={text!r} ignored: {reason}")
-    default = DEFAULT_TEXT[name]
-    assert warning.endswith(f"; using {default}.")
-    assert at.query_params[name] == default
-    reference = page(**base | {name: default})
-    assert specs(at) == specs(reference)
+    assert warning.startswith("URL parameter 'act' is not used on this page")
+    assert warning.endswith(f"its parameters are: {', '.join(CONTROLS.names)}.")
+    assert at.selectbox(key=key("activation")).value == CONTROLS["activation"].default
 
 
-@pytest.mark.parametrize(
-    ("query", "name", "text", "reason"),
-    [
-        ({"view": "xavier_pair"}, "pair_layers", "21", "pair_layers must be an integer in [1, 20]"),
-        ({"view": "sigma_sweep"}, "reps", "3", "reps must be one of 1, 10, 50"),
-        (SMALL | {"act": "leaky_relu"}, "slope", "0.7", "slope must be one of 0, 0.01"),
-        (SMALL | {"init": "normal"}, "wstd", "0", "wstd must be a finite number in [0.0001, 10]"),
-    ],
-)
-def test_bad_query_values_of_view_specific_controls(query, name, text, reason):
-    at = page(**query | {name: text})
+def test_a_bad_value_gives_one_warning_and_the_default():
+    at = page(**SMALL | {"layers": "abc"})
     assert not at.exception
     (warning,) = url_warnings(at)
-    assert warning.startswith(f"URL parameter {name}={text!r} ignored: {reason}")
+    assert warning == (
+        "URL parameter layers='abc' ignored: it must be an integer in [1, 100]; "
+        "using the default 12."
+    )
+    assert at.slider(key=key("layers")).value == 12
+    assert at.query_params["layers"] == "12"
 
 
-# --------------------------------------------------------------------------- absurd settings
+# --------------------------------------------------------------------------- controls
 
 
-def test_too_much_work_is_one_line_saying_what_is_allowed():
-    at = page(**SMALL | {"layers": "50", "width": "1024", "samples": "20000"})
-    assert not at.exception
-    (error,) = [e.value for e in at.error]
-    assert error.startswith("samples x width^2 x layers must be at most 1e+09 multiply-adds")
-    assert "\n" not in error
-    assert len(specs(at)) == 0
+def test_scheme_and_slope_parameters_appear_when_they_apply_and_change_the_view():
+    at = page(**SMALL | {"init": "normal", "activation": "leaky_relu", "std": "0.2"})
+    assert not at.exception and not url_warnings(at)
+    assert at.select_slider(key=key("std")).value == 0.2
+    assert at.select_slider(key=key("leaky_slope")).value == 0.01
+    before = specs(at)
+    at.select_slider(key=key("std")).set_value(0.5)
+    at.select_slider(key=key("leaky_slope")).set_value(0.1)
+    at.segmented_control(key=key("hist")).set_value("post").run()
+    assert specs(at) != before
+    assert any("Normal (std 0.5) + Leaky ReLU (a=0.1)" in text(c) for c in at.caption)
+    assert (at.query_params["std"], at.query_params["leaky_slope"]) == ("0.5", "0.1")
+    assert at.query_params["hist"] == "post"
+    at.selectbox(key=key("init")).select("he_normal").run()
+    assert "std" not in at.query_params and at.query_params["mode"] == "fan_in"
 
 
 def test_overflow_is_shown_as_a_result():
-    at = page(**SMALL | {"init": "large_random", "act": "linear", "layers": "50", "width": "64"})
+    query = {"init": "large_random", "activation": "linear", "layers": "50", "width": "64"}
+    at = page(**SMALL | query)
     assert not at.exception and not at.error
-    assert any("overflow at layer" in w.value for w in at.warning)
+    assert any("overflow at layer" in text(w) for w in at.warning)
     subtitles = " ".join(
         json.dumps(s.get("title") or s["layer"][0].get("title")) for s in specs(at)
     )
     assert "inf/NaN" in subtitles
-    assert any("Empty windows" in c.value for c in at.caption)
+    assert any("Empty windows" in text(c) for c in at.caption)
+
+
+@pytest.mark.parametrize("view", ["five_layers", "xavier_pair", "sigma_sweep"])
+def test_network_size_controls_only_appear_in_your_network(view):
+    at = page(view=view)
+    assert not at.exception
+    for name in ("layers", "width", "samples"):
+        assert name not in at.query_params
+    assert ("init" in at.query_params) == (view == "five_layers")

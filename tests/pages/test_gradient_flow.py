@@ -1,26 +1,27 @@
-"""AppTest of pages/gradient_flow.py (run standalone: its controls use the page key "app").
+"""AppTest of the Gradient flow page inside the app shell (paths relative to this file).
 
-Every displayed number is compared with lab.gradient_flow called directly. Most tests open the
-page with small sizes through the URL to stay fast; the engine results are cached per process.
+Every displayed number is compared with lab.experiments.gradient_flow.run called directly.
+Most tests open the page with small sizes through the URL to stay fast; results are cached per
+process.
 """
 
 from __future__ import annotations
 
 import json
-import math
+import re
 
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lab.gradient_flow import DEFAULT_SAMPLES, compare, many_runs
-from pages.common import widget_key
+from lab.experiments.gradient_flow import Config, run
+from pages.ui.widgets import widget_key
 
 TIMEOUT = 60
-PAGE = "../../pages/gradient_flow.py"
+PAGE = "pages/gradient_flow.py"
 DEFAULT_QUERY = {
     "layers": "10",
-    "neurons": "50",
+    "width": "50",
     "features": "64",
     "seed": "0",
     "uniform": "rand",
@@ -28,9 +29,9 @@ DEFAULT_QUERY = {
     "runs": "0",
 }
 #: A small configuration for the tests that do not need the defaults.
-SMALL = {"layers": "4", "neurons": "10", "features": "8"}
+SMALL = {"layers": "4", "width": "10", "features": "8"}
 CHART_TITLES = [
-    "Gradient magnitude per layer (mean |dL/dW|), output layer on the right",
+    "Gradient magnitude per layer, mean |dL/dW|",
     "Where the pre-activations land",
     "Varying the number of layers",
     "Varying neurons per layer",
@@ -39,13 +40,26 @@ CHART_TITLES = [
 
 
 def open_page(**query: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    """The app opened on the page with ``query`` in the URL, as a pasted link would (the shell
+    runs once first: before a run AppTest only finds pages by file name)."""
+    at = AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT)
     at.query_params.update(query)
+    at.run()
+    at.switch_page(PAGE)
     return at.run()
 
 
 def key(name: str) -> str:
-    return widget_key(name, page="app")
+    return widget_key(name, page="gradient_flow")
+
+
+def unescaped(text: str) -> str:
+    """A message as the student reads it (pages.ui.text.plain escapes markdown)."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def warnings(at: AppTest) -> list[str]:
+    return [unescaped(w.value) for w in at.warning]
 
 
 def specs(at: AppTest) -> list[dict]:
@@ -81,6 +95,11 @@ def view(at: AppTest) -> tuple:
     )
 
 
+def expected(**query: str):
+    values = {name: int(v) if v.isdigit() else v for name, v in query.items() if name != "n"}
+    return run(Config(**values))
+
+
 # --------------------------------------------------------------------------- default view
 
 
@@ -91,53 +110,129 @@ def test_default_view_shows_the_rand_comparison():
     assert at.title[0].value == "Gradient flow: rand vs randn"
     assert at.query_params == DEFAULT_QUERY
     assert titles(at) == CHART_TITLES
-    expected = compare(10, 50, 64, DEFAULT_SAMPLES, 0, "rand")
+    result = run(Config())
     shown = metrics(at)
     assert shown["rand: U[0, 1)"] == "0"
-    assert shown["randn: N(0, 1)"] == f"{expected.normal.final_gradient:.3g}"
+    assert shown["randn: N(0, 1)"] == f"{result.pair.normal.final_gradient:.3g}"
     assert shown["normal / uniform"] == "∞"
     assert shown["larger gradient"] == "normal"
     # The gradient chart: randn's line per layer, rand's zeros marked instead of dropped.
-    gradient = specs(at)[0]
-    assert gradient["title"]["subtitle"] == "Not on the log axis: rand: U[0, 1): 0 from layer 1"
-    (points, *_) = chart_frames(at, 0)
-    assert points["y"].tolist() == pytest.approx(expected.normal.gradient.tolist(), rel=1e-12)
-    # The |z| chart: saturated shares from the engine, shared bins, a rule at |z| = 2.
-    z_spec = specs(at)[1]
-    assert z_spec["title"]["subtitle"] == (
-        f"Saturated (|z| > 2): rand: U[0, 1) {expected.uniform.z.saturated_share:.1%}; "
-        f"randn: N(0, 1) {expected.normal.z.saturated_share:.1%}"
+    assert specs(at)[0]["title"]["subtitle"] == (
+        "Not on the log axis: rand: U[0, 1): 0 from layer 1"
     )
+    points = chart_frames(at, 0)[0]
+    assert points["y"].tolist() == pytest.approx(result.pair.normal.gradient.tolist(), rel=1e-12)
+    # The |z| chart: saturated shares from the engine, shared bins.
+    assert specs(at)[1]["title"]["subtitle"] == [
+        "Saturated (|z| > 2):",
+        f"rand: U[0, 1) {result.pair.uniform.z.saturated_share:.1%}; "
+        f"randn: N(0, 1) {result.pair.normal.z.saturated_share:.1%}",
+    ]
     bars = chart_frames(at, 1)[0]
     rand_bars = bars[bars["scheme"] == "rand: U[0, 1)"]
-    assert rand_bars["count"].tolist() == expected.uniform.z.counts.tolist()
+    assert rand_bars["count"].tolist() == result.pair.uniform.z.counts.tolist()
     # rand's gradient is exactly 0 at every layer: said in words, not only drawn.
     assert any("exactly 0 in every layer" in box.value for box in at.info)
-    # Sweeps: ratios with rand's dead gradients marked as ∞.
+    table = at.dataframe[0].value
+    assert table["weights"].tolist() == ["rand: U[0, 1)", "randn: N(0, 1)"]
+    assert table["weight variance"].tolist() == pytest.approx([1 / 12, 1.0])
+    # Sweeps: ratios with rand's dead gradients marked as ∞, seeds named in the caption.
     assert "▲ ∞: uniform gradient 0 at 10 of 10 values" in specs(at)[4]["title"]["subtitle"]
+    assert any("over seeds 0 to 2" in c.value for c in at.caption)
     assert any(r"\operatorname{Var}\big(U(-b,b)\big) = \frac{b^2}{3}" in m.value for m in at.latex)
 
 
-def test_page_table_reports_engine_statistics():
-    at = open_page(**SMALL, uniform="centered")
-    expected = compare(4, 10, 8, DEFAULT_SAMPLES, 0, "centered")
-    table = at.dataframe[0].value
-    assert table["weights"].tolist() == ["U(-1, 1)", "randn: N(0, 1)"]
-    assert table["weight variance"].tolist() == pytest.approx([1 / 3, 1.0])
-    assert table["avg |z|"].tolist() == pytest.approx(
-        [expected.uniform.z.mean_abs, expected.normal.z.mean_abs]
+# --------------------------------------------------------------------------- deep links
+
+
+def test_deep_link_shows_exactly_its_values_and_the_budget_note():
+    query = {"layers": "15", "width": "80", "uniform": "matched", "runs": "40"}
+    at = open_page(**query)
+    assert not at.exception
+    assert warnings(at) == []
+    assert at.slider(key=key("layers")).value == 15
+    assert at.slider(key=key("width")).value == 80
+    assert at.segmented_control(key=key("uniform")).value == "matched"
+    assert at.number_input(key=key("runs")).value == 40
+    assert at.query_params == DEFAULT_QUERY | query
+    result = expected(**query)
+    shown = metrics(at)
+    assert shown["Simulations (pairs)"] == "40"
+    assert shown["Normal wins"] == (
+        f"{result.stats.normal_wins} of 40 ({result.stats.normal_win_share:.0%})"
     )
-    assert table["saturated (|z| > 2)"].tolist() == pytest.approx(
-        [expected.uniform.z.saturated_share, expected.normal.z.saturated_share]
-    )
+    assert shown["normal / uniform"] == f"{result.pair.ratio:.3g}×"
+    # The 40 runs fit only with fewer seeds per sweep point: the page says so in one line.
+    assert result.budget_note.startswith("Each sweep point:")
+    assert [box.value for box in at.info] == [result.budget_note]
+    assert len(titles(at)) == len(CHART_TITLES) + 1
 
 
-# --------------------------------------------------------------------------- controls
+def test_heaviest_link_collects_fewer_runs_and_says_so():
+    query = {"layers": "20", "width": "100", "features": "128", "runs": "200"}
+    at = open_page(**query)
+    assert not at.exception and warnings(at) == []
+    result = expected(**query)
+    assert at.info[0].value == result.budget_note
+    assert "runs instead of 200" in result.budget_note
+    assert metrics(at)["Simulations (pairs)"] == str(result.runs.used)
+    assert any("At most 200 runs" in c.value for c in at.caption)
 
+
+def test_old_neurons_parameter_gives_one_warning_naming_it():
+    at = open_page(neurons="80")
+    assert not at.exception
+    (warning,) = warnings(at)
+    assert warning.startswith("URL parameter 'neurons' is not used on this page and was ignored")
+    assert "layers, width, features, seed, uniform, n, runs" in warning
+    assert at.slider(key=key("width")).value == 50
+
+
+BAD_QUERIES = [
+    ("width", "101", "must be an integer in [1, 100]", "50"),
+    ("layers", "abc", "must be an integer in [1, 20]", "10"),
+    ("uniform", "bell", "must be one of rand, centered, matched", "rand"),
+    ("runs", "-3", "must be an integer in [0, 200]", "0"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "reason", "default"), BAD_QUERIES)
+def test_bad_value_gives_one_warning_and_the_default(name, text, reason, default):
+    at = open_page(**{name: text})
+    assert not at.exception
+    assert warnings(at) == [
+        f"URL parameter {name}={text!r} ignored: it {reason}; using the default {default}."
+    ]
+    assert at.query_params == DEFAULT_QUERY
+    assert titles(at) == CHART_TITLES
+
+
+def test_copied_url_reproduces_the_view():
+    first = open_page(**SMALL)
+    first.slider(key=key("layers")).set_value(5)
+    first.segmented_control(key=key("uniform")).set_value("centered")
+    first.number_input(key=key("seed")).set_value(3)
+    first.slider(key=key("n")).set_value(4)
+    first.run()
+    first.button[1].click().run()
+    copied_url = dict(first.query_params)
+    assert copied_url == SMALL | {
+        "layers": "5",
+        "seed": "3",
+        "uniform": "centered",
+        "n": "4",
+        "runs": "4",
+    }
+    second = open_page(**copied_url)
+    assert warnings(second) == []
+    assert view(second) == view(first)
+
+
+# --------------------------------------------------------------------------- controls, buttons
 
 CONTROL_CHANGES = [
     ("layers", "slider", 6),
-    ("neurons", "slider", 20),
+    ("width", "slider", 20),
     ("features", "slider", 3),
     ("seed", "number_input", 5),
     ("uniform", "segmented_control", "matched"),
@@ -152,44 +247,15 @@ def test_each_control_changes_what_is_shown(name, widget, value):
     assert not at.exception
     assert at.query_params[name] == str(value)
     assert view(at) != before
-    sizes = {k: int(v) for k, v in SMALL.items()} | {"seed": 0, "uniform": "rand"}
-    sizes[name] = value
-    expected = compare(
-        sizes["layers"],
-        sizes["neurons"],
-        sizes["features"],
-        DEFAULT_SAMPLES,
-        sizes["seed"],
-        sizes["uniform"],
-    )
-    (points, *_) = chart_frames(at, 0)
-    normal = points[points["series"] == "randn: N(0, 1)"]
-    assert normal["y"].tolist() == pytest.approx(expected.normal.gradient.tolist(), rel=1e-12)
-
-
-def test_uniform_kind_changes_labels_and_the_verdict():
-    at = open_page(**SMALL)
-    at.segmented_control(key=key("uniform")).set_value("matched").run()
-    shown = metrics(at)
-    assert "matched variance U(-√3, √3)" in shown
-    expected = compare(4, 10, 8, DEFAULT_SAMPLES, 0, "matched")
-    assert shown["normal / uniform"] == f"{expected.ratio:.3g}×"
-    assert shown["larger gradient"] == expected.winner
-    assert not any("exactly 0" in box.value for box in at.info)
-
-
-def test_runs_per_click_sets_the_button_label():
-    at = open_page(**SMALL)
-    at.slider(key=key("n")).set_value(7).run()
-    assert [b.label for b in at.button] == ["Run once", "Run 7 times", "Reset"]
-    assert at.query_params["n"] == "7"
-
-
-# --------------------------------------------------------------------------- buttons and state
+    result = expected(**(SMALL | {name: str(value)}))
+    points = chart_frames(at, 0)[0]
+    normal = points[points["series"] == result.pair.normal.scheme.label]
+    assert normal["y"].tolist() == pytest.approx(result.pair.normal.gradient.tolist(), rel=1e-12)
 
 
 def test_run_buttons_collect_runs_that_survive_reruns():
     at = open_page(**SMALL, n="5")
+    assert [b.label for b in at.button] == ["Run once", "Run 5 times", "Reset"]
     assert len(at.get("vega_lite_chart")) == 5  # no statistics yet
     at.button[0].click().run()  # Run once
     assert at.query_params["runs"] == "1"
@@ -197,91 +263,20 @@ def test_run_buttons_collect_runs_that_survive_reruns():
     assert at.query_params["runs"] == "6"
     at.run()  # an unrelated rerun keeps them
     assert at.number_input(key=key("runs")).value == 6
-    expected = many_runs(6, layers=4, neurons=10, features=8, seed=0, uniform="rand")
+    stats = expected(**SMALL, runs="6").stats
     shown = metrics(at)
     assert shown["Simulations (pairs)"] == "6"
-    assert shown["Normal wins"] == (
-        f"{expected.normal_wins} of 6 ({expected.normal_win_share:.0%})"
-    )
-    assert shown["Normal: avg first-layer gradient"] == f"{expected.normal_mean:.3g}"
-    assert len(at.get("vega_lite_chart")) == 6
-    per_run = chart_frames(at, 5)
-    assert any(len(frame) == 6 for frame in per_run)
+    assert shown["Normal wins"] == f"{stats.normal_wins} of 6 ({stats.normal_win_share:.0%})"
+    assert shown["Normal: avg first-layer gradient"] == f"{stats.normal_mean:.3g}"
+    assert any(len(frame) == 6 for frame in chart_frames(at, 5))
     at.button[2].click().run()  # Reset
     assert at.query_params["runs"] == "0"
     assert len(at.get("vega_lite_chart")) == 5
 
 
-def test_run_count_stops_at_the_page_limit():
+def test_run_count_stops_at_the_declared_limit():
     at = open_page(**SMALL, runs="195", n="20")
     at.button[1].click().run()
     assert not at.exception
     assert at.query_params["runs"] == "200"
     assert any("At most 200 runs" in c.value for c in at.caption)
-
-
-# --------------------------------------------------------------------------- deep links
-
-
-def test_deep_link_round_trip_reproduces_the_view():
-    first = open_page(**SMALL)
-    first.slider(key=key("layers")).set_value(5)
-    first.segmented_control(key=key("uniform")).set_value("centered")
-    first.number_input(key=key("seed")).set_value(3)
-    first.slider(key=key("n")).set_value(4)
-    first.run()
-    first.button[1].click().run()
-    copied_url = dict(first.query_params)
-    assert copied_url == {
-        "layers": "5",
-        "neurons": "10",
-        "features": "8",
-        "seed": "3",
-        "uniform": "centered",
-        "n": "4",
-        "runs": "4",
-    }
-    second = open_page(**copied_url)
-    assert len(second.warning) == 0
-    assert view(second) == view(first)
-    assert second.query_params == copied_url
-
-
-BAD_QUERIES = [
-    ("layers", "abc", "layers must be an integer in [1, 20]", "10"),
-    ("layers", "0", "layers must be an integer in [1, 20]", "10"),
-    ("layers", "21", "layers must be an integer in [1, 20]", "10"),
-    ("neurons", "101", "neurons must be an integer in [1, 100]", "50"),
-    ("neurons", "nan", "neurons must be an integer in [1, 100]", "50"),
-    ("features", "0", "features must be an integer in [1, 128]", "64"),
-    ("features", "2.5", "features must be an integer in [1, 128]", "64"),
-    ("seed", "-1", "seed must be an integer in [0, 9999]", "0"),
-    ("uniform", "bell", "uniform must be one of rand, centered, matched", "rand"),
-    ("uniform", "RAND", "uniform must be one of rand, centered, matched", "rand"),
-    ("n", "0", "n must be an integer in [1, 100]", "20"),
-    ("runs", "-3", "runs must be an integer in [0, 200]", "0"),
-    ("runs", "1000", "runs must be an integer in [0, 200]", "0"),
-]
-
-
-@pytest.mark.parametrize(("name", "text", "reason", "default"), BAD_QUERIES)
-def test_bad_query_value_warns_and_uses_the_default(name, text, reason, default):
-    at = open_page(**{name: text})
-    assert not at.exception
-    (warning,) = [w.value for w in at.warning]
-    assert warning.startswith(f"URL parameter {name}={text!r} ignored: {reason}")
-    assert warning.endswith(f"; using {default}.")
-    assert at.query_params == DEFAULT_QUERY
-    assert titles(at) == CHART_TITLES
-    at.run()
-    assert len(at.warning) == 0
-
-
-def test_statistics_number_formatting_spells_out_zero_and_infinity():
-    at = open_page(**SMALL, runs="3")
-    expected = many_runs(3, layers=4, neurons=10, features=8, uniform="rand")
-    caption = next(c.value for c in at.caption if c.value.startswith("geometric means"))
-    if expected.uniform_dead:
-        assert f"gradient exactly 0 in {expected.uniform_dead} uniform" in caption
-    ratio_text = "∞" if math.isinf(expected.ratio_of_means) else f"{expected.ratio_of_means:.3g}"
-    assert f"ratio of the averages {ratio_text}" in caption

@@ -1,4 +1,4 @@
-"""AppTest of the five quiz pages and the shared renderer pages/quiz_ui.py.
+"""AppTest of the five quiz pages and the shared renderer pages/ui/quiz.py.
 
 The pages run inside the navigation app (streamlit_app.py draws the sidebar's student box), so
 every test starts the shell, types a student name and switches page. Paths are relative to
@@ -17,14 +17,15 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
 import lab
-from pages.common import PAGES, widget_key
-from pages.quiz_ui import (
+from pages.ui.quiz import (
     answer_key,
     new_variant_key,
     quiz_session_key,
     submit_key,
     upload_key,
 )
+from pages.ui.registry import PAGES
+from pages.ui.widgets import widget_key
 from quizzes.receipts import load_receipt, make_receipt, receipt_to_json, verify_receipt
 from quizzes.session import QuizSession
 
@@ -224,10 +225,15 @@ def test_progress_survives_switching_pages() -> None:
     assert "Score 1.00 of" in progress_text(at)
 
 
-def test_simulation_link_carries_the_question_params() -> None:
+def test_a_graded_question_links_its_simulation_once_answered() -> None:
     at = open_page(QUIZ_PAGES["signal"], "Ada")
     session = session_of(at, "Ada", "signal")
-    params = session.current_params("linear_randn_log10_variance")
+    question_id = "linear_randn_log10_variance"
+    params = session.current_params(question_id)
+    # Before an answer the simulation, which shows the answer, is not linked.
+    assert not [link for link in at.page_link if link.value.startswith("Explore this in")]
+    assert any("opens here once it is answered" in c.value for c in at.caption)
+    answer(at, "Ada", "signal", question_id, correct_text(session, question_id))
     links = [link for link in at.page_link if link.proto.page == "signal-propagation"]
     assert links and all(link.value.startswith("Explore this in") for link in links)
     wanted = {

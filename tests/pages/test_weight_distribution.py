@@ -7,19 +7,23 @@ Paths passed to AppTest.from_file are relative to this file. Exact values are pi
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pages.common import widget_key
+from lab import budget
+from lab.controls.weight_distribution import CONTROLS
+from lab.experiments.weight_distribution import Config, cost
+from lab.weights import DEFAULT_COMPARED
+from pages.ui.widgets import widget_key
 
-TIMEOUT = 60
+TIMEOUT = 30
 PAGE = "pages/weight_distribution.py"
 PAGE_KEY = "weight_distribution"
-DEFAULT_SCHEMES = ["xavier_normal", "xavier_uniform", "he_normal", "he_truncated_normal"]
 SHAPE_CHARTS = 4  # the rand-vs-randn section
 #: Small and quick configuration for the tests that do not check the defaults.
-QUICK = {"samples": "2000", "schemes": "he_normal,he_truncated_normal"}
+QUICK = {"samples": "2000", "init": "he_normal,he_truncated_normal"}
 
 
 def open_page(**query: str) -> AppTest:
@@ -43,7 +47,8 @@ def table(at: AppTest):
 
 
 def latex(at: AppTest) -> str:
-    return "\n".join(element.value for element in at.latex)
+    """The page's formulas: LaTeX inside markdown (``$...$``, so that narrow screens wrap)."""
+    return "\n".join(element.value for element in at.markdown if "$" in element.value)
 
 
 def x_domain(spec: dict) -> list[float]:
@@ -58,6 +63,11 @@ def marks(spec: dict) -> list[str]:
     return [layer["mark"]["type"] for layer in spec["layer"]]
 
 
+def texts(elements) -> list[str]:
+    """The text of alerts as a reader sees it (pages.ui.text.plain escapes punctuation)."""
+    return [re.sub(r"\\(.)", r"\1", element.value) for element in elements]
+
+
 def check_clean(at: AppTest) -> None:
     assert not at.exception
     assert len(at.error) == 0, [e.value for e in at.error]
@@ -69,12 +79,12 @@ def check_clean(at: AppTest) -> None:
 def test_default_view_shows_four_schemes_on_one_axis():
     at = open_page()
     check_clean(at)
-    assert len(at.warning) == 0
+    assert len(at.warning) == 0 and len(at.info) == 0  # no budget note either
     assert at.title[0].value == "Weight distribution"
-    assert at.sidebar.multiselect(key=key("schemes")).value == DEFAULT_SCHEMES
+    assert at.sidebar.multiselect(key=key("init")).value == list(DEFAULT_COMPARED)
     charts = specs(at)
-    assert len(charts) == len(DEFAULT_SCHEMES) + SHAPE_CHARTS
-    scheme_charts = charts[: len(DEFAULT_SCHEMES)]
+    assert len(charts) == len(DEFAULT_COMPARED) + SHAPE_CHARTS
+    scheme_charts = charts[: len(DEFAULT_COMPARED)]
     # One x-axis for all schemes: the widest natural range, He normal's 4 std = 4 * 0.0441942.
     domains = {tuple(x_domain(spec)) for spec in scheme_charts}
     assert len(domains) == 1
@@ -107,7 +117,7 @@ def test_default_view_shows_four_schemes_on_one_axis():
     text = latex(at)
     assert r"n_\text{in} = 1024" in text and r"n_\text{out} = 512" in text
     assert r"b = \sqrt{3}\,\sigma = 0.0625" in text
-    assert at.query_params["schemes"] == ",".join(DEFAULT_SCHEMES)
+    assert at.query_params["init"] == ",".join(DEFAULT_COMPARED)
 
 
 def test_rand_vs_randn_section_shows_the_moments():
@@ -129,11 +139,119 @@ def test_rand_vs_randn_section_shows_the_moments():
     assert y_max(shape_charts[0]) >= 125
 
 
+# --------------------------------------------------------------------------- deep links
+
+
+def test_deep_link_shows_exactly_its_values_without_warning():
+    at = open_page(init="he_normal", fan_in="300", fan_out="100", mode="fan_out")
+    check_clean(at)
+    assert len(at.warning) == 0
+    sidebar = at.sidebar
+    assert sidebar.multiselect(key=key("init")).value == ["he_normal"]
+    assert sidebar.slider(key=key("fan_in")).value == 300
+    assert sidebar.slider(key=key("fan_out")).value == 100
+    assert sidebar.segmented_control(key=key("mode")).value == "fan_out"
+    assert sidebar.segmented_control(key=key("layer")).value == "dense"
+    # He with mode fan_out: 2 / fan_out.
+    assert table(at).loc["He/Kaiming normal", "Var exact"] == pytest.approx(2 / 100)
+    assert len(specs(at)) == 1 + SHAPE_CHARTS
+    for name, text in {"init": "he_normal", "fan_in": "300", "mode": "fan_out"}.items():
+        assert at.query_params[name] == text
+
+
+def test_gain_link_reaches_xavier():
+    at = open_page(init="xavier_normal", gain=repr(5 / 3), samples="2000")
+    check_clean(at)
+    assert len(at.warning) == 0
+    assert at.sidebar.number_input(key=key("gain")).value == pytest.approx(5 / 3, rel=1e-15)
+    rows = table(at)
+    assert rows.loc["Xavier/Glorot normal", "Var exact"] == pytest.approx(
+        (5 / 3) ** 2 * 2 / 1536, rel=1e-12
+    )
+    assert at.query_params["gain"] == repr(5 / 3)
+
+
+def test_old_parameter_name_warns_once_and_lists_the_parameters():
+    at = open_page(schemes="he_normal", samples="2000")
+    check_clean(at)
+    (warning,) = texts(at.warning)
+    assert "'schemes'" in warning and "not used on this page" in warning
+    assert ", ".join(CONTROLS.names) in warning
+    assert at.sidebar.multiselect(key=key("init")).value == list(DEFAULT_COMPARED)
+
+
+BAD_QUERIES = [
+    ("fan_in", "0", "must be an integer in [1, 4096]", 1024),
+    ("fan_in", "abc", "must be an integer in [1, 4096]", 1024),
+    ("fan_out", "1e9", "must be an integer in [1, 4096]", 512),
+    ("layer", "sphere", "must be one of dense, conv", "dense"),
+    ("mode", "fan_avg", "must be one of fan_in, fan_out", "fan_in"),
+    ("slope", "nan", "must be a finite number in [0, 1]", 0.0),
+    ("gain", "0", "must be a finite number in [0.1, 4]", 1.0),
+    ("samples", "10", "must be an integer in [1000, 200000]", 20_000),
+    ("seed", "-1", "must be an integer in [0, 999999]", 0),
+    ("init", "zeros", "must be one of xavier_normal", list(DEFAULT_COMPARED)),
+    ("init", "he_normal,bogus", "must be one of xavier_normal", list(DEFAULT_COMPARED)),
+]
+WIDGETS = {
+    "fan_in": "slider",
+    "fan_out": "slider",
+    "layer": "segmented_control",
+    "mode": "segmented_control",
+    "slope": "number_input",
+    "gain": "number_input",
+    "samples": "slider",
+    "seed": "number_input",
+    "init": "multiselect",
+}
+
+
+@pytest.mark.parametrize(("name", "text", "reason", "default"), BAD_QUERIES)
+def test_bad_query_value_warns_once_and_uses_the_default(name, text, reason, default):
+    query = {"samples": "2000", "init": "he_normal"} | {name: text}
+    at = open_page(**query)
+    check_clean(at)
+    (warning,) = texts(at.warning)
+    assert warning.startswith(f"URL parameter {name}={text!r} ignored: it {reason}")
+    widget = getattr(at.sidebar, WIDGETS[name])(key=key(name))
+    assert widget.value == default
+    assert len(at.get("vega_lite_chart")) >= SHAPE_CHARTS
+    at.run()
+    assert len(at.warning) == 0
+
+
+def test_deep_link_round_trip_reproduces_the_view():
+    first = open_page(**QUICK)
+    first.sidebar.segmented_control(key=key("layer")).set_value("conv").run()
+    first.sidebar.slider(key=key("c_in")).set_value(32).run()
+    first.sidebar.multiselect(key=key("init")).select("xavier_uniform").run()
+    first.sidebar.number_input(key=key("slope")).set_value(0.25).run()
+    first.sidebar.number_input(key=key("seed")).set_value(9).run()
+    copied_url = dict(first.query_params)
+    assert copied_url["layer"] == "conv" and copied_url["c_in"] == "32"
+    assert "fan_in" not in copied_url  # a dense-only control leaves the URL
+
+    second = open_page(**copied_url)
+    check_clean(second)
+    assert len(second.warning) == 0
+    assert second.sidebar.multiselect(key=key("init")).value == [
+        "he_normal",
+        "he_truncated_normal",
+        "xavier_uniform",
+    ]
+    assert second.sidebar.number_input(key=key("slope")).value == 0.25
+    assert second.sidebar.number_input(key=key("seed")).value == 9
+    assert specs(second) == specs(first)
+    assert table(second).equals(table(first))
+    assert latex(second) == latex(first)
+    assert dict(second.query_params) == copied_url
+
+
 # --------------------------------------------------------------------------- controls
 
 
 def test_fan_sliders_change_xavier_but_fan_out_leaves_he_alone():
-    at = open_page(samples="2000", schemes="xavier_normal,he_normal")
+    at = open_page(samples="2000", init="xavier_normal,he_normal")
     at.sidebar.slider(key=key("fan_in")).set_value(256).run()
     rows = table(at)
     assert rows.loc["Xavier/Glorot normal", "Var exact"] == pytest.approx(2 / (256 + 512))
@@ -161,11 +279,11 @@ def test_conv_mode_uses_channels_times_kernel_area():
 def test_scheme_selection_sets_the_charts():
     at = open_page(**QUICK)
     assert len(specs(at)) == 2 + SHAPE_CHARTS
-    at.sidebar.multiselect(key=key("schemes")).select("lecun_uniform").run()
+    at.sidebar.multiselect(key=key("init")).select("lecun_uniform").run()
     assert len(specs(at)) == 3 + SHAPE_CHARTS
     assert list(table(at).index)[-1] == "LeCun uniform"
-    assert at.query_params["schemes"] == "he_normal,he_truncated_normal,lecun_uniform"
-    at.sidebar.multiselect(key=key("schemes")).set_value([]).run()
+    assert at.query_params["init"] == "he_normal,he_truncated_normal,lecun_uniform"
+    at.sidebar.multiselect(key=key("init")).set_value([]).run()
     check_clean(at)
     assert len(specs(at)) == SHAPE_CHARTS  # rand vs randn stays
     assert any("Pick at least one scheme" in info.value for info in at.info)
@@ -173,13 +291,13 @@ def test_scheme_selection_sets_the_charts():
 
 
 def test_he_mode_and_slope_change_only_the_schemes_that_take_them():
-    at = open_page(samples="2000", schemes="he_normal,he_truncated_normal,xavier_normal")
-    at.sidebar.segmented_control(key=key("he_mode")).set_value("fan_out").run()
+    at = open_page(samples="2000", init="he_normal,he_truncated_normal,xavier_normal")
+    at.sidebar.segmented_control(key=key("mode")).set_value("fan_out").run()
     rows = table(at)
     assert rows.loc["He/Kaiming normal", "Var exact"] == pytest.approx(2 / 512)
     assert rows.loc["He truncated normal (Keras/JAX)", "Var exact"] == pytest.approx(2 / 512)
     assert rows.loc["Xavier/Glorot normal", "Var exact"] == pytest.approx(2 / 1536)
-    at.sidebar.slider(key=key("slope")).set_value(0.5).run()
+    at.sidebar.number_input(key=key("slope")).set_value(0.5).run()
     rows = table(at)
     # He et al. 2015: 2 / ((1 + a^2) n) = 1.6 / 512 for a = 0.5; Keras' truncated He ignores a.
     assert rows.loc["He/Kaiming normal", "Var exact"] == pytest.approx(1.6 / 512)
@@ -201,7 +319,7 @@ def test_samples_and_seed_change_the_draws_not_the_exact_values():
 
 
 def test_orthogonal_shows_singular_values_and_no_ks():
-    at = open_page(samples="2000", schemes="orthogonal")
+    at = open_page(samples="2000", init="orthogonal")
     check_clean(at)
     row = table(at).loc["Orthogonal"]
     assert row["Var exact"] == pytest.approx(1 / 1024)
@@ -212,69 +330,16 @@ def test_orthogonal_shows_singular_values_and_no_ks():
     assert "line" not in marks(specs(at)[0])  # no exact density for dependent entries
 
 
-# --------------------------------------------------------------------------- deep links
-
-
-def test_deep_link_round_trip_reproduces_the_view():
-    first = open_page(**QUICK)
-    first.sidebar.segmented_control(key=key("layer")).set_value("conv").run()
-    first.sidebar.slider(key=key("c_in")).set_value(32).run()
-    first.sidebar.multiselect(key=key("schemes")).select("xavier_uniform").run()
-    first.sidebar.slider(key=key("slope")).set_value(0.25).run()
-    first.sidebar.number_input(key=key("seed")).set_value(9).run()
-    copied_url = dict(first.query_params)
-    assert copied_url["layer"] == "conv" and copied_url["c_in"] == "32"
-
-    second = open_page(**copied_url)
-    check_clean(second)
-    assert len(second.warning) == 0
-    assert second.sidebar.multiselect(key=key("schemes")).value == [
-        "he_normal",
-        "he_truncated_normal",
-        "xavier_uniform",
-    ]
-    assert second.sidebar.slider(key=key("slope")).value == 0.25
-    assert second.sidebar.number_input(key=key("seed")).value == 9
-    assert specs(second) == specs(first)
-    assert table(second).equals(table(first))
-    assert latex(second) == latex(first)
-    assert dict(second.query_params) == copied_url
-
-
-BAD_QUERIES = [
-    ("fan_in", "0", "fan_in must be an integer in [1, 4096]", 1024),
-    ("fan_in", "abc", "fan_in must be an integer in [1, 4096]", 1024),
-    ("fan_out", "1e9", "fan_out must be an integer in [1, 4096]", 512),
-    ("layer", "sphere", "layer must be one of dense, conv", "dense"),
-    ("he_mode", "fan_avg", "he_mode must be one of fan_in, fan_out", "fan_in"),
-    ("slope", "nan", "slope must be a finite number in [0, 1]", 0.0),
-    ("slope", "2", "slope must be a finite number in [0, 1]", 0.0),
-    ("samples", "10", "samples must be an integer in [1000, 200000]", 20_000),
-    ("seed", "-1", "seed must be an integer in [0, 10000]", 0),
-    ("schemes", "zeros", "schemes must be one of xavier_normal", DEFAULT_SCHEMES),
-    ("schemes", "he_normal,bogus", "schemes must be one of xavier_normal", DEFAULT_SCHEMES),
-]
-WIDGETS = {
-    "fan_in": "slider",
-    "fan_out": "slider",
-    "layer": "segmented_control",
-    "he_mode": "segmented_control",
-    "slope": "slider",
-    "samples": "slider",
-    "seed": "number_input",
-    "schemes": "multiselect",
-}
-
-
-@pytest.mark.parametrize(("name", "text", "reason", "default"), BAD_QUERIES)
-def test_bad_query_value_warns_once_and_uses_the_default(name, text, reason, default):
-    query = {"samples": "2000", "schemes": "he_normal"} | {name: text}
-    at = open_page(**query)
+def test_over_budget_request_runs_with_fewer_samples_and_says_so(monkeypatch):
+    # A budget too small for 50,000 weights per scheme (the real one holds every request).
+    config = Config(schemes=("he_normal",), samples=50_000, seed=4242)
+    monkeypatch.setattr(budget, "MAX_PEAK_BYTES", cost(config, 10_000).peak_bytes)
+    at = open_page(init="he_normal", samples="50000", seed="4242")
     check_clean(at)
-    (warning,) = [w.value for w in at.warning]
-    assert warning.startswith(f"URL parameter {name}={text!r} ignored: {reason}")
-    widget = getattr(at.sidebar, WIDGETS[name])(key=key(name))
-    assert widget.value == default
-    assert len(at.get("vega_lite_chart")) >= SHAPE_CHARTS
-    at.run()
-    assert len(at.warning) == 0
+    (note,) = texts(at.info)
+    assert note.startswith("1 scheme on a 1,024 × 512 layer: ")
+    assert note.endswith(" weights per scheme instead of 50,000, to stay within the lab's budget.")
+    title = specs(at)[0]["title"]["text"]
+    assert title != "50,000 sampled weights" and title.endswith("sampled weights")
+    # The control keeps what the student asked for.
+    assert at.sidebar.slider(key=key("samples")).value == 50_000

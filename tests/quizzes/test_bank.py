@@ -205,13 +205,3 @@ def test_registry_and_quizzes() -> None:
         get_quiz("nope")
     with pytest.raises(ValueError, match="question_id must be one of"):
         get_question("nope")
-
-
-def test_page_links_are_url_paths_with_json_params() -> None:
-    for question in TEMPLATES.values():
-        params = variant_params(question, STUDENT, "review", 0)
-        link = question.page_link(params)
-        if link is not None:
-            page, query = link
-            assert page == page.lower() and " " not in page
-            json.dumps(query)

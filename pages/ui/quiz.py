@@ -11,9 +11,7 @@ when the server has one (unsigned otherwise), and "resume from receipt" restores
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Mapping
 from typing import Any, Literal
 
 import pandas as pd
@@ -21,14 +19,9 @@ import streamlit as st
 
 import lab
 from lab.validation import check_choice
-from pages.common import (
-    PAGES,
-    STUDENT_KEY,
-    current_student,
-    get_page,
-    page_link_with_params,
-    show_engine_error,
-)
+from pages.ui.registry import get_page
+from pages.ui.student import STUDENT_KEY, current_student
+from pages.ui.text import show_engine_error
 from quizzes.bank import QUIZZES, get_quiz
 from quizzes.grading import Grade, reveal
 from quizzes.questions import ChoiceQuestion, NumericQuestion, Question
@@ -52,8 +45,6 @@ NUMBER_HINT = (
 )
 _FEEDBACK_STATE = "_quiz_feedback"
 _RESTORE_STATE = "_quiz_restore_message"
-_PAGE_KEY_BY_URL: dict[str, str] = {info.url_path: info.key for info in PAGES}
-_PARAM_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _STATUS_ICON = {
     "solved": ":green[:material/check_circle:]",
     "open": ":material/edit_note:",
@@ -187,28 +178,6 @@ def _one_line(error: Exception) -> str:
     lines = str(error).strip().splitlines()
     text = lines[0] if lines else "The receipt could not be read."
     return text[:1].upper() + text[1:]
-
-
-# --------------------------------------------------------------------------- links
-
-
-def simulation_link(question: Question, params: Mapping[str, Any]) -> tuple[str, dict] | None:
-    """(PAGES key, URL params) of the simulation page that shows this variant, or None.
-
-    The question's page is a URL path; only scalar params with URL-safe names are passed on.
-    """
-    link = question.page_link(dict(params))
-    if link is None or link[0] not in _PAGE_KEY_BY_URL:
-        return None
-    url_path, query = link
-    clean = {
-        name: value
-        for name, value in query.items()
-        if _PARAM_NAME.fullmatch(name)
-        and isinstance(value, bool | int | float | str)
-        and not (isinstance(value, float) and not math.isfinite(value))
-    }
-    return _PAGE_KEY_BY_URL[url_path], clean
 
 
 # --------------------------------------------------------------------------- drawing
@@ -354,20 +323,38 @@ def render_question(session: QuizSession, session_key: str, index: int, question
         _question_footer(session, session_key, question, params, status)
 
 
+def simulation_link(question: Question, params: dict) -> None:
+    """The "Explore this in ..." link of a question: its page opened with the values the
+    question's declaration-checked link sets (``Question.page_link``), and what it shows."""
+    try:
+        link = question.page_link(params)
+    except ValueError as error:
+        show_engine_error(ValueError(f"the simulation link cannot be built: {error}"))
+        return
+    if link is None:
+        return
+    page_key, query = link
+    info = get_page(page_key)
+    st.page_link(
+        info.path,
+        label=f"Explore this in {info.title}",
+        icon=info.icon,
+        help=question.link_help(params),
+        query_params=query,
+    )
+
+
 def _question_footer(
     session: QuizSession, session_key: str, question: Question, params: dict, status: str
 ) -> None:
-    link = simulation_link(question, params)
     columns = st.columns(2) if session.mode == "practice" else [st.container()]
-    if link is not None:
-        page_key, query = link
-        with columns[0]:
-            page_link_with_params(
-                page_key,
-                query,
-                f"Explore this in {get_page(page_key).title}",
-                help="Opens the simulation with this question's numbers.",
-            )
+    with columns[0]:
+        # A simulation shows the numbers a question asks for: graded questions link to it only
+        # once they are closed.
+        if session.mode == "practice" or status != "open":
+            simulation_link(question, params)
+        elif question.page is not None:
+            st.caption("The simulation of this question opens here once it is answered.")
     if session.mode == "practice":
         with columns[-1]:
             st.button(

@@ -1,0 +1,562 @@
+"""The Forward pass page's experiment: ``run(config) -> Result``, everything the page shows.
+
+Four views (``Config.view``), built on ``lab.presets``:
+
+- ``five_layers``: 5,000 N(0, input_std²) inputs through 5 layers of 100 units (Glorot &
+  Bengio 2010, section 4.2) with the scheme and activation chosen; every layer's histogram of
+  z_l and a_l on [-3, 3], the std and variance per layer against mean-field theory (Poole et
+  al. 2016), and the five classic schemes in the same network.
+- ``network``: the same with the student's layers, width and samples.
+- ``xavier_pair``: Xavier normal weights with the identity and with ReLU, so E[a²] is kept
+  by the first and halves per layer in the second (He et al. 2015, section 2.2).
+- ``sigma_sweep``: X = [1, 2, 3, 4, 5] through 8 ReLU layers of 10 units with W ~ N(0, σ²),
+  statistics pooled over weight draws (``lab.presets.sigma_sweep``).
+
+Every value inside the page's declared ranges runs: a request over the lab's budget
+(``lab.budget``) gets fewer samples (or, in the sweep, fewer pooled weight draws), never a
+smaller network, and ``Result.budget_note`` says so in one line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from lab import presets
+from lab.budget import Cost, Scaled, fit_count
+from lab.controls.forward_pass import CONTROLS, NETWORK_VIEWS
+from lab.controls.network import init_params as scheme_params
+from lab.diagnosis import EXPLODING_RATIO, VANISHING_RATIO, Diagnosis, match_verdict
+from lab.initializers import SCHEME_PARAMETERS, get_initializer
+from lab.network import NetworkConfig, check_init_params, network_cost
+
+#: Most layers drawn as histograms; deeper networks show evenly spaced ones (first and last).
+HISTOGRAM_PANELS = 9
+#: A shown layer with more than this share of its values off the histogram window is flagged.
+ESCAPED_SHARE = 0.5
+#: A post-activation panel names its share of exact zeros from this share on.
+ZERO_SHARE_SHOWN = 0.01
+#: Names of the two networks of the ``xavier_pair`` view.
+PAIR_NAMES = ("Xavier + linear", "Xavier + ReLU")
+
+#: Config field -> the declared control that bounds it (lab.controls.forward_pass).
+_CONTROL_OF = {
+    "view": "view",
+    "init": "init",
+    "activation": "activation",
+    "leaky_slope": "leaky_slope",
+    "layers": "layers",
+    "width": "width",
+    "samples": "samples",
+    "input_std": "input_std",
+    "bias_std": "bias_std",
+    "pair_layers": "pair_layers",
+    "repeats": "reps",
+    "seed": "seed",
+}
+
+
+# --- configuration --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Config:
+    """One request of the page. Every field is checked against the page's declared control
+    (``lab.controls.forward_pass.CONTROLS``; ``repeats`` is the control ``reps``), so the
+    experiment accepts exactly what the URL and the widgets accept. ``init_params`` holds the
+    scheme's own parameters (gain, slope, mode, std, bound, value) as sorted (name, value)
+    pairs, a missing one at its control's default, so equal networks have equal configs.
+    Fields a view does not use are ignored by it: layers, width and samples only apply to
+    ``network``; init, activation, input_std and bias_std to the two network views."""
+
+    view: str = CONTROLS["view"].default
+    init: str = CONTROLS["init"].default
+    init_params: tuple[tuple[str, float | str], ...] = ()
+    activation: str = CONTROLS["activation"].default
+    leaky_slope: float = CONTROLS["leaky_slope"].default
+    layers: int = CONTROLS["layers"].default
+    width: int = CONTROLS["width"].default
+    samples: int = CONTROLS["samples"].default
+    input_std: float = CONTROLS["input_std"].default
+    bias_std: float = CONTROLS["bias_std"].default
+    pair_layers: int = CONTROLS["pair_layers"].default
+    repeats: int = int(CONTROLS["reps"].default)
+    seed: int = CONTROLS["seed"].default
+
+    def __post_init__(self) -> None:
+        for name, control in _CONTROL_OF.items():
+            value = getattr(self, name)
+            if name == "repeats":
+                if isinstance(value, bool) or not isinstance(value, int | np.integer):
+                    raise ValueError(f"reps must be {CONTROLS['reps'].allowed()}; got {value!r}")
+                value = int(CONTROLS[control].check(float(value)))
+            else:
+                value = CONTROLS[control].check(value)
+            object.__setattr__(self, name, value)
+        given = dict(check_init_params(self.init, self.init_params))
+        params = {
+            name: CONTROLS[name].check(given.get(name, CONTROLS[name].default))
+            for name in SCHEME_PARAMETERS.get(self.init, ())
+        }
+        object.__setattr__(self, "init_params", tuple(sorted(params.items())))
+
+
+def config_from_values(values: Mapping[str, object]) -> Config:
+    """The Config of the control values ``draw_controls`` or ``parse_query`` returns (missing
+    controls take their defaults; an undeclared name or an illegal value raises ValueError)."""
+    full = CONTROLS.defaults() | CONTROLS.check_values(values)
+    return Config(
+        view=full["view"],
+        init=full["init"],
+        init_params=scheme_params(full),
+        activation=full["activation"],
+        leaky_slope=full["leaky_slope"],
+        layers=full["layers"],
+        width=full["width"],
+        samples=full["samples"],
+        input_std=full["input_std"],
+        bias_std=full["bias_std"],
+        pair_layers=full["pair_layers"],
+        repeats=int(full["reps"]),
+        seed=full["seed"],
+    )
+
+
+# --- what the page draws --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One layer's histogram: ``counts`` of the finite values in the bins between ``edges``,
+    ``below``/``above`` the finite values outside them, ``nonfinite`` the inf/NaN values;
+    ``title`` names the layer and its std (and, after ReLU-like activations, its share of
+    exact zeros)."""
+
+    layer: int
+    title: str
+    x_title: str
+    edges: tuple[float, ...]
+    counts: tuple[int, ...]
+    below: int
+    above: int
+    nonfinite: int
+
+
+@dataclass(frozen=True)
+class Histograms:
+    """The histogram panels of one or more networks (``names``, in column order) on the window
+    [``low``, ``high``]: ``panels[kind][i]`` are network i's panels of ``kind`` ("pre": z_l,
+    "post": a_l) for the layers ``shown`` of ``depth``. ``escaped[kind]``: some shown layer has
+    more than ESCAPED_SHARE of its values outside the window (or inf/NaN)."""
+
+    names: tuple[str, ...]
+    low: float
+    high: float
+    depth: int
+    shown: tuple[int, ...]
+    panels: Mapping[str, tuple[tuple[Panel, ...], ...]]
+    escaped: Mapping[str, bool]
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line: ``y`` at ``x`` (layer numbers; 0 is the input). y may hold 0, inf or NaN."""
+
+    name: str
+    x: tuple[int, ...]
+    y: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """A log-axis line chart: the simulated ``series`` (legend titled ``legend``) and, dashed in
+    the same colours, the mean-field ``theory`` of the same names (empty: no theory line)."""
+
+    title: str
+    y_title: str
+    legend: str
+    series: tuple[Series, ...]
+    theory: tuple[Series, ...] = ()
+
+
+@dataclass(frozen=True)
+class StateLine:
+    """A network's state in one line (``lab.diagnosis``): ``healthy`` picks the colour."""
+
+    title: str
+    healthy: bool
+    message: str
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkView:
+    """The ``five_layers`` and ``network`` views.
+
+    label: "<scheme> + <activation>"; layers, width: the network; samples: the input rows
+    used (fewer than asked when ``Result.budget_note`` says so). state: the network's state;
+    fit: whether the scheme suits the activation (``lab.diagnosis.match_verdict``).
+    std_chart: std of a_l per layer; variance_chart: Var(z_l) and Var(a_l), both with the
+    theory when it applies, else ``theory_reason`` says why not. comparison: the std of a_l
+    under the five classic schemes in the same network, and ``comparison_rows`` their final
+    std, RMS ratio, state and verdict; ``state_band`` names the ratios that count as vanishing
+    and exploding. layer_rows: every layer's numbers (``SimulationResult.rows`` without the
+    gradient columns, which this forward-only pass does not compute).
+    """
+
+    label: str
+    layers: int
+    width: int
+    samples: int
+    state: StateLine
+    fit: str
+    histograms: Histograms
+    std_chart: LineChart
+    variance_chart: LineChart
+    theory_reason: str
+    comparison: LineChart
+    comparison_rows: tuple[dict[str, str], ...]
+    state_band: str
+    layer_rows: tuple[dict[str, int | float | None], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class PairView:
+    """The ``xavier_pair`` view: the two networks' states (PAIR_NAMES order), the RMS of a_l per
+    layer with the theory, and their histograms side by side; sizes as in ``NetworkView``."""
+
+    layers: int
+    width: int
+    samples: int
+    states: tuple[StateLine, StateLine]
+    rms_chart: LineChart
+    histograms: Histograms
+
+
+@dataclass(frozen=True, eq=False)
+class SweepView:
+    """The ``sigma_sweep`` view: ``input_row`` through ``layers`` ReLU layers of ``width`` units
+    for each of ``sigmas``; ``repeats`` weight draws pooled (``values_per_layer`` values per
+    point); he_sigma: He's std sqrt(2 / width), where the expected factor per layer is 1.
+    pre_chart: Var(z_l) with the theory; post_chart: Var(a_l) (no theory, see the page);
+    rows: per sigma the factor per layer (theory, measured) and the last layer's E[z²]."""
+
+    input_row: tuple[float, ...]
+    layers: int
+    width: int
+    sigmas: tuple[float, ...]
+    repeats: int
+    values_per_layer: int
+    he_sigma: float
+    pre_chart: LineChart
+    post_chart: LineChart
+    rows: tuple[dict[str, str], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """What the page shows for ``config``: exactly one of ``network`` (views five_layers and
+    network), ``pair`` (xavier_pair) and ``sweep`` (sigma_sweep) is set. budget_note: one line
+    when the budget lowered the samples or weight draws, else ''."""
+
+    config: Config
+    budget_note: str
+    network: NetworkView | None = None
+    pair: PairView | None = None
+    sweep: SweepView | None = None
+
+
+# --- the experiment -------------------------------------------------------------------------
+
+
+def run(config: Config) -> Result:
+    """Compute the view ``config.view`` within the lab's budget."""
+    if not isinstance(config, Config):
+        raise ValueError(f"config must be a forward_pass.Config; got {type(config).__name__}")
+    if config.view in NETWORK_VIEWS:
+        view, scaled = _network_view(config)
+        return Result(config, scaled.note, network=view)
+    if config.view == "xavier_pair":
+        pair, scaled = _pair_view(config)
+        return Result(config, scaled.note, pair=pair)
+    sweep, scaled = _sweep_view(config)
+    return Result(config, scaled.note, sweep=sweep)
+
+
+def network_config(config: Config) -> NetworkConfig:
+    """The network of a network view at the samples asked for (``five_layers``: 5,000 inputs
+    through 5 layers of 100 units, ``lab.presets.FIVE_LAYERS_*``)."""
+    if config.view == "network":
+        sizes = {"layers": config.layers, "width": config.width, "samples": config.samples}
+    else:
+        sizes = {
+            "layers": presets.FIVE_LAYERS_DEPTH,
+            "width": presets.FIVE_LAYERS_WIDTH,
+            "samples": presets.FIVE_LAYERS_SAMPLES,
+        }
+    return presets.network_config(
+        config.init,
+        config.activation,
+        input_std=config.input_std,
+        bias_std=config.bias_std,
+        seed=config.seed,
+        init_params=config.init_params,
+        slope=config.leaky_slope,
+        **sizes,
+    )
+
+
+def pair_configs(config: Config) -> tuple[NetworkConfig, NetworkConfig]:
+    """The two networks of the ``xavier_pair`` view: Xavier normal weights, no bias, unit
+    inputs, 5,000 samples and 100 units, with the identity and with ReLU."""
+    return tuple(  # type: ignore[return-value]
+        presets.network_config(
+            "xavier_normal",
+            activation,
+            layers=config.pair_layers,
+            width=presets.FIVE_LAYERS_WIDTH,
+            samples=presets.FIVE_LAYERS_SAMPLES,
+            seed=config.seed,
+        )
+        for activation in ("linear", "relu")
+    )
+
+
+def fit_networks(configs: Sequence[NetworkConfig]) -> Scaled:
+    """The samples all of ``configs`` (run one after the other, same sizes and samples) may use
+    together within the lab's budget (``lab.network.network_cost``, ``lab.budget.fit_count``)."""
+    first = configs[0]
+    layers, width = first.depth, max(first.layer_widths)
+
+    def cost(samples: int) -> Cost:
+        costs = [network_cost(replace(c, samples=samples)) for c in configs]
+        return Cost(sum(c.multiply_adds for c in costs), max(c.peak_bytes for c in costs))
+
+    return fit_count(
+        first.samples,
+        cost,
+        what="samples",
+        subject=f"{layers} layer{'s' if layers != 1 else ''} × {width:,} units",
+    )
+
+
+def _network_view(config: Config) -> tuple[NetworkView, Scaled]:
+    requested = network_config(config)
+    scaled = fit_networks((requested, *presets.comparison_configs(requested)))
+    network = replace(requested, samples=scaled.used)
+    run = presets.layer_histograms(network)
+    outcomes = presets.init_comparison(network)
+    verdict = match_verdict(
+        network.init, network.activation, network.init_params, network.slope, network.width
+    )
+    layers = tuple(int(layer) for layer in run.layers)
+    theory = run.theory
+    std_chart = LineChart(
+        "Std of the activations per layer",
+        "std of a_l (layer 0: input)",
+        "network",
+        (_series("this network", run.result.input.std[0], run.result.post.std),),
+        () if theory is None else (_series("this network", theory.input_std, theory.post_std),),
+    )
+    names = ("Var(z_l), pre-activation", "Var(a_l), activation")
+    measured = (run.result.pre.variance, run.result.post.variance)
+    variance_chart = LineChart(
+        "Variance before and after the activation",
+        "variance",
+        "quantity",
+        tuple(
+            Series(name, layers, _floats(values))
+            for name, values in zip(names, measured, strict=True)
+        ),
+        ()
+        if theory is None
+        else tuple(
+            Series(name, layers, _floats(values))
+            for name, values in zip(names, (theory.pre_var, theory.post_var), strict=True)
+        ),
+    )
+    comparison = LineChart(
+        "Five classic inits in this network",
+        "std of a_l (layer 0: input)",
+        "scheme",
+        tuple(_series(o.label, o.input_std, o.post_std) for o in outcomes),
+    )
+    rows = tuple(
+        {
+            "scheme": o.label,
+            "final std": fmt(o.final_std),
+            "ratio to input (RMS)": fmt(o.ratio),
+            "state": o.state,
+            "verdict": o.overflow_message or o.message,
+        }
+        for o in outcomes
+    )
+    view = NetworkView(
+        label=run.label,
+        layers=network.depth,
+        width=network.width,
+        samples=network.samples,
+        state=_state_line("Verdict", run.diagnosis),
+        fit=f"Does {run.label} fit? {verdict.reason}",
+        histograms=_histograms((run.label,), (run,)),
+        std_chart=std_chart,
+        variance_chart=variance_chart,
+        theory_reason="" if theory is not None else run.theory_reason,
+        comparison=comparison,
+        comparison_rows=rows,
+        state_band=(
+            f"the lab calls a network vanishing below 1/{1 / VANISHING_RATIO:g} and exploding "
+            f"above {EXPLODING_RATIO:g}"
+        ),
+        layer_rows=tuple(
+            {key: value for key, value in row.items() if not key.startswith("grad_")}
+            for row in run.result.rows()
+        ),
+    )
+    return view, scaled
+
+
+def _pair_view(config: Config) -> tuple[PairView, Scaled]:
+    requested = pair_configs(config)
+    scaled = fit_networks(requested)
+    runs = tuple(presets.layer_histograms(replace(c, samples=scaled.used)) for c in requested)
+    series, theory = [], []
+    for name, run in zip(PAIR_NAMES, runs, strict=True):
+        series.append(_series(name, run.result.input.rms[0], run.result.post.rms))
+        if run.theory is not None:
+            theory.append(_series(name, run.theory.input_std, run.theory.post_rms))
+    first = runs[0].config
+    view = PairView(
+        layers=first.depth,
+        width=first.width,
+        samples=first.samples,
+        states=tuple(  # type: ignore[arg-type]
+            _state_line(name, run.diagnosis) for name, run in zip(PAIR_NAMES, runs, strict=True)
+        ),
+        rms_chart=LineChart(
+            "RMS of the activations per layer",
+            "RMS of a_l (layer 0: input)",
+            "network",
+            tuple(series),
+            tuple(theory),
+        ),
+        histograms=_histograms(PAIR_NAMES, runs),
+    )
+    return view, scaled
+
+
+def _sweep_view(config: Config) -> tuple[SweepView, Scaled]:
+    layers, width = presets.SIGMA_SWEEP_DEPTH, presets.SIGMA_SWEEP_WIDTH
+    scaled = fit_count(
+        config.repeats,
+        lambda repeats: presets.sweep_cost(repeats, layers=layers, width=width),
+        what="weight draws",
+        subject=f"σ sweep, {layers} layers × {width} units",
+    )
+    sweep = presets.sigma_sweep(repeats=scaled.used, seed=config.seed, layers=layers, width=width)
+    x = tuple(int(layer) for layer in sweep.layers)
+    names = [f"σ = {sigma:g}" for sigma in sweep.sigmas]
+    pre_chart = LineChart(
+        "Var(z_l): pre-activation variance",
+        "variance",
+        "weight std",
+        tuple(Series(n, x, _floats(v)) for n, v in zip(names, sweep.pre_var, strict=True)),
+        tuple(Series(n, x, _floats(v)) for n, v in zip(names, sweep.theory_pre_var, strict=True)),
+    )
+    post_chart = LineChart(
+        "Var(a_l): variance after ReLU",
+        "variance",
+        "weight std",
+        tuple(Series(n, x, _floats(v)) for n, v in zip(names, sweep.post_var, strict=True)),
+    )
+    last = x[-1]
+    rows = tuple(
+        {
+            "σ": f"{sigma:g}",
+            "factor per layer, theory": fmt(float(sweep.theory_factor[i])),
+            "factor per layer, measured": fmt(float(sweep.measured_factor[i])),
+            f"Var(z) at layer {last}, theory": fmt(float(sweep.theory_pre_var[i, -1])),
+            f"E[z²] at layer {last}, measured": fmt(float(sweep.pre_second_moment[i, -1])),
+            "± standard error": fmt(float(sweep.pre_second_moment_se[i, -1])),
+        }
+        for i, sigma in enumerate(sweep.sigmas)
+    )
+    view = SweepView(
+        input_row=sweep.input_row,
+        layers=layers,
+        width=width,
+        sigmas=tuple(float(s) for s in sweep.sigmas),
+        repeats=sweep.repeats,
+        values_per_layer=sweep.repeats * width,
+        he_sigma=get_initializer("he_normal").std(width, width),
+        pre_chart=pre_chart,
+        post_chart=post_chart,
+        rows=rows,
+    )
+    return view, scaled
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def fmt(value: float) -> str:
+    """3 significant digits; inf and NaN spelled out."""
+    value = float(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return f"{value:.3g}"
+
+
+def _floats(values: Sequence[float] | np.ndarray) -> tuple[float, ...]:
+    return tuple(float(v) for v in values)
+
+
+def _series(name: str, first: float, values: Sequence[float] | np.ndarray) -> Series:
+    """A per-layer series with the input's value at layer 0."""
+    return Series(name, tuple(range(len(values) + 1)), (float(first), *_floats(values)))
+
+
+def _state_line(title: str, diagnosis: Diagnosis) -> StateLine:
+    return StateLine(title, diagnosis.state == "healthy", diagnosis.message)
+
+
+def _histograms(names: tuple[str, ...], runs: Sequence[presets.LayerHistograms]) -> Histograms:
+    depth = runs[0].config.depth
+    shown = presets.panel_layers(depth, HISTOGRAM_PANELS)
+    rows = [layer - 1 for layer in shown]
+    edges = _floats(runs[0].pre.edges)
+    panels: dict[str, tuple[tuple[Panel, ...], ...]] = {}
+    escaped: dict[str, bool] = {}
+    for kind, symbol in (("pre", "z"), ("post", "a")):
+        tensors = [run.pre if kind == "pre" else run.post for run in runs]
+        panels[kind] = tuple(
+            tuple(_panel(tensor, layer, symbol, edges) for layer in shown) for tensor in tensors
+        )
+        escaped[kind] = any(
+            bool(np.any((t.below + t.above + t.nonfinite)[rows] > ESCAPED_SHARE * t.total[rows]))
+            for t in tensors
+        )
+    return Histograms(names, edges[0], edges[-1], depth, shown, panels, escaped)
+
+
+def _panel(tensor: presets.Histograms, layer: int, symbol: str, edges: tuple[float, ...]) -> Panel:
+    i = layer - 1
+    std = float(tensor.std[i])
+    title = f"Layer {layer} · " + (f"std {fmt(std)}" if math.isfinite(std) else "no finite value")
+    zeros = float(tensor.frac_zero[i])
+    if symbol == "a" and zeros >= ZERO_SHARE_SHOWN:
+        title += f" · {zeros:.0%} exactly 0"
+    return Panel(
+        layer=layer,
+        title=title,
+        x_title=f"{symbol} of layer {layer}",
+        edges=edges,
+        counts=tuple(int(c) for c in tensor.counts[i]),
+        below=int(tensor.below[i]),
+        above=int(tensor.above[i]),
+        nonfinite=int(tensor.nonfinite[i]),
+    )

@@ -1,0 +1,363 @@
+"""The Signal propagation page's experiment: ``run(config) -> Result``, everything it shows.
+
+One Monte-Carlo forward and backward pass (``lab.network.simulate``, Glorot & Bengio 2010; He
+et al. 2015) next to the mean-field prediction of infinitely wide layers (``lab.theory``, Poole
+et al. 2016; Schoenholz et al. 2017), summarized by ``lab.signal`` and judged by
+``lab.diagnosis``: the result cards, the std of the activations and of the gradients per layer,
+the network view and the per-layer table.
+
+Every value inside the page's declared ranges runs: a network over the lab's budget
+(``lab.budget``) gets fewer samples (``lab.network.fit_samples``), never a smaller network, and
+``Result.budget_note`` says so in one line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from lab.controls.network import init_params as scheme_params
+from lab.controls.signal_propagation import CONTROLS
+from lab.diagnosis import (
+    DEAD_FRACTION,
+    EXPLODING_RATIO,
+    VANISHING_RATIO,
+    Recommendation,
+    Verdict,
+    match_verdict,
+    recommended_init,
+)
+from lab.initializers import SCHEME_PARAMETERS, get_initializer
+from lab.network import (
+    SATURATION_THRESHOLD,
+    NetworkConfig,
+    check_init_params,
+    fit_samples,
+    simulate,
+)
+from lab.signal import (
+    VIEW_DECADES,
+    GradientPrediction,
+    MeanFieldPhase,
+    SignalSummary,
+    gradient_prediction,
+    layer_table,
+    mean_field_phase,
+    number_text,
+    simulated_network_view,
+    summarize_signal,
+)
+from lab.theory import TheoryPrediction, predict
+
+#: Names of the two lines of every chart.
+SIMULATED = "simulation"
+THEORY = "theory (infinite width)"
+
+#: Config field -> the declared control that bounds it (lab.controls.signal_propagation).
+_CONTROLLED = (
+    "init",
+    "activation",
+    "leaky_slope",
+    "layers",
+    "width",
+    "input_std",
+    "bias_std",
+    "samples",
+    "seed",
+)
+
+
+# --- configuration --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Config:
+    """One request of the page. Every field is checked against the page's declared control
+    (``lab.controls.signal_propagation.CONTROLS``), so the experiment accepts exactly what the
+    URL and the widgets accept. ``init_params`` holds the scheme's own parameters (gain, slope,
+    mode, std, bound, value) as sorted (name, value) pairs, a missing one at its control's
+    default, so equal networks have equal configs. ``samples`` is the number asked for; the
+    run may use fewer (``Result.network.samples``)."""
+
+    init: str = CONTROLS["init"].default
+    init_params: tuple[tuple[str, float | str], ...] = ()
+    activation: str = CONTROLS["activation"].default
+    leaky_slope: float = CONTROLS["leaky_slope"].default
+    layers: int = CONTROLS["layers"].default
+    width: int = CONTROLS["width"].default
+    input_std: float = CONTROLS["input_std"].default
+    bias_std: float = CONTROLS["bias_std"].default
+    samples: int = CONTROLS["samples"].default
+    seed: int = CONTROLS["seed"].default
+
+    def __post_init__(self) -> None:
+        for name in _CONTROLLED:
+            object.__setattr__(self, name, CONTROLS[name].check(getattr(self, name)))
+        given = dict(check_init_params(self.init, self.init_params))
+        params = {
+            name: CONTROLS[name].check(given.get(name, CONTROLS[name].default))
+            for name in SCHEME_PARAMETERS.get(self.init, ())
+        }
+        object.__setattr__(self, "init_params", tuple(sorted(params.items())))
+
+    def network(self) -> NetworkConfig:
+        """The simulation asked for (before the budget)."""
+        return NetworkConfig(
+            init=self.init,
+            init_params=self.init_params,
+            activation=self.activation,
+            slope=self.leaky_slope,
+            layers=self.layers,
+            width=self.width,
+            samples=self.samples,
+            input_std=self.input_std,
+            bias_std=self.bias_std,
+            seed=self.seed,
+        )
+
+
+def config_from_values(values: Mapping[str, object]) -> Config:
+    """The Config of the control values ``draw_controls`` or ``parse_query`` returns (missing
+    controls take their defaults; an undeclared name or an illegal value raises ValueError)."""
+    full = CONTROLS.defaults() | CONTROLS.check_values(values)
+    return Config(
+        init_params=scheme_params(full),
+        **{name: full[name] for name in _CONTROLLED},  # type: ignore[arg-type]
+    )
+
+
+# --- what the page draws --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    """One result card: a label, its value, a tooltip and the sentences under it."""
+
+    label: str
+    value: str
+    help: str = ""
+    captions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LayerSeries:
+    """One chart of a std per layer: the simulation's (NaN where a number would mislead, see
+    ``lab.signal.SignalSummary``) and the theory's, None where the theory does not apply."""
+
+    title: str
+    y_title: str
+    layers: tuple[int, ...]
+    simulated: tuple[float, ...]
+    theory: tuple[float, ...] | None
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything the Signal propagation page shows for one Config.
+
+    network: the simulation that ran (its samples after the budget); budget_note: one line
+    when the budget lowered the samples, else "". heading: scheme, activation and size.
+    warnings: the forward and backward overflow lines (empty without overflow). cards: six
+    result cards, two rows of three (final std, RMS ratio, state; recommendation, verdict,
+    phase); states_caption: the thresholds of the states (``lab.diagnosis``).
+    forward, grad_post, grad_weight: the charts' series (std of a_l from layer 0 = the input,
+    of dL/da_l and of dL/dW_l), with captions. view: rows of the network view
+    (``lab.signal.simulated_network_view``), clipped at ``view_decades``; table: one row per
+    layer (``lab.signal.layer_table``); saturation_threshold: the |z| that the table's and the
+    cards' saturated share counts (``lab.network.SATURATION_THRESHOLD``).
+    summary, prediction, gradients, phase, recommendation, verdict: the lab's objects these
+    are drawn from.
+    """
+
+    config: Config
+    network: NetworkConfig
+    budget_note: str
+    heading: str
+    warnings: tuple[str, ...]
+    cards: tuple[Card, ...]
+    states_caption: str
+    forward: LayerSeries
+    forward_caption: str
+    grad_post: LayerSeries
+    grad_weight: LayerSeries
+    gradient_caption: str
+    view: tuple[dict[str, int | float | str | bool | None], ...]
+    view_decades: float
+    table: tuple[dict[str, int | float | str | None], ...]
+    saturation_threshold: float
+    summary: SignalSummary
+    prediction: TheoryPrediction
+    gradients: GradientPrediction
+    phase: MeanFieldPhase
+    recommendation: Recommendation
+    verdict: Verdict
+
+
+def run(config: Config) -> Result:
+    """Simulate ``config`` (samples fitted to the budget), predict it, and describe both."""
+    if not isinstance(config, Config):
+        raise ValueError(f"config must be a signal_propagation.Config; got {config!r}")
+    network, scaled = fit_samples(config.network())
+    simulation = simulate(network)
+    summary = summarize_signal(simulation)
+    act = network.activation_function()
+    common = {"init_params": network.init_params, "slope": network.slope}
+    prediction = predict(
+        network.init,
+        act,
+        network.layers,
+        network.width,
+        input_std=network.input_std,
+        bias_std=network.bias_std,
+        **common,
+    )
+    gradients = gradient_prediction(prediction, act, network.samples, slope=network.slope)
+    phase = mean_field_phase(network.init, act, network.width, network.bias_std, **common)
+    recommendation = recommended_init(act)
+    verdict = match_verdict(network.init, act, width=network.width, **common)
+    layers = tuple(int(layer) for layer in simulation.layers)
+    return Result(
+        config=config,
+        network=network,
+        budget_note=scaled.note,
+        heading=(
+            f"{network.initializer().label} + {act.label}, {network.layers} layers of "
+            f"{network.width:,} units"
+        ),
+        warnings=_warnings(summary, network.dtype),
+        cards=(
+            *_signal_cards(summary, network, act.saturates, act.label),
+            *_advice_cards(recommendation, verdict, phase, act.label),
+        ),
+        states_caption=(
+            f"States: vanishing below {VANISHING_RATIO:g} times the input's RMS, exploding "
+            f"above {EXPLODING_RATIO:g} times, dead when at least {DEAD_FRACTION:.0%} of the "
+            "units output exactly 0."
+        ),
+        forward=LayerSeries(
+            "Std of the activations a_l (layer 0 = input)",
+            "std of a_l (log)",
+            (0, *layers),
+            _floats([summary.input_std, *summary.forward_std]),
+            _floats([network.input_std, *prediction.post_std]) if prediction.applicable else None,
+        ),
+        forward_caption=_forward_caption(prediction, network),
+        grad_post=LayerSeries(
+            "Std of dL/da_l (the output's gradient is N(0, 1))",
+            "std of dL/da_l (log)",
+            layers,
+            _floats(summary.grad_post_std),
+            _floats(gradients.grad_post_std) if gradients.applicable else None,
+        ),
+        grad_weight=LayerSeries(
+            f"Std of dL/dW_l (summed over {network.samples:,} samples)",
+            "std of dL/dW_l (log)",
+            layers,
+            _floats(summary.grad_weight_std),
+            _floats(gradients.grad_weight_std) if gradients.applicable else None,
+        ),
+        gradient_caption=_gradient_caption(summary, network.layers),
+        view=tuple(simulated_network_view(simulation, decades=VIEW_DECADES)),
+        view_decades=VIEW_DECADES,
+        table=tuple(layer_table(simulation)),
+        saturation_threshold=SATURATION_THRESHOLD,
+        summary=summary,
+        prediction=prediction,
+        gradients=gradients,
+        phase=phase,
+        recommendation=recommendation,
+        verdict=verdict,
+    )
+
+
+def _floats(values: object) -> tuple[float, ...]:
+    return tuple(float(value) for value in np.asarray(values, dtype=float))
+
+
+def _warnings(summary: SignalSummary, dtype: str) -> tuple[str, ...]:
+    lines = []
+    if summary.overflow_message:
+        lines.append(
+            f"{summary.overflow_message}: the {dtype} forward pass ran out of range, and every "
+            "later layer holds inf/NaN."
+        )
+    if summary.backward_overflow_message:
+        lines.append(summary.backward_overflow_message + ".")
+    return tuple(lines)
+
+
+def _signal_cards(
+    summary: SignalSummary, network: NetworkConfig, saturates: bool, activation: str
+) -> tuple[Card, ...]:
+    state_captions = [summary.diagnosis.message]
+    if saturates and math.isfinite(summary.final_saturated):
+        state_captions.append(
+            f"{summary.final_saturated:.1%} of the last layer's pre-activations lie beyond "
+            f"±{SATURATION_THRESHOLD:g}, where {activation} is flat and passes almost no gradient."
+        )
+    return (
+        Card(
+            "Final-layer std",
+            number_text(summary.final_std),
+            f"Std of a_{network.layers}, the last layer's activations; the input's is "
+            f"{number_text(summary.input_std)}.",
+        ),
+        Card(
+            "Ratio to input (RMS)",
+            number_text(summary.rms_ratio),
+            "Root mean square of the last layer's activations over the input's: the scale "
+            "that Xavier and He keep at 1.",
+        ),
+        Card("Signal state", summary.diagnosis.state, captions=tuple(state_captions)),
+    )
+
+
+def _advice_cards(
+    recommendation: Recommendation, verdict: Verdict, phase: MeanFieldPhase, activation: str
+) -> tuple[Card, ...]:
+    recommended = get_initializer(recommendation.init, **dict(recommendation.params)).label
+    if phase.applicable:
+        assert phase.chi1 is not None and phase.depth_scale is not None and phase.sw2 is not None
+        depth = "∞" if math.isinf(phase.depth_scale) else number_text(phase.depth_scale)
+        phase_card = Card(
+            "Mean-field phase",
+            str(phase.phase),
+            captions=(
+                f"χ₁ = {number_text(phase.chi1)} (gradient variance factor per layer), depth "
+                f"scale ξ = {depth} layers, σ_w² = n Var(W) = {number_text(phase.sw2)}.",
+            ),
+        )
+    else:
+        phase_card = Card("Mean-field phase", "not applicable", captions=(phase.reason,))
+    return (
+        Card(f"Recommended for {activation}", recommended, captions=(recommendation.reason,)),
+        Card("Match verdict", verdict.label, captions=(verdict.reason,)),
+        phase_card,
+    )
+
+
+def _forward_caption(prediction: TheoryPrediction, network: NetworkConfig) -> str:
+    if not prediction.applicable:
+        return f"No theory line: {prediction.reason}."
+    return (
+        "The theory line is the limit of infinitely wide layers. The simulation uses "
+        f"{network.width:,} units and {network.samples:,} samples in {network.dtype}, so it "
+        "scatters around the line, a little more with every layer; a wider network or another "
+        "seed shows how much."
+    )
+
+
+def _gradient_caption(summary: SignalSummary, layers: int) -> str:
+    if summary.gradient_state == "overflow":
+        return (
+            "Backward signal: overflow. The backward pass ran through inf/NaN, so the simulated "
+            "gradients below that point mean nothing and are left out (marked inf/NaN)."
+        )
+    return (
+        f"Backward signal: {summary.gradient_state}; the gradient reaching layer 1 has "
+        f"{number_text(summary.gradient_ratio)} times the std it had at layer {layers}. Read "
+        "the plots from right to left: the backward pass starts at the output."
+    )

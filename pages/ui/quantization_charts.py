@@ -1,0 +1,255 @@
+"""Charts and the per-layer table of the Quantization range page, drawn from an experiment
+result (lab.experiments.quantization.Result): no arithmetic on the numbers here, only layout."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from lab.experiments.quantization import BAR_STATISTICS, STATISTICS, Column, Config, Panel, Result
+from lab.formats import FORMAT_ZONES
+from pages.ui.charts import vega_spec
+from pages.ui.engine import CACHED_RESULTS
+
+#: Fill colours of the format zones (FORMAT_ZONES order), readable at low opacity on light and
+#: dark backgrounds.
+ZONE_COLORS = ("#e03131", "#2f9e44", "#f59f00", "#748ffc")
+#: Opaque, light fills of the dynamic-range bar (DYNAMIC_RANGE_ZONES order).
+BAR_COLORS = ("#91a7ff", "#51cf66", "#c0eb75", "#ff6b6b")
+#: Line colours of the statistics (largest, RMS, small), apart from the zone fills.
+STATISTIC_COLORS = ("#1971c2", "#9c36b5", "#e8590c")
+#: Opacity of the zone fills, so that the lines over them stand out.
+ZONE_OPACITY = 0.22
+#: Width (px) of one panel: three fit a row of the wide layout next to the sidebar, one a phone.
+PANEL_WIDTH = 290
+#: Height (px) of one panel, its title and axes included.
+PANEL_HEIGHT = 300
+#: Width (px) of the panels' legend.
+LEGEND_WIDTH = 150
+_ZONE_SCALE = alt.Scale(domain=list(FORMAT_ZONES), range=list(ZONE_COLORS))
+_STATISTIC_SCALE = alt.Scale(domain=list(STATISTICS.values()), range=list(STATISTIC_COLORS))
+
+
+def _zone_layer(panel: Panel, axis: tuple[float, float], layers: int) -> alt.Chart:
+    """The format's zones as shaded rectangles (already cut to the axis by the engine), on an
+    x axis over every layer (INT8 has no zones where a layer has no finite nonzero value)."""
+    frame = pd.DataFrame(
+        [
+            {
+                "zone": b.band.zone,
+                "low": b.band.low,
+                "high": b.band.high,
+                "x0": b.first - 0.5,
+                "x1": b.last + 0.5,
+                "detail": b.band.detail,
+            }
+            for b in panel.bands
+        ],
+        columns=["zone", "low", "high", "x0", "x1", "detail"],
+    )
+    return (
+        alt.Chart(frame)
+        .mark_rect(opacity=ZONE_OPACITY)
+        .encode(
+            x=alt.X(
+                "x0:Q",
+                title="layer",
+                scale=alt.Scale(domain=[0.5, layers + 0.5], nice=False),
+                axis=alt.Axis(format="d"),
+            ),
+            x2="x1:Q",
+            y=alt.Y(
+                "low:Q",
+                title="|a|",
+                scale=alt.Scale(type="log", domain=list(axis), nice=False),
+                axis=alt.Axis(format="~e"),
+            ),
+            y2="high:Q",
+            fill=alt.Fill("zone:N", scale=_ZONE_SCALE, legend=None),
+            tooltip=alt.Tooltip("detail:N", title="zone"),
+        )
+    )
+
+
+def _line_layers(result: Result) -> list[alt.Chart]:
+    """The statistics per layer: lines that break where a value leaves the log axis, and a
+    dashed rule where each gap starts (the page writes result.range_note under the panels)."""
+    points = pd.DataFrame([vars(p) for p in result.points])
+    points["segment"] = (~points["on_axis"]).groupby(points["statistic"]).cumsum()
+    points["segment"] = points["statistic"] + "#" + points["segment"].astype(str)
+    color = alt.Color("statistic:N", scale=_STATISTIC_SCALE, legend=None)
+    lines = (
+        alt.Chart(points[points["on_axis"]])
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("layer:Q", title="layer"),
+            y=alt.Y("value:Q", title="|a|"),
+            color=color,
+            detail="segment:N",
+            tooltip=[
+                alt.Tooltip("statistic:N"),
+                alt.Tooltip("layer:Q"),
+                alt.Tooltip("value:Q", title="|a|", format=".4~g"),
+            ],
+        )
+    )
+    if not result.gaps:
+        return [lines]
+    gaps = pd.DataFrame([vars(g) for g in result.gaps])
+    rules = (
+        alt.Chart(gaps)
+        .mark_rule(strokeDash=[4, 3], strokeWidth=1.5)
+        .encode(
+            x=alt.X("layer:Q", title="layer"),
+            color=color,
+            tooltip=alt.Tooltip("note:N", title="not on the log axis"),
+        )
+    )
+    return [lines, rules]
+
+
+def range_panels(result: Result, *, height: int = PANEL_HEIGHT) -> list[alt.LayerChart]:
+    """One chart per shown format, ``height`` pixels with its title and axes: each layer's
+    magnitudes over the format's zones on the result's shared log axis. No legends:
+    ``panel_legend`` draws one for all of them."""
+    lines = _line_layers(result)
+    return [
+        alt.layer(_zone_layer(panel, result.axis, result.layers), *lines).properties(
+            title=alt.TitleParams(panel.label, anchor="start"), height=height
+        )
+        for panel in result.panels
+    ]
+
+
+def panel_legend(*, width: int = LEGEND_WIDTH, height: int = PANEL_HEIGHT) -> alt.LayerChart:
+    """The panels' legend on its own, ``width`` x ``height`` pixels: the zones' fills and the
+    statistics' lines."""
+    zones = (
+        alt.Chart(pd.DataFrame({"zone": list(FORMAT_ZONES)}))
+        .mark_square(opacity=0)  # nothing drawn: only the legend
+        .encode(
+            fill=alt.Fill(
+                "zone:N", title="zone", scale=_ZONE_SCALE, legend=alt.Legend(symbolOpacity=0.5)
+            )
+        )
+    )
+    statistics = (
+        alt.Chart(pd.DataFrame({"statistic": list(STATISTICS.values())}))
+        .mark_line(point=alt.OverlayMarkDef(opacity=0), opacity=0)
+        .encode(
+            color=alt.Color(
+                "statistic:N",
+                title="statistic",
+                scale=_STATISTIC_SCALE,
+                legend=alt.Legend(symbolOpacity=1),
+            )
+        )
+    )
+    return (
+        alt.layer(zones, statistics)
+        .properties(width=width, height=height)
+        .configure_view(strokeWidth=0)
+        .configure_legend(orient="left")
+    )
+
+
+def show_panels(panels: list[dict], legend: dict, *, width: int = PANEL_WIDTH) -> None:
+    """The legend's spec, then the panels' side by side, ``width`` pixels each, wrapping onto
+    more rows when the page is narrow (one a row on a phone)."""
+    with st.container(horizontal=True, gap="medium"):
+        st.vega_lite_chart(legend, width=legend["width"])
+        for spec in panels:
+            st.vega_lite_chart(spec, width=width)
+
+
+def dynamic_range_bar(result: Result, *, row_height: int = 40) -> alt.LayerChart:
+    """The FP16 dynamic-range bar (result.fp16) with ticks at every layer's BAR_STATISTICS.
+    Each zone's range is in the legend (a label on a narrow bar would overlap its neighbour)."""
+    bar = result.fp16
+    zones_row = f"{bar.label} zones"
+    rows = [zones_row, *(STATISTICS[name] for name in BAR_STATISTICS)]
+    bands = pd.DataFrame([vars(band) for band in bar.bands])
+    bands["row"] = zones_row
+    bands["name"] = bands["zone"] + ": " + bands["label"]
+    x_scale = alt.Scale(type="log", domain=[bar.axis_low, bar.axis_high], nice=False)
+    y = alt.Y("row:N", title=None, sort=rows)
+    legend = alt.Legend(orient="bottom", direction="vertical")
+    zones = (
+        alt.Chart(bands)
+        .mark_bar(opacity=1.0)
+        .encode(
+            x=alt.X("low:Q", title="|a| (log scale)", scale=x_scale, axis=alt.Axis(format="~e")),
+            x2="high:Q",
+            y=y,
+            color=alt.Color(
+                "name:N",
+                title=f"{bar.label} zone",
+                sort=list(bands["name"]),
+                scale=alt.Scale(domain=list(bands["name"]), range=list(BAR_COLORS)),
+                legend=legend,
+            ),
+            tooltip=[
+                alt.Tooltip("zone:N"),
+                alt.Tooltip("label:N", title="|a|"),
+                alt.Tooltip("low:Q", title="from", format=".4~g"),
+                alt.Tooltip("high:Q", title="to", format=".4~g"),
+            ],
+        )
+    )
+    layers: list[alt.Chart] = [zones]
+    if result.fp16_markers:
+        markers = pd.DataFrame([vars(p) for p in result.fp16_markers])
+        layers.append(
+            alt.Chart(markers)
+            .mark_tick(thickness=2, size=24)
+            .encode(
+                x=alt.X("value:Q", scale=x_scale),
+                y=alt.Y("statistic:N", title=None, sort=rows),
+                stroke=alt.Stroke(
+                    "layer:Q",
+                    title="layer",
+                    scale=alt.Scale(scheme=alt.SchemeParams("viridis", extent=[0.2, 0.85])),
+                    legend=alt.Legend(orient="bottom", gradientLength=120),
+                ),
+                tooltip=[
+                    alt.Tooltip("statistic:N", title="marker"),
+                    alt.Tooltip("layer:Q"),
+                    alt.Tooltip("value:Q", title="|a|", format=".4~g"),
+                ],
+            )
+        )
+    title = f"{bar.label} dynamic range and this network's layers"
+    return alt.layer(*layers).properties(
+        title=alt.TitleParams(title, subtitle=result.fp16_note or [], anchor="start"),
+        height=alt.Step(row_height),
+    )
+
+
+@st.cache_data(max_entries=CACHED_RESULTS, show_spinner=False)
+def chart_specs(config: Config, _result: Result) -> tuple[list[dict], dict, dict]:
+    """The Vega-Lite specs of range_panels, panel_legend and dynamic_range_bar for ``_result``,
+    the result of ``config`` (the cache key: run is deterministic), built once per
+    configuration: building and validating Altair charts takes longer than the rest of a rerun.
+    """
+    panels = [vega_spec(panel) for panel in range_panels(_result)]
+    return panels, vega_spec(panel_legend()), vega_spec(dynamic_range_bar(_result))
+
+
+_FORMATS = {"layer": "%d", "magnitude": "%.2e", "share": "percent", "db": "%.1f"}
+
+
+def table_config(columns: tuple[Column, ...]) -> dict[str, object]:
+    """st.dataframe's column_config for the per-layer table: magnitudes to 3 digits, shares as
+    percentages, dB to a tenth."""
+    return {
+        column.name: st.column_config.NumberColumn(
+            column.name, format=_FORMATS[column.kind], help=column.help or None
+        )
+        for column in columns
+    }
+
+
+def layer_frame(result: Result) -> pd.DataFrame:
+    """The per-layer table as a DataFrame."""
+    return pd.DataFrame(list(result.table), columns=[c.name for c in result.columns])

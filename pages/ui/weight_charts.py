@@ -1,0 +1,124 @@
+"""Charts of the Weight distribution page: each scheme's histogram with its exact density and
+its bounds or cut points, and the rand-vs-randn shapes; every chart of a set shares one y axis.
+
+Built once per configuration (``chart_specs`` is cached by the experiment's Config): building
+and validating fifteen Altair charts would cost most of a rerun.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from lab.experiments.weight_distribution import Config, Result
+from lab.weights import Marker, ShapeSummary, WeightSummary
+from pages.ui.charts import ANNOTATION_COLOR, histogram_chart, histogram_top, vega_spec
+
+#: Heights of the whole chart element (Streamlit 1.67 fits title and axes inside it).
+SCHEME_CHART_HEIGHT = 300
+SHAPE_CHART_HEIGHT = 260
+RULE_COLOR = "#868e96"  # mid grey: visible on light and dark backgrounds
+#: Specs kept per process (one set per configuration).
+CACHED_SPECS = 16
+
+
+def _density_line(grid, curve, pdf) -> alt.Chart:
+    """The exact density, scaled to the expected number of weights per bin."""
+    data = pd.DataFrame({"x": grid, "expected": curve, "pdf": pdf, "order": range(len(grid))})
+    return (
+        alt.Chart(data)
+        .mark_line(color=ANNOTATION_COLOR, strokeWidth=2)
+        .encode(
+            x="x:Q",
+            y="expected:Q",
+            order="order:Q",
+            tooltip=[
+                alt.Tooltip("x:Q", title="weight", format=".5g"),
+                alt.Tooltip("pdf:Q", title="exact density", format=".5g"),
+                alt.Tooltip("expected:Q", title="expected count per bin", format=".5g"),
+            ],
+        )
+    )
+
+
+def _marker_layers(markers: tuple[Marker, ...]) -> list[alt.Chart]:
+    """Dashed rules at the bounds or cut points, labelled outside-in at the top of the plot."""
+    if not markers:
+        return []
+    marks = pd.DataFrame({"x": [m.x for m in markers], "label": [m.label for m in markers]})
+    layers = [
+        alt.Chart(marks)
+        .mark_rule(color=RULE_COLOR, strokeDash=[5, 4], strokeWidth=1.5)
+        .encode(x="x:Q", tooltip=alt.Tooltip("label:N", title="marker"))
+    ]
+    for part, align, dx in (
+        (marks[marks["x"] < 0], "right", -4),
+        (marks[marks["x"] >= 0], "left", 4),
+    ):
+        if not part.empty:
+            layers.append(
+                alt.Chart(part)
+                .mark_text(align=align, baseline="top", dx=dx, dy=18, color=RULE_COLOR)
+                .encode(x="x:Q", y=alt.value(0), text="label:N")
+            )
+    return layers
+
+
+def scheme_spec(summary: WeightSummary, y_max: float) -> dict:
+    """One scheme's histogram, exact density (when the weights are independent draws) and
+    markers, with the y axis reaching at least ``y_max``."""
+    base = histogram_chart(
+        summary.edges,
+        summary.counts,
+        f"{summary.samples:,} sampled weights",
+        below=summary.below,
+        above=summary.above,
+        x_title="weight value",
+        y_title="weights per bin",
+        height=SCHEME_CHART_HEIGHT,
+        y_max=y_max,
+    )
+    chart = base
+    if summary.curve_counts is not None:
+        chart += _density_line(summary.grid, summary.curve_counts, summary.pdf)
+    for layer in _marker_layers(summary.markers):
+        chart += layer
+    return vega_spec(chart)
+
+
+def shape_spec(shape: ShapeSummary, y_max: float) -> dict:
+    """One rand-vs-randn law: histogram and exact density."""
+    base = histogram_chart(
+        shape.edges,
+        shape.counts,
+        shape.label,
+        below=shape.below,
+        above=shape.above,
+        x_title="value",
+        y_title="draws per bin",
+        height=SHAPE_CHART_HEIGHT,
+        y_max=y_max,
+    )
+    return vega_spec(base + _density_line(shape.grid, shape.curve_counts, shape.pdf))
+
+
+def _shared_top(top: float, summaries) -> float:
+    """The y-axis top every chart of a set gets: the tallest bar or curve point of the set, or
+    the highest chart's headroom for its edge notes."""
+    return max(
+        [top] + [histogram_top(s.counts.tolist(), below=s.below, above=s.above) for s in summaries]
+    )
+
+
+@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
+def chart_specs(config: Config, _result: Result) -> tuple[list[dict], list[dict]]:
+    """(one spec per compared scheme, one per rand-vs-randn law) of ``_result``, which is
+    ``run(config)``: the cache is keyed by ``config`` alone."""
+    summaries = [view.summary for view in _result.schemes]
+    top = _shared_top(_result.count_top, summaries)
+    shapes_top = _shared_top(_result.shapes_top, _result.shapes)
+    return (
+        [scheme_spec(summary, top) for summary in summaries],
+        [shape_spec(shape, shapes_top) for shape in _result.shapes],
+    )

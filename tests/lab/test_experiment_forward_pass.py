@@ -1,0 +1,274 @@
+"""Engine tests of lab/experiments/forward_pass.py: the page's one result against lab.presets,
+lab.network and lab.theory, the declared ranges, and the budget.
+
+Every number the result carries is compared with an independent call of the module it comes
+from (same config, same seed: the draws are identical), or with the mean-field recursion worked
+out by hand (reference.md: Xavier + ReLU halves E[a^2] per layer).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from lab import presets
+from lab.budget import MAX_MULTIPLY_ADDS, MAX_PEAK_BYTES
+from lab.controls.forward_pass import CONTROLS
+from lab.experiments.forward_pass import (
+    HISTOGRAM_PANELS,
+    Config,
+    config_from_values,
+    fit_networks,
+    network_config,
+    pair_configs,
+    run,
+)
+from lab.network import network_cost
+from lab.theory import predict
+
+#: A small custom network, quick to simulate.
+SMALL = Config(view="network", layers=3, width=16, samples=60, seed=2)
+
+
+def series_values(chart, name):
+    (series,) = [s for s in chart.series if s.name == name]
+    return series.x, series.y
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def test_config_defaults_are_the_declared_defaults():
+    assert config_from_values({}) == Config() == config_from_values(CONTROLS.defaults())
+    assert Config().view == "five_layers"
+    # A scheme parameter left out takes its control's default: one config per network.
+    assert Config(init="he_normal") == Config(
+        init="he_normal", init_params=(("mode", "fan_in"), ("slope", 0.0))
+    )
+
+
+def test_config_from_values_reads_the_scheme_and_activation_parameters():
+    values = {"view": "network", "init": "normal", "std": 0.2, "activation": "leaky_relu"}
+    config = config_from_values(values | {"leaky_slope": 0.1, "gain": 2.0})
+    # gain belongs to other schemes: only the chosen scheme's parameters are kept.
+    assert config.init_params == (("std", 0.2),)
+    assert config.leaky_slope == 0.1
+    network = network_config(config)
+    assert network.initializer().label == "Normal (std 0.2)"
+    assert network.activation_function().params["slope"] == 0.1
+    he = config_from_values({"init": "he_normal", "slope": 0.3, "mode": "fan_out"})
+    assert he.init_params == (("mode", "fan_out"), ("slope", 0.3))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"layers": 101}, r"layers must be an integer in \[1, 100\]; got 101"),
+        ({"width": 1}, r"width must be an integer in \[2, 1024\]"),
+        ({"samples": 10_001}, r"samples must be an integer in \[1, 10000\]"),
+        ({"view": "bogus"}, "view must be one of five_layers, network"),
+        ({"activation": "softmax"}, "activation must be one of"),
+        ({"repeats": 3}, "reps must be one of 1, 10, 50"),
+        ({"repeats": 2.0}, "reps must be one of"),
+        ({"pair_layers": 21}, r"pair_layers must be an integer in \[1, 20\]"),
+        ({"input_std": 0.3}, "input_std must be one of"),
+        ({"init": "normal", "init_params": (("std", 0.3),)}, "std must be one of"),
+        ({"init_params": (("std", 0.2),)}, "takes gain; got std"),
+    ],
+)
+def test_config_refuses_what_the_page_does_not_declare(change, message):
+    with pytest.raises(ValueError, match=message):
+        Config(**change)
+
+
+def test_config_from_values_refuses_undeclared_names():
+    with pytest.raises(ValueError, match="has no control 'act'"):
+        config_from_values({"act": "relu"})
+    with pytest.raises(ValueError, match="config must be a forward_pass.Config"):
+        run({"view": "network"})
+
+
+# --------------------------------------------------------------------------- network views
+
+
+def test_five_layers_matches_the_engine_and_the_theory():
+    config = Config(init="he_normal", activation="tanh", input_std=2.0, bias_std=0.1, seed=3)
+    result = run(config)
+    view = result.network
+    assert result.budget_note == "" and result.pair is None and result.sweep is None
+    assert (view.layers, view.width, view.samples) == (
+        presets.FIVE_LAYERS_DEPTH,
+        presets.FIVE_LAYERS_WIDTH,
+        presets.FIVE_LAYERS_SAMPLES,
+    )
+    engine = presets.layer_histograms(network_config(config))
+    assert view.label == engine.label == "He/Kaiming normal + tanh"
+    hist = view.histograms
+    assert (hist.low, hist.high) == (presets.HISTOGRAM_EDGES[0], presets.HISTOGRAM_EDGES[-1])
+    assert hist.shown == (1, 2, 3, 4, 5)
+    for kind, tensor in (("pre", engine.pre), ("post", engine.post)):
+        (panels,) = hist.panels[kind]
+        for panel in panels:
+            i = panel.layer - 1
+            assert panel.counts == tuple(tensor.counts[i])
+            assert (panel.below, panel.above, panel.nonfinite) == (
+                tensor.below[i],
+                tensor.above[i],
+                tensor.nonfinite[i],
+            )
+            assert panel.title.startswith(f"Layer {panel.layer} · std {tensor.std[i]:.3g}")
+    # The theory lines are lab.theory.predict of the same network, layer 0 being the input.
+    theory = predict("he_normal", "tanh", 5, 100, input_std=2.0, bias_std=0.1)
+    x, y = series_values(view.std_chart, "this network")
+    assert x == (0, 1, 2, 3, 4, 5)
+    np.testing.assert_array_equal(y, [engine.result.input.std[0], *engine.result.post.std])
+    (dashed,) = view.std_chart.theory
+    np.testing.assert_allclose(dashed.y, [2.0, *theory.post_std], rtol=1e-12)
+    pre, post = view.variance_chart.theory
+    np.testing.assert_allclose(pre.y, theory.pre_var, rtol=1e-12)
+    np.testing.assert_allclose(post.y, theory.post_var, rtol=1e-12)
+    assert view.state.message == engine.diagnosis.message
+    assert view.state.healthy == (engine.diagnosis.state == "healthy")
+    assert len(view.layer_rows) == 5 and not any("grad" in key for key in view.layer_rows[0])
+
+
+def test_xavier_relu_theory_halves_the_second_moment_per_layer():
+    view = run(Config(view="network", layers=6, width=32, samples=50)).network
+    (dashed,) = view.std_chart.theory
+    pre, _ = view.variance_chart.theory
+    # reference.md: Xavier (1/n) + ReLU: E[z_l^2] = 2^-(l-1) for a unit input.
+    np.testing.assert_allclose(pre.y, 2.0 ** -np.arange(6), rtol=1e-12)
+    assert dashed.x[0] == 0 and dashed.y[0] == 1.0
+
+
+def test_comparison_rows_are_the_five_classic_inits_in_the_same_network():
+    result = run(SMALL)
+    view = result.network
+    outcomes = presets.init_comparison(network_config(SMALL))
+    assert [row["scheme"] for row in view.comparison_rows] == [o.label for o in outcomes]
+    assert [row["state"] for row in view.comparison_rows] == [o.state for o in outcomes]
+    assert [row["final std"] for row in view.comparison_rows] == [
+        f"{o.final_std:.3g}" for o in outcomes
+    ]
+    for outcome in outcomes:
+        _, y = series_values(view.comparison, outcome.label)
+        np.testing.assert_array_equal(y, [outcome.input_std, *outcome.post_std])
+    assert "1/10" in view.state_band and "10" in view.state_band
+
+
+def test_no_theory_line_when_the_theory_does_not_apply():
+    view = run(replace(SMALL, init="rand", init_params=())).network
+    assert view.std_chart.theory == () and view.variance_chart.theory == ()
+    assert "mean" in view.theory_reason
+
+
+def test_a_deep_network_shows_evenly_spaced_layers_and_flags_an_overflow():
+    config = replace(
+        SMALL, init="large_random", init_params=(), activation="linear", layers=50, width=64
+    )
+    view = run(config).network
+    hist = view.histograms
+    assert len(hist.shown) == HISTOGRAM_PANELS and hist.shown[0] == 1 and hist.shown[-1] == 50
+    assert hist.escaped["pre"] and hist.escaped["post"]
+    assert not view.state.healthy and "overflow at layer" in view.state.message
+    assert hist.panels["pre"][0][-1].nonfinite == 60 * 64
+    healthy = run(SMALL).network.histograms
+    assert not healthy.escaped["pre"]
+
+
+# --------------------------------------------------------------------------- budget
+
+
+@pytest.mark.parametrize("layers", range(31, 51))
+def test_depths_that_used_to_be_refused_fit_the_budget_with_fewer_samples(layers):
+    config = Config(view="network", layers=layers)
+    requested = network_config(config)
+    networks = (requested, *presets.comparison_configs(requested))
+    scaled = fit_networks(networks)
+    assert 0 < scaled.used < config.samples
+    assert scaled.note == (
+        f"{layers} layers × 256 units: {scaled.used:,} samples instead of 500, "
+        "to stay within the lab's budget."
+    )
+
+    def total(samples):
+        costs = [network_cost(replace(n, samples=samples)) for n in networks]
+        return sum(c.multiply_adds for c in costs), max(c.peak_bytes for c in costs)
+
+    # The six networks of the view together: the samples used fit, one more does not.
+    work, peak = total(scaled.used)
+    assert work <= MAX_MULTIPLY_ADDS and peak <= MAX_PEAK_BYTES
+    assert total(scaled.used + 1)[0] > MAX_MULTIPLY_ADDS
+
+
+@pytest.mark.parametrize("layers", [31, 50])
+def test_a_deep_network_at_the_default_width_runs_with_a_note(layers):
+    result = run(Config(view="network", layers=layers))
+    view = result.network
+    assert view.layers == layers and view.width == 256 and view.samples < 500
+    assert result.budget_note.startswith(
+        f"{layers} layers × 256 units: {view.samples:,} samples instead of 500"
+    )
+    assert view.layer_rows[-1]["layer"] == layers
+
+
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+def test_the_heaviest_allowed_request_fits_the_budget(activation):
+    # gelu keeps z_l as well as a_l (its derivative needs z): the larger memory estimate.
+    heaviest = Config(view="network", layers=100, width=1024, samples=10_000)
+    requested = network_config(replace(heaviest, activation=activation))
+    networks = (requested, *presets.comparison_configs(requested))
+    scaled = fit_networks(networks)
+    assert scaled.used >= 1
+    costs = [network_cost(replace(n, samples=scaled.used)) for n in networks]
+    assert sum(c.multiply_adds for c in costs) <= MAX_MULTIPLY_ADDS
+    assert max(c.peak_bytes for c in costs) <= MAX_PEAK_BYTES
+    pair = pair_configs(Config(view="xavier_pair", pair_layers=CONTROLS["pair_layers"].high))
+    assert not fit_networks(pair).scaled
+    assert presets.sweep_cost(int(CONTROLS["reps"].high)).fits()
+
+
+# --------------------------------------------------------------------------- pair and sweep
+
+
+def test_xavier_pair_matches_the_engine():
+    result = run(Config(view="xavier_pair", pair_layers=3, seed=1))
+    view = result.pair
+    assert result.budget_note == "" and result.network is None
+    linear, relu = (
+        presets.layer_histograms(c) for c in pair_configs(Config(pair_layers=3, seed=1))
+    )
+    assert [s.title for s in view.states] == ["Xavier + linear", "Xavier + ReLU"]
+    assert view.states[1].message == relu.diagnosis.message
+    for name, engine in (("Xavier + linear", linear), ("Xavier + ReLU", relu)):
+        _, y = series_values(view.rms_chart, name)
+        np.testing.assert_array_equal(y, [engine.result.input.rms[0], *engine.result.post.rms])
+    linear_theory, relu_theory = view.rms_chart.theory
+    np.testing.assert_allclose(linear_theory.y, 1.0, rtol=1e-12)
+    np.testing.assert_allclose(relu_theory.y, 2.0 ** (-np.arange(4) / 2), rtol=1e-12)
+    left, right = view.histograms.panels["post"]
+    assert [p.counts for p in right] == [tuple(c) for c in relu.post.counts]
+    assert [p.counts for p in left] == [tuple(c) for c in linear.post.counts]
+    assert "exactly 0" in right[0].title and "exactly 0" not in left[0].title
+
+
+def test_sigma_sweep_matches_the_engine():
+    result = run(Config(view="sigma_sweep", repeats=50, seed=4))
+    view = result.sweep
+    sweep = presets.sigma_sweep(repeats=50, seed=4)
+    assert result.budget_note == ""
+    assert (view.repeats, view.values_per_layer) == (50, 50 * sweep.width)
+    assert view.input_row == presets.SIGMA_SWEEP_INPUT
+    assert view.he_sigma == pytest.approx(math.sqrt(2 / sweep.width), rel=1e-12)
+    for i, series in enumerate(view.pre_chart.series):
+        assert series.name == f"σ = {sweep.sigmas[i]:g}"
+        np.testing.assert_array_equal(series.y, sweep.pre_var[i])
+        np.testing.assert_array_equal(view.post_chart.series[i].y, sweep.post_var[i])
+        np.testing.assert_array_equal(view.pre_chart.theory[i].y, sweep.theory_pre_var[i])
+    assert view.post_chart.theory == ()
+    assert [row["factor per layer, measured"] for row in view.rows] == [
+        f"{f:.3g}" for f in sweep.measured_factor
+    ]
