@@ -1,7 +1,8 @@
 """Browser-test harness: a real ``streamlit run`` server and Debian's Chromium via Playwright.
 
-Fixtures: ``app_url`` (session: the server's base URL), ``browser`` (session: a Playwright
-Chromium), ``page`` (a fresh context and tab per test, its base URL set to the server).
+Fixtures: ``app_url`` (session: the server's base URL), ``fresh_app_url`` (a server of the
+test's own), ``browser`` (session: a Playwright Chromium), ``page`` (a fresh context and tab per
+test, its base URL set to the shared server).
 Helpers: ``open_page``, ``wait_for_app``, ``assert_no_errors``, ``screenshot``; the server and
 browser functions are plain so that benchmarks/pages.py can reuse them.
 
@@ -21,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -223,23 +225,30 @@ def screenshot(page: Any, name: str) -> Path:
 # --------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a ``streamlit run streamlit_app.py`` server for the whole session."""
+@contextmanager
+def serve_app(log_path: Path) -> Iterator[str]:
+    """A ``streamlit run streamlit_app.py`` server for the ``with`` block: its base URL."""
     problem = browser_problem()
     if problem:
         skip_or_fail(problem)
     port = free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
     process = start_streamlit(REPO_ROOT / "streamlit_app.py", port, log_path)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(base_url, process, log_path)
-    except RuntimeError as error:
+        try:
+            wait_healthy(base_url, process, log_path)
+        except RuntimeError as error:
+            pytest.fail(str(error))
+        yield base_url
+    finally:
         stop_streamlit(process)
-        pytest.fail(str(error))
-    yield base_url
-    stop_streamlit(process)
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a ``streamlit run streamlit_app.py`` server for the whole session."""
+    with serve_app(tmp_path_factory.mktemp("streamlit") / "server.log") as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")
@@ -256,33 +265,18 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-def warm_up(browser: Any, app_url: str) -> None:
-    """Open the home page once, so the server's first script run is the shell's.
-
-    A ``pages/`` folder beside streamlit_app.py makes Streamlit treat the first script run of a
-    server process as a legacy folder-based run: a deep link opened first shows a "Page not
-    found" notice (over the right page). After one run of the shell every visit is clean; the
-    README documents this. Warming up keeps each test independent of which one runs first.
-    """
-    context = browser.new_context(base_url=app_url, viewport=VIEWPORT)
-    try:
-        tab = context.new_page()
-        open_page(tab, "")
-    finally:
-        context.close()
-
-
-@pytest.fixture(scope="session")
-def warm_app_url(browser: Any, app_url: str) -> str:
-    """``app_url`` after the home page has run once (see ``warm_up``)."""
-    warm_up(browser, app_url)
-    return app_url
+@pytest.fixture
+def fresh_app_url(tmp_path: Path) -> Iterator[str]:
+    """Base URL of a server started for this test alone, so that the test's first visit is the
+    server process's first script run (``app_url`` is shared and has served other tests)."""
+    with serve_app(tmp_path / "server.log") as base_url:
+        yield base_url
 
 
 @pytest.fixture
-def page(browser: Any, warm_app_url: str) -> Iterator[Any]:
+def page(browser: Any, app_url: str) -> Iterator[Any]:
     """A fresh browser context (its own Streamlit session) and tab per test."""
-    context = browser.new_context(base_url=warm_app_url, viewport=VIEWPORT)
+    context = browser.new_context(base_url=app_url, viewport=VIEWPORT)
     tab = context.new_page()
     yield tab
     context.close()
