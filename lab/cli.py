@@ -1,8 +1,10 @@
-"""The engine's command line: ``python -m lab init ...`` and ``python -m lab simulate ...``.
+"""The engine's command line: ``python -m lab init ...``, ``python -m lab simulate ...`` and
+``python -m lab train ...``.
 
 Every number printed comes from ``lab.initializers``, ``lab.network``, ``lab.theory`` and
 ``lab.diagnosis``. Errors print one line on stderr and exit with code 2, never a traceback.
-The JSON fields are documented in the README ("Command line").
+The JSON fields are documented in the README ("Command line"); those of ``train`` in
+``lab.training``.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from lab import __version__
+from lab import __version__, training
 from lab.controls.core import PageControls, cli_type, to_cli_flag
 from lab.controls.network import INIT_GROUP, NETWORK_GROUP, init_params
+from lab.datasets import DEFAULT_SAMPLES
 from lab.diagnosis import match_verdict, recommended_init
 from lab.initializers import SCHEME_NAMES, get_initializer
 from lab.network import NetworkConfig, fit_samples, simulate
@@ -65,7 +68,40 @@ def build_parser() -> argparse.ArgumentParser:
     for control in SIMULATE_CONTROLS.controls:
         _add_control(sim, control, default=None)
     sim.add_argument("--json", action="store_true", help="print JSON")
+    _add_train(commands)
     return parser
+
+
+def _add_train(commands) -> None:
+    """``train``: the training experiment's options, defaults from lab.training.TrainingConfig."""
+    defaults = training.TrainingConfig()
+    train = commands.add_parser(
+        "train",
+        help="train the same network from each initialization",
+        description="Train an MLP from each initialization and print its curves.",
+    )
+    train._sub = "train"
+    default_inits = ",".join(name for name, _ in defaults.inits)
+    rates = ", ".join(f"{r:g} for {name}" for name, r in training.DEFAULT_LEARNING_RATE.items())
+    samples = ", ".join(f"{count} for {name}" for name, count in DEFAULT_SAMPLES.items())
+    options = (
+        ("--dataset", str, defaults.dataset, "spirals, circles, xor, blobs or digits"),
+        ("--inits", str, default_inits, "comma-separated initialization names"),
+        ("--activation", str, defaults.activation, "the hidden layers' activation"),
+        ("--leaky-slope", float, defaults.leaky_slope, "leaky_relu's negative slope"),
+        ("--layers", int, defaults.layers, "hidden layers"),
+        ("--width", int, defaults.width, "units per hidden layer"),
+        ("--epochs", int, defaults.epochs, "passes over the training part"),
+        ("--optimizer", str, defaults.optimizer, "sgd (with momentum) or adam"),
+        ("--learning-rate", float, None, f"step size (default {rates})"),
+        ("--batch-size", int, defaults.batch_size, "minibatch size"),
+        ("--samples", int, None, f"points in the data set (default {samples})"),
+        ("--seed", int, defaults.seed, "fixes the data, the order and the weights"),
+    )
+    for flag, kind, default, text in options:
+        shown = "" if default is None else f" (default {default})"
+        train.add_argument(flag, type=kind, default=default, help=text + shown, metavar="VALUE")
+    train.add_argument("--json", action="store_true", help="print JSON")
 
 
 def _names(names: Sequence[str]) -> str:
@@ -238,6 +274,59 @@ def _print_simulation(report: dict) -> None:
     print(f"verdict: {verdict['label']}: {verdict['reason']}")
 
 
+# --- train ----------------------------------------------------------------------------------
+
+
+def _train(args: argparse.Namespace) -> dict:
+    """The report of ``lab.training.run`` for the parsed options."""
+    inits = tuple(part.strip() for part in args.inits.split(",") if part.strip())
+    config = training.TrainingConfig(
+        dataset=args.dataset,
+        inits=inits,
+        activation=args.activation,
+        leaky_slope=args.leaky_slope,
+        layers=args.layers,
+        width=args.width,
+        epochs=args.epochs,
+        optimizer=args.optimizer,
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
+        samples=args.samples,
+        seed=args.seed,
+    )
+    return training.report(training.run(config))
+
+
+def _print_training(report: dict) -> None:
+    config, data = report["config"], report["dataset"]
+    print(
+        f"{data['label']}: {data['train_samples']} training and {data['held_out_samples']} "
+        f"held-out points; {config['layers']} x {config['width']} {config['activation']}, "
+        f"{config['optimizer']} lr {config['learning_rate']:g}, {config['epochs']} epochs"
+    )
+    if report["budget_note"]:
+        print(report["budget_note"])
+    header = ("init", "train loss", "train acc", "held-out acc", "to target", "symmetry")
+    print("  ".join(f"{h:>14}" for h in header))
+    for run in report["runs"]:
+        last = run["symmetry"][-1]
+        finite = [v for v in last if v is not None]
+        cells = (
+            run["init"],
+            _fmt(run["final_train_loss"]),
+            _fmt(run["final_train_accuracy"]),
+            _fmt(run["final_held_out_accuracy"]),
+            "never" if run["epochs_to_target"] is None else str(run["epochs_to_target"]),
+            _fmt(max(finite)) if finite else "-",
+        )
+        print("  ".join(f"{c:>14}" for c in cells))
+        if run["diverged_epoch"] is not None:
+            print(
+                f"  {run['init']}: the loss stopped being finite at epoch {run['diverged_epoch']}"
+            )
+    print(f"target loss {config['target_loss']:.4g}; symmetry: largest distance between units")
+
+
 # --- entry point ----------------------------------------------------------------------------
 
 
@@ -245,7 +334,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "init":
+        if args.command == "train":
+            report, printer = _train(args), _print_training
+        elif args.command == "init":
             names = [control.name for control in SCHEME_PARAMETER_CONTROLS]
             report = init_report(args.scheme, args.fan_in, args.fan_out, **_given(args, names))
             printer = _print_init
