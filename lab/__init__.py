@@ -7,7 +7,9 @@ Modules, each with one job:
 - ``activations``: activation functions, derivatives and PyTorch's gains;
 - ``network``: the Monte-Carlo forward and backward pass, with overflow reporting;
 - ``theory``: mean-field signal propagation (length map, chi1, phases, depth scale);
-- ``diagnosis``: vanishing / healthy / exploding / overflow / dead, recommendations, verdicts;
+- ``health``: the one health model (overflow, dead, saturated, gradient, signal) and its
+  thresholds;
+- ``diagnosis``: recommendations and match verdicts derived from the theory;
 - ``signal``: summaries of a simulation for the Signal propagation page;
 - ``formats``: float16, bfloat16, FP8 and INT8 casts and quantization;
 - ``weights``: sampled weights against their exact laws;

@@ -1,248 +1,138 @@
-"""Verdicts in words: the state of each layer, of the network, and whether an init fits.
+"""Verdicts in words: the network's health, and which weight scale suits an activation.
 
-A layer's *ratio* is its post-activation RMS divided by the input's RMS. The thresholds below are
-the lab's teaching conventions (one decade either way), not published constants; every verdict
-uses them, so they are defined once here. Recommendations follow He et al. 2015 (ReLU family),
-Glorot & Bengio 2010 (tanh, sigmoid, linear) and Klambauer et al. 2017 (SELU); the match verdict
-judges a scheme by its mean-field weight scale sw2 = n Var(W) (``lab.theory``).
+Health: ``lab.health`` holds the one health model (its thresholds, states and headline); this
+module re-exports it and applies it to a mean-field prediction (``diagnose_prediction``).
+
+Recommendations are derived from mean-field theory (``lab.theory``; Poole et al. 2016,
+Schoenholz et al. 2017), never typed in. For an activation (with its slope), the bias variance
+sb2 and the input's scale q = input_std^2, ``advise`` computes
+
+- the sw2 = n Var(W) that keeps q a fixed point of the length map (``preserving_sw2``): the
+  forward second moment keeps the input's scale;
+- the sw2 that puts chi1 = 1 (``edge_of_chaos``: the gradient keeps its scale), with its fixed
+  point q* and whether the length map reaches it from the input's scale;
+- for each standard scheme (He, Xavier, LeCun, PyTorch's gain for the activation, PyTorch's
+  nn.Linear default) its sw2 at equal fans, its forward gain q_1 / q_0 at the input's scale,
+  its chi1 at the fixed point reached from there and the mean-field outcome after
+  ``REFERENCE_DEPTH`` layers.
+
+A scheme *matches* when both its forward gain and its chi1 are within ``MATCH_TOLERANCE`` of 1,
+is *partial* when one is, a *mismatch* when neither is. The recommended scheme is the closest
+match; when there is none (tanh, sigmoid, GELU), the scheme closest to chi1 = 1, because the
+gradient's factor per layer decides how deep a network can train (Schoenholz et al. 2017: about
+6 depth scales). Xavier and LeCun coincide at equal fans: the lab names LeCun for SELU (Klambauer
+et al. 2017 derive SELU's fixed point with fan_in) and Xavier otherwise (Glorot & Bengio 2010).
+Every sentence that states a recommendation is built from these numbers.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
 from functools import cache
-from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
 
-from lab.activations import DEFAULT_LEAKY_SLOPE, Activation, get_activation
-from lab.initializers import MAX_FAN, Initializer, get_initializer
+from lab.activations import DEFAULT_LEAKY_SLOPE, Activation, calculate_gain, get_activation
+from lab.health import (
+    DEAD_FRACTION,
+    EXPLODING_RATE,
+    EXPLODING_RATIO,
+    LAYER_STATES,
+    RATE_DEPTH,
+    SATURATED_SHARE,
+    SATURATION_SLOPE,
+    STATES,
+    VANISHING_RATE,
+    VANISHING_RATIO,
+    Health,
+    Measurements,
+    assess,
+    flat_share_normal,
+    flat_threshold,
+    percent,
+)
+from lab.initializers import MAX_FAN, Initializer, get_initializer, variance_scaling
 from lab.theory import (
     ActivationLike,
     InitParams,
     TheoryPrediction,
-    chi1,
+    chi1_from,
     classify_phase,
     edge_of_chaos,
+    expected_dphi2,
     expected_phi2,
     fixed_point,
+    predict,
+    preserving_sw2,
 )
 from lab.validation import check_float, check_int
 
-VANISHING_RATIO = 0.1
-"""A layer whose RMS ratio is below this has lost over 90% of the input's scale: vanishing."""
+__all__ = [
+    "DEAD_FRACTION",
+    "EXPLODING_RATE",
+    "EXPLODING_RATIO",
+    "LAYER_STATES",
+    "MATCH_TOLERANCE",
+    "RATE_DEPTH",
+    "REFERENCE_DEPTH",
+    "SATURATED_SHARE",
+    "SATURATION_SLOPE",
+    "STATES",
+    "VANISHING_RATE",
+    "VANISHING_RATIO",
+    "VERDICT_LABELS",
+    "Advice",
+    "Diagnosis",
+    "Health",
+    "Recommendation",
+    "SchemeFit",
+    "Verdict",
+    "advise",
+    "describe_fit",
+    "diagnose_prediction",
+    "match_verdict",
+    "recommended_init",
+    "scheme_fit",
+]
 
-EXPLODING_RATIO = 10.0
-"""A layer whose RMS ratio is above this has grown more than tenfold: exploding."""
-
-DEAD_FRACTION = 0.99
-"""A layer in which at least this share of the post-activations is exactly zero is dead. So is
-a layer whose every value is the same (std exactly 0, e.g. sigmoid after zero weights outputs
-0.5 everywhere): it passes nothing of the input on."""
+#: The health of a network (``lab.health.Health``), under the name the lab has always used.
+Diagnosis = Health
 
 MATCH_TOLERANCE = 0.10
-"""An init matches when its sw2 (or, for ReLU-like activations, its per-layer second-moment
-gain) is within this relative distance of the recommended one."""
+"""A scheme keeps the forward scale when its gain q_1 / q_0 at the input's scale is within this
+relative distance of 1, and keeps the gradient's scale when its chi1 is."""
 
-LAYER_STATES: tuple[str, ...] = ("overflow", "dead", "vanishing", "exploding", "healthy")
-VERDICT_LABELS: tuple[str, ...] = ("match", "mismatch", "never")
+REFERENCE_DEPTH = 20
+"""The depth at which recommendations quote the mean-field outcome (RMS ratio, gradient)."""
 
-#: Activations judged by their per-layer second-moment gain sw2 E[phi(z)^2] / q at q = 1: those
-#: that pass large positive inputs through (nearly) unchanged.
-GAIN_JUDGED: tuple[str, ...] = ("linear", "relu", "leaky_relu", "gelu")
+VERDICT_LABELS: tuple[str, ...] = ("match", "partial", "mismatch", "never")
 
-
-# --- states ----------------------------------------------------------------------------------
-
-
-def _check_ratio(name: str, value: object) -> float:
-    """A ratio or std >= 0; inf is allowed (a float64 statistic can overflow), NaN is not."""
-    if isinstance(value, bool) or not isinstance(value, Real) or math.isnan(value) or value < 0:
-        raise ValueError(f"{name} must be a number >= 0 (inf allowed); got {value!r}")
-    return float(value)
-
-
-def _check_fraction(name: str, value: object) -> float:
-    return check_float(name, value, 0.0, 1.0)
-
-
-def layer_state(
-    rms_ratio: float, frac_zero: float, frac_nonfinite: float, *, constant: bool = False
-) -> str:
-    """One layer's state, first that applies: "overflow" (any inf/NaN), "dead" (share of exact
-    zeros >= DEAD_FRACTION, or ``constant``: every value the same), "vanishing"
-    (ratio < VANISHING_RATIO), "exploding" (ratio > EXPLODING_RATIO), else "healthy"."""
-    frac_nonfinite = _check_fraction("frac_nonfinite", frac_nonfinite)
-    if frac_nonfinite > 0.0:
-        # An overflowed layer may have no finite value at all: its ratio and its share of
-        # zeros are then NaN, and only the overflow matters.
-        for name, value in (("rms_ratio", rms_ratio), ("frac_zero", frac_zero)):
-            if isinstance(value, bool) or not isinstance(value, Real):
-                raise ValueError(f"{name} must be a number; got {value!r}")
-        return "overflow"
-    frac_zero = _check_fraction("frac_zero", frac_zero)
-    rms_ratio = _check_ratio("rms_ratio", rms_ratio)
-    if not isinstance(constant, bool | np.bool_):
-        raise ValueError(f"constant must be True or False; got {constant!r}")
-    if frac_zero >= DEAD_FRACTION or constant:
-        return "dead"
-    if rms_ratio < VANISHING_RATIO:
-        return "vanishing"
-    if rms_ratio > EXPLODING_RATIO:
-        return "exploding"
-    return "healthy"
+#: Why each activation behaves as it does (no numbers: those come from the theory).
+_MECHANISM = {
+    "relu": "ReLU zeroes the negative half of its input, which halves E[a²]; He's factor 2 "
+    "wins it back (He et al. 2015).",
+    "leaky_relu": "Leaky ReLU with slope a keeps (1 + a²)/2 of E[z²]; He's 2/(1 + a²) wins it "
+    "back (He et al. 2015).",
+    "linear": "A linear layer multiplies E[z²] by σ_w² = n Var(W); Xavier makes that 1 and, "
+    "when fan_in and fan_out differ, balances the forward and backward passes (Glorot & "
+    "Bengio 2010).",
+    "selu": "SELU's self-normalizing fixed point (mean 0, variance 1) needs n Var(W) = 1 over "
+    "fan_in: LeCun normal (Klambauer et al. 2017). PyTorch's calculate_gain('selu') = 3/4 "
+    "is not that: PyTorch's documentation says to use nonlinearity='linear' for SELU, which "
+    "gives Var(W) = 1/fan_in.",
+    "tanh": "tanh has slope 1 at 0 and bends below |z| further out; Glorot & Bengio (2010) "
+    "derived Xavier from its linear regime.",
+    "sigmoid": "Sigmoid's slope is at most 1/4 and its mean 1/2 shifts every layer; Glorot & "
+    "Bengio (2010) show it as the problem case of deep networks, not as Xavier's.",
+    "gelu": "GELU passes large positive z and zeroes large negative z like ReLU, but bends "
+    "near 0 (Hendrycks & Gimpel 2016), so ReLU's factor 2 is not exact.",
+}
 
 
-@dataclass(frozen=True)
-class Diagnosis:
-    """The network's state, the layer (1-based) where it sets in for good, and one sentence.
-
-    ``first_bad_layer`` is None when healthy; ``layer_states`` lists every layer's state.
-    """
-
-    state: str
-    first_bad_layer: int | None
-    message: str
-    layer_states: tuple[str, ...]
-
-
-def _as_list(name: str, values: object) -> list[object]:
-    if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
-        raise ValueError(f"{name} must be a sequence of numbers; got {values!r}")
-    items = np.asarray(values, dtype=object).ravel().tolist()
-    if not items:
-        raise ValueError(f"{name} must have at least one layer; got an empty sequence")
-    return items
-
-
-def _ratio_text(ratio: float) -> str:
-    """0.015625 -> "1/64 of", 2.5e12 -> "2.5e+12 times"."""
-    if ratio == 0.0:
-        return "0 times"
-    if ratio < 1.0:
-        return f"1/{1.0 / ratio:.3g} of"
-    return f"{ratio:.3g} times"
-
-
-def _percent(fraction: float) -> str:
-    return f"{100.0 * fraction:.3g}%"
-
-
-def network_state(
-    rms_ratios: Sequence[float],
-    frac_zero: Sequence[float],
-    frac_nonfinite: Sequence[float],
-    constant: Sequence[bool] | None = None,
-) -> Diagnosis:
-    """The network's state from per-layer values (layer 1 first): overflow if any layer
-    overflowed, else the final layer's state, with the layer from which it holds to the end.
-    ``constant`` marks layers whose every value is the same (see ``layer_state``)."""
-    ratios = _as_list("rms_ratios", rms_ratios)
-    zeros = _as_list("frac_zero", frac_zero)
-    nonfinite = _as_list("frac_nonfinite", frac_nonfinite)
-    flat = [False] * len(ratios) if constant is None else _as_list("constant", constant)
-    if not len(ratios) == len(zeros) == len(nonfinite) == len(flat):
-        raise ValueError(
-            "rms_ratios, frac_zero, frac_nonfinite and constant must have the same length; got "
-            f"{len(ratios)}, {len(zeros)}, {len(nonfinite)} and {len(flat)}"
-        )
-    states = tuple(
-        layer_state(ratio, zero, bad, constant=bool(same))
-        for ratio, zero, bad, same in zip(ratios, zeros, nonfinite, flat, strict=True)
-    )
-    last = len(states)
-    if "overflow" in states:
-        layer = states.index("overflow") + 1
-        share = _percent(float(nonfinite[layer - 1]))
-        message = f"overflow at layer {layer}: {share} of its values are inf or NaN"
-        return Diagnosis("overflow", layer, message, states)
-    state = states[-1]
-    onset = last
-    while onset > 1 and states[onset - 2] == state:
-        onset -= 1
-    final = float(ratios[-1])
-    if state == "healthy":
-        message = (
-            f"healthy: the RMS ends at {final:.3g} times the input's at layer {last}, inside "
-            f"the band from 1/{1.0 / VANISHING_RATIO:g} to {EXPLODING_RATIO:g} times"
-        )
-        return Diagnosis(state, None, message, states)
-    if state == "dead" and float(zeros[-1]) < DEAD_FRACTION:
-        message = (
-            f"dead: from layer {onset} on every unit outputs the same value for every input, "
-            "so nothing of the input gets through"
-        )
-    elif state == "dead":
-        message = (
-            f"dead: from layer {onset} on at least {_percent(DEAD_FRACTION)} of the units output "
-            f"exactly zero ({_percent(float(zeros[-1]))} at layer {last})"
-        )
-    elif state == "vanishing":
-        message = (
-            f"vanishing: the RMS falls below {_ratio_text(VANISHING_RATIO)} the input's at layer "
-            f"{onset} and to {_ratio_text(final)} the input's by layer {last}"
-        )
-    else:
-        message = (
-            f"exploding: the RMS rises above {_ratio_text(EXPLODING_RATIO)} the input's at layer "
-            f"{onset} and to {_ratio_text(final)} the input's by layer {last}"
-        )
-    return Diagnosis(state, onset, message, states)
-
-
-def diagnose_prediction(prediction: TheoryPrediction) -> Diagnosis:
-    """``network_state`` of a mean-field prediction: ratio = post RMS / input std; a layer is dead
-    when its E[a^2] is 0 and overflowed when it is inf (the theory sees no partial death)."""
-    if not isinstance(prediction, TheoryPrediction):
-        raise ValueError(f"prediction must be a TheoryPrediction; got {prediction!r}")
-    if not prediction.applicable:
-        raise ValueError(f"prediction is not applicable: {prediction.reason}")
-    second = prediction.post_second_moment
-    overflowed = ~np.isfinite(second) | ~np.isfinite(prediction.pre_var)
-    ratios = np.where(overflowed, 0.0, prediction.rms_ratio)
-    return network_state(
-        ratios.tolist(), (second == 0).astype(float).tolist(), overflowed.astype(float).tolist()
-    )
-
-
-def gradient_state(first_layer_grad_std: float, last_layer_grad_std: float) -> str:
-    """State of the backward signal from ratio = first layer's gradient std / last layer's:
-    "overflow" (inf/NaN), "dead" (both 0), "vanishing" (< VANISHING_RATIO), "exploding"
-    (> EXPLODING_RATIO), else "healthy"."""
-    named = (
-        ("first_layer_grad_std", first_layer_grad_std),
-        ("last_layer_grad_std", last_layer_grad_std),
-    )
-    for name, value in named:
-        if isinstance(value, bool) or not isinstance(value, Real):
-            raise ValueError(f"{name} must be a number >= 0 (inf/NaN mean overflow); got {value!r}")
-        if value < 0:
-            raise ValueError(f"{name} must be a number >= 0 (inf/NaN mean overflow); got {value}")
-    first, last = float(first_layer_grad_std), float(last_layer_grad_std)
-    if not (math.isfinite(first) and math.isfinite(last)):
-        return "overflow"
-    if last == 0.0:
-        return "dead" if first == 0.0 else "exploding"
-    ratio = first / last
-    if ratio < VANISHING_RATIO:
-        return "vanishing"
-    if ratio > EXPLODING_RATIO:
-        return "exploding"
-    return "healthy"
-
-
-# --- recommendations -------------------------------------------------------------------------
-
-
-class Recommendation(NamedTuple):
-    """A scheme for ``get_initializer(init, **dict(params))`` and why it suits the activation."""
-
-    init: str
-    params: tuple[tuple[str, float], ...]
-    reason: str
+# --- health of a mean-field prediction -------------------------------------------------------
 
 
 def _resolve(activation: ActivationLike, slope: float) -> Activation:
@@ -251,78 +141,435 @@ def _resolve(activation: ActivationLike, slope: float) -> Activation:
     return get_activation(activation, slope)
 
 
-@cache
-def _smooth_reason(name: str) -> str:
-    """Reasons that quote mean-field numbers (computed once, they take a few milliseconds)."""
-    if name == "tanh":
-        critical, _ = edge_of_chaos("tanh", 0.0)
-        return (
-            "tanh has slope 1 at zero, so Xavier's n Var(W) = 1 keeps small signals at their "
-            f"scale and, without bias, sits on tanh's edge of chaos (sw2 = {critical:g}) "
-            "(Glorot & Bengio 2010; Schoenholz et al. 2017)."
+def prediction_measurements(
+    prediction: TheoryPrediction, activation: ActivationLike, slope: float = DEFAULT_LEAKY_SLOPE
+) -> Measurements:
+    """``lab.health.Measurements`` of a mean-field prediction: ratios of the predicted RMS and
+    std to the input's, dead where E[a^2] = 0, overflow where it is inf, the saturated share of
+    N(0, q_l) (``lab.health.flat_share_normal``) and the predicted gradient."""
+    if not isinstance(prediction, TheoryPrediction):
+        raise ValueError(f"prediction must be a TheoryPrediction; got {prediction!r}")
+    if not prediction.applicable:
+        raise ValueError(f"prediction is not applicable: {prediction.reason}")
+    act = _resolve(activation, slope)
+    second = prediction.post_second_moment
+    overflowed = ~np.isfinite(second) | ~np.isfinite(prediction.pre_var)
+    with np.errstate(all="ignore"):
+        rms = np.where(overflowed, np.nan, prediction.rms_ratio)
+        spread = np.where(overflowed, np.nan, prediction.post_std / prediction.input_std)
+        gradient = np.sqrt(prediction.grad_var)
+    saturated = None
+    if flat_threshold(act) is not None:
+        saturated = tuple(
+            flat_share_normal(act, float(q)) if math.isfinite(q) else 1.0
+            for q in prediction.pre_var
         )
-    if name == "sigmoid":
-        shrink = chi1("sigmoid", 1.0, 0.0)
-        critical, _ = edge_of_chaos("sigmoid", 0.0)
-        return (
-            "Xavier is the classic choice for sigmoid (Glorot & Bengio 2010), but it only "
-            f"limits the damage: at sw2 = 1 the gradient variance shrinks by {shrink:.2g} per "
-            f"layer and the edge of chaos needs sw2 = {critical:.0f}, so deep nets prefer tanh "
-            "or ReLU."
-        )
-    gain = 2.0 * float(expected_phi2("gelu", 1.0))
-    return (
-        "GELU tends to z for large positive z and to 0 for large negative z, like ReLU, so He's "
-        "2/fan_in is the usual choice; its exact mean-field critical point is not ReLU's "
-        f"sw2 = 2, and with He E[a^2] shrinks to {gain:.2f} q per layer at q = 1, a slow drift "
-        "down (Hendrycks & Gimpel 2016; He et al. 2015)."
+    return Measurements(
+        activation=act,
+        rms_ratio=tuple(rms),
+        spread_ratio=tuple(spread),
+        frac_zero=tuple((second == 0).astype(float)),
+        frac_nonfinite=tuple(overflowed.astype(float)),
+        constant=tuple(bool(v) for v in (prediction.post_var == 0) & (second > 0)),
+        saturated=saturated,
+        gradient=tuple(np.where(np.isfinite(gradient), gradient, np.nan)),
+        gradient_source="mean-field theory",
     )
 
 
-def recommended_init(
-    activation: ActivationLike, slope: float = DEFAULT_LEAKY_SLOPE
-) -> Recommendation:
-    """The textbook scheme for ``activation`` (``slope`` is the leaky-ReLU slope)."""
+def diagnose_prediction(
+    prediction: TheoryPrediction, activation: ActivationLike, slope: float = DEFAULT_LEAKY_SLOPE
+) -> Health:
+    """The health (``lab.health.assess``) of a mean-field prediction of ``activation``."""
+    return assess(prediction_measurements(prediction, activation, slope))
+
+
+# --- recommendations -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemeFit:
+    """How one weight scale fits an activation, by mean-field theory at equal fans.
+
+    init, params: the scheme (``get_initializer(init, **dict(params))``); label: its name;
+    sw2 = n Var(W); forward_gain: q_1 / q_0 at the input's scale q_0 (1 keeps the scale);
+    q_star, chi1: the fixed point the length map reaches from q_0 and chi1 there (1: the
+    gradient keeps its scale); saturated: the share of units past the flat threshold at q*
+    (None for activations that do not saturate); rms_ratio, gradient_ratio: mean-field RMS of
+    a_L over the input's and gradient at layer 1 over the output's after ``REFERENCE_DEPTH``
+    layers; forward_ok, critical_ok: within ``MATCH_TOLERANCE``; label: match, partial or
+    mismatch.
+    """
+
+    init: str
+    params: tuple[tuple[str, float], ...]
+    name: str
+    sw2: float
+    forward_gain: float
+    q_star: float
+    chi1: float
+    saturated: float | None
+    rms_ratio: float
+    gradient_ratio: float
+    forward_ok: bool
+    critical_ok: bool
+
+    @property
+    def label(self) -> str:
+        if self.forward_ok and self.critical_ok:
+            return "match"
+        return "partial" if self.forward_ok or self.critical_ok else "mismatch"
+
+    @property
+    def distance(self) -> float:
+        """max(|ln forward_gain|, |ln chi1|): how far from keeping both scales (0 = exact)."""
+        return max(_log_distance(self.forward_gain), _log_distance(self.chi1))
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What mean-field theory says about initializing ``activation`` (see the module docstring).
+
+    q: the input's scale (input_std^2); sb2: the bias variance; forward_sw2: keeps q (NaN when
+    no sw2 does); forward_chi1: chi1 at q with that sw2; critical_sw2, critical_q: chi1 = 1 and
+    its fixed point (NaN when none); critical_reached: the length map reaches that fixed point
+    from q; fits: every standard scheme; recommended: the closest match, else the scheme closest
+    to chi1 = 1; closest_forward, closest_critical: the schemes closest to each target; reason:
+    the recommendation in words, every number from the fields above.
+    """
+
+    activation: Activation
+    q: float
+    sb2: float
+    forward_sw2: float
+    forward_chi1: float
+    critical_sw2: float
+    critical_q: float
+    critical_reached: bool
+    critical_gain: float
+    critical_saturated: float | None
+    fits: tuple[SchemeFit, ...]
+    recommended: SchemeFit
+    closest_forward: SchemeFit
+    closest_critical: SchemeFit
+    reason: str
+
+    @property
+    def matched(self) -> bool:
+        return self.recommended.label == "match"
+
+
+def _log_distance(value: float) -> float:
+    if value == 0.0 or math.isnan(value):
+        return math.inf
+    return abs(math.log(value))
+
+
+def _within(value: float) -> bool:
+    return math.isfinite(value) and abs(value - 1.0) <= MATCH_TOLERANCE
+
+
+def _gain_text(gain: float) -> str:
+    fraction = Fraction(gain).limit_denominator(12)
+    if abs(float(fraction) - gain) < 1e-12 and fraction.denominator > 1:
+        return f"{fraction.numerator}/{fraction.denominator}"
+    return f"{gain:.4g}"
+
+
+def _pytorch_gain(act: Activation) -> float | None:
+    """PyTorch's calculate_gain for the activation when it is a scale no other candidate has."""
+    if act.name in ("tanh", "selu"):
+        return calculate_gain(act.name)
+    return None
+
+
+def _candidates(act: Activation) -> list[tuple[str, tuple[tuple[str, float], ...], str]]:
+    """(init, params, name) of the standard schemes, in the lab's order of preference."""
+    slope = float(act.params.get("slope", 0.0)) if act.name == "leaky_relu" else 0.0
+    he_params = (("slope", slope),) if act.name == "leaky_relu" else ()
+    he_name = f"He/Kaiming normal (a = {slope:g})" if he_params else "He/Kaiming normal"
+    xavier = ("xavier_normal", (), "Xavier/Glorot normal")
+    lecun = ("lecun_normal", (), "LeCun normal")
+    first = [lecun, xavier] if act.name == "selu" else [xavier, lecun]
+    out = [("he_normal", he_params, he_name), *first]
+    gain = _pytorch_gain(act)
+    if gain is not None:
+        name = f"Xavier/Glorot normal, gain {_gain_text(gain)} (calculate_gain('{act.name}'))"
+        out.append(("xavier_normal", (("gain", gain),), name))
+    out.append(("torch_linear_default", (), "PyTorch nn.Linear default"))
+    return out
+
+
+def _depth_outcome(act: Activation, sw2: float, q: float, sb2: float) -> tuple[float, float]:
+    """(RMS ratio, gradient ratio) of the mean-field prediction after REFERENCE_DEPTH layers."""
+    scaled = variance_scaling(sw2, "fan_in", "normal") if sw2 > 0 else get_initializer("zeros")
+    prediction = predict(
+        scaled, act, REFERENCE_DEPTH, 256, input_std=math.sqrt(q), bias_std=math.sqrt(sb2)
+    )
+    return float(prediction.rms_ratio[-1]), float(np.sqrt(prediction.grad_var[0]))
+
+
+def _fit(
+    act: Activation, sw2: float, q: float, sb2: float, init: str, params: tuple, name: str
+) -> SchemeFit:
+    gain = (sw2 * float(expected_phi2(act, q)) + sb2) / q
+    chi, q_star = chi1_from(act, sw2, sb2, q0=q)
+    saturated = None
+    if flat_threshold(act) is not None:
+        saturated = flat_share_normal(act, q_star)
+    rms, gradient = _depth_outcome(act, sw2, q, sb2)
+    return SchemeFit(
+        init=init,
+        params=params,
+        name=name,
+        sw2=sw2,
+        forward_gain=gain,
+        q_star=q_star,
+        chi1=chi,
+        saturated=saturated,
+        rms_ratio=rms,
+        gradient_ratio=gradient,
+        forward_ok=_within(gain),
+        critical_ok=_within(chi),
+    )
+
+
+def advise(
+    activation: ActivationLike,
+    slope: float = DEFAULT_LEAKY_SLOPE,
+    *,
+    input_std: float = 1.0,
+    bias_std: float = 0.0,
+) -> Advice:
+    """The theory's advice for ``activation`` with inputs of std ``input_std`` and biases of std
+    ``bias_std`` (see the module docstring)."""
     act = _resolve(activation, slope)
-    if act.name == "relu":
-        reason = (
-            "ReLU zeroes half of its inputs, which halves E[a^2], and He's variance 2/fan_in "
-            "doubles it back, so every layer keeps the signal's scale (He et al. 2015)."
+    input_std = check_float("input_std", input_std, 0.0, 1e3, low_inclusive=False)
+    bias_std = check_float("bias_std", bias_std, 0.0, 1e3)
+    return _advise(act.name, float(act.params.get("slope", slope)), input_std, bias_std)
+
+
+@cache
+def _advise(name: str, slope: float, input_std: float, bias_std: float) -> Advice:
+    act = get_activation(name, slope)
+    q, sb2 = input_std * input_std, bias_std * bias_std
+    forward = preserving_sw2(act, q, sb2)
+    forward_chi = forward * float(expected_dphi2(act, q)) if math.isfinite(forward) else math.nan
+    critical, critical_q = edge_of_chaos(act, sb2)
+    reached, gain_at_critical = False, math.nan
+    critical_saturated = None
+    if math.isfinite(critical):
+        reached_q = fixed_point(act, critical, sb2, q0=q)
+        reached = math.isclose(reached_q, critical_q, rel_tol=1e-6, abs_tol=1e-9)
+        gain_at_critical = (critical * float(expected_phi2(act, q)) + sb2) / q
+        if flat_threshold(act) is not None:
+            critical_saturated = flat_share_normal(act, critical_q)
+    fits = []
+    for init, params, label in _candidates(act):
+        initializer = get_initializer(init, **dict(params))
+        sw2 = 256 * initializer.variance(256, 256)
+        fits.append(_fit(act, sw2, q, sb2, init, params, label))
+    order = {id(fit): index for index, fit in enumerate(fits)}
+    matched = [fit for fit in fits if fit.label == "match"]
+    if matched:
+        recommended = min(matched, key=lambda f: (f.distance, order[id(f)]))
+    else:
+        recommended = min(
+            fits,
+            key=lambda f: (_log_distance(f.chi1), _log_distance(f.forward_gain), order[id(f)]),
         )
-        return Recommendation("he_normal", (), reason)
-    if act.name == "leaky_relu":
-        a = float(act.params.get("slope", DEFAULT_LEAKY_SLOPE))
-        kept = (1.0 + a * a) / 2.0
-        reason = (
-            f"Leaky ReLU with slope {a:g} keeps (1 + a^2)/2 = {kept:.4g} of E[z^2], and He's "
-            "variance 2/((1 + a^2) fan_in) restores it exactly (He et al. 2015)."
+    closest_forward = min(fits, key=lambda f: (_log_distance(f.forward_gain), order[id(f)]))
+    closest_critical = min(fits, key=lambda f: (_log_distance(f.chi1), order[id(f)]))
+    advice = Advice(
+        activation=act,
+        q=q,
+        sb2=sb2,
+        forward_sw2=forward,
+        forward_chi1=forward_chi,
+        critical_sw2=critical,
+        critical_q=critical_q,
+        critical_reached=reached,
+        critical_gain=gain_at_critical,
+        critical_saturated=critical_saturated,
+        fits=tuple(fits),
+        recommended=recommended,
+        closest_forward=closest_forward,
+        closest_critical=closest_critical,
+        reason="",
+    )
+    return _with_reason(advice)
+
+
+# --- sentences -------------------------------------------------------------------------------
+
+
+def _n(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def _q(value: float) -> str:
+    """A variance q as the texts show it: below 1e-12 it is the fixed point 0."""
+    return "0" if value < 1e-12 else _n(value)
+
+
+def _of_output(ratio: float) -> str:
+    """0.28 -> "0.28 of the output's", 1.9 -> "1.9 times the output's"."""
+    if ratio == 0.0:
+        return "exactly 0"
+    return f"{ratio:.2g} {'times' if ratio >= 1.0 else 'of'} the output's"
+
+
+def _scale_text(q: float) -> str:
+    return f"q = {q:g}"
+
+
+def _grad_factor(chi: float) -> str:
+    """The gradient's std factor per layer, sqrt(chi1)."""
+    return f"{math.sqrt(chi):.2f}" if chi > 0 else "0"
+
+
+def _phase_text(chi: float) -> str:
+    """The phase in words, "mildly" when the gradient's std factor per layer stays inside the
+    health model's band (``lab.health.VANISHING_RATE`` .. ``EXPLODING_RATE``)."""
+    if _within(chi):
+        return "at the edge of chaos" if classify_phase(chi) == "critical" else "near critical"
+    rate = math.sqrt(chi)
+    if chi < 1.0:
+        return "mildly ordered" if rate >= VANISHING_RATE else "ordered"
+    return "mildly chaotic" if rate <= EXPLODING_RATE else "chaotic"
+
+
+def _targets_text(advice: Advice) -> str:
+    act, q = advice.activation, advice.q
+    parts = []
+    if math.isfinite(advice.forward_sw2):
+        parts.append(
+            f"keeping the input's scale ({_scale_text(q)}) needs σ_w² = "
+            f"{_n(advice.forward_sw2)} (χ₁ = {_n(advice.forward_chi1)} there)"
         )
-        return Recommendation("he_normal", (("slope", a),), reason)
-    if act.name == "linear":
-        reason = (
-            "A linear layer multiplies the variance by n Var(W); Xavier makes that 1 for equal "
-            "widths and balances the forward and backward passes when fan_in and fan_out differ "
-            "(Glorot & Bengio 2010)."
+    else:
+        parts.append(f"no σ_w² keeps the input's scale ({_scale_text(q)}) against this bias")
+    if math.isfinite(advice.critical_sw2):
+        text = (
+            f"χ₁ = 1 needs σ_w² = {_n(advice.critical_sw2)}, with fixed point "
+            f"q* = {_q(advice.critical_q)}"
         )
-        return Recommendation("xavier_normal", (), reason)
-    if act.name == "selu":
-        reason = (
-            "SELU's self-normalizing fixed point (mean 0, variance 1) needs n Var(W) = 1, which "
-            "is LeCun normal (Klambauer et al. 2017)."
+        if advice.critical_q < 1e-12 and advice.critical_reached:
+            text += " (the signal decays to 0 there)"
+        if advice.critical_saturated is not None and advice.critical_saturated > 0.005:
+            text += f" ({percent(advice.critical_saturated)} of the units saturated)"
+        if not advice.critical_reached:
+            text += (
+                f", which a network started at {_scale_text(q)} never reaches: {act.label}'s "
+                "length map moves away from it"
+            )
+        parts.append(text)
+    else:
+        parts.append("no σ_w² puts χ₁ at 1")
+    text = "; ".join(parts)
+    if not (_within(advice.forward_chi1) or _within(advice.critical_gain)):
+        text += "; no single σ_w² does both, so no variance-scaling scheme can keep both scales"
+    return text
+
+
+def _fit_numbers(fit: SchemeFit, q: float) -> str:
+    text = (
+        f"σ_w² = {_n(fit.sw2)}: q × {_n(fit.forward_gain)} per layer at {_scale_text(q)}, "
+        f"χ₁ = {_n(fit.chi1)} at q* = {_q(fit.q_star)}"
+    )
+    if fit.saturated is not None:
+        text += f", {percent(fit.saturated)} saturated"
+    return text
+
+
+def _outcome_text(fit: SchemeFit) -> str:
+    return (
+        f"after {REFERENCE_DEPTH} layers the mean-field RMS ratio is {fit.rms_ratio:.2g} and "
+        f"the gradient reaching layer 1 is {_of_output(fit.gradient_ratio)}"
+    )
+
+
+def _polynomial_note(act: Activation, fit: SchemeFit) -> str:
+    """At chi1 = 1 with q* = 0 (tanh, sb2 = 0) the signal decays, but like 1/l."""
+    if fit.critical_ok and fit.q_star < 1e-12 and act.name not in ("linear", "relu", "leaky_relu"):
+        return (
+            " At χ₁ = 1 with q* = 0 a critical network still decays, but polynomially (q_l "
+            "falls like 1/l), not exponentially."
         )
-        return Recommendation("lecun_normal", (), reason)
-    if act.name in ("tanh", "sigmoid"):
-        return Recommendation("xavier_normal", (), _smooth_reason(act.name))
-    if act.name == "gelu":
-        return Recommendation("he_normal", (), _smooth_reason("gelu"))
-    raise ValueError(f"activation has no recommendation; got {act.name!r}")
+    return ""
+
+
+def _pytorch_note(act: Activation, fit: SchemeFit) -> str:
+    gain = _pytorch_gain(act)
+    if act.name != "tanh" or gain is None or not math.isclose(fit.sw2, gain * gain, rel_tol=1e-3):
+        return ""
+    return (
+        f" PyTorch's calculate_gain('tanh') = {_gain_text(gain)} is {_phase_text(fit.chi1)} "
+        f"(χ₁ = {_n(fit.chi1)}, {percent(fit.saturated or 0.0)} saturated) and trains well "
+        "in practice."
+    )
+
+
+def _with_reason(advice: Advice) -> Advice:
+    act, rec = advice.activation, advice.recommended
+    sentences = [_MECHANISM[act.name], f"Mean-field theory: {_targets_text(advice)}."]
+    if advice.matched:
+        sentences.append(
+            f"{rec.name} gives {_fit_numbers(rec, advice.q)}: both within "
+            f"{MATCH_TOLERANCE:.0%} of 1, a match; {_outcome_text(rec)}."
+        )
+    else:
+        forward = advice.closest_forward
+        sentences.append(
+            f"No standard scheme keeps both within {MATCH_TOLERANCE:.0%}. Closest to χ₁ = 1: "
+            f"{rec.name} ({_fit_numbers(rec, advice.q)}); {_outcome_text(rec)}."
+            + _polynomial_note(act, rec)
+        )
+        if math.isfinite(advice.forward_sw2):
+            off = forward.sw2 / advice.forward_sw2 - 1.0
+            which = "It is also the closest" if forward is rec else f"{forward.name} is the closest"
+            sentences.append(
+                f"{which} to keeping the scale: σ_w² = {_n(forward.sw2)} is "
+                f"{percent(abs(off))} {'above' if off > 0 else 'below'} "
+                f"{_n(advice.forward_sw2)} (χ₁ = {_n(forward.chi1)})."
+            )
+    for fit in advice.fits:
+        note = _pytorch_note(act, fit)
+        if note:
+            sentences.append(note.strip())
+    return replace(advice, reason=" ".join(sentences))
+
+
+class Recommendation(NamedTuple):
+    """A scheme for ``get_initializer(init, **dict(params))`` and why it suits the activation.
+
+    matches: True when the scheme keeps both scales (a match), False when it is only the
+    closest standard scheme (``lab.diagnosis.advise``)."""
+
+    init: str
+    params: tuple[tuple[str, float], ...]
+    reason: str
+    matches: bool = True
+
+
+def recommended_init(
+    activation: ActivationLike,
+    slope: float = DEFAULT_LEAKY_SLOPE,
+    *,
+    input_std: float = 1.0,
+    bias_std: float = 0.0,
+) -> Recommendation:
+    """The standard scheme mean-field theory recommends for ``activation`` (``advise``)."""
+    advice = advise(activation, slope, input_std=input_std, bias_std=bias_std)
+    rec = advice.recommended
+    return Recommendation(rec.init, rec.params, advice.reason, advice.matched)
 
 
 # --- match verdicts --------------------------------------------------------------------------
 
 
 class Verdict(NamedTuple):
-    """Whether an init suits an activation: label "match", "mismatch" or "never"."""
+    """Whether an init suits an activation: label "match", "partial", "mismatch" or "never"."""
 
     matches: bool
     label: str
@@ -364,40 +611,30 @@ def _never(initializer: Initializer) -> Verdict | None:
     return None
 
 
-def _growth_text(gain: float) -> str:
-    if abs(gain - 0.5) <= 0.005:
-        return "halves E[a^2] per layer"
-    if abs(gain - 2.0) <= 0.01:
-        return "doubles E[a^2] per layer"
-    return f"multiplies E[a^2] by {gain:.3g} per layer"
-
-
-def _consequence(act: Activation, sw2: float, target: float) -> str:
-    """What a wrong sw2 does, from the mean-field theory at zero bias."""
-    if act.name in GAIN_JUDGED:
-        gain = sw2 * float(expected_phi2(act, 1.0))
-        trend = "vanishes" if gain < 1.0 else "explodes"
-        return f"it {_growth_text(gain)} near q = 1, so the signal {trend} with depth"
-    chi = chi1(act, sw2, 0.0)
-    phase = classify_phase(chi)
-    effect = {
-        "ordered": "gradients vanish",
-        "chaotic": "gradients explode and nearby inputs decorrelate",
-        "critical": "gradients keep their scale, but the forward signal drifts",
-    }[phase]
-    if act.saturates:
-        start = (
-            f"it pushes {act.label} toward saturation"
-            if sw2 > target
-            else "it shrinks the signal toward zero"
+def _verdict_sentence(act: Activation, fit: SchemeFit, advice: Advice) -> str:
+    if fit.label == "match":
+        return f"Both within {MATCH_TOLERANCE:.0%} of 1: a match for {act.label}."
+    if fit.forward_ok:
+        return (
+            f"It keeps the forward scale but not the gradient's: {_phase_text(fit.chi1)}, the "
+            f"gradient's std × {_grad_factor(fit.chi1)} per layer."
         )
-        return f"{start}: the network is in the {phase} phase (chi1 = {chi:.3g}), so {effect}"
-    settle = fixed_point(act, sw2, 0.0)
-    where = {0.0: "to 0", math.inf: "without bound"}.get(settle, f"at q = {settle:.3g}")
-    return (
-        f"the variance drifts {where} instead of staying at 1 and the network is {phase} "
-        f"(chi1 = {chi:.3g}), so {effect}"
+    if fit.critical_ok:
+        return (
+            f"It keeps the gradient's scale ({_phase_text(fit.chi1)}) but not the forward "
+            f"one: keeping {_scale_text(advice.q)} needs σ_w² = {_n(advice.forward_sw2)}."
+            + _polynomial_note(act, fit)
+        )
+    text = (
+        f"Neither is within {MATCH_TOLERANCE:.0%} of 1: {_phase_text(fit.chi1)}, the "
+        f"gradient's std × {_grad_factor(fit.chi1)} per layer"
     )
+    if math.isfinite(advice.forward_sw2):
+        text += f", and keeping {_scale_text(advice.q)} needs σ_w² = {_n(advice.forward_sw2)}"
+    text += "."
+    if not advice.matched and math.isclose(fit.sw2, advice.recommended.sw2):
+        text += f" No standard scheme does better for {act.label}: this is the closest."
+    return text
 
 
 def match_verdict(
@@ -406,13 +643,16 @@ def match_verdict(
     init_params: InitParams = (),
     slope: float = DEFAULT_LEAKY_SLOPE,
     width: int = 256,
+    *,
+    input_std: float = 1.0,
+    bias_std: float = 0.0,
 ) -> Verdict:
-    """Does ``init`` (at equal fans ``width``) suit ``activation``?
+    """Does ``init`` (at equal fans ``width``) suit ``activation``, for inputs of std
+    ``input_std`` and biases of std ``bias_std``?
 
-    "never": zeros/constant (symmetry never breaks) and all-positive weights (rand);
-    "match": sw2 = width Var(W) within MATCH_TOLERANCE of the recommended scheme's, or for
-    GAIN_JUDGED activations a per-layer gain sw2 E[phi^2](1) within MATCH_TOLERANCE of 1;
-    otherwise "mismatch", with what goes wrong.
+    "never": zeros/constant (symmetry never breaks) and all-positive weights (rand); otherwise
+    the label of its ``SchemeFit``: "match" (forward gain and chi1 both within
+    ``MATCH_TOLERANCE`` of 1), "partial" (one of them) or "mismatch", with the numbers.
     """
     initializer = _build(init, init_params)
     act = _resolve(activation, slope)
@@ -420,32 +660,36 @@ def match_verdict(
     never = _never(initializer)
     if never is not None:
         return never
-    recommendation = recommended_init(act)
-    target_init = get_initializer(recommendation.init, **dict(recommendation.params))
-    target = width * target_init.variance(width, width)
+    advice = advise(act, input_std=input_std, bias_std=bias_std)
     sw2 = width * initializer.variance(width, width)
-    close = abs(sw2 / target - 1.0) <= MATCH_TOLERANCE
-    if act.name in GAIN_JUDGED:
-        close = close or abs(sw2 * float(expected_phi2(act, 1.0)) - 1.0) <= MATCH_TOLERANCE
-    label = initializer.label
-    if close and not initializer.is_scaled:
+    fit = _fit(act, sw2, advice.q, advice.sb2, initializer.name, (), initializer.label)
+    reason = describe_fit(fit, advice)
+    if not initializer.is_scaled:
         reason = (
-            f"{label} happens to give n Var(W) = {sw2:.3g} at width {width}, close to what "
-            f"{act.label} needs, but it ignores the fan-in: another width breaks it."
+            f"{initializer.label} ignores the fan-in (another width changes it); at width "
+            f"{width} it {reason.removeprefix(initializer.label + ' ')}"
         )
-        return Verdict(True, "match", reason)
-    if close:
-        reason = (
-            f"{label} gives n Var(W) = {sw2:.3g}, the scale {act.label} needs "
-            f"(recommended: {target_init.label})."
-        )
-        return Verdict(True, "match", reason)
-    if initializer.is_scaled:
-        start = f"{label} gives n Var(W) = {sw2:.3g} where {act.label} needs {target:.3g}"
-    else:
-        start = (
-            f"{label} ignores the fan-in: at width {width} it gives n Var(W) = {sw2:.3g} "
-            f"where {act.label} needs {target:.3g}"
-        )
-    reason = f"{start}; {_consequence(act, sw2, target)}."
-    return Verdict(False, "mismatch", reason)
+    return Verdict(fit.label == "match", fit.label, reason)
+
+
+def describe_fit(fit: SchemeFit, advice: Advice) -> str:
+    """What a weight scale does to ``advice.activation``, in sentences built from the numbers:
+    its sw2, forward gain, chi1 and q*, the verdict and the mean-field outcome at depth."""
+    act = advice.activation
+    outcome = _outcome_text(fit)
+    return (
+        f"{fit.name} gives {_fit_numbers(fit, advice.q)}. {_verdict_sentence(act, fit, advice)} "
+        f"{outcome[0].upper()}{outcome[1:]}.{_pytorch_note(act, fit)}"
+    )
+
+
+def scheme_fit(advice: Advice, init: str) -> SchemeFit:
+    """The fit of the standard scheme ``init`` (with the activation's parameters, PyTorch's
+    gain aside) among ``advice.fits``."""
+    for fit in advice.fits:
+        if fit.init == init and "gain" not in dict(fit.params):
+            return fit
+    raise ValueError(
+        f"init must be one of the standard schemes "
+        f"{sorted({fit.init for fit in advice.fits})}; got {init!r}"
+    )

@@ -3,8 +3,19 @@
 Floating-point formats are cast for real and back: numpy's ``float32``/``float16`` (IEEE 754
 binary32/binary16) and ``ml_dtypes``' ``bfloat16`` (Google Brain float), ``float8_e4m3fn`` and
 ``float8_e5m2`` (Micikevicius et al. 2022, "FP8 Formats for Deep Learning"). Every limit in
-``FORMATS`` comes from ``ml_dtypes.finfo``, never from typed-in numbers. ``float8_e4m3fn`` has no
-infinity ("fn" = finite + NaN): out-of-range values become NaN; the other formats give inf.
+``FORMATS`` comes from ``ml_dtypes.finfo``, never from typed-in numbers.
+
+A cast rounds to nearest, ties to even (IEEE 754), so each format's axis has five stretches:
+- overflow: from ``overflow_threshold`` = max + half a step (65,520 for FP16) a value becomes inf;
+  ``float8_e4m3fn`` has no infinity ("fn" = finite + NaN) and ml_dtypes casts it to NaN there,
+  while PyTorch 2.12 and later saturate that cast to +-max (inf too; pytorch/pytorch#178817),
+  which hides the overflow (``SATURATING_CASTS``);
+- round to max: between max and ``overflow_threshold`` a value rounds to max (65,519 -> 65,504);
+- normal numbers, with the format's full precision, from the smallest normal to max;
+- subnormal numbers below the smallest normal, in steps of the smallest subnormal: fewer
+  significant bits the smaller the value (precision loss); values between half the smallest
+  subnormal and the smallest subnormal round up to it (FP16: (2^-25, 2^-24) -> 2^-24);
+- flush to zero: up to ``flush_threshold`` = half the smallest subnormal a value becomes 0.
 
 INT8 is symmetric per-tensor quantization with max ("absmax") calibration and the restricted
 range -127..127 (Wu et al. 2020, "Integer Quantization for Deep Learning Inference"):
@@ -34,9 +45,6 @@ from lab.validation import check_choice, check_float, check_int
 Calibration = Literal["per_layer", "first_layer"]
 CALIBRATIONS: tuple[str, ...] = ("per_layer", "first_layer")
 
-#: Half-width, in standard deviations, of the "ideal" band for a unit-variance signal.
-IDEAL_STD_MULTIPLE = 3.0
-
 #: first_failure: a format "loses a layer to zero" when at least this share of the layer's
 #: nonzero values become 0 (absmax INT8 of a Gaussian loses ~1-2% by design, so not 0).
 FAILURE_ZERO_FRACTION = 0.10
@@ -64,7 +72,15 @@ _SAFE_PEAK = 1e100
 
 @dataclass(frozen=True)
 class NumberFormat:
-    """A binary floating-point format, its limits read from ``ml_dtypes.finfo``."""
+    """A binary floating-point format, its limits read from ``ml_dtypes.finfo``.
+
+    ``overflow_threshold``: max plus half the step at max; smaller magnitudes round to at most
+    max, larger ones overflow, and the threshold itself overflows when ``overflows_at_threshold``
+    (ties to even: FP16's 65,520 becomes inf, E4M3's 464 stays 448). ``flush_threshold``: half
+    the smallest subnormal; magnitudes up to it become 0, larger ones at least the smallest
+    subnormal. ``saturated_by``: the libraries whose cast saturates to +-max instead of giving
+    inf/NaN ('' when none does; ``SATURATING_CASTS``).
+    """
 
     name: str
     label: str
@@ -75,6 +91,21 @@ class NumberFormat:
     has_inf: bool
     epsilon: float
     dtype: np.dtype
+    overflow_threshold: float
+    overflows_at_threshold: bool
+    flush_threshold: float
+    saturated_by: str
+
+    @property
+    def significant_bits(self) -> int:
+        """Bits of precision of a normal number: the stored fraction bits plus the implicit 1
+        (11 for FP16, 4 for E4M3)."""
+        return round(-math.log2(self.epsilon)) + 1
+
+    @property
+    def overflows_to(self) -> str:
+        """What an overflowing cast gives with ml_dtypes / numpy: 'inf' or 'NaN'."""
+        return "inf" if self.has_inf else "NaN"
 
 
 @dataclass(frozen=True)
@@ -107,24 +138,39 @@ _FLOAT_LABELS: dict[str, tuple[str, object]] = {
 }
 
 
-def _casts_inf_to_inf(dtype: np.dtype) -> bool:
+#: Formats whose cast some library saturates to +-max instead of overflowing, and which: PyTorch
+#: casts to float8_e4m3fn saturate finite overflow (and inf) to +-448 from 2.12 on
+#: (pytorch/pytorch#178817); ml_dtypes and older PyTorch give NaN. A saturated value looks
+#: finite, so the overflow goes unnoticed.
+SATURATING_CASTS: dict[str, str] = {"float8_e4m3fn": "PyTorch 2.12 and later"}
+
+
+def _cast_one(value: float, dtype: np.dtype) -> float:
     with np.errstate(all="ignore"):
-        return bool(np.isinf(np.array([np.inf]).astype(dtype))[0])
+        return float(np.array([value]).astype(dtype).astype(np.float64)[0])
 
 
 def _build_format(name: str, label: str, scalar_type: object) -> NumberFormat:
     info = ml_dtypes.finfo(scalar_type)
     dtype = np.dtype(scalar_type)
+    top = float(info.max)
+    # The step between the largest binade's numbers is eps * 2^(maxexp - 1); half a step above
+    # max is where round-to-nearest stops returning max.
+    threshold = top + float(info.eps) * 2.0 ** (int(info.maxexp) - 1) / 2.0
     return NumberFormat(
         name=name,
         label=label,
         bits=int(info.bits),
-        max=float(info.max),
+        max=top,
         smallest_normal=float(info.smallest_normal),
         smallest_subnormal=float(info.smallest_subnormal),
-        has_inf=_casts_inf_to_inf(dtype),
+        has_inf=math.isinf(_cast_one(math.inf, dtype)),
         epsilon=float(info.eps),
         dtype=dtype,
+        overflow_threshold=threshold,
+        overflows_at_threshold=not math.isfinite(_cast_one(threshold, dtype)),
+        flush_threshold=float(info.smallest_subnormal) / 2.0,
+        saturated_by=SATURATING_CASTS.get(name, ""),
     )
 
 
@@ -293,7 +339,9 @@ def _roundtrip(x64: np.ndarray, fmt: NumberFormat) -> np.ndarray:
 
 
 def cast_roundtrip(x: object, fmt_name: str) -> np.ndarray:
-    """``x`` cast to the format and back to float64 (out-of-range -> inf, or NaN for E4M3fn)."""
+    """``x`` cast to the format and back to float64, as numpy / ml_dtypes cast: round to
+    nearest; beyond ``overflow_threshold`` inf (NaN for E4M3fn, which a saturating cast such
+    as PyTorch's 2.12 and later would store as +-448); up to ``flush_threshold`` 0."""
     check_choice("fmt_name", fmt_name, FLOAT_FORMAT_NAMES)
     return _roundtrip(_as_real_array("x", x), FORMATS[fmt_name])
 
@@ -552,11 +600,12 @@ def _measured(value: float) -> str:
     return f"{mantissa}e{int(exponent)}"
 
 
-def _limit(value: float) -> str:
-    """A format constant: whole numbers in full (65504), others to 3 significant digits."""
+def _limit(value: float, digits: int = 3) -> str:
+    """A format constant: whole numbers in full (65504), others to ``digits`` significant
+    digits (3.4e38, 6.1e-5)."""
     if value == int(value) and abs(value) < 1e6:
         return f"{value:.0f}"
-    mantissa, _, exponent = f"{value:.3g}".partition("e")
+    mantissa, _, exponent = f"{value:.{digits}g}".partition("e")
     return f"{mantissa}e{int(exponent)}" if exponent else mantissa
 
 
@@ -567,6 +616,18 @@ def _percent(fraction: float) -> str:
     if percent < 99.5 or fraction == 1.0:
         return f"{percent:.0f}%"
     return f"{math.floor(percent * 10.0) / 10.0:.1f}%"
+
+
+def _becomes(fmt: NumberFormat) -> str:
+    """What an overflowing value becomes, by library where they differ: "inf", or for E4M3
+    "NaN with ml_dtypes; PyTorch 2.12 and later saturate them to ±448 instead, which hides the
+    overflow"."""
+    if not fmt.saturated_by:
+        return fmt.overflows_to
+    return (
+        f"{fmt.overflows_to} with ml_dtypes; {fmt.saturated_by} saturate them to "
+        f"±{_limit(fmt.max)} instead, which hides the overflow"
+    )
 
 
 def _int8_label(calibration: str) -> str:
@@ -590,11 +651,10 @@ def _layer_failure(
     for fmt in floats:
         cast = report.casts[fmt.name]
         if cast.frac_overflow > 0.0:
-            becomes = "inf" if fmt.has_inf else "NaN"
             return (
                 f"{fmt.label} overflows first, at layer {layer} (max |a| = "
                 f"{_measured(cast.max_abs_in)} > {_limit(fmt.max)}): "
-                f"{_percent(cast.frac_overflow)} of the values become {becomes}"
+                f"{_percent(cast.frac_overflow)} of the values become {_becomes(fmt)}"
             )
     int8 = report.int8
     if INT8.name in names and int8.frac_clipped >= clip_fraction:
@@ -609,8 +669,9 @@ def _layer_failure(
         if cast.frac_flushed_to_zero >= zero_fraction:
             return (
                 f"{fmt.label} loses {_percent(cast.frac_flushed_to_zero)} of layer {layer} to "
-                f"zero (max |a| = {_measured(cast.max_abs_in)}; its smallest subnormal is "
-                f"{_limit(fmt.smallest_subnormal)})"
+                f"zero (max |a| = {_measured(cast.max_abs_in)}; it flushes |a| up to "
+                f"{_limit(fmt.flush_threshold)}, half its smallest subnormal "
+                f"{_limit(fmt.smallest_subnormal)}, to 0)"
             )
     if INT8.name in names and int8.frac_zero >= zero_fraction:
         return (
@@ -676,7 +737,7 @@ def no_failure_text(fmt_name: str) -> str:
 #: Zones of one format's |a| axis (format_zones, int8_zones), from the top down.
 FORMAT_ZONES: tuple[str, ...] = ("overflow / clip", "represented", "subnormal", "lost to 0")
 #: Zones of the dynamic-range bar (dynamic_range_bands), from the bottom up.
-DYNAMIC_RANGE_ZONES: tuple[str, ...] = ("underflow", "ideal", "headroom", "overflow")
+DYNAMIC_RANGE_ZONES: tuple[str, ...] = ("flush to 0", "subnormal", "normal", "overflow")
 
 
 @dataclass(frozen=True)
@@ -684,7 +745,7 @@ class Band:
     """A stretch [low, high] of the |a| axis and what a format does to values in it.
 
     ``zone`` is one of FORMAT_ZONES or DYNAMIC_RANGE_ZONES; ``label`` the stretch in short
-    ("> 65,504"); ``detail`` one sentence on what happens there (a chart's tooltip).
+    ("≥ 65,520"); ``detail`` one sentence on what happens there (a chart's tooltip).
     """
 
     zone: str
@@ -694,11 +755,74 @@ class Band:
     detail: str
 
 
-def _range_label(value: float) -> str:
-    """A band edge for display: 0.000977 -> "0.001", 65504 -> "65,504"."""
+def _range_label(value: float, digits: int = 3) -> str:
+    """A band edge for display: 65504 -> "65,504", 6.1e-05 -> "6.1e-5", 2.98e-08 -> "2.98e-8"."""
     if value >= 1.0 and value == int(value) and value < 1e6:
         return f"{value:,.0f}"
-    return f"{value:.1g}" if value < 1.0 else _limit(value)
+    return _limit(value, digits)
+
+
+def _distinct_labels(low: float, high: float) -> tuple[str, str]:
+    """Labels of two nearby edges with enough digits to tell them apart (FP32's max
+    3.402823e38 and its overflow threshold 3.402824e38)."""
+    digits = 3
+    while _range_label(low, digits) == _range_label(high, digits) and digits < 17:
+        digits += 1
+    return _range_label(low, digits), _range_label(high, digits)
+
+
+def _overflow_phrase(fmt: NumberFormat) -> str:
+    """What a value beyond the overflow threshold does, by library where they differ."""
+    if fmt.has_inf:
+        return "overflows to inf"
+    phrase = f"overflows: ml_dtypes casts it to {fmt.overflows_to} ({fmt.label} has no inf)"
+    if fmt.saturated_by:
+        phrase += (
+            f", {fmt.saturated_by} saturate it to ±{_range_label(fmt.max)} instead, which hides "
+            "the overflow"
+        )
+    return phrase
+
+
+def _overflow_label(fmt: NumberFormat) -> str:
+    """ "≥ 65,520" (the threshold itself overflows) or "> 464" (it rounds to max)."""
+    sign = "≥" if fmt.overflows_at_threshold else ">"
+    return f"{sign} {_distinct_labels(fmt.max, fmt.overflow_threshold)[1]}"
+
+
+def _overflow_sentence(fmt: NumberFormat) -> str:
+    """From the overflow threshold up a value overflows; between max and it, it rounds to max."""
+    top, threshold = _distinct_labels(fmt.max, fmt.overflow_threshold)
+    start = "from" if fmt.overflows_at_threshold else "above"
+    return (
+        f"{start} {threshold} (its max {top} plus half a step) a value {_overflow_phrase(fmt)}; "
+        f"between {top} and {threshold} it rounds to {top}"
+    )
+
+
+def _subnormal_sentence(fmt: NumberFormat) -> str:
+    tiny, flush = _range_label(fmt.smallest_subnormal), _range_label(fmt.flush_threshold)
+    return (
+        f"subnormal numbers, in steps of {tiny}: the smaller the value, the fewer significant "
+        f"bits it keeps (precision loss); between {flush} and {tiny} a value rounds up to {tiny}"
+    )
+
+
+def _flush_sentence(fmt: NumberFormat) -> str:
+    tiny, flush = _range_label(fmt.smallest_subnormal), _range_label(fmt.flush_threshold)
+    return f"up to {flush}, half its smallest subnormal {tiny}, a value is flushed to 0"
+
+
+def _normal_sentence(fmt: NumberFormat) -> str:
+    return (
+        f"normal numbers, {_range_label(fmt.smallest_normal)} to {_range_label(fmt.max)}, keep "
+        f"all {fmt.significant_bits} significant bits"
+    )
+
+
+def _capital(sentence: str) -> str:
+    """The sentence with its first letter upper-case (str.capitalize would lower the rest)."""
+    return sentence[:1].upper() + sentence[1:]
 
 
 def _check_axis(bottom: float, top: float) -> tuple[float, float]:
@@ -718,43 +842,45 @@ def _clip_bands(bands: Sequence[Band], bottom: float, top: float) -> tuple[Band,
 
 
 def format_zones(fmt_name: str, bottom: float, top: float) -> tuple[Band, ...]:
-    """The zones of a float format on an |a| axis from ``bottom`` to ``top`` (cut to it):
-    above max the value overflows (inf, or NaN for E4M3fn); from the smallest normal to max it
-    is a normal number; below that a subnormal with fewer significant bits; below the smallest
-    subnormal it rounds to 0 (or up to it). Limits from FORMATS."""
+    """The zones of a float format on an |a| axis from ``bottom`` to ``top`` (cut to it), as a
+    round-to-nearest cast treats them: from the overflow threshold (max plus half a step) a
+    value overflows (inf; NaN or saturation for E4M3, by library); from the smallest normal to
+    the threshold it is represented as a normal number (rounding to max above max); from half
+    the smallest subnormal it is a subnormal with fewer significant bits; up to that it is
+    flushed to 0. Limits from FORMATS."""
     check_choice("fmt_name", fmt_name, FLOAT_FORMAT_NAMES)
     bottom, top = _check_axis(bottom, top)
     fmt = FORMATS[fmt_name]
-    label, becomes = fmt.label, "inf" if fmt.has_inf else "NaN"
-    tiny, normal, largest = fmt.smallest_subnormal, fmt.smallest_normal, fmt.max
+    label, threshold, flush = fmt.label, fmt.overflow_threshold, fmt.flush_threshold
+    normal = fmt.smallest_normal
     bands = (
         Band(
             FORMAT_ZONES[0],
-            largest,
+            threshold,
             top,
-            f"> {_range_label(largest)}",
-            f"{label}: above its max {largest:g}, a value becomes {becomes}",
+            _overflow_label(fmt),
+            f"{label}: {_overflow_sentence(fmt)}",
         ),
         Band(
             FORMAT_ZONES[1],
             normal,
-            largest,
-            f"{normal:.3g} to {_range_label(largest)}",
-            f"{label}: normal numbers, {normal:.3g} to {largest:g}",
+            threshold,
+            f"{_range_label(normal)} to {_range_label(fmt.max)}",
+            f"{label}: {_normal_sentence(fmt)}",
         ),
         Band(
             FORMAT_ZONES[2],
-            tiny,
+            flush,
             normal,
-            f"{tiny:.3g} to {normal:.3g}",
-            f"{label}: subnormal, {tiny:.3g} to {normal:.3g}: precision drops",
+            f"{_range_label(flush)} to {_range_label(normal)}",
+            f"{label}: {_subnormal_sentence(fmt)}",
         ),
         Band(
             FORMAT_ZONES[3],
             bottom,
-            tiny,
-            f"< {tiny:.3g}",
-            f"{label}: below its smallest subnormal {tiny:.3g}, a value rounds to 0 (or up to it)",
+            flush,
+            f"≤ {_range_label(flush)}",
+            f"{label}: {_flush_sentence(fmt)}",
         ),
     )
     return _clip_bands(bands, bottom, top)
@@ -800,22 +926,23 @@ def on_log_axis(value: float) -> bool:
 
 @dataclass(frozen=True)
 class DynamicRange:
-    """One format's dynamic-range bar: four DYNAMIC_RANGE_ZONES covering [axis_low, axis_high].
+    """One format's dynamic-range bar: the four DYNAMIC_RANGE_ZONES covering
+    [axis_low, axis_high], named for what a cast does there (the stretches of format_zones).
 
-    underflow: below the format's resolution near 1 (its epsilon, 2^-10 for FP16), where a
-    value is lost next to an O(1) one; ideal: |a| <= IDEAL_STD_MULTIPLE, i.e. 3 std of a
-    unit-variance signal; headroom: representable but unusual; overflow: above the format's max.
-    ``description`` says the same in two sentences.
+    flush to 0: up to ``flush_threshold`` (half the smallest subnormal); subnormal: up to
+    ``smallest_normal``, fewer significant bits (precision loss); normal: up to
+    ``overflow_threshold`` (max plus half a step; values above max round to it); overflow:
+    beyond, inf (E4M3: NaN with ml_dtypes, +-max with a saturating cast). ``epsilon`` is the
+    step next to 1. ``description`` says the same in sentences.
     """
 
     format: str
     label: str
-    epsilon: float
-    ideal_high: float
+    flush_threshold: float
+    smallest_normal: float
     max: float
-    underflow_label: str
-    ideal_label: str
-    overflow_label: str
+    overflow_threshold: float
+    epsilon: float
     axis_low: float
     axis_high: float
     bands: tuple[Band, ...]
@@ -825,80 +952,88 @@ class DynamicRange:
 def dynamic_range_bands(fmt_name: str = "float16", values: Sequence[float] = ()) -> DynamicRange:
     """The bands of |a| the app draws on a log axis for one format, all from FORMATS.
 
-    The axis runs from the power of ten at or below the smallest subnormal to a decade above
-    max, widened to a decade beyond every value in ``values`` that a log axis can show.
+    The axis runs from the power of ten at or below half the smallest subnormal to a decade
+    above max, widened to a decade beyond every value in ``values`` that a log axis can show.
     """
     check_choice("fmt_name", fmt_name, FLOAT_FORMAT_NAMES)
     if isinstance(values, str) or not isinstance(values, Sequence | np.ndarray):
         raise ValueError(f"values must be a list of magnitudes; got {values!r}")
     shown = [float(v) for v in values if on_log_axis(float(v))]
     fmt = FORMATS[fmt_name]
-    ideal = IDEAL_STD_MULTIPLE
-    axis_low = min(
-        [10.0 ** math.floor(math.log10(fmt.smallest_subnormal)), *map(decade_below, shown)]
-    )
+    flush, normal, threshold = fmt.flush_threshold, fmt.smallest_normal, fmt.overflow_threshold
+    axis_low = min([10.0 ** math.floor(math.log10(flush)), *map(decade_below, shown)])
     axis_high = max([decade_above(fmt.max), *map(decade_above, shown)])
-    underflow_label = f"< {_range_label(fmt.epsilon)}"
-    ideal_label = f"[-{ideal:g}, {ideal:g}]"
-    overflow_label = f"> {_range_label(fmt.max)}"
-    headroom_label = f"{ideal:g} to {_range_label(fmt.max)}"
-    becomes = "inf" if fmt.has_inf else "NaN"
-    zones = DYNAMIC_RANGE_ZONES
+    zones, label = DYNAMIC_RANGE_ZONES, fmt.label
+    normal_label = f"{_range_label(normal)} to {_range_label(fmt.max)}"
     return DynamicRange(
         format=fmt.name,
-        label=fmt.label,
-        epsilon=fmt.epsilon,
-        ideal_high=ideal,
+        label=label,
+        flush_threshold=flush,
+        smallest_normal=normal,
         max=fmt.max,
-        underflow_label=underflow_label,
-        ideal_label=ideal_label,
-        overflow_label=overflow_label,
+        overflow_threshold=threshold,
+        epsilon=fmt.epsilon,
         axis_low=axis_low,
         axis_high=axis_high,
         bands=(
             Band(
                 zones[0],
                 axis_low,
-                fmt.epsilon,
-                underflow_label,
-                f"{fmt.label}: below its step next to 1, lost when added to values of order 1",
+                flush,
+                f"≤ {_range_label(flush)}",
+                f"{label}: {_flush_sentence(fmt)}",
             ),
             Band(
                 zones[1],
-                fmt.epsilon,
-                ideal,
-                ideal_label,
-                f"within {ideal:g} std of a unit-variance signal",
+                flush,
+                normal,
+                f"{_range_label(flush)} to {_range_label(normal)}",
+                f"{label}: {_subnormal_sentence(fmt)}",
             ),
-            Band(zones[2], ideal, fmt.max, headroom_label, f"{fmt.label}: representable"),
+            Band(zones[2], normal, threshold, normal_label, f"{label}: {_normal_sentence(fmt)}"),
             Band(
                 zones[3],
-                fmt.max,
+                threshold,
                 axis_high,
-                overflow_label,
-                f"{fmt.label}: above its max, a value becomes {becomes}",
+                _overflow_label(fmt),
+                f"{label}: {_overflow_sentence(fmt)}",
             ),
         ),
         description=(
-            f"Next to 1, {fmt.label}'s step is {fmt.epsilon:.3g}: values below "
-            f"{_range_label(fmt.epsilon)} are lost when added to values of order 1. "
-            f"Unit-scale activations sit in {ideal_label}; above {_range_label(fmt.max)} a "
-            f"value becomes {becomes}."
+            f"{label} stores {normal_label} as normal numbers, with {fmt.significant_bits} "
+            f"significant bits. Below that come {_subnormal_sentence(fmt)}; "
+            f"{_flush_sentence(fmt)}. {_capital(_overflow_sentence(fmt))}. Next to 1 its step is "
+            f"{_range_label(fmt.epsilon)}: adding a value below half a step "
+            f"({_range_label(fmt.epsilon / 2.0)}) to 1 leaves 1, though {label} stores that "
+            "value on its own."
         ),
     )
 
 
+def _overflow_result(fmt: NumberFormat) -> str:
+    """What an overflowing cast gives: "inf", or "NaN (ml_dtypes); ±448 (PyTorch 2.12 and
+    later)" where a library saturates."""
+    if not fmt.saturated_by:
+        return fmt.overflows_to
+    return f"{fmt.overflows_to} (ml_dtypes); ±{_limit(fmt.max)} ({fmt.saturated_by})"
+
+
 def format_band_table() -> list[dict]:
-    """One row per float format (widest first) for a chart of every format's range:
-    name, label, bits, smallest_subnormal, smallest_normal, max, epsilon, has_inf."""
+    """One row per float format (widest first) for a table of every format's range: name,
+    label, bits, flush_to_zero_up_to (half the smallest subnormal), smallest_subnormal,
+    smallest_normal, max, overflow_from (max plus half a step), overflow (what an overflowing
+    cast gives, by library where they differ), epsilon, has_inf."""
     return [
         {
             "name": fmt.name,
             "label": fmt.label,
             "bits": fmt.bits,
+            "flush_to_zero_up_to": fmt.flush_threshold,
             "smallest_subnormal": fmt.smallest_subnormal,
             "smallest_normal": fmt.smallest_normal,
             "max": fmt.max,
+            "overflow_from": fmt.overflow_threshold,
+            "overflow": _overflow_result(fmt),
             "epsilon": fmt.epsilon,
             "has_inf": fmt.has_inf,
         }

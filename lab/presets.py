@@ -4,10 +4,13 @@ Every experiment is a small function returning plain results (frozen dataclasses
 arrays); ``lab.experiments.forward_pass`` combines them into the page's one result.
 
 - ``layer_histograms``: random inputs through dense layers (``network_config``), with each
-  layer's histogram on [-3, 3] (the per-layer activation histograms of Glorot & Bengio 2010,
-  section 4.2). The "5,000 points x 5 layers" experiment uses ``FIVE_LAYERS_*``: width 100 (the
+  layer's histogram on its own range (``HISTOGRAM_BINS`` bins over the layer's mean ± 5 std,
+  ``lab.network.AUTO_RANGE_STDS``), to be drawn with the band ``HISTOGRAM_BAND`` = [-3, 3]
+  marked (the per-layer activation histograms of Glorot & Bengio 2010, section 4.2): a fixed
+  [-3, 3] window left a vanished layer as one spike at 0 and an exploded one as an empty
+  frame. The "5,000 points x 5 layers" experiment uses ``FIVE_LAYERS_*``: width 100 (the
   course material does not give one), so 5,000 x 100 = 500,000 values per histogram make the
-  60 bins of width 0.1 smooth, and a run takes tens of milliseconds. The price is the scatter
+  60 bins smooth, and a run takes tens of milliseconds. The price is the scatter
   of one weight draw: over 30 seeds the RMS of Xavier + ReLU at layers 2..5 scattered by 5%,
   9%, 12% and 15% around the theory (width 256 roughly halves it). Run with Xavier normal
   weights, once with the identity and once with ReLU, it shows that Xavier's Var(W) = 1/n
@@ -44,8 +47,14 @@ from lab.validation import check_choice, check_float, check_int
 
 # --- constants ------------------------------------------------------------------------------
 
-#: 61 edges: 60 bins of width 0.1 on [-3, 3].
+#: 61 edges: 60 bins of width 0.1 on [-3, 3] (fixed edges, ``network_config(edges=...)``).
 HISTOGRAM_EDGES: tuple[float, ...] = tuple(float(x) for x in np.linspace(-3.0, 3.0, 61))
+#: Bins of each layer's own histogram range (``network_config(edges="auto")``).
+HISTOGRAM_BINS = 60
+#: The band marked on every histogram: ±3, where a unit-variance normal signal keeps 99.7% of
+#: its values. A layer whose histogram reaches far beyond it has grown; one that fills a sliver
+#: of it has shrunk.
+HISTOGRAM_BAND: tuple[float, float] = (-3.0, 3.0)
 FIVE_LAYERS_DEPTH = 5
 FIVE_LAYERS_WIDTH = 100
 FIVE_LAYERS_SAMPLES = 5000
@@ -55,6 +64,15 @@ SIGMA_SWEEP_SIGMAS: tuple[float, ...] = (1e-5, 1e-3, 1e-2, 1e-1, 0.5)
 SIGMA_SWEEP_DEPTH = 8
 SIGMA_SWEEP_WIDTH = 10
 SIGMA_SWEEP_REPEATS = 200
+#: He's std for the sweep's layers, sqrt(2 / 10): the expected factor per layer 5 sigma^2 is 1.
+SIGMA_SWEEP_HE = math.sqrt(2.0 / SIGMA_SWEEP_WIDTH)
+#: Reference sigmas drawn beside the student's: "around_he" gives factors per layer 5 sigma^2 of
+#: 1/20, 1/5, 5 and 20 (as many decades of growth as of decay around He's sigma); "course" is
+#: the course material's {1e-5, 1e-3, 1e-2, 1e-1, 0.5} (four decaying, one slightly growing).
+SIGMA_SETS: dict[str, tuple[float, ...]] = {
+    "around_he": (0.1, 0.2, 1.0, 2.0),
+    "course": SIGMA_SWEEP_SIGMAS,
+}
 MAX_SWEEP_REPEATS = 2000
 MAX_SWEEP_DEPTH = 20
 MAX_SWEEP_WIDTH = 100
@@ -105,12 +123,16 @@ def network_config(
     seed: int = 0,
     init_params: InitParams = (),
     slope: float = DEFAULT_LEAKY_SLOPE,
-    edges: Sequence[float] | None = HISTOGRAM_EDGES,
+    edges: Sequence[float] | str | None = "auto",
 ) -> NetworkConfig:
     """The NetworkConfig of a forward-pass experiment: N(0, input_std^2) inputs, N(0,
-    bias_std^2) biases (0: none), float32, histograms on ``edges`` (None: no histograms).
-    ``input_std`` must be > 0 (the ratio to the input is undefined otherwise)."""
+    bias_std^2) biases (0: none), float32, and histograms: "auto" gives each layer
+    ``HISTOGRAM_BINS`` bins on its own range, a sequence fixed edges for every layer, None no
+    histograms. ``input_std`` must be > 0 (the ratio to the input is undefined otherwise)."""
     check_float("input_std", input_std, 0.0, MAX_INPUT_STD, low_inclusive=False)
+    auto = isinstance(edges, str)
+    if auto and edges != "auto":
+        raise ValueError(f"edges must be 'auto', a sequence of edges or None; got {edges!r}")
     return NetworkConfig(
         init=init,
         init_params=_init_params(init_params),
@@ -122,7 +144,8 @@ def network_config(
         input_std=input_std,
         bias_std=bias_std,
         seed=seed,
-        histogram_edges=None if edges is None else tuple(edges),
+        histogram_edges=None if edges is None or auto else tuple(edges),  # type: ignore[arg-type]
+        histogram_bins=HISTOGRAM_BINS if auto else None,
         backward="none",  # the forward-pass experiments show no gradients
     )
 
@@ -143,9 +166,10 @@ def panel_layers(layers: int, panels: int = 10) -> tuple[int, ...]:
 
 @dataclass(frozen=True, eq=False)
 class Histograms:
-    """Per-layer histograms of one tensor on fixed edges; index i is layer i + 1.
+    """Per-layer histograms of one tensor; index i is layer i + 1.
 
-    counts: (layers, bins) over the finite values; below/above: finite values outside the
+    edges: (layers, bins + 1), each layer's own (equal rows with fixed edges); counts:
+    (layers, bins) over the finite values; below/above: finite values outside the layer's
     edges; nonfinite: inf/NaN values; total: all values (counts.sum(1) + below + above +
     nonfinite == total). std, rms: over the finite values. frac_zero: share exactly 0.
     """
@@ -163,8 +187,11 @@ class Histograms:
 
 def _histograms(stats: TensorStats) -> Histograms:
     zeros = stats.frac_zero if stats.frac_zero is not None else np.full(len(stats), np.nan)
+    edges = stats.edges
+    if edges.ndim == 1:  # fixed edges, shared by every layer
+        edges = np.broadcast_to(edges, (len(stats), len(edges)))
     return Histograms(
-        edges=stats.edges,
+        edges=edges,
         counts=stats.hist_counts,
         below=stats.below,
         above=stats.above,
@@ -216,12 +243,16 @@ def _theory(config: NetworkConfig) -> TheoryPrediction:
 
 def layer_histograms(config: NetworkConfig) -> LayerHistograms:
     """Simulate ``config`` (``lab.network.simulate``; build it with ``network_config``) and
-    histogram every z_l and a_l on its ``histogram_edges``, with the mean-field prediction of
-    the same network and its state."""
-    if not isinstance(config, NetworkConfig) or config.histogram_edges is None:
+    histogram every z_l and a_l (on its ``histogram_edges``, or each layer on its own range
+    with ``histogram_bins``), with the mean-field prediction of the same network and its
+    state."""
+    if not isinstance(config, NetworkConfig) or (
+        config.histogram_edges is None and config.histogram_bins is None
+    ):
         raise ValueError(
-            f"config must be a NetworkConfig with histogram_edges; got {type(config).__name__}"
-            + (" without edges" if isinstance(config, NetworkConfig) else "")
+            "config must be a NetworkConfig with histogram_edges or histogram_bins; got "
+            + type(config).__name__
+            + (" without histograms" if isinstance(config, NetworkConfig) else "")
         )
     result = simulate(config)
     theory = _theory(config)
@@ -479,7 +510,10 @@ def comparison_configs(
         raise ValueError(f"config must be a NetworkConfig; got {type(config).__name__}")
     if isinstance(inits, str) or not isinstance(inits, Sequence) or not inits:
         raise ValueError(f"inits must be a non-empty sequence of scheme names; got {inits!r}")
-    return tuple(replace(config, init=init, init_params=(), histogram_edges=None) for init in inits)
+    return tuple(
+        replace(config, init=init, init_params=(), histogram_edges=None, histogram_bins=None)
+        for init in inits
+    )
 
 
 def init_comparison(

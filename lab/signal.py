@@ -3,8 +3,10 @@
 Builds on ``lab.network`` (the Monte-Carlo pass), ``lab.theory`` (mean-field theory, Poole et al.
 2016; Schoenholz et al. 2017) and ``lab.diagnosis`` (the lab's state thresholds):
 
-- ``summarize_signal``: final-layer std, RMS ratio to the input, the network's state
-  (``lab.diagnosis.network_state``) and the backward signal's state;
+- ``measure``, ``diagnose_forward``: a simulation's ``lab.health.Measurements`` and health (the
+  one health model: overflow, dead, saturated, gradient, signal);
+- ``summarize_signal``: final-layer std, RMS ratio to the input, the health and the backward
+  signal's state;
 - ``valid_gradient_layers``: where the simulated gradients survived overflow;
 - ``layer_table``: one row per layer (mean, std, max |a|, RMS ratio, zero and saturated
   shares, state);
@@ -25,7 +27,7 @@ from numbers import Real
 import numpy as np
 
 from lab.activations import DEFAULT_LEAKY_SLOPE
-from lab.diagnosis import Diagnosis, gradient_state, layer_state, network_state
+from lab.health import Health, Measurements, assess
 from lab.initializers import MAX_FAN, Initializer
 from lab.network import MAX_SAMPLES, SimulationResult
 from lab.theory import (
@@ -38,6 +40,7 @@ from lab.theory import (
     effective_sw2,
     expected_dphi2,
     fixed_point,
+    predict,
 )
 from lab.validation import check_float, check_int
 
@@ -78,13 +81,14 @@ class SignalSummary:
     """What happened to the signal in one simulation.
 
     input_std, input_rms: measured on a_0. final_std, final_rms: of a_L (NaN once inf/NaN took
-    over). final_saturated: share of |z_L| > 2, where tanh and sigmoid are flat and pass almost
-    no gradient (NaN without finite values). rms_ratios: post-activation RMS of every layer over
-    the input's RMS (NaN where a layer has no finite value); rms_ratio: the last of them.
-    nonfinite: share of inf/NaN in z_l or a_l per layer. diagnosis:
-    ``lab.diagnosis.network_state`` of the forward pass. gradient_ratio: std of dL/da_1 over that
-    of dL/da_L (NaN when either is not meaningful); gradient_state: "overflow" if the backward
-    pass met inf/NaN, else ``lab.diagnosis.gradient_state``. overflow_message and
+    over). final_saturated: share of the last layer's units whose slope is below
+    ``lab.health.SATURATION_SLOPE`` of its maximum (|z_L| beyond ``lab.health.flat_threshold``;
+    NaN for activations that do not saturate or without finite values). rms_ratios:
+    post-activation RMS of every layer over the input's RMS (NaN where a layer has no finite
+    value); rms_ratio: the last of them. nonfinite: share of inf/NaN in z_l or a_l per layer.
+    diagnosis: the network's health (``lab.health.assess`` of ``measure``). gradient_ratio: RMS
+    of dL/da_1 over that of dL/da_L (NaN when either is not meaningful); gradient_state: the
+    backward signal's own state (``Health.gradient_state``). overflow_message and
     backward_overflow_message: the simulation's, e.g. "overflow: inf/NaN at layer 7", or None.
 
     For plots, the per-layer stds with NaN where a number would mislead: forward_std (of a_l) is
@@ -101,7 +105,7 @@ class SignalSummary:
     rms_ratio: float
     rms_ratios: np.ndarray
     nonfinite: np.ndarray
-    diagnosis: Diagnosis
+    diagnosis: Health
     gradient_ratio: float
     gradient_state: str
     overflow_message: str | None
@@ -119,7 +123,7 @@ def valid_gradient_layers(result: SimulationResult) -> tuple[np.ndarray, np.ndar
     so only dL/da_L (the injected output gradient) is valid; a ReLU mask of NaN even turns the
     rest into plausible-looking zeros. Otherwise dL/da_l is valid while neither it nor any
     gradient of the layers above holds inf/NaN, and dL/dW_l when dL/da_l, dL/dz_l and dL/dW_l
-    are all finite.
+    are all finite. Without a backward pass (``backward="none"``) nothing is valid.
     """
     result = _check_result(result)
     post_bad = result.grad_post.nonfinite > 0
@@ -128,7 +132,7 @@ def valid_gradient_layers(result: SimulationResult) -> tuple[np.ndarray, np.ndar
     # Walking down from the output: is a gradient of some layer above this one already broken?
     broken_from_above = np.zeros(len(post_bad), dtype=bool)
     broken_from_above[:-1] = np.logical_or.accumulate((post_bad | pre_bad)[::-1])[::-1][1:]
-    grad_post = ~(post_bad | broken_from_above)
+    grad_post = ~(post_bad | broken_from_above) & (result.grad_post.count > 0)
     if result.first_nonfinite_layer is not None:
         grad_post[:-1] = False
     grad_weight = grad_post & ~pre_bad & ~weight_bad
@@ -152,63 +156,111 @@ def _rms_ratios(result: SimulationResult) -> np.ndarray:
     return result.post.rms / input_rms
 
 
-def _state_inputs(result: SimulationResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(RMS ratios, shares of exact zeros, shares of inf/NaN) per layer, as
-    ``lab.diagnosis.layer_state`` takes them: a layer without finite values has frac_zero NaN,
-    which becomes 0 (its state is overflow either way)."""
-    ratios = _rms_ratios(result)
-    nonfinite = _nonfinite_share(result)
-    zeros = np.where(nonfinite > 0.0, 0.0, np.nan_to_num(result.post.frac_zero, nan=0.0))
-    return ratios, zeros, nonfinite
-
-
 def constant_layers(result: SimulationResult) -> np.ndarray:
     """Per layer, True when every a_l is the same finite value (std exactly 0 over more than
-    one value): such a layer is dead whatever its RMS (``lab.diagnosis.layer_state``)."""
+    one value): such a layer is dead whatever its RMS (``lab.health``)."""
     post = _check_result(result).post
     return (post.std == 0.0) & (post.count - post.nonfinite > 1)
 
 
-def diagnose_forward(result: SimulationResult) -> Diagnosis:
-    """``lab.diagnosis.network_state`` of a simulation's forward pass: ratio = post-activation
-    RMS of each layer over the input's RMS; inf/NaN in z_l or a_l counts as overflow; a layer
-    whose every value is the same counts as dead."""
-    ratios, zeros, nonfinite = _state_inputs(_check_result(result))
-    return network_state(
-        ratios.tolist(), zeros.tolist(), nonfinite.tolist(), constant_layers(result).tolist()
+def _theory_gradient(result: SimulationResult) -> np.ndarray | None:
+    """Mean-field RMS of dL/da_l relative to dL/da_L for a forward-only simulation, or None
+    where the theory does not apply (weights with a nonzero mean)."""
+    config = result.config
+    prediction = predict(
+        config.initializer(),
+        config.activation_function(),
+        config.depth,
+        None,
+        widths=config.layer_widths,
+        input_width=config.input_features,
+        input_std=min(float(result.input.rms[0]), 1e6),
+        bias_std=config.bias_std,
+    )
+    if not prediction.applicable:
+        return None
+    with np.errstate(all="ignore"):
+        gradient = np.sqrt(prediction.grad_var)
+    return np.where(np.isfinite(gradient), gradient, np.nan)
+
+
+def measure(result: SimulationResult) -> Measurements:
+    """A simulation's inputs to the health model (``lab.health.Measurements``).
+
+    Forward: RMS and std of a_l over the input's, shares of exact zeros and of inf/NaN (in z_l
+    or a_l), constant layers, and the saturated share of z_l (``TensorStats.frac_flat``).
+    Backward: the RMS of dL/da_l over that of dL/da_L where ``valid_gradient_layers`` holds
+    (NaN elsewhere), and the backward pass's first inf/NaN; a forward-only simulation
+    (``backward="none"``) takes the mean-field gradient of the same network instead.
+    """
+    result = _check_result(result)
+    ratios = _rms_ratios(result)
+    nonfinite = _nonfinite_share(result)
+    input_std = float(result.input.std[0])
+    with np.errstate(all="ignore"):
+        spread = result.post.std / input_std if input_std > 0 else np.full(len(ratios), np.nan)
+    zeros = np.where(nonfinite > 0.0, 0.0, np.nan_to_num(result.post.frac_zero, nan=0.0))
+    saturated = result.pre.frac_flat
+    source, gradient, backward_layer = "", None, None
+    if result.config.backward == "none":
+        gradient = _theory_gradient(result)
+        source = "" if gradient is None else "mean-field theory"
+    else:
+        valid, _ = valid_gradient_layers(result)
+        rms = np.where(valid, result.grad_post.rms, np.nan)
+        with np.errstate(all="ignore"):
+            gradient = rms / rms[-1] if rms[-1] > 0 else np.full(len(rms), np.nan)
+        source = "simulation"
+        if result.first_nonfinite_layer is None:
+            backward_layer = result.backward_first_nonfinite_layer
+    return Measurements(
+        activation=result.config.activation_function(),
+        rms_ratio=tuple(np.where(nonfinite > 0.0, np.nan, ratios)),
+        spread_ratio=tuple(np.where(nonfinite > 0.0, np.nan, spread)),
+        frac_zero=tuple(zeros),
+        frac_nonfinite=tuple(nonfinite),
+        constant=tuple(bool(c) for c in constant_layers(result)),
+        saturated=None if saturated is None else tuple(np.nan_to_num(saturated, nan=0.0)),
+        gradient=None if gradient is None else tuple(gradient),
+        gradient_source=source,
+        backward_overflow_layer=backward_layer,
     )
 
 
+def diagnose_forward(result: SimulationResult) -> Health:
+    """The health (``lab.health.assess``) of a simulation: its forward pass, and its backward
+    pass or, for a forward-only simulation, the mean-field gradient (see ``measure``)."""
+    return assess(measure(result))
+
+
 def summarize_signal(result: SimulationResult) -> SignalSummary:
-    """Final-layer numbers and verdicts of a simulation (thresholds: ``lab.diagnosis``).
+    """Final-layer numbers and the health of a simulation (thresholds: ``lab.health``).
 
     The ratio is RMS over RMS, the quantity Glorot & Bengio (2010) and He et al. (2015) keep
     constant: E[a_l^2] / E[a_0^2] is 1 per layer for He + ReLU, 1/2 for Xavier + ReLU.
     """
     result = _check_result(result)
-    ratios, _, nonfinite = _state_inputs(result)
-    diagnosis = diagnose_forward(result)
+    ratios = _rms_ratios(result)
+    nonfinite = _nonfinite_share(result)
+    health = diagnose_forward(result)
     valid_post, valid_weight = valid_gradient_layers(result)
     grad_post_std = np.where(valid_post, result.grad_post.std, np.nan)
-    first_grad, last_grad = float(grad_post_std[0]), float(grad_post_std[-1])
-    finite_grads = math.isfinite(first_grad) and math.isfinite(last_grad)
-    gradient_ratio = first_grad / last_grad if finite_grads and last_grad > 0 else math.nan
-    if not finite_grads:
-        backward = "overflow"
-    else:
-        backward = gradient_state(first_grad, last_grad)
+    ratio = health.gradient_ratio
+    flat = result.pre.frac_flat
     return SignalSummary(
         input_std=float(result.input.std[0]),
         input_rms=float(result.input.rms[0]),
         final_std=float(result.post.std[-1]),
         final_rms=float(result.post.rms[-1]),
-        final_saturated=float(result.pre.frac_saturated[-1]),
+        final_saturated=math.nan if flat is None else float(flat[-1]),
         rms_ratio=float(ratios[-1]),
         rms_ratios=ratios,
         nonfinite=nonfinite,
-        diagnosis=diagnosis,
-        gradient_ratio=gradient_ratio,
-        gradient_state=backward,
+        diagnosis=health,
+        gradient_ratio=math.nan
+        if ratio is None or health.gradient_source != "simulation"
+        else float(ratio),
+        gradient_state=health.gradient_state,
         overflow_message=result.overflow_message,
         backward_overflow_message=result.backward_overflow_message,
         forward_std=np.where(nonfinite > 0.0, np.nan, result.post.std),
@@ -219,19 +271,18 @@ def summarize_signal(result: SimulationResult) -> SignalSummary:
 
 def layer_table(result: SimulationResult) -> list[dict[str, int | float | str | None]]:
     """One row per layer for display: layer, width, pre_std (of z_l), mean, std, max_abs (of
-    a_l), rms_ratio (a_l RMS over a_0 RMS), frac_zero, frac_saturated (share of |z_l| > 2, where
-    tanh and sigmoid are flat), frac_nonfinite, grad_std (of dL/da_l,
-    None where ``valid_gradient_layers`` says it is meaningless) and status
-    (``lab.diagnosis.layer_state``). Statistics over the finite values only; non-finite numbers
-    become None."""
+    a_l), rms_ratio (a_l RMS over a_0 RMS), frac_zero, frac_saturated (share of units whose
+    slope is below ``lab.health.SATURATION_SLOPE`` of its maximum; None for activations that
+    do not saturate), frac_nonfinite, grad_std (of dL/da_l, None where
+    ``valid_gradient_layers`` says it is meaningless) and status (the layer's state in
+    ``lab.health``). Statistics over the finite values only; non-finite numbers become None."""
     result = _check_result(result)
-    ratios, zeros, nonfinite = _state_inputs(result)
-    states = [
-        layer_state(float(r), float(z), float(f), constant=bool(c))
-        for r, z, f, c in zip(ratios, zeros, nonfinite, constant_layers(result), strict=True)
-    ]
+    ratios = _rms_ratios(result)
+    nonfinite = _nonfinite_share(result)
+    states = diagnose_forward(result).layer_states
     valid_grad, _ = valid_gradient_layers(result)
     grad_std = np.where(valid_grad, result.grad_post.std, np.nan)
+    flat = result.pre.frac_flat
     rows: list[dict[str, int | float | str | None]] = []
     for index, layer in enumerate(result.layers):
         zero = result.post.frac_zero[index]
@@ -245,13 +296,43 @@ def layer_table(result: SimulationResult) -> list[dict[str, int | float | str | 
                 "max_abs": _finite_or_none(result.post.max_abs[index]),
                 "rms_ratio": _finite_or_none(ratios[index]),
                 "frac_zero": _finite_or_none(zero),
-                "frac_saturated": _finite_or_none(result.pre.frac_saturated[index]),
+                "frac_saturated": None if flat is None else _finite_or_none(flat[index]),
                 "frac_nonfinite": float(nonfinite[index]),
                 "grad_std": _finite_or_none(grad_std[index]),
                 "status": states[index],
             }
         )
     return rows
+
+
+#: What the table shows for a number the layer does not have (no finite value, or a gradient
+#: that passed through inf/NaN).
+MISSING_TEXT = "—"
+#: ``layer_table`` columns that hold shares (shown as percentages) and integers (shown as is).
+SHARE_COLUMNS = ("frac_zero", "frac_saturated", "frac_nonfinite")
+INTEGER_COLUMNS = ("layer", "width")
+
+
+def layer_table_text(
+    rows: Sequence[dict[str, int | float | str | None]],
+) -> list[dict[str, int | str]]:
+    """``layer_table`` rows as the page prints them: numbers to 3 significant digits with an
+    exponent when large or small ("6.02e+10", not 60200000000), shares as percentages ("50%",
+    "0.12%"), ``MISSING_TEXT`` for None; layer, width and the state unchanged."""
+    shown: list[dict[str, int | str]] = []
+    for row in rows:
+        text: dict[str, int | str] = {}
+        for name, value in row.items():
+            if name in INTEGER_COLUMNS or isinstance(value, str):
+                text[name] = value  # type: ignore[assignment]
+            elif value is None or not math.isfinite(value):
+                text[name] = MISSING_TEXT
+            elif name in SHARE_COLUMNS:
+                text[name] = f"{100 * value:.3g}%"
+            else:
+                text[name] = f"{value:.3g}"
+        shown.append(text)
+    return shown
 
 
 # --- mean-field phase --------------------------------------------------------------------------
@@ -443,7 +524,7 @@ def simulated_network_view(
 ) -> list[dict[str, int | float | str | bool | None]]:
     """``network_view`` of a simulation: layer 0 is the input, layer l the std of a_l measured
     against the input's std, an overflow where z_l or a_l holds any inf/NaN. Each row also
-    has ``state`` ("input" for layer 0, else the layer's ``lab.diagnosis.layer_state``, as in
+    has ``state`` ("input" for layer 0, else the layer's state in ``lab.health``, as in
     ``layer_table``) and ``std_text`` (``number_text`` of the std)."""
     result = _check_result(result)
     input_std = float(result.input.std[0])

@@ -701,3 +701,37 @@ def edge_of_chaos(
         low, step = high, step * 2.0
     q_star = _brentq(excess, low, high)
     return (q_star - sb2) / _second_moment_scalar(act, q_star), q_star
+
+
+# --- weight scales that keep the signal ------------------------------------------------------
+
+
+def preserving_sw2(
+    activation: ActivationLike, q: float, sb2: float = 0.0, *, slope: float = DEFAULT_LEAKY_SLOPE
+) -> float:
+    """The sw2 for which the pre-activation variance ``q`` is a fixed point of the length map:
+    q = sw2 E[phi(sqrt(q) z)^2] + sb2, so sw2 = (q - sb2) / E[phi(sqrt(q) z)^2] (Poole et al.
+    2016). ReLU: 2 at any q with sb2 = 0 (He et al. 2015); GELU at q = 1: 1 / 0.42522 = 2.352.
+    NaN when no sw2 >= 0 does it (q <= sb2, or E[phi^2] = 0).
+    """
+    q = check_float("q", q, 0.0, _Q_HUGE, low_inclusive=False)
+    sb2 = _check_sb2(sb2)
+    second = float(expected_phi2(activation, q, slope=slope))
+    if q <= sb2 or not second > 0.0:
+        return math.nan
+    return (q - sb2) / second
+
+
+def chi1_from(
+    activation: ActivationLike,
+    sw2: float,
+    sb2: float,
+    *,
+    q0: float = 1.0,
+    slope: float = DEFAULT_LEAKY_SLOPE,
+) -> tuple[float, float]:
+    """(chi1, q*): chi1 = sw2 E[phi'(sqrt(q*) z)^2] at the fixed point q* that the length map
+    reaches from the pre-activation variance ``q0`` (``chi1`` is this with q0 = 1)."""
+    act = _resolve(activation, slope)
+    q_star = fixed_point(act, sw2, sb2, q0=q0)
+    return float(sw2) * _dphi2_scalar(act, q_star), q_star

@@ -8,7 +8,10 @@ independent draws, so they are checked through their singular values instead of 
 
 Every entry of a variance-scaling layer is an independent draw from one law, so ``samples``
 weights are drawn from that law directly, whatever the layer's size; an orthogonal layer is
-sampled as a block of whole columns (or rows) of the (fan_in, fan_out) matrix.
+sampled as a block of whole columns (or rows) of its weight matrix: (fan_in, fan_out) for a
+dense layer, and for a convolution kernel of receptive field r = k^2 the flattened
+(C_in k^2, C_out) matrix that PyTorch's ``orthogonal_`` and Keras' ``Orthogonal`` make
+orthogonal (``Initializer.matrix_shape``), so its E[w^2] is gain^2 / max(C_in k^2, C_out).
 """
 
 from __future__ import annotations
@@ -22,11 +25,11 @@ from scipy import stats
 
 from lab.budget import Cost
 from lab.initializers import (
-    MAX_FAN,
     SCHEME_NAMES,
     SCHEME_PARAMETERS,
     Initializer,
     get_initializer,
+    orthogonal,
 )
 from lab.validation import check_choice, check_float, check_int
 
@@ -114,6 +117,9 @@ class WeightSummary:
     (the expected count per bin, same units as ``counts``), ``expected_counts`` per bin from
     CDF differences. ``ks_statistic`` / ``ks_pvalue`` are None when ``ks_note`` says why.
     ``singular_values`` and ``orthogonality_error`` are set for orthogonal weights only.
+    ``receptive_field`` is r = k^2 of a convolution kernel (1 for a dense layer) and
+    ``matrix_shape`` the (rows, cols) matrix the weights form (``Initializer.matrix_shape``:
+    (fan_in, fan_out / r)); an orthogonal layer's variance is gain^2 / max(matrix_shape).
     """
 
     init_name: str
@@ -124,6 +130,8 @@ class WeightSummary:
     fan_in: int
     fan_out: int
     fan: float | None
+    receptive_field: int
+    matrix_shape: tuple[int, int]
     samples: int
     seed: int
     half_width: float
@@ -221,17 +229,20 @@ def natural_half_width(
     fan_in: int,
     fan_out: int,
     init_params: Mapping[str, object] | None = None,
+    *,
+    receptive_field: int = 1,
 ) -> float:
     """Half-width h of the symmetric range [-h, h] that shows this scheme's weights well.
 
     Normal and orthogonal: 4 exact std. Uniform and truncated normal: 1.25 x the largest
     |support end| (so rand's U[0, 1) gets [-1.25, 1.25] and shows that no weight is negative).
-    A page plotting several schemes on one axis takes the largest of these.
+    A page plotting several schemes on one axis takes the largest of these. ``receptive_field``:
+    r = k^2 of a convolution kernel (``Initializer.matrix_shape``), 1 for a dense layer.
     """
     init = _initializer(init_name, init_params)
     support = init.support(fan_in, fan_out)
     if support is None:
-        return NORMAL_RANGE_STDS * init.std(fan_in, fan_out)
+        return NORMAL_RANGE_STDS * init.std(fan_in, fan_out, receptive_field)
     return BOUNDED_RANGE_MARGIN * max(abs(support[0]), abs(support[1]))
 
 
@@ -246,13 +257,15 @@ def draw_weights(
     samples: int = DEFAULT_SAMPLES,
     seed: int = 0,
     init_params: Mapping[str, object] | None = None,
+    receptive_field: int = 1,
 ) -> np.ndarray:
     """Flat array of weights of a (fan_in, fan_out) layer under ``init_name``.
 
     Independent schemes: ``samples`` draws from the exact law of one weight
     (``Initializer.scipy_distribution``). Orthogonal: every entry of an ``Initializer.sample``
     block of ``orthogonal_block`` shape (about ``samples`` entries, or more when one side of
-    the layer is longer), whose entries have the layer's joint law.
+    the weight matrix is longer), whose entries have the layer's joint law. ``receptive_field``:
+    r = k^2 of a convolution kernel, whose matrix is (fan_in, fan_out / r), 1 for a dense layer.
     """
     init = _initializer(init_name, init_params)
     samples = check_int("samples", samples, 2, MAX_SAMPLES)
@@ -261,29 +274,33 @@ def draw_weights(
     rng = _rng(seed, init_name, fan_in, fan_out)
     if law is not None:
         return np.asarray(law.rvs(size=samples, random_state=rng), dtype=float)
-    rows, cols = orthogonal_block(fan_in, fan_out, samples)
+    rows, cols = orthogonal_block(fan_in, fan_out, samples, receptive_field=receptive_field)
     return init.sample(rng, rows, cols).ravel()
 
 
-def orthogonal_block(fan_in: int, fan_out: int, samples: int = DEFAULT_SAMPLES) -> tuple[int, int]:
-    """Shape of the block of an orthogonal (fan_in, fan_out) layer that ``draw_weights`` samples.
+def orthogonal_block(
+    fan_in: int, fan_out: int, samples: int = DEFAULT_SAMPLES, *, receptive_field: int = 1
+) -> tuple[int, int]:
+    """Shape of the block of an orthogonal layer's weight matrix that ``draw_weights`` samples.
 
-    The first k columns (rows, when fan_in < fan_out) of a Haar-random orthogonal matrix are
-    a Haar-random semi-orthogonal (fan_in, k) matrix, which is what ``Initializer.sample``
-    draws by QR (Mezzadri 2007), with the same per-entry variance gain^2 / max(fan_in, fan_out).
-    So the full long side is kept and the short side cut to k = ceil(samples / long side).
+    The matrix is (rows, cols) = ``Initializer.matrix_shape``: (fan_in, fan_out) for a dense
+    layer, (fan_in, fan_out / r) = (C_in k^2, C_out) for a convolution kernel of receptive
+    field r = k^2. The first k columns (rows, when rows < cols) of a Haar-random orthogonal
+    matrix are a Haar-random semi-orthogonal (rows, k) matrix, which is what
+    ``Initializer.sample`` draws by QR (Mezzadri 2007), with the same per-entry variance
+    gain^2 / max(rows, cols). So the full long side is kept and the short side cut to
+    k = ceil(samples / long side).
     """
-    fan_in = check_int("fan_in", fan_in, 1, MAX_FAN)
-    fan_out = check_int("fan_out", fan_out, 1, MAX_FAN)
+    rows, cols = orthogonal().matrix_shape(fan_in, fan_out, receptive_field)
     samples = check_int("samples", samples, 2, MAX_SAMPLES)
-    if fan_in * fan_out < 2:
+    if rows * cols < 2:
         raise ValueError(
             f"fan_in * fan_out must be >= 2 for orthogonal weights (one weight has no spread); "
-            f"got {fan_in} * {fan_out}"
+            f"got {rows} * {cols}"
         )
-    long_side, short_side = max(fan_in, fan_out), min(fan_in, fan_out)
+    long_side, short_side = max(rows, cols), min(rows, cols)
     k = min(short_side, max(1, math.ceil(samples / long_side)))
-    return (fan_in, k) if fan_in >= fan_out else (k, fan_out)
+    return (rows, k) if rows >= cols else (k, cols)
 
 
 def drawn_count(
@@ -292,13 +309,15 @@ def drawn_count(
     fan_out: int,
     samples: int = DEFAULT_SAMPLES,
     init_params: Mapping[str, object] | None = None,
+    *,
+    receptive_field: int = 1,
 ) -> int:
     """How many weights ``draw_weights`` returns: ``samples``, or for orthogonal weights the
     whole ``orthogonal_block`` (which can be larger: one full column of a 123,904-long side)."""
     init = _initializer(init_name, init_params)
     if init.distribution != "orthogonal":
         return check_int("samples", samples, 2, MAX_SAMPLES)
-    rows, cols = orthogonal_block(fan_in, fan_out, samples)
+    rows, cols = orthogonal_block(fan_in, fan_out, samples, receptive_field=receptive_field)
     return rows * cols
 
 
@@ -308,6 +327,8 @@ def summary_cost(
     fan_out: int,
     samples: int = DEFAULT_SAMPLES,
     init_params: Mapping[str, object] | None = None,
+    *,
+    receptive_field: int = 1,
 ) -> Cost:
     """What ``weight_summary`` costs (lab.budget).
 
@@ -317,9 +338,11 @@ def summary_cost(
     plus ``SUMMARY_BYTES``.
     """
     init = _initializer(init_name, init_params)
-    drawn = drawn_count(init_name, fan_in, fan_out, samples, init_params)
+    drawn = drawn_count(
+        init_name, fan_in, fan_out, samples, init_params, receptive_field=receptive_field
+    )
     if init.distribution == "orthogonal":
-        rows, cols = orthogonal_block(fan_in, fan_out, samples)
+        rows, cols = orthogonal_block(fan_in, fan_out, samples, receptive_field=receptive_field)
         long_side, k = max(rows, cols), min(rows, cols)
         work = drawn + 3 * long_side * k * k
     else:
@@ -386,21 +409,34 @@ def weight_summary(
     seed: int = 0,
     init_params: Mapping[str, object] | None = None,
     half_width: float | None = None,
+    receptive_field: int = 1,
 ) -> WeightSummary:
     """Sample one layer's weights and compare them with the scheme's exact law.
 
     ``fan`` is the n of Var = scale / n (None for fixed-scale and orthogonal schemes).
     ``half_width`` sets the histogram range [-h, h] (default ``natural_half_width``; pass a
-    common value to compare schemes on one axis). Exact moments come from the ``Initializer``;
-    the KS test (``scipy.stats.kstest``) compares the samples with the exact CDF.
+    common value to compare schemes on one axis). ``receptive_field``: r = k^2 of a
+    convolution kernel with fans C_in k^2 and C_out k^2 (1 for a dense layer); it sets the
+    matrix orthogonal weights form, (C_in k^2, C_out). Exact moments come from the
+    ``Initializer``; the KS test (``scipy.stats.kstest``) compares the samples with the exact
+    CDF.
     """
     init = _initializer(init_name, init_params)
     samples, bins, seed = _check_common(samples, bins, seed)
+    matrix_shape = init.matrix_shape(fan_in, fan_out, receptive_field)
     if half_width is None:
-        half_width = natural_half_width(init_name, fan_in, fan_out, init_params)
+        half_width = natural_half_width(
+            init_name, fan_in, fan_out, init_params, receptive_field=receptive_field
+        )
     half_width = check_float("half_width", half_width, 0.0, low_inclusive=False)
     weights = draw_weights(
-        init_name, fan_in, fan_out, samples=samples, seed=seed, init_params=init_params
+        init_name,
+        fan_in,
+        fan_out,
+        samples=samples,
+        seed=seed,
+        init_params=init_params,
+        receptive_field=receptive_field,
     )
     count = weights.size
     edges, counts, below, above = _histogram(weights, half_width, bins)
@@ -423,7 +459,7 @@ def weight_summary(
             "no KS test: the entries of an orthogonal matrix are not independent draws from "
             "one law; its singular values are checked instead"
         )
-        block = orthogonal_block(fan_in, fan_out, samples)
+        block = orthogonal_block(fan_in, fan_out, samples, receptive_field=receptive_field)
         singular_values, orthogonality_error = _orthogonality(weights.reshape(block), init.gain)
 
     truncation = support[1] if init.distribution == "truncated_normal" else None
@@ -437,6 +473,8 @@ def weight_summary(
         fan_in=fan_in,
         fan_out=fan_out,
         fan=init.fan(fan_in, fan_out) if init.scale is not None else None,
+        receptive_field=receptive_field,
+        matrix_shape=matrix_shape,
         samples=count,
         seed=seed,
         half_width=half_width,
@@ -451,9 +489,9 @@ def weight_summary(
         expected_counts=expected_counts,
         exact_mean=init.mean(fan_in, fan_out),
         sampled_mean=float(np.mean(weights)),
-        exact_variance=init.variance(fan_in, fan_out),
+        exact_variance=init.variance(fan_in, fan_out, receptive_field),
         sampled_variance=float(np.var(weights, ddof=1)),
-        exact_std=init.std(fan_in, fan_out),
+        exact_std=init.std(fan_in, fan_out, receptive_field),
         sampled_std=float(np.std(weights, ddof=1)),
         bound=bound,
         truncation=truncation,

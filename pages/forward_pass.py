@@ -8,6 +8,7 @@ import streamlit as st
 
 from lab.controls.forward_pass import CONTROLS
 from lab.experiments.forward_pass import (
+    Histograms,
     NetworkView,
     PairView,
     StateLine,
@@ -42,12 +43,13 @@ SECTIONS = (
             "input_std",
             "bias_std",
             "pair_layers",
+            "sigma",
+            "sigma_set",
         ),
     ),
     Section("Random draws", ("reps", "seed")),
     Section("Display", ("hist",)),
 )
-PANELS_PER_ROW = 3
 THEORY_NOTE = "Solid lines with dots: this simulation. Dashed: mean-field theory (infinite width)."
 KIND_LABELS = CONTROLS["hist"].labels
 
@@ -70,19 +72,13 @@ def draw_network(view: NetworkView, kind: str, fixed: bool) -> None:
     show_state(view.state)
     st.caption(plain(view.fit))
     hist = view.histograms
-    window = f"[{hist.low:g}, {hist.high:g}]"
-    st.subheader(f"{KIND_LABELS[kind]} per layer, on {window}")
+    st.subheader(f"{KIND_LABELS[kind]} per layer")
     part = "" if len(hist.shown) == hist.depth else f" ({len(hist.shown)} of {hist.depth} layers)"
     st.caption(
         f"{plain(view.label)}: {view.samples:,} samples × {view.width} units per layer{part}. "
-        f"Values outside {window} and inf/NaN are counted in each panel's subtitle."
+        f"{histogram_note(hist)}"
     )
-    show_panel_grid(hist.panels[kind][0], PANELS_PER_ROW)
-    if hist.escaped[kind]:
-        st.caption(
-            f"Empty windows: most of those layers' values lie outside {window}; each panel's "
-            "subtitle counts them."
-        )
+    show_panel_grid(hist.panels[kind][0])
     show_line(view.std_chart)
     show_line(view.variance_chart)
     st.caption(THEORY_NOTE)
@@ -100,6 +96,18 @@ def draw_network(view: NetworkView, kind: str, fixed: bool) -> None:
         st.dataframe(pd.DataFrame(view.layer_rows), hide_index=True, width="stretch")
 
 
+def histogram_note(hist: Histograms) -> str:
+    """How to read the histogram panels: their own axes, the band, the uncounted values."""
+    band = f"[{hist.band[0]:g}, {hist.band[1]:g}]"
+    return (
+        f"To show every layer's shape, {hist.axis_rule}: read the scale off the axis and the "
+        f"std in the title. Grey band with dashed ends: {band}, where a unit-variance signal "
+        "keeps 99.7% of its values; a layer far wider than the band has grown, one that fits "
+        "in a sliver of it has shrunk. Values beyond the axis and inf/NaN are counted in each "
+        "panel's subtitle."
+    )
+
+
 def draw_pair(view: PairView, kind: str) -> None:
     st.sidebar.caption(
         f"{view.samples:,} samples, {view.width} units per layer, Xavier normal weights, no bias."
@@ -107,7 +115,8 @@ def draw_pair(view: PairView, kind: str) -> None:
     st.markdown(
         "Same weights, same inputs: the only difference is the activation. Xavier's "
         "Var(W) = 1/n is right for the identity, but ReLU sets about half of the values to 0, "
-        "so E[a²] halves at every layer and the RMS falls as 2^(−l/2)."
+        f"so E[a²] halves at every layer and the RMS falls as 2^(−l/2): after {view.layers} "
+        f"layers, to 2^(−{view.layers}/2) of the input's."
     )
     st.latex(r"\mathbb{E}\!\left[\mathrm{relu}(z)^2\right] = \tfrac12\,\operatorname{Var}(z)")
     for column, state in zip(st.columns(2), view.states, strict=True):
@@ -117,6 +126,7 @@ def draw_pair(view: PairView, kind: str) -> None:
     st.caption(THEORY_NOTE)
     left, right = view.histograms.names
     st.subheader(f"{KIND_LABELS[kind]} per layer: {left} (left) and {right} (right)")
+    st.caption(histogram_note(view.histograms))
     show_panel_pairs(*view.histograms.panels[kind])
 
 
@@ -126,11 +136,13 @@ def draw_sweep(view: SweepView) -> None:
         f"One input row X = [{row}] runs through {view.layers} ReLU layers of {view.width} "
         f"units with weights W ~ N(0, σ²) and no bias. Every layer multiplies E[z²] by "
         f"{view.width}σ²/2 in expectation: below σ = {view.he_sigma:.3g} (He's "
-        f"√(2/{view.width})) the signal vanishes, above it it grows."
+        f"√(2/{view.width})) the signal vanishes, above it it grows. Type any σ in the "
+        "sidebar (**Your σ**) to add it to the reference lines."
     )
     st.latex(
-        rf"\mathbb{{E}}[z_{{l+1}}^2] = {view.width}\,\sigma^2\,\mathbb{{E}}[a_l^2]"
-        rf" = \tfrac{{{view.width}}}{{2}}\,\sigma^2\,\mathbb{{E}}[z_l^2]"
+        rf"\begin{{aligned}}\mathbb{{E}}[z_{{l+1}}^2] &= {view.width}\,\sigma^2\,"
+        rf"\mathbb{{E}}[a_l^2] \\ &= \tfrac{{{view.width}}}{{2}}\,\sigma^2\,"
+        r"\mathbb{E}[z_l^2]\end{aligned}"
     )
     if view.repeats == 1:
         st.info(
@@ -144,17 +156,14 @@ def draw_sweep(view: SweepView) -> None:
             f"variance, so each point pools {view.repeats:,} independent draws "
             f"({view.values_per_layer:,} values per layer)."
         )
-    left, right = st.columns(2)
-    with left:
-        show_line(view.pre_chart)
-        st.caption(THEORY_NOTE)
-    with right:
-        show_line(view.post_chart)
-        st.caption(
-            "No theory line here: the infinite-width value q(1/2 − 1/2π) assumes that every "
-            f"unit sees an input of the same length, which {view.width} units do not give; "
-            "pooled over draws, the true variance lies above it, more so with depth."
-        )
+    show_line(view.pre_chart)
+    st.caption(THEORY_NOTE)
+    show_line(view.post_chart)
+    st.caption(
+        "No theory line here: the infinite-width value q(1/2 − 1/2π) assumes that every "
+        f"unit sees an input of the same length, which {view.width} units do not give; "
+        "pooled over draws, the true variance lies above it, more so with depth."
+    )
     st.dataframe(pd.DataFrame(view.rows), hide_index=True, width="stretch")
     st.caption(
         "Every σ reuses the same standard-normal draws, scaled by σ (as the engine does for "
@@ -171,9 +180,9 @@ st.markdown(
     "applies the same factor again. Below, a batch of random inputs runs through a network at "
     "initialization, and every layer's distribution is drawn."
 )
-st.latex(
-    r"\operatorname{Var}(z_l) = n_{l-1}\,\operatorname{Var}(W_l)\;"
-    r"\mathbb{E}\!\left[a_{l-1}^2\right],\qquad a_l = \phi(z_l)"
+st.latex(  # one piece per line: KaTeX does not wrap, and a phone shows about 350 px
+    r"\begin{gathered}\operatorname{Var}(z_l) = n_{l-1}\,\operatorname{Var}(W_l)\;"
+    r"\mathbb{E}\!\left[a_{l-1}^2\right],\\ a_l = \phi(z_l)\end{gathered}"
 )
 st.markdown(
     "When the activations have mean zero, E[a²] = Var(a), which is the familiar "

@@ -12,16 +12,17 @@ import streamlit as st
 
 from lab.controls.gradient_flow import CONTROLS
 from lab.experiments.gradient_flow import config_from_values, run
-from pages.ui.charts import show_chart
+from pages.ui.charts import show_spec
 from pages.ui.engine import cached
 from pages.ui.gradient_charts import (
     fmt,
-    gradient_chart,
+    gradient_spec,
     ratio_text,
-    runs_chart,
+    runs_specs,
     seeds_text,
-    sweep_chart,
-    z_chart,
+    sweep_heading,
+    sweep_specs,
+    z_spec,
 )
 from pages.ui.registry import page_header
 from pages.ui.text import show_engine_error
@@ -75,13 +76,13 @@ row.metric(pair.normal.scheme.label, fmt(pair.normal.final_gradient), width="con
 row.metric("normal / uniform", ratio_text(pair.ratio), width="content")
 row.metric("larger gradient", pair.winner, width="content")
 
-show_chart(gradient_chart(pair))
+show_spec(gradient_spec(result.config, pair))
 st.caption(
     f"Both backward passes start at the output (layer {pair.layers}, right) from the same "
     f"gradient dL/da = {pair.output_gradient:.3g} per output entry (the loss is the mean "
     f"output of {result.samples} input samples) and end at layer 1 (left): a first layer "
     "with a tiny gradient barely learns. A value of exactly 0 cannot sit on a log axis: it is "
-    "marked instead."
+    "drawn as ✕ on the grey band at the bottom, labelled 0."
 )
 for label, where in result.zero_gradient:
     st.info(
@@ -91,7 +92,7 @@ for label, where in result.zero_gradient:
         icon=":material/block:",
     )
 
-show_chart(z_chart(pair, threshold, result.tanh_slope_at_threshold))
+show_spec(z_spec(result.config, pair, threshold, result.tanh_slope_at_threshold))
 st.dataframe(
     result.summary_rows,
     hide_index=True,
@@ -146,16 +147,21 @@ st.markdown(
     "LeCun) is the real fix; *larger* first-layer gradient here does not mean *better*."
 )
 
-st.subheader("Sweeps: normal / uniform ratio of the first-layer gradient")
+st.subheader("Sweeps: the first-layer gradient of each network")
+labels = (pair.uniform.scheme.label, pair.normal.scheme.label)
 sweep_row = st.container(horizontal=True, horizontal_alignment="distribute")
 for swept in result.sweeps:
     with sweep_row.container(width=SWEEP_CHART_WIDTH):
-        show_chart(sweep_chart(swept))
+        heading, fixed = sweep_heading(swept)
+        st.markdown(f"**{heading}**")
+        st.caption(fixed)
+        for spec in sweep_specs((result.config, swept.parameter), swept, *labels):
+            show_spec(spec)
 st.caption(
-    "Each point is the mean first-layer gradient of the normal networks over that of the "
-    f"uniform ones, over {seeds_text(result.sweeps[0].seeds)} (grey dots: each seed alone); "
-    "the sizes not swept are the sidebar's. Above the dashed 1× rule the normal weights give "
-    "the larger gradient."
+    "Each point is a network's mean first-layer gradient over "
+    f"{seeds_text(result.sweeps[0].seeds)}; the sizes not swept are the sidebar's. Each "
+    "network has its own log axis, because one gradient can be 10³⁰ times the other; ✕ on "
+    "the grey band: exactly 0 for every seed, no gradient at all."
 )
 
 st.subheader("Statistics over many runs")
@@ -205,4 +211,5 @@ else:
             f"spread (std) {stats.log_ratio_std:.3f}"
         )
     st.caption("; ".join(details) + ".")
-    show_chart(runs_chart(stats))
+    for spec in runs_specs(result.config, stats, *labels):
+        show_spec(spec)

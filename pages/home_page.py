@@ -22,7 +22,10 @@ with objectives:
         "and He/Kaiming as two settings of one rule;\n"
         "- match the initializer to the activation function (tanh vs ReLU);\n"
         "- compare uniform and normal weights by their variance rather than their shape;\n"
-        "- predict when activations overflow or underflow low-precision number formats."
+        "- predict when activations overflow or underflow low-precision number formats;\n"
+        "- tell from a network's health at initialization whether, and how fast, it trains, and "
+        "why equal weights never break their symmetry;\n"
+        "- place a scheme in the ordered or chaotic phase and read off how deep it still trains."
     )
 with usage:
     st.subheader("How to use it")
@@ -35,9 +38,10 @@ with usage:
     )
 
 st.subheader("One rule behind the named schemes")
-st.latex(
-    r"\operatorname{Var}(W) = \frac{\text{scale}}{n},\qquad "
+st.latex(  # one piece per line: KaTeX does not wrap, and a phone shows about 350 px
+    r"\begin{gathered}\operatorname{Var}(W) = \frac{\text{scale}}{n},\\ "
     r"n \in \left\{\, n_\text{in},\; n_\text{out},\; \tfrac{n_\text{in}+n_\text{out}}{2} \right\}"
+    r"\end{gathered}"
 )
 st.markdown(
     "Xavier/Glorot uses scale 1 with the average of the fans; He/Kaiming uses scale 2 with the "

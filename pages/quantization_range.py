@@ -28,9 +28,10 @@ st.markdown(
     "Low-precision formats store each activation in 16 or 8 bits. Each one has a largest "
     "value, a smallest value and a fixed budget of levels in between, and each is most accurate "
     "for numbers near 1. This page runs the network once in float32, then casts every layer's "
-    "activations to FP16, BF16, FP8 and INT8 and counts what goes wrong: overflow to inf, "
-    "values rounded away to zero, and rounding noise. The initialization decides which layer, "
-    "if any, falls off the end of a format."
+    "activations to FP16, BF16, FP8 and INT8 and counts what goes wrong: overflow (to inf; in "
+    "FP8 E4M3 to NaN, or to ±448 where the cast saturates), small values that become "
+    "subnormals with fewer significant bits or are flushed to zero, and rounding noise. The "
+    "initialization decides which layer, if any, falls off the end of a format."
 )
 
 values = draw_controls(CONTROLS, SECTIONS)
@@ -66,7 +67,8 @@ for note in result.notes:
 st.subheader("Each layer's activations against each format's range")
 st.markdown(
     "Lines: the largest |a| decides overflow; the small |a| "
-    f"({LOW_PERCENTILE:g}% of the nonzero values lie below it) decides what rounds to zero; "
+    f"({LOW_PERCENTILE:g}% of the nonzero values lie below it) decides what becomes a "
+    "subnormal or is flushed to zero; "
     "the RMS is the typical size. ReLU's exact zeros are left out: they stay zero in every "
     "format. The shaded zones are each format's limits; for INT8 they follow the scale of each "
     "layer."
@@ -91,23 +93,30 @@ st.subheader("Why initialization is the first defence")
 training, deployment = st.columns(2, gap="large")
 with training:
     st.markdown("**Training in FP16**")
+    threshold = f"{FP16.overflow_threshold:,.0f}".replace(",", "{,}")
+    # Two lines: the column is about 200 px wide at 800 px.
     st.latex(
-        rf"|a| > {FP16.max:,.0f} \;\Rightarrow\; a_\text{{FP16}} = \pm\infty".replace(",", "{,}")
+        rf"\begin{{gathered}}|a| \ge {threshold} \\ \Rightarrow\; a_\text{{FP16}} = \pm\infty"
+        r"\end{gathered}"
     )
     st.markdown(
-        f"FP16's largest finite number is {FP16.max:,.0f}. An initialization that makes the "
-        "activations grow by a constant factor per layer crosses it after a few layers, the "
-        "first inf spreads to the loss, and training stops. BF16 keeps float32's exponent "
-        f"range (max {BF16.max:.3g}) and pays with precision: its step next to 1 is "
-        f"{BF16.epsilon:g} against FP16's {FP16.epsilon:g}. A variance-preserving "
+        f"FP16's largest finite number is {FP16.max:,.0f}; a cast rounds values up to "
+        f"{FP16.overflow_threshold:,.0f} down to it, and from there on gives inf. An "
+        "initialization that makes the activations grow by a constant factor per layer crosses "
+        "it after a few layers, the first inf spreads to the loss, and training stops. BF16 "
+        f"keeps float32's exponent range (max {BF16.max:.3g}) and pays with precision: its "
+        f"step next to 1 is {BF16.epsilon:g} against FP16's {FP16.epsilon:g}. A "
+        "variance-preserving "
         "initialization keeps every layer near 1, far from both ends."
     )
 with deployment:
     st.markdown("**Deploying in INT8**")
     st.latex(
+        # One short step per line: the column is about 200 px wide at 800 px.
         rf"\begin{{aligned}} s &= \frac{{\max|x|}}{{{INT8.qmax}}} \\ "
-        rf"q &= \operatorname{{clip}}\!\left(\operatorname{{round}}(x/s),\,-{INT8.qmax},"
-        rf"\,{INT8.qmax}\right) \\ \hat x &= q\,s \end{{aligned}}"
+        r"r &= \operatorname{round}(x/s) \\ "
+        rf"q &= \operatorname{{clip}}(r,\,-{INT8.qmax},\,{INT8.qmax}) \\ \hat x &= q\,s "
+        r"\end{aligned}"
     )
     st.markdown(
         f"INT8 spreads {INT8.levels} evenly spaced levels over ±{INT8.qmax} × s. In a vanishing "
@@ -155,13 +164,15 @@ st.dataframe(
     hide_index=True,
 )
 
-with st.expander("Format limits (from ml_dtypes.finfo)"):
+with st.expander("Format limits (from ml_dtypes.finfo and real casts)"):
     st.dataframe(
         pd.DataFrame(list(result.format_limits)).drop(columns="name"),
         column_config={
+            "flush_to_zero_up_to": st.column_config.NumberColumn(format="%.3e"),
             "smallest_subnormal": st.column_config.NumberColumn(format="%.3e"),
             "smallest_normal": st.column_config.NumberColumn(format="%.3e"),
             "max": st.column_config.NumberColumn(format="%.4e"),
+            "overflow_from": st.column_config.NumberColumn(format="%.4e"),
             "epsilon": st.column_config.NumberColumn(format="%.3e"),
         },
         hide_index=True,

@@ -10,8 +10,9 @@ st.markdown(
     "All of them are one rule with different constants; work them out by hand, then check "
     "your number in the simulation linked under the question."
 )
-st.latex(
-    r"\operatorname{Var}(W) = \frac{\text{scale}}{n},\qquad "
-    r"\sigma = \sqrt{\operatorname{Var}(W)},\qquad b = \sqrt{3 \operatorname{Var}(W)}"
+st.latex(  # one piece per line: KaTeX does not wrap, and a phone shows about 350 px
+    r"\begin{gathered}\operatorname{Var}(W) = \frac{\text{scale}}{n},\\ "
+    r"\sigma = \sqrt{\operatorname{Var}(W)},\quad b = \sqrt{3 \operatorname{Var}(W)}"
+    r"\end{gathered}"
 )
 render_quiz("formulas")

@@ -10,9 +10,10 @@ st.markdown(
     "ask where that window ends in FP16 and FP8, what happens to values outside it, and how "
     "INT8 maps a tensor onto 255 levels."
 )
-st.latex(
-    r"\text{scale} = \frac{\max |x|}{127},\qquad q = \operatorname{round}"
-    r"\!\left(\frac{x}{\text{scale}}\right),\qquad "
+st.latex(  # one piece per line: KaTeX does not wrap, and a phone shows about 350 px
+    r"\begin{gathered}\text{scale} = \frac{\max |x|}{127},\quad q = \operatorname{round}"
+    r"\!\left(\frac{x}{\text{scale}}\right),\\ "
     r"\text{SQNR} = 10 \log_{10} \frac{\sum x^2}{\sum (x - q\,\text{scale})^2}"
+    r"\end{gathered}"
 )
 render_quiz("quantization")

@@ -10,9 +10,9 @@ st.markdown(
     "activations on the way forward, and the gradient variance on the way back. Every layer "
     "multiplies it by the same factor, so depth turns small factors into huge ones."
 )
-st.latex(
-    r"q_l = \sigma_w^2\, E\!\left[\phi(\sqrt{q_{l-1}}\, z)^2\right],\qquad "
-    r"\chi_1 = \sigma_w^2\, E\!\left[\phi'(\sqrt{q^*}\, z)^2\right],\qquad "
-    r"\sigma_w^2 = n \operatorname{Var}(W)"
+st.latex(  # one piece per line: KaTeX does not wrap, and a phone shows about 350 px
+    r"\begin{gathered}q_l = \sigma_w^2\, E\!\left[\phi(\sqrt{q_{l-1}}\, z)^2\right],\\ "
+    r"\chi_1 = \sigma_w^2\, E\!\left[\phi'(\sqrt{q^*}\, z)^2\right],\\ "
+    r"\sigma_w^2 = n \operatorname{Var}(W)\end{gathered}"
 )
 render_quiz("signal")

@@ -10,6 +10,7 @@ import streamlit as st
 from lab.controls.registry import SIMULATION_PAGES
 from lab.controls.signal_propagation import CONTROLS
 from lab.experiments.signal_propagation import Card, config_from_values, run
+from lab.signal import MISSING_TEXT, layer_table_text
 from pages.ui.charts import show_spec
 from pages.ui.engine import cached
 from pages.ui.registry import get_page, page_header
@@ -99,11 +100,9 @@ st.markdown(
 # --------------------------------------------------------------------------- backward charts
 
 st.subheader("Backward: the gradients, layer by layer")
-left, right = st.columns(2, gap="medium")
-with left:
-    show_spec(series_spec(result.grad_post))
-with right:
-    show_spec(series_spec(result.grad_weight))
+# One below the other: side by side, each is too narrow for its title at 800 px.
+show_spec(series_spec(result.grad_post))
+show_spec(series_spec(result.grad_weight))
 st.caption(result.gradient_caption)
 st.latex(
     r"\operatorname{Var}\!\left(\frac{\partial L}{\partial a_{l-1}}\right) = \chi_1\,"
@@ -137,33 +136,34 @@ st.caption(
 # --------------------------------------------------------------------------- per-layer table
 
 st.subheader("Per-layer statistics")
-threshold = result.saturation_threshold
+# Text from the engine: Streamlit's "%.3g" prints 6.02e10 as 60200000000 and None as "None".
+table = pd.DataFrame(layer_table_text(result.table))
+if not result.saturation_label:  # the activation does not saturate: no such column
+    table = table.drop(columns="frac_saturated")
 st.dataframe(
-    pd.DataFrame(list(result.table)),
+    table,
     hide_index=True,
     width="stretch",
     column_config={
         "layer": st.column_config.NumberColumn("layer", format="%d"),
         "width": st.column_config.NumberColumn("units", format="%d"),
-        "pre_std": st.column_config.NumberColumn("std of z", format="%.3g"),
-        "mean": st.column_config.NumberColumn("mean of a", format="%.3g"),
-        "std": st.column_config.NumberColumn("std of a", format="%.3g"),
-        "max_abs": st.column_config.NumberColumn("max |a|", format="%.3g"),
-        "rms_ratio": st.column_config.NumberColumn("RMS / input RMS", format="%.3g"),
-        "frac_zero": st.column_config.NumberColumn("exact zeros", format="percent"),
-        "frac_saturated": st.column_config.NumberColumn(
-            f"|z| > {threshold:g}",
-            format="percent",
-            help=f"Share of pre-activations beyond ±{threshold:g}, where tanh and sigmoid "
-            "are flat.",
+        "pre_std": st.column_config.TextColumn("std of z"),
+        "mean": st.column_config.TextColumn("mean of a"),
+        "std": st.column_config.TextColumn("std of a"),
+        "max_abs": st.column_config.TextColumn("max |a|"),
+        "rms_ratio": st.column_config.TextColumn("RMS / input RMS"),
+        "frac_zero": st.column_config.TextColumn("exact zeros"),
+        "frac_saturated": st.column_config.TextColumn(
+            result.saturation_label, help=result.saturation_help or None
         ),
-        "frac_nonfinite": st.column_config.NumberColumn("inf/NaN", format="percent"),
-        "grad_std": st.column_config.NumberColumn("std of dL/da", format="%.3g"),
+        "frac_nonfinite": st.column_config.TextColumn("inf/NaN"),
+        "grad_std": st.column_config.TextColumn("std of dL/da"),
         "status": st.column_config.TextColumn("state"),
     },
 )
 st.caption(
-    "None: the layer has no finite values (overflow), or its gradient passed through inf/NaN."
+    f"{MISSING_TEXT}: no such number, because the layer has no finite values (overflow) or its "
+    "gradient passed through inf/NaN."
 )
 
 # --------------------------------------------------------------------------- link

@@ -10,7 +10,7 @@ randn erratum in ``reference.md``; the scheme for an activation comes from
 
 from __future__ import annotations
 
-from lab.diagnosis import recommended_init
+from lab.diagnosis import advise, describe_fit, recommended_init, scheme_fit
 from quizzes.questions import ChoiceQuestion, Mistake, Params
 
 TOPIC = "concepts"
@@ -30,12 +30,22 @@ ZERO_INIT = ChoiceQuestion(
     options=(
         (
             "identical_units",
-            "Every hidden unit computes the same output and gets the same gradient, so the "
-            "units stay identical forever: the layer acts like a single unit.",
+            "All hidden units compute the same output and get the same update, so they stay "
+            "copies.",
         ),
-        ("scale", "The constant is too small; a larger constant such as 0.5 would work."),
-        ("bias", "It does learn: the biases break the symmetry during training."),
-        ("nan", "The loss becomes NaN through a division by zero."),
+        (
+            "scale",
+            "The constant is too small; a larger one such as 0.5 would give the units room to "
+            "learn.",
+        ),
+        (
+            "bias",
+            "Nothing fails: the biases get different gradients and break the tie during training.",
+        ),
+        (
+            "nan",
+            "The zero weights make the loss gradient divide by zero, so the first update is NaN.",
+        ),
     ),
     correct=("identical_units",),
     explanation=(
@@ -73,17 +83,29 @@ RAND_VS_RANDN = ChoiceQuestion(
     options=(
         (
             "positive_mean",
-            "rand draws from U[0, 1): every weight is positive with mean 1/2, so the "
-            "pre-activations pile up in one direction, tanh saturates and gradients vanish.",
+            "rand's weights are all positive (mean 1/2): pre-activations drift one way and tanh "
+            "saturates.",
         ),
         (
             "matched_variance",
-            "A symmetric uniform U(-sqrt(3) s, sqrt(3) s), with the variance of the normal, "
-            "gives gradients like randn's within noise in wide layers.",
+            "A symmetric uniform U(-sqrt(3) s, sqrt(3) s), with randn's variance, would train "
+            "about as well.",
         ),
-        ("bell_shape", "The bell shape is what matters: uniform weights cannot train deep nets."),
-        ("larger_variance", "rand has a larger variance than randn."),
-        ("tails", "Uniform weights have heavier tails than normal ones, causing outliers."),
+        (
+            "bell_shape",
+            "Only bell-shaped weights keep a deep net trainable; with any uniform draw the "
+            "gradients vanish.",
+        ),
+        (
+            "larger_variance",
+            "rand has a much larger variance than randn, so the same s gives far bigger "
+            "pre-activations.",
+        ),
+        (
+            "tails",
+            "Uniform weights have heavier tails than normal ones, so a few huge weights dominate "
+            "each sum.",
+        ),
     ),
     correct=("positive_mean", "matched_variance"),
     multi_select=True,
@@ -121,12 +143,24 @@ OUTPUT_LAYER = ChoiceQuestion(
     options=(
         (
             "uniform_start",
-            "The logits start near 0, so the softmax starts near uniform: the first loss is "
-            "about ln(K) for K classes and no class is confidently wrong.",
+            "Near-zero logits make the softmax start out near uniform, with a first loss of "
+            "about ln(K).",
         ),
-        ("symmetry", "Small weights are what breaks the symmetry between the output units."),
-        ("explosion", "It keeps the signal from exploding in the layers after it."),
-        ("no_gradient", "It is a bug: with zero output weights no gradient ever reaches the rest."),
+        (
+            "symmetry",
+            "Small output weights are what breaks the symmetry between the output units of the "
+            "classes.",
+        ),
+        (
+            "explosion",
+            "Small weights stop the signal from exploding in the layers that come after the "
+            "output layer.",
+        ),
+        (
+            "no_gradient",
+            "It is a mistake: with zero output weights, no gradient ever reaches the earlier "
+            "layers.",
+        ),
     ),
     correct=("uniform_start",),
     explanation=(
@@ -164,13 +198,24 @@ BATCH_NORM = ChoiceQuestion(
     options=(
         (
             "forgives_scale",
-            "It normalizes each unit's pre-activation over the batch, so the forward signal no "
-            "longer depends on the weights' scale. Symmetry breaking and the initial values of "
-            "its own scale and shift (1 and 0) still matter.",
+            "The signal's size stops depending on the weights' scale; symmetry must still be "
+            "broken.",
         ),
-        ("irrelevant", "Initialization becomes irrelevant: even all-zero weights train with BN."),
-        ("normalizes_weights", "It rescales the weights themselves to unit variance every step."),
-        ("transformers", "Transformers use batch normalization, so their init does not matter."),
+        (
+            "irrelevant",
+            "Initialization stops mattering at all: even all-zero weights train well with batch "
+            "norm.",
+        ),
+        (
+            "normalizes_weights",
+            "It rescales the weight matrices themselves to unit variance after every training "
+            "step.",
+        ),
+        (
+            "transformers",
+            "Transformers owe their robustness to batch normalization, so their init needs no "
+            "care.",
+        ),
     ),
     correct=("forgives_scale",),
     explanation=(
@@ -212,12 +257,20 @@ HE_FACTOR_TWO = ChoiceQuestion(
     options=(
         (
             "relu_halves",
-            "ReLU zeroes the negative half of its inputs, so E[relu(z)^2] = Var(z)/2; doubling "
-            "the weight variance restores the mean square.",
+            "ReLU zeroes the negative half of its inputs, so E[relu(z)^2] is only Var(z)/2.",
         ),
-        ("derivative", "ReLU's derivative is 2 for positive inputs."),
-        ("fan_average", "It averages fan_in and fan_out, as Xavier does."),
-        ("positive_mean", "It offsets ReLU's positive mean by making the weights larger."),
+        (
+            "derivative",
+            "ReLU's derivative is 2 for positive inputs, and the backward pass needs that factor.",
+        ),
+        (
+            "fan_average",
+            "It averages fan_in and fan_out as Xavier does, and the average brings in a 2.",
+        ),
+        (
+            "positive_mean",
+            "It offsets ReLU's positive mean, which would otherwise shift every layer's output.",
+        ),
     ),
     correct=("relu_halves",),
     explanation=(
@@ -256,10 +309,10 @@ FAN_MODE = ChoiceQuestion(
         "mode='fan_out' keep constant from layer to layer?"
     ),
     options=(
-        ("backward", "The variance of the gradients flowing backward."),
-        ("forward", "The variance of the activations flowing forward."),
+        ("backward", "The variance of the gradients as they flow backward."),
+        ("forward", "The variance of the activations as they flow forward."),
         ("both", "Both the forward and the backward variance, exactly."),
-        ("weight_norm", "The norm of each weight matrix."),
+        ("weight_norm", "The norm of each weight matrix, layer after layer."),
     ),
     correct=("backward",),
     explanation=(
@@ -300,12 +353,23 @@ RESIDUAL_ZERO = ChoiceQuestion(
     options=(
         (
             "identity",
-            "Every block starts as the identity, so a very deep network starts with the size of "
-            "its signal intact; the zero layer still learns from the first step.",
+            "Each block starts as the identity, so a deep stack begins with its signal's size "
+            "intact.",
         ),
-        ("cannot_learn", "Nothing: zero weights can never learn because of symmetry."),
-        ("faster", "It makes the network cheaper to run at inference."),
-        ("regularizes", "It keeps the branch at zero for the whole training, as a regularizer."),
+        (
+            "cannot_learn",
+            "Nothing useful: zero weights never learn, so symmetry keeps each branch switched "
+            "off for good.",
+        ),
+        (
+            "faster",
+            "It makes the network cheaper to run, because zero branches can be skipped at "
+            "inference.",
+        ),
+        (
+            "regularizes",
+            "It keeps each branch at exactly zero for the whole training, acting as a regularizer.",
+        ),
     ),
     correct=("identity",),
     explanation=(
@@ -332,22 +396,32 @@ RESIDUAL_ZERO = ChoiceQuestion(
 # --- which init for which activation (answer: lab.diagnosis.recommended_init) ----------------
 
 INIT_ACTIVATIONS = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid", "linear", "selu")
+#: The layers of the stack, as a plural noun phrase ("a deep stack of ...").
 LAYER_TYPES = {
-    "dense": "a dense layer (`nn.Linear`)",
-    "conv": "a 3x3 convolution (`nn.Conv2d`)",
+    "dense": "dense layers (`nn.Linear`)",
+    "conv": "3x3 convolutions (`nn.Conv2d`)",
 }
 INIT_OPTION_TEXT = {
     "he_normal": "He (Kaiming) normal: Var(W) = 2 / fan_in",
-    "xavier_normal": "Xavier (Glorot) normal: Var(W) = 2 / (fan_in + fan_out)",
+    "xavier_normal": "Xavier normal: Var(W) = 2 / (fan_in + fan_out)",
     "lecun_normal": "LeCun normal: Var(W) = 1 / fan_in",
-    "large_random": "Standard normal N(0, 1), as `np.random.randn`",
-    "zeros": "All weights zero",
+    "large_random": "Standard normal: W ~ N(0, 1), as `np.random.randn`",
+    "zeros": "All zeros: every weight set to 0",
+    "torch_linear_default": "PyTorch's default: Var(W) = 1 / (3 fan_in)",
 }
-#: The distractors shown next to each recommended scheme.
+#: The distractors shown next to each recommended scheme that matches the activation.
 _DISTRACTORS = {
     "he_normal": ("xavier_normal", "lecun_normal", "large_random"),
     "xavier_normal": ("he_normal", "large_random", "zeros"),
     "lecun_normal": ("he_normal", "large_random", "zeros"),
+}
+#: When no scheme matches (tanh, sigmoid, GELU) the question asks which comes closest to
+#: chi1 = 1, among fan-scaled schemes only: N(0, 1) ignores the fan, so its chi1 depends on a
+#: width the question does not give. Xavier and LeCun coincide at equal fans, so only one of
+#: them is shown next to the other's answer.
+_CLOSEST_DISTRACTORS = {
+    "he_normal": ("xavier_normal", "lecun_normal", "torch_linear_default"),
+    "xavier_normal": ("he_normal", "torch_linear_default", "zeros"),
 }
 ACTIVATION_TEXT = {
     "relu": "ReLU",
@@ -365,13 +439,49 @@ def recommended_scheme(p: Params) -> str:
     return recommended_init(p["activation"]).init
 
 
-def _init_options(p: Params) -> list[tuple[str, str]]:
+def scheme_matches(p: Params) -> bool:
+    """Whether the recommended scheme keeps both scales (else it is only the closest)."""
+    return recommended_init(p["activation"]).matches
+
+
+def init_option_ids(p: Params) -> tuple[str, ...]:
+    """The options of a variant: the engine's recommendation first, then its distractors."""
     scheme = recommended_scheme(p)
-    return [(key, INIT_OPTION_TEXT[key]) for key in (scheme, *_DISTRACTORS[scheme])]
+    table = _DISTRACTORS if scheme_matches(p) else _CLOSEST_DISTRACTORS
+    return (scheme, *table[scheme])
 
 
-def _if_recommended(scheme: str, option: str):
-    return lambda p: option if recommended_scheme(p) == scheme else None
+def _init_options(p: Params) -> list[tuple[str, str]]:
+    return [(key, INIT_OPTION_TEXT[key]) for key in init_option_ids(p)]
+
+
+def _if_shown(option: str):
+    """The option id when the variant shows it and it is wrong, else None."""
+    return lambda p: (
+        option if option in init_option_ids(p) and option != recommended_scheme(p) else None
+    )
+
+
+def _scheme_feedback(option: str):
+    """Feedback built from the engine's numbers for ``option`` with the variant's activation."""
+
+    def feedback(p: Params) -> str:
+        advice = advise(p["activation"])
+        return describe_fit(scheme_fit(advice, option), advice)
+
+    return feedback
+
+
+def _init_prompt(p: Params) -> str:
+    stack = f"a deep stack of {LAYER_TYPES[p['layer']]}, each followed by"
+    activation = ACTIVATION_TEXT[p["activation"]]
+    if scheme_matches(p):
+        return f"Which initialization keeps the signal's scale through {stack} {activation}?"
+    return (
+        f"No standard initialization keeps both the signal's and the gradient's scale through "
+        f"{stack} {activation}. Which one comes closest to the edge of chaos (χ₁ = 1, where "
+        "gradients neither vanish nor explode)?"
+    )
 
 
 INIT_FOR_ACTIVATION = ChoiceQuestion(
@@ -379,10 +489,7 @@ INIT_FOR_ACTIVATION = ChoiceQuestion(
     topic=TOPIC,
     title="Which init for which activation",
     difficulty=1,
-    prompt=lambda p: (
-        f"Which initialization keeps the signal's scale through a deep stack of "
-        f"{LAYER_TYPES[p['layer']]} layers followed by {ACTIVATION_TEXT[p['activation']]}?"
-    ),
+    prompt=_init_prompt,
     generate=lambda rng: {
         "activation": INIT_ACTIVATIONS[int(rng.integers(len(INIT_ACTIVATIONS)))],
         "layer": tuple(LAYER_TYPES)[int(rng.integers(len(LAYER_TYPES)))],
@@ -399,40 +506,24 @@ INIT_FOR_ACTIVATION = ChoiceQuestion(
     ),
     mistakes=(
         Mistake(
-            "xavier_for_relu_family",
-            _if_recommended("he_normal", "xavier_normal"),
-            "Xavier assumes an activation that keeps the variance. ReLU-like activations "
-            "(nearly) zero the negative half, halving E[a^2] per layer; He's 2/fan_in makes up "
-            "for it.",
+            "xavier_not_for_this", _if_shown("xavier_normal"), _scheme_feedback("xavier_normal")
         ),
+        Mistake("lecun_not_for_this", _if_shown("lecun_normal"), _scheme_feedback("lecun_normal")),
+        Mistake("he_not_for_this", _if_shown("he_normal"), _scheme_feedback("he_normal")),
         Mistake(
-            "lecun_for_relu_family",
-            _if_recommended("he_normal", "lecun_normal"),
-            "LeCun's 1/fan_in lacks the factor 2 that ReLU-like activations need: the signal "
-            "halves in mean square at every layer.",
-        ),
-        Mistake(
-            "he_for_symmetric",
-            _if_recommended("xavier_normal", "he_normal"),
-            "He's factor 2 compensates ReLU zeroing half of its inputs. This activation keeps "
-            "both signs, so doubling the variance makes the signal grow (and tanh or sigmoid "
-            "saturate).",
-        ),
-        Mistake(
-            "he_for_selu",
-            _if_recommended("lecun_normal", "he_normal"),
-            "SELU drives activations to mean 0 and variance 1 only when n Var(W) = 1 (LeCun); "
-            "He's factor 2 pushes it off that fixed point.",
+            "torch_default_too_small",
+            _if_shown("torch_linear_default"),
+            _scheme_feedback("torch_linear_default"),
         ),
         Mistake(
             "randn_ignores_fan",
-            "large_random",
+            _if_shown("large_random"),
             "N(0, 1) ignores the fan: each layer multiplies the variance by about fan_in, so "
             "the signal explodes within a few layers.",
         ),
         Mistake(
             "zeros_symmetry",
-            lambda p: "zeros" if recommended_scheme(p) != "he_normal" else None,
+            _if_shown("zeros"),
             "All-zero weights give every unit the same output and gradient; the units never "
             "become different (and no signal passes).",
         ),
@@ -440,7 +531,8 @@ INIT_FOR_ACTIVATION = ChoiceQuestion(
     page=PAGE_SIGNAL,
     page_params=lambda p: {"init": recommended_scheme(p), "activation": p["activation"]},
     page_note=lambda p: (
-        "Opens the simulation with this activation and the scheme that suits it"
+        "Opens the simulation with this activation and the scheme that "
+        + ("suits it" if scheme_matches(p) else "comes closest")
         + (", in dense layers (the page has no convolutions)." if p["layer"] == "conv" else ".")
     ),
 )

@@ -110,6 +110,11 @@ def xavier_std(p: Params) -> float:
     return get_initializer("xavier_normal").std(*_fans(p))
 
 
+def _fan_sum(p: Params) -> int:
+    """n_in + n_out of the question's layer."""
+    return sum(_fans(p))
+
+
 def xavier_bound(p: Params) -> float:
     return get_initializer("xavier_uniform").bound(*_fans(p))
 
@@ -563,7 +568,10 @@ GAIN_NAMED = NumericQuestion(
     explanation=lambda p: (
         f"calculate_gain('{p['nonlinearity']}') = {_fmt(named_gain(p))}. The gain multiplies "
         "the std (its square multiplies the variance): tanh 5/3, ReLU sqrt(2), SELU 3/4, "
-        "linear and sigmoid 1."
+        "linear and sigmoid 1. For SELU, PyTorch's documentation advises "
+        "nonlinearity='linear' instead (gain 1, variance 1/n), the stable fixed point that "
+        "self-normalizing networks need; its default 3/4 gives up that normalization for "
+        "steadier gradients in rectangular layers."
     ),
     mistakes=(
         mk.squared_gain(named_gain),
@@ -945,9 +953,13 @@ EXERCISE_XAVIER_BOUND = NumericQuestion(
         Mistake(
             "textbook_089",
             lambda p: TEXTBOOK_XAVIER_BOUND,
-            "0.089 is the bound printed in the textbook's solution hint, and it is wrong: it "
-            "is close to sqrt(6/768), which divides by the average fan instead of "
-            "n_in + n_out. Redo b = sqrt(6 / (n_in + n_out)).",
+            lambda p: (
+                f"{TEXTBOOK_XAVIER_BOUND:g} is wrong: it is about sqrt(6/"
+                f"{_fan_sum(p) / 2:g}) = {_fmt(xavier_bound(p) * math.sqrt(2.0))}, which "
+                f"divides 6 by the average fan (n_in + n_out)/2 = {_fan_sum(p) / 2:g} instead "
+                f"of the sum n_in + n_out = {_fan_sum(p):g}. Xavier uniform needs "
+                "Var = b²/3 = 2/(n_in + n_out): redo b = sqrt(6 / (n_in + n_out))."
+            ),
         ),
         mk.std_for_bound(xavier_bound),
         mk.sqrt3_for_sqrt6(xavier_bound),

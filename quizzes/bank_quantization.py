@@ -28,8 +28,11 @@ E5M2 = "float8_e5m2"
 #: Values above the FP16 maximum 65504 (they overflow) and above the E4M3 maximum 448.
 FP16_OVERFLOW_VALUES = (65536.0, 66000.0, 70000.0, 80000.0, 100000.0, 250000.0)
 E4M3_OVERFLOW_VALUES = (500.0, 512.0, 600.0, 1000.0, 2000.0, 10000.0)
-#: Small values spanning FP16's flush-to-zero, subnormal and normal ranges.
-FP16_SMALL_VALUES = (1e-9, 5e-9, 1e-8, 2e-8, 1e-7, 5e-7, 1e-6, 3e-6, 1e-5, 3e-5, 1e-4, 1e-3)
+#: Small values spanning FP16's flush-to-zero, subnormal and normal ranges (4e-8 lies between
+#: 2^-25 and 2^-24 and rounds up to 2^-24; 1e-4 is a normal number).
+FP16_SMALL_VALUES = (
+    1e-9, 5e-9, 1e-8, 2e-8, 4e-8, 1e-7, 5e-7, 1e-6, 3e-6, 1e-5, 3e-5, 1e-4, 1e-3,
+)  # fmt: skip
 #: Calibration maxima for the INT8 questions, and the small activations as fractions of them.
 INT8_MAX_ABS = (0.5, 1.0, 1.5, 2.0, 2.54, 3.0, 4.0, 5.0, 6.35, 8.0, 10.0, 12.7, 16.0, 20.0)
 SMALL_FRACTIONS = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.05)
@@ -87,7 +90,9 @@ FP16_MAX = NumericQuestion(
     explanation=lambda p: (
         "FP16 has 5 exponent bits (bias 15, top exponent 15 for normal numbers) and 10 "
         r"fraction bits: $(2 - 2^{-10}) \cdot 2^{15} = "
-        rf"{_fmt(fp16_max(p))}$. Anything that rounds above it becomes inf."
+        rf"{_fmt(fp16_max(p))}$. A cast rounds to the nearest number, so values up to "
+        f"{_fmt(FORMATS[FP16].overflow_threshold)} (the max plus half a step) round down to it; "
+        "from there on they become inf."
     ),
     mistakes=(
         Mistake(
@@ -129,8 +134,11 @@ FP16_MIN_NORMAL = NumericQuestion(
     answer=fp16_smallest_normal,
     explanation=lambda p: (
         r"The smallest normal exponent is $1 - 15 = -14$: $2^{-14} = "
-        rf"{_fmt(fp16_smallest_normal(p))}$. Subnormals go down to $2^{{-24}} = "
-        rf"{format_value(FORMATS[FP16].smallest_subnormal, 3)}$; smaller values flush to 0."
+        rf"{_fmt(fp16_smallest_normal(p))}$. Below it, subnormals in steps of $2^{{-24}} = "
+        rf"{format_value(FORMATS[FP16].smallest_subnormal, 3)}$ keep fewer significant bits. "
+        rf"A value up to half a step, $2^{{-25}} = "
+        rf"{format_value(FORMATS[FP16].flush_threshold, 3)}$, is flushed to 0; one between "
+        r"$2^{-25}$ and $2^{-24}$ rounds up to $2^{-24}$."
     ),
     mistakes=(
         Mistake(
@@ -211,11 +219,11 @@ E4M3_MAX = NumericQuestion(
 # --- what a value becomes ------------------------------------------------------------------
 
 OUTCOME_OPTIONS = (
-    ("inf", "inf (overflow to infinity)"),
-    ("nan", "NaN (not a number)"),
-    ("max", "the format's largest finite value (it saturates)"),
-    ("same", "the same value (it is representable)"),
-    ("wrap", "a wrapped-around value, as an integer overflow would give"),
+    ("inf", "inf: the value overflows to infinity"),
+    ("nan", "NaN: the cast returns not-a-number"),
+    ("max", "the largest finite value: it saturates"),
+    ("same", "the same value: it fits in range"),
+    ("wrap", "a wrapped-around value, as with integers"),
 )
 
 
@@ -261,16 +269,21 @@ FP16_OVERFLOW = ChoiceQuestion(
     options=OUTCOME_OPTIONS,
     correct=_fp16_outcome,
     explanation=lambda p: (
-        f"{p['value']:,.0f} is above the FP16 maximum {_fmt(FORMATS[FP16].max)} (beyond the "
-        "rounding midpoint), so IEEE rounding gives inf; the next operation may turn it into "
-        "NaN (inf - inf, 0 x inf)."
+        f"{p['value']:,.0f} is at least {_fmt(FORMATS[FP16].overflow_threshold)}, the FP16 "
+        f"maximum {_fmt(FORMATS[FP16].max)} plus half a step, so round-to-nearest gives inf "
+        "(numpy and PyTorch alike; a value between the two would round down to "
+        f"{_fmt(FORMATS[FP16].max)}). The next operation may turn inf into NaN "
+        "(inf - inf, 0 x inf)."
     ),
     mistakes=_outcome_mistakes(
         FP16,
         {
-            "nan": "NaN is what FP8 E4M3fn gives, having no inf. FP16 has inf and overflows to it.",
-            "max": "Casting does not saturate: values beyond the maximum become inf. Clamping "
-            "is something INT8 quantization does on purpose.",
+            "nan": "NaN is what FP8 E4M3fn gives with ml_dtypes, having no inf. FP16 has inf "
+            "and overflows to it.",
+            "max": "An FP16 cast does not saturate: only values less than half a step above "
+            f"{_fmt(FORMATS[FP16].max)} (below {_fmt(FORMATS[FP16].overflow_threshold)}) round "
+            "down to it; larger ones overflow. Clamping is something INT8 quantization does on "
+            "purpose.",
             "same": "FP16 tops out at 65504: this value is not representable.",
             "wrap": "Floats do not wrap around like integers; they overflow to inf.",
         },
@@ -294,16 +307,20 @@ E4M3_OVERFLOW = ChoiceQuestion(
     correct=_e4m3_outcome,
     explanation=lambda p: (
         f"E4M3fn's largest value is {_fmt(FORMATS[E4M3].max)} and the format has no inf "
-        f"('fn' = finite), so out-of-range values such as {p['value']:,.0f} become NaN. FP8 "
-        "training therefore scales tensors into range first."
+        f"('fn' = finite): ml_dtypes casts a value above {_fmt(FORMATS[E4M3].overflow_threshold)} "
+        f"(the max plus half a step), such as {p['value']:,.0f}, to NaN. "
+        f"{FORMATS[E4M3].saturated_by} saturate the same cast to ±{_fmt(FORMATS[E4M3].max)} "
+        "instead (inf too): no NaN appears, and the overflow goes unnoticed. FP8 training "
+        "therefore scales tensors into range first."
     ),
     mistakes=_outcome_mistakes(
         E4M3,
         {
             "inf": "E4M3fn has no infinity: its overflow value is NaN. (E5M2 does overflow to "
             "inf.)",
-            "max": "A plain cast does not saturate; a saturating conversion is a separate "
-            "option in FP8 libraries.",
+            "max": "Not with ml_dtypes, whose cast does not saturate. "
+            f"{FORMATS[E4M3].saturated_by} do saturate this cast to ±{_fmt(FORMATS[E4M3].max)}, "
+            "and there the overflow passes unseen: the value looks valid but is wrong.",
             "same": "E4M3 tops out at 448: this value is not representable.",
             "wrap": "Floats do not wrap around like integers.",
         },
@@ -314,11 +331,13 @@ E4M3_OVERFLOW = ChoiceQuestion(
 )
 
 SMALL_OPTIONS = (
-    ("zero", "0: it underflows (flushes to zero)"),
-    ("subnormal", "a subnormal number: kept, but with fewer significant bits"),
-    ("normal", "a normal number: kept with the full 11-bit precision"),
-    ("nan", "NaN"),
+    ("zero", "0: it underflows and rounds to zero"),
+    ("subnormal", "a subnormal: kept, with fewer significant bits"),
+    ("normal", "a normal number: kept with all 11 bits of precision"),
+    ("nan", "NaN: so small a value has no representation"),
 )
+#: What each of ``SMALL_OPTIONS`` becomes, as feedback names it ("It does not become NaN").
+SMALL_NAMES = {"zero": "0", "subnormal": "a subnormal", "normal": "a normal number", "nan": "NaN"}
 
 
 def small_outcome(value: float) -> str:
@@ -335,9 +354,10 @@ def _small_feedback(chosen: str):
     def feedback(p: Params) -> str:
         fmt = FORMATS[FP16]
         return (
-            f"Not {chosen}: FP16 normals start at {format_value(fmt.smallest_normal, 5)} and "
-            f"subnormals reach down to {format_value(fmt.smallest_subnormal, 3)} (values below "
-            f"half of it round to 0). Place {p['value']:g} in those ranges."
+            f"It does not become {SMALL_NAMES[chosen]}: FP16 normals start at "
+            f"{format_value(fmt.smallest_normal, 5)} and subnormals reach down to "
+            f"{format_value(fmt.smallest_subnormal, 3)} (values below half of it round to 0). "
+            f"Place {p['value']:g} in those ranges."
         )
 
     return feedback
@@ -358,9 +378,11 @@ FP16_UNDERFLOW = ChoiceQuestion(
     explanation=lambda p: (
         f"In FP16, {p['value']:g} becomes {format_value(_cast(p['value'], FP16), 5)} "
         f"({small_outcome(p['value'])}). Normals: |x| >= "
-        f"{format_value(FORMATS[FP16].smallest_normal, 5)}; subnormals down to "
-        f"{format_value(FORMATS[FP16].smallest_subnormal, 3)}. This is why mixed-precision "
-        "training scales the loss up before the backward pass."
+        f"{format_value(FORMATS[FP16].smallest_normal, 5)}; below, subnormals keep fewer "
+        f"significant bits down to {format_value(FORMATS[FP16].smallest_subnormal, 3)}. A value "
+        f"up to half of that, {format_value(FORMATS[FP16].flush_threshold, 3)}, is flushed to "
+        "0; one between the two rounds up to the smallest subnormal. This is why "
+        "mixed-precision training scales the loss up before the backward pass."
     ),
     mistakes=tuple(
         Mistake(

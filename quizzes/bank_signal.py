@@ -12,10 +12,15 @@ at 2 Var(x). ``SIGNAL_TEMPLATES`` lists them in quiz order.
 from __future__ import annotations
 
 import math
+from functools import cache
 
 import numpy as np
 
+from lab.controls.signal_propagation import CONTROLS as SIGNAL_CONTROLS
+from lab.diagnosis import advise, scheme_fit
+from lab.formats import FORMATS
 from lab.initializers import get_initializer
+from lab.network import NetworkConfig, simulate
 from lab.theory import chi1, classify_phase, depth_scale, effective_sw2, predict
 from quizzes import mistakes as mk
 from quizzes.questions import (
@@ -24,6 +29,7 @@ from quizzes.questions import (
     Mistake,
     NumericQuestion,
     Params,
+    article,
     format_value,
     page_accepts,
 )
@@ -37,7 +43,7 @@ PAGE_DISTRIBUTIONS = "weight_distribution"
 SW2_SCHEME = "xavier_normal"
 
 #: Widths and depths the templates draw from (modest, so the linked simulation is quick).
-WIDTHS = (64, 128, 256, 512, 1024)
+WIDTHS = (64, 128, 256, 512)  # linked widths stay within the pages' declared range
 DEPTHS = tuple(range(5, 21))
 RELU_DEPTHS = tuple(range(4, 17))
 INPUT_STDS = (0.5, 1.0, 2.0, 3.0, 4.0)
@@ -199,6 +205,27 @@ LINEAR_LOG10 = NumericQuestion(
     page_params=_signal_link("large_random", "linear"),
 )
 
+
+@cache
+def float32_overflow_layer(width: int) -> int | None:
+    """The first layer whose activations hold inf/NaN when N(0, 1) linear layers of ``width``
+    (unit input, no bias) run in float32 (``lab.network.simulate``, with the Signal propagation
+    page's samples and seed). The stack simulated is one layer deeper than the one at which
+    the theory's std n^(L/2) passes float32's max, so the largest value has crossed it."""
+    defaults = SIGNAL_CONTROLS.defaults()
+    crossing = math.ceil(2 * math.log(FORMATS["float32"].max) / math.log(width))
+    config = NetworkConfig(
+        init="large_random",
+        activation="linear",
+        layers=crossing + 1,
+        width=width,
+        samples=int(defaults["samples"]),  # type: ignore[arg-type]
+        seed=int(defaults["seed"]),  # type: ignore[arg-type]
+        backward="none",
+    )
+    return simulate(config).first_nonfinite_layer
+
+
 TEXTBOOK_LINEAR_VARIANCE = NumericQuestion(
     id="textbook_linear_variance",
     topic=TOPIC,
@@ -215,7 +242,11 @@ TEXTBOOK_LINEAR_VARIANCE = NumericQuestion(
     explanation=lambda p: (
         r"Every layer multiplies the variance by $n \operatorname{Var}(W) = 512$, so "
         rf"$512^{{10}} = 2^{{90}} = {format_value(linear_randn_variance(p), 5)}$. "
-        "A float32 overflows above 3.4e38, only a few layers deeper."
+        "The activations themselves are only its square root (std "
+        rf"$512^5 = {math.sqrt(linear_randn_variance(p)):.2g}$), so float32 "
+        f"(max {format_value(FORMATS['float32'].max, 2)}) holds them much longer: in the lab's "
+        f"float32 simulation of this network the first inf appears at layer "
+        f"{float32_overflow_layer(p['width'])}."
     ),
     mistakes=(
         Mistake(
@@ -303,8 +334,9 @@ XAVIER_RELU_RMS = NumericQuestion(
     title="Xavier + ReLU: how much signal is left?",
     difficulty=2,
     prompt=lambda p: (
-        f"A {p['layers']}-layer ReLU network of width {p['width']} (all layers square, no "
-        "bias) is initialized with Xavier normal, Var(W) = 1/n. The input has unit variance. "
+        f"{article(p['layers']).capitalize()} {p['layers']}-layer ReLU network of width "
+        f"{p['width']} (all layers square, no bias) is initialized with Xavier normal, "
+        "Var(W) = 1/n. The input has unit variance. "
         "By what factor has the **RMS** (root mean square) of the activations changed after "
         rf"layer {p['layers']}? Give $\mathrm{{RMS}}(a_L) / \mathrm{{RMS}}(x)$; a formula "
         "such as 2^-3 is fine."
@@ -338,7 +370,7 @@ XAVIER_RELU_RMS = NumericQuestion(
         Mistake(
             "xavier_preserves",
             lambda p: 1.0,
-            "Xavier keeps the variance for linear or tanh-like layers. ReLU discards the "
+            "Xavier's n Var(W) = 1 keeps the variance of a linear layer. ReLU discards the "
             "negative half at every layer.",
         ),
         Mistake(
@@ -432,8 +464,9 @@ HE_RELU_PRE_STD = NumericQuestion(
     title="He + ReLU: pre-activation std",
     difficulty=2,
     prompt=lambda p: (
-        f"A {p['layers']}-layer ReLU network of width {p['width']} (no bias) uses He normal "
-        f"weights, Var(W) = 2/n, and receives {_input_text(p)}. What is the **standard "
+        f"{article(p['layers']).capitalize()} {p['layers']}-layer ReLU network of width "
+        f"{p['width']} (no bias) uses He normal weights, Var(W) = 2/n, and receives "
+        f"{_input_text(p)}. What is the **standard "
         f"deviation of the pre-activations** z of layer {p['layers']}, in the wide-network "
         "limit?"
     ),
@@ -481,10 +514,11 @@ HE_RELU_POST_STD = NumericQuestion(
     title="He + ReLU: activation std",
     difficulty=3,
     prompt=lambda p: (
-        f"Same setting: a {p['layers']}-layer ReLU network of width {p['width']} with He "
-        f"normal weights (Var(W) = 2/n, no bias) and {_input_text(p)}. What is the "
-        f"**standard deviation of the activations** a = relu(z) of layer {p['layers']}, in "
-        "the wide-network limit? (Hint: relu(z) of a normal z has a nonzero mean.)"
+        f"Same setting: {article(p['layers'])} {p['layers']}-layer ReLU network of width "
+        f"{p['width']} with He normal weights (Var(W) = 2/n, no bias) and {_input_text(p)}. "
+        "What is the **standard deviation of the activations** a = relu(z) of layer "
+        f"{p['layers']}, in the wide-network limit? (Hint: relu(z) of a normal z has a "
+        "nonzero mean.)"
     ),
     generate=_relu_net_with_input,
     answer=he_relu_post_std,
@@ -640,7 +674,7 @@ RELU_DEPTH_SCALE = NumericQuestion(
     difficulty=3,
     prompt=lambda p: (
         f"A deep ReLU network without biases has Var(W) = {p['sw2']:g}/n, so the gradient "
-        r"variance shrinks by the same factor $\chi_1 < 1$ at every layer. Over how many "
+        r"variance is multiplied by the same factor $\chi_1 < 1$ at every layer. Over how many "
         r"layers does it fall by a factor $e$? (The depth scale $\xi$, with "
         r"$\chi_1^\xi = 1/e$.)"
     ),
@@ -681,16 +715,19 @@ RELU_DEPTH_SCALE = NumericQuestion(
 
 # --- which scheme is critical --------------------------------------------------------------
 
+#: Xavier with tanh, by mean-field theory (lab.diagnosis.advise): critical at q* = 0.
+_XAVIER_TANH = scheme_fit(advise("tanh"), "xavier_normal")
 CRITICAL_OPTIONS = (
-    ("he_normal", "He normal: Var(W) = 2/n"),
-    ("xavier_normal", "Xavier normal: Var(W) = 2/(n_in + n_out)"),
-    ("lecun_normal", "LeCun normal: Var(W) = 1/n"),
-    ("small_random", "N(0, 0.01²) for every layer"),
-    ("large_random", "N(0, 1) for every layer (np.random.randn)"),
+    ("he_normal", "He normal, Var(W) = 2/n in every layer"),
+    ("xavier_normal", "Xavier normal, Var(W) = 2/(n_in + n_out)"),
+    ("lecun_normal", "LeCun normal, Var(W) = 1/n in every layer"),
+    ("small_random", "A fixed std of 0.01 in every layer"),
+    ("large_random", "A fixed std of 1 in every layer (np.random.randn)"),
 )
 _CRITICAL_FEEDBACK = {
     "xavier_normal": "With equal fans Xavier is 1/n: χ₁ = 1/2 with ReLU, so the gradients "
-    "vanish. It is critical for tanh-like activations, whose derivative is 1 at 0.",
+    f"vanish. With tanh, whose slope is 1 at 0, it gives χ₁ = {_XAVIER_TANH.chi1:.3g} at "
+    "q* = 0: critical, though unit-scale signals still decay there, like 1/l.",
     "lecun_normal": "LeCun's 1/n gives χ₁ = 1/2 with ReLU: ordered, gradients vanish. It is "
     "made for SELU.",
     "small_random": "A fixed std of 0.01 gives σ_w² = n 10^-4, far below 2: everything vanishes.",

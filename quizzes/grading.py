@@ -5,14 +5,15 @@ Numeric answers (PrairieLearn's ``number-input`` rule): correct when
 same tolerance (relative to the mistake's value) gets that mistake's feedback; a few generic
 slips (a power of ten, a sign) are recognized for every numeric question. Choice answers are
 correct when the selected set equals the correct set. Unreadable answers are ``invalid`` and do
-not count as an attempt.
+not count as an attempt, and neither does a wrong answer equal in value to one already tried
+(:func:`mark_repeat`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from lab.validation import check_choice, check_float
@@ -38,7 +39,8 @@ class Grade:
 
     ``credit_fraction`` is the share of the question's point before attempt penalties;
     ``credit``, ``attempt`` and ``attempts_left`` are filled in by a quiz session.
-    ``exact_value`` is the engine's answer as text, given only with a correct answer.
+    ``exact_value`` is the engine's answer as text, given only with a correct numeric answer.
+    ``note`` is a one-line remark, e.g. that a repeated answer uses no attempt.
     """
 
     status: Status
@@ -52,6 +54,7 @@ class Grade:
     credit: float | None = None
     attempt: int | None = None
     attempts_left: int | None = None
+    note: str | None = None
 
     def __post_init__(self) -> None:
         check_choice("status", self.status, STATUSES)
@@ -83,6 +86,52 @@ def reveal(question: Question, params: Params) -> str:
     return question.correct_text(params)
 
 
+def mark_repeat(
+    question: Question, params: Params, answer: Answer, result: Grade, tried: Sequence[Answer]
+) -> Grade:
+    """``result``, or the same grade using no attempt, with a one-line ``note``, when it is wrong
+    and ``answer`` equals in value one of ``tried`` (earlier answers to the same variant).
+
+    Numeric: the parsed numbers are equal ("384" and "384.0"), or the earlier answer was graded
+    the same (the same known mistake, or none) and the new value lies within the question's
+    tolerance of it. Choice: the same selection.
+    """
+    if result.status != "incorrect" or not result.counts_as_attempt:
+        return result
+    for earlier in tried:
+        note = _repeat_note(question, params, answer, result, earlier)
+        if note is not None:
+            return replace(result, counts_as_attempt=False, note=note)
+    return result
+
+
+def _repeat_note(
+    question: Question, params: Params, answer: Answer, result: Grade, earlier: Answer
+) -> str | None:
+    if isinstance(question, ChoiceQuestion):
+        if _read_selection(earlier) != _read_selection(answer):
+            return None
+        what = "this selection" if question.multi_select else "this option"
+        return f"You already tried {what}; this uses no attempt."
+    try:
+        before = _read_number(earlier)
+    except AnswerParseError:
+        return None
+    if result.value is None:
+        return None
+    if before == result.value:
+        return f"You already tried {format_value(before)}; this uses no attempt."
+    if not within(result.value, before, question.rel_tol, question.abs_tol):
+        return None
+    first = _grade_numeric(question, params, earlier)
+    if first.status != "incorrect" or first.mistake != result.mistake:
+        return None
+    return (
+        f"You already tried {format_value(before)}, the same within the tolerance; "
+        "this uses no attempt."
+    )
+
+
 # --- numeric --------------------------------------------------------------------------------
 
 
@@ -96,15 +145,33 @@ def _grade_numeric(question: NumericQuestion, params: Params, answer: Answer) ->
         return Grade(
             "correct",
             1.0,
-            f"Correct ({question.tolerance_description} of the exact value).",
+            _correct_message(question),
             exact_value=question.correct_text(params),
             value=value,
         )
     name, feedback = _known_mistake(question, params, value, target)
-    message = (
+    return Grade(
+        "incorrect",
+        0.0,
+        _miss_message(question, value),
+        feedback=feedback,
+        mistake=name,
+        value=value,
+    )
+
+
+def _correct_message(question: NumericQuestion) -> str:
+    if question.exact:
+        return "Correct."
+    return f"Correct ({question.tolerance_description} of the exact value)."
+
+
+def _miss_message(question: NumericQuestion, value: float) -> str:
+    if question.exact:
+        return f"Not correct: {format_value(value)} is not the answer."
+    return (
         f"Not correct: {format_value(value)} is not {question.tolerance_description} of the answer."
     )
-    return Grade("incorrect", 0.0, message, feedback=feedback, mistake=name, value=value)
 
 
 def _read_number(answer: Answer) -> float:
@@ -161,7 +228,7 @@ def _grade_choice(question: ChoiceQuestion, params: Params, answer: Answer) -> G
         return Grade("invalid", 0.0, "Select exactly one option.", counts_as_attempt=False)
     correct = question.correct_ids(params)
     if selected == correct:
-        return Grade("correct", 1.0, "Correct.", exact_value=question.correct_text(params))
+        return Grade("correct", 1.0, "Correct.")
     wrong_picks = selected - correct
     messages: list[str] = []
     name = None

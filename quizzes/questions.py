@@ -27,6 +27,8 @@ DIFFICULTIES: dict[int, str] = {1: "basic", 2: "intermediate", 3: "advanced"}
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_\-]{0,63}")
 OPTION_ORDER_KEY = "option_order"
+#: The words a tolerance text starts with ("within 0.3 dB", "exactly (an integer level)").
+TOLERANCE_WORDS = ("within ", "exactly")
 #: Draws a numeric template may take to find params whose mistakes are all distinguishable.
 MAX_DRAWS = 100
 #: The help of a simulation link that sets every number of the question on the page.
@@ -74,6 +76,31 @@ def format_value(value: float, digits: int = 6) -> str:
     # Round half up from the shortest repr, so 0.001953125 shows as 0.00195313, not ...12.
     rounded = Context(prec=digits, rounding=ROUND_HALF_UP).create_decimal(repr(float(value)))
     return f"{rounded:g}"
+
+
+def count_text(count: int | float, singular: str, plural: str | None = None) -> str:
+    """``count`` and its noun in the right number: "1 attempt", "3 attempts", "0 attempts"."""
+    if (
+        isinstance(count, bool)
+        or not isinstance(count, int | float)
+        or not math.isfinite(count)
+        or count != int(count)
+    ):
+        raise ValueError(f"count must be a whole number; got {count!r}")
+    count = int(count)
+    noun = singular if abs(count) == 1 else (plural or f"{singular}s")
+    return f"{count:,} {noun}"
+
+
+def article(number: int) -> str:
+    """The article before ``number`` read aloud, "a" or "an": an 8-layer, an 11-layer, an 18,
+    an 80, an 800, an 8,000; a 7, a 100, a 1,100."""
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise ValueError(f"number must be an integer; got {number!r}")
+    lead = abs(number)
+    while lead >= 1000:
+        lead //= 1000
+    return "an" if lead in (8, 11, 18) or 80 <= lead < 90 or 800 <= lead < 900 else "a"
 
 
 @dataclass(frozen=True)
@@ -175,6 +202,8 @@ class NumericQuestion(_Template):
     answer: Callable[[Params], float]
     rel_tol: float = 0.01
     abs_tol: float = 0.0
+    #: The tolerance in words when the default ("within 1%", "within 0.001") does not say it:
+    #: a phrase that starts with "within " (e.g. "within 0.3 dB") or with "exactly".
     tolerance_text: str | None = None
     display_digits: int = 6
     kind: str = field(default="numeric", init=False)
@@ -186,6 +215,15 @@ class NumericQuestion(_Template):
         check_int("display_digits", self.display_digits, 1, 15)
         if self.rel_tol == 0.0 and self.abs_tol == 0.0:
             raise ValueError("rel_tol and abs_tol must not both be 0; got 0 and 0")
+        if self.tolerance_text is not None and not (
+            isinstance(self.tolerance_text, str)
+            and self.tolerance_text.startswith(TOLERANCE_WORDS)
+            and "\n" not in self.tolerance_text
+        ):
+            raise ValueError(
+                f"tolerance_text must be one line starting with 'within ' or 'exactly'; "
+                f"got {self.tolerance_text!r}"
+            )
         for mistake in self.mistakes:
             if not callable(mistake.value):
                 raise ValueError(
@@ -219,12 +257,25 @@ class NumericQuestion(_Template):
 
     @property
     def tolerance_description(self) -> str:
-        """The tolerance in plain words, e.g. "within 1%"."""
+        """The tolerance in plain words: "within 1%", "within 0.001", "exactly"."""
         if self.tolerance_text:
             return self.tolerance_text
         if self.abs_tol and not self.rel_tol:
             return f"within {self.abs_tol:g}"
         return f"within {self.rel_tol * 100:g}%"
+
+    @property
+    def exact(self) -> bool:
+        """True when the question is graded "exactly" (an integer, a level)."""
+        return self.tolerance_description.startswith("exactly")
+
+    @property
+    def grading_rule(self) -> str:
+        """One sentence for the answer box: "Graded within 1% of the exact value." or
+        "Graded exactly."."""
+        if self.exact:
+            return f"Graded {self.tolerance_description}."
+        return f"Graded {self.tolerance_description} of the exact value."
 
     def correct_value(self, params: Params) -> float:
         """The engine's answer for ``params``."""

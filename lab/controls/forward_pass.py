@@ -45,11 +45,42 @@ _yours = (("view", ("network",)),)
 PAIR_LAYERS = IntControl(
     name="pair_layers",
     label="Layers",
-    default=5,
+    # 16: ReLU's RMS has halved 8 times (1/256 of the linear network's), far beyond the
+    # scatter of one weight draw; at 5 layers the two networks are hard to tell apart.
+    default=16,
     low=1,
     high=20,
     when=(("view", ("xavier_pair",)),),
     help="Depth of both networks; they differ only by the activation.",
+)
+_sweep = (("view", ("sigma_sweep",)),)
+_SET_NOTES = {"around_he": " (around He's)", "course": " (the course's)"}
+SIGMA = FloatControl(
+    name="sigma",
+    label="Your σ",
+    default=presets.SIGMA_SWEEP_HE,
+    low=presets.MIN_SIGMA,
+    high=presets.MAX_SIGMA,
+    step=0.01,
+    display="%.4g",
+    widget="number",
+    when=_sweep,
+    help=(
+        f"Any weight std from {presets.MIN_SIGMA:g} to {presets.MAX_SIGMA:g}, drawn beside the "
+        f"reference σ. He's σ = √(2/{presets.SIGMA_SWEEP_WIDTH}) = "
+        f"{presets.SIGMA_SWEEP_HE:.3f} keeps E[z²] in expectation."
+    ),
+)
+SIGMA_SET = ChoiceControl(
+    name="sigma_set",
+    label="Reference σ",
+    default="around_he",
+    options=tuple(
+        (name, ", ".join(f"{sigma:g}" for sigma in sigmas) + _SET_NOTES[name])
+        for name, sigmas in presets.SIGMA_SETS.items()
+    ),
+    when=_sweep,
+    help="Growth and decay around He's σ, or the course material's set (mostly decay).",
 )
 HISTOGRAMS = ChoiceControl(
     name="hist",
@@ -86,6 +117,8 @@ CONTROLS = PageControls(
         replace(INPUT_STD, when=_network),
         replace(BIAS_STD, when=_network),
         PAIR_LAYERS,
+        SIGMA,
+        SIGMA_SET,
         HISTOGRAMS,
         REPEATS,
         SEED,

@@ -4,13 +4,17 @@ Four views (``Config.view``), built on ``lab.presets``:
 
 - ``five_layers``: 5,000 N(0, input_std²) inputs through 5 layers of 100 units (Glorot &
   Bengio 2010, section 4.2) with the scheme and activation chosen; every layer's histogram of
-  z_l and a_l on [-3, 3], the std and variance per layer against mean-field theory (Poole et
-  al. 2016), and the five classic schemes in the same network.
+  z_l and a_l on the layer's own range with the band [-3, 3] marked, the std and variance per
+  layer against mean-field theory (Poole et al. 2016), and the five classic schemes in the same
+  network.
 - ``network``: the same with the student's layers, width and samples.
 - ``xavier_pair``: Xavier normal weights with the identity and with ReLU, so E[a²] is kept
-  by the first and halves per layer in the second (He et al. 2015, section 2.2).
+  by the first and halves per layer in the second (He et al. 2015, section 2.2); 16 layers by
+  default, where the ReLU network's RMS has fallen to 2^-8 = 1/256 of the linear one's.
 - ``sigma_sweep``: X = [1, 2, 3, 4, 5] through 8 ReLU layers of 10 units with W ~ N(0, σ²),
-  statistics pooled over weight draws (``lab.presets.sigma_sweep``).
+  statistics pooled over weight draws (``lab.presets.sigma_sweep``), for the student's σ and a
+  set of reference σ (``SIGMA_SETS``): by default factors per layer 5σ² of 1/20, 1/5, 5 and 20,
+  as many decades of growth as of decay around He's σ = √(2/10).
 
 Every value inside the page's declared ranges runs: a request over the lab's budget
 (``lab.budget``) gets fewer samples (or, in the sweep, fewer pooled weight draws), never a
@@ -29,16 +33,24 @@ from lab import presets
 from lab.budget import Cost, Scaled, fit_count
 from lab.controls.forward_pass import CONTROLS, NETWORK_VIEWS
 from lab.controls.network import init_params as scheme_params
-from lab.diagnosis import EXPLODING_RATIO, VANISHING_RATIO, Diagnosis, match_verdict
+from lab.diagnosis import Diagnosis, match_verdict
+from lab.health import band_text
 from lab.initializers import SCHEME_PARAMETERS, get_initializer
-from lab.network import NetworkConfig, check_init_params, network_cost
+from lab.network import (
+    AUTO_RANGE_STDS,
+    NetworkConfig,
+    SimulationResult,
+    check_init_params,
+    network_cost,
+)
 
 #: Most layers drawn as histograms; deeper networks show evenly spaced ones (first and last).
 HISTOGRAM_PANELS = 9
-#: A shown layer with more than this share of its values off the histogram window is flagged.
-ESCAPED_SHARE = 0.5
 #: A post-activation panel names its share of exact zeros from this share on.
 ZERO_SHARE_SHOWN = 0.01
+#: A sigma whose expected factor per layer is within this of 1 "holds" the signal (the sweep's
+#: trends); He's sigma gives exactly 1.
+TREND_TOLERANCE = 0.01
 #: Names of the two networks of the ``xavier_pair`` view.
 PAIR_NAMES = ("Xavier + linear", "Xavier + ReLU")
 
@@ -54,6 +66,8 @@ _CONTROL_OF = {
     "input_std": "input_std",
     "bias_std": "bias_std",
     "pair_layers": "pair_layers",
+    "sigma": "sigma",
+    "sigma_set": "sigma_set",
     "repeats": "reps",
     "seed": "seed",
 }
@@ -83,6 +97,8 @@ class Config:
     input_std: float = CONTROLS["input_std"].default
     bias_std: float = CONTROLS["bias_std"].default
     pair_layers: int = CONTROLS["pair_layers"].default
+    sigma: float = CONTROLS["sigma"].default
+    sigma_set: str = CONTROLS["sigma_set"].default
     repeats: int = int(CONTROLS["reps"].default)
     seed: int = CONTROLS["seed"].default
 
@@ -120,6 +136,8 @@ def config_from_values(values: Mapping[str, object]) -> Config:
         input_std=full["input_std"],
         bias_std=full["bias_std"],
         pair_layers=full["pair_layers"],
+        sigma=full["sigma"],
+        sigma_set=full["sigma_set"],
         repeats=int(full["reps"]),
         seed=full["seed"],
     )
@@ -130,10 +148,12 @@ def config_from_values(values: Mapping[str, object]) -> Config:
 
 @dataclass(frozen=True)
 class Panel:
-    """One layer's histogram: ``counts`` of the finite values in the bins between ``edges``,
-    ``below``/``above`` the finite values outside them, ``nonfinite`` the inf/NaN values;
-    ``title`` names the layer and its std (and, after ReLU-like activations, its share of
-    exact zeros)."""
+    """One layer's histogram on its own range: ``counts`` of the finite values in the bins
+    between ``edges`` (the layer's mean ± 5 std, ``lab.network.AUTO_RANGE_STDS``, cut to its
+    smallest and largest value), ``below``/``above`` the finite values outside them,
+    ``nonfinite`` the inf/NaN values; ``band``: the interval to mark on it
+    (``lab.presets.HISTOGRAM_BAND``); ``title`` names the layer and its std (and, after
+    ReLU-like activations, its share of exact zeros)."""
 
     layer: int
     title: str
@@ -143,22 +163,22 @@ class Panel:
     below: int
     above: int
     nonfinite: int
+    band: tuple[float, float]
 
 
 @dataclass(frozen=True)
 class Histograms:
-    """The histogram panels of one or more networks (``names``, in column order) on the window
-    [``low``, ``high``]: ``panels[kind][i]`` are network i's panels of ``kind`` ("pre": z_l,
-    "post": a_l) for the layers ``shown`` of ``depth``. ``escaped[kind]``: some shown layer has
-    more than ESCAPED_SHARE of its values outside the window (or inf/NaN)."""
+    """The histogram panels of one or more networks (``names``, in column order), each on its
+    own range with ``band`` marked: ``panels[kind][i]`` are network i's panels of ``kind``
+    ("pre": z_l, "post": a_l) for the layers ``shown`` of ``depth``. axis_rule: how each
+    panel's range is chosen, in words."""
 
     names: tuple[str, ...]
-    low: float
-    high: float
+    band: tuple[float, float]
+    axis_rule: str
     depth: int
     shown: tuple[int, ...]
     panels: Mapping[str, tuple[tuple[Panel, ...], ...]]
-    escaped: Mapping[str, bool]
 
 
 @dataclass(frozen=True)
@@ -173,18 +193,22 @@ class Series:
 @dataclass(frozen=True)
 class LineChart:
     """A log-axis line chart: the simulated ``series`` (legend titled ``legend``) and, dashed in
-    the same colours, the mean-field ``theory`` of the same names (empty: no theory line)."""
+    the same colours, the mean-field ``theory`` of the same names (empty: no theory line).
+    trends: per series, "decays", "holds" or "grows" when the series differ by how fast they
+    shrink or grow (the sigma sweep), else empty."""
 
     title: str
     y_title: str
     legend: str
     series: tuple[Series, ...]
     theory: tuple[Series, ...] = ()
+    trends: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class StateLine:
-    """A network's state in one line (``lab.diagnosis``): ``healthy`` picks the colour."""
+    """A network's state in one line (``lab.health``; the gradient is mean-field theory's,
+    since this page runs the forward pass only): ``healthy`` picks the colour."""
 
     title: str
     healthy: bool
@@ -238,15 +262,17 @@ class PairView:
 @dataclass(frozen=True, eq=False)
 class SweepView:
     """The ``sigma_sweep`` view: ``input_row`` through ``layers`` ReLU layers of ``width`` units
-    for each of ``sigmas``; ``repeats`` weight draws pooled (``values_per_layer`` values per
-    point); he_sigma: He's std sqrt(2 / width), where the expected factor per layer is 1.
-    pre_chart: Var(z_l) with the theory; post_chart: Var(a_l) (no theory, see the page);
+    for each of ``sigmas`` (ascending: the reference set and the student's ``sigma``, named
+    "σ = ... (yours)" in the charts); ``repeats`` weight draws pooled (``values_per_layer``
+    values per point); he_sigma: He's std sqrt(2 / width), where the expected factor per layer
+    is 1. pre_chart: Var(z_l) with the theory; post_chart: Var(a_l) (no theory, see the page);
     rows: per sigma the factor per layer (theory, measured) and the last layer's E[z²]."""
 
     input_row: tuple[float, ...]
     layers: int
     width: int
     sigmas: tuple[float, ...]
+    sigma: float
     repeats: int
     values_per_layer: int
     he_sigma: float
@@ -349,7 +375,13 @@ def _network_view(config: Config) -> tuple[NetworkView, Scaled]:
     run = presets.layer_histograms(network)
     outcomes = presets.init_comparison(network)
     verdict = match_verdict(
-        network.init, network.activation, network.init_params, network.slope, network.width
+        network.init,
+        network.activation,
+        network.init_params,
+        network.slope,
+        network.width,
+        input_std=network.input_std,
+        bias_std=network.bias_std,
     )
     layers = tuple(int(layer) for layer in run.layers)
     theory = run.theory
@@ -406,14 +438,8 @@ def _network_view(config: Config) -> tuple[NetworkView, Scaled]:
         theory_reason="" if theory is not None else run.theory_reason,
         comparison=comparison,
         comparison_rows=rows,
-        state_band=(
-            f"the lab calls a network vanishing below 1/{1 / VANISHING_RATIO:g} and exploding "
-            f"above {EXPLODING_RATIO:g}"
-        ),
-        layer_rows=tuple(
-            {key: value for key, value in row.items() if not key.startswith("grad_")}
-            for row in run.result.rows()
-        ),
+        state_band=f"the lab's states: {band_text()}",
+        layer_rows=_layer_rows(run.result),
     )
     return view, scaled
 
@@ -447,47 +473,73 @@ def _pair_view(config: Config) -> tuple[PairView, Scaled]:
     return view, scaled
 
 
+def sweep_sigmas(config: Config) -> tuple[float, ...]:
+    """The sweep's sigmas, ascending: the reference set ``config.sigma_set`` and the student's
+    ``config.sigma`` (once, when it equals a reference sigma)."""
+    reference = presets.SIGMA_SETS[config.sigma_set]
+    same = any(math.isclose(config.sigma, s, rel_tol=1e-9) for s in reference)
+    return tuple(sorted(reference if same else (*reference, config.sigma)))
+
+
 def _sweep_view(config: Config) -> tuple[SweepView, Scaled]:
     layers, width = presets.SIGMA_SWEEP_DEPTH, presets.SIGMA_SWEEP_WIDTH
+    sigmas = sweep_sigmas(config)
     scaled = fit_count(
         config.repeats,
-        lambda repeats: presets.sweep_cost(repeats, layers=layers, width=width),
+        lambda repeats: presets.sweep_cost(repeats, sigmas=sigmas, layers=layers, width=width),
         what="weight draws",
         subject=f"σ sweep, {layers} layers × {width} units",
     )
-    sweep = presets.sigma_sweep(repeats=scaled.used, seed=config.seed, layers=layers, width=width)
+    sweep = presets.sigma_sweep(
+        sigmas, repeats=scaled.used, seed=config.seed, layers=layers, width=width
+    )
     x = tuple(int(layer) for layer in sweep.layers)
-    names = [f"σ = {sigma:g}" for sigma in sweep.sigmas]
+    labels = [
+        f"{sigma:.3g}" + (" (yours)" if math.isclose(sigma, config.sigma) else "")
+        for sigma in sweep.sigmas
+    ]
+    factors = [float(f) for f in sweep.theory_factor]
+    names = [
+        f"σ = {label}: × {fmt(factor)} per layer"
+        for label, factor in zip(labels, factors, strict=True)
+    ]
+    trends = tuple(
+        "holds" if abs(f - 1) <= TREND_TOLERANCE else "decays" if f < 1 else "grows"
+        for f in factors
+    )
     pre_chart = LineChart(
         "Var(z_l): pre-activation variance",
         "variance",
         "weight std",
         tuple(Series(n, x, _floats(v)) for n, v in zip(names, sweep.pre_var, strict=True)),
         tuple(Series(n, x, _floats(v)) for n, v in zip(names, sweep.theory_pre_var, strict=True)),
+        trends,
     )
     post_chart = LineChart(
         "Var(a_l): variance after ReLU",
         "variance",
         "weight std",
         tuple(Series(n, x, _floats(v)) for n, v in zip(names, sweep.post_var, strict=True)),
+        trends=trends,
     )
     last = x[-1]
     rows = tuple(
         {
-            "σ": f"{sigma:g}",
+            "σ": labels[i],
             "factor per layer, theory": fmt(float(sweep.theory_factor[i])),
             "factor per layer, measured": fmt(float(sweep.measured_factor[i])),
             f"Var(z) at layer {last}, theory": fmt(float(sweep.theory_pre_var[i, -1])),
             f"E[z²] at layer {last}, measured": fmt(float(sweep.pre_second_moment[i, -1])),
             "± standard error": fmt(float(sweep.pre_second_moment_se[i, -1])),
         }
-        for i, sigma in enumerate(sweep.sigmas)
+        for i in range(len(sweep.sigmas))
     )
     view = SweepView(
         input_row=sweep.input_row,
         layers=layers,
         width=width,
         sigmas=tuple(float(s) for s in sweep.sigmas),
+        sigma=config.sigma,
         repeats=sweep.repeats,
         values_per_layer=sweep.repeats * width,
         he_sigma=get_initializer("he_normal").std(width, width),
@@ -520,6 +572,21 @@ def _series(name: str, first: float, values: Sequence[float] | np.ndarray) -> Se
     return Series(name, tuple(range(len(values) + 1)), (float(first), *_floats(values)))
 
 
+def _layer_rows(result: SimulationResult) -> tuple[dict[str, int | float | None], ...]:
+    """``SimulationResult.rows`` without the gradient columns (this pass is forward only), with
+    the saturated share of ``lab.health`` (slope below a tenth of its maximum) in place of the
+    fixed |z| > 2, and only for the activations that saturate."""
+    flat = result.pre.frac_flat
+    rows = []
+    for index, row in enumerate(result.rows()):
+        kept = {k: v for k, v in row.items() if not k.startswith("grad_")}
+        del kept["pre_frac_saturated"]
+        if flat is not None:
+            kept["saturated"] = float(flat[index]) if math.isfinite(flat[index]) else None
+        rows.append(kept)
+    return tuple(rows)
+
+
 def _state_line(title: str, diagnosis: Diagnosis) -> StateLine:
     return StateLine(title, diagnosis.state == "healthy", diagnosis.message)
 
@@ -527,23 +594,20 @@ def _state_line(title: str, diagnosis: Diagnosis) -> StateLine:
 def _histograms(names: tuple[str, ...], runs: Sequence[presets.LayerHistograms]) -> Histograms:
     depth = runs[0].config.depth
     shown = presets.panel_layers(depth, HISTOGRAM_PANELS)
-    rows = [layer - 1 for layer in shown]
-    edges = _floats(runs[0].pre.edges)
     panels: dict[str, tuple[tuple[Panel, ...], ...]] = {}
-    escaped: dict[str, bool] = {}
     for kind, symbol in (("pre", "z"), ("post", "a")):
         tensors = [run.pre if kind == "pre" else run.post for run in runs]
         panels[kind] = tuple(
-            tuple(_panel(tensor, layer, symbol, edges) for layer in shown) for tensor in tensors
+            tuple(_panel(tensor, layer, symbol) for layer in shown) for tensor in tensors
         )
-        escaped[kind] = any(
-            bool(np.any((t.below + t.above + t.nonfinite)[rows] > ESCAPED_SHARE * t.total[rows]))
-            for t in tensors
-        )
-    return Histograms(names, edges[0], edges[-1], depth, shown, panels, escaped)
+    axis_rule = (
+        f"each panel's x axis is its layer's own range, the mean ± {AUTO_RANGE_STDS:g} std "
+        "(never beyond the smallest and largest value)"
+    )
+    return Histograms(names, presets.HISTOGRAM_BAND, axis_rule, depth, shown, panels)
 
 
-def _panel(tensor: presets.Histograms, layer: int, symbol: str, edges: tuple[float, ...]) -> Panel:
+def _panel(tensor: presets.Histograms, layer: int, symbol: str) -> Panel:
     i = layer - 1
     std = float(tensor.std[i])
     title = f"Layer {layer} · " + (f"std {fmt(std)}" if math.isfinite(std) else "no finite value")
@@ -554,9 +618,10 @@ def _panel(tensor: presets.Histograms, layer: int, symbol: str, edges: tuple[flo
         layer=layer,
         title=title,
         x_title=f"{symbol} of layer {layer}",
-        edges=edges,
+        edges=_floats(tensor.edges[i]),
         counts=tuple(int(c) for c in tensor.counts[i]),
         below=int(tensor.below[i]),
         above=int(tensor.above[i]),
         nonfinite=int(tensor.nonfinite[i]),
+        band=presets.HISTOGRAM_BAND,
     )

@@ -117,11 +117,13 @@ class Result:
 def request_cost(config: Config, runs: int, sweep_seeds: int) -> Cost:
     """What ``run`` costs with ``runs`` pairs and ``sweep_seeds`` seeds per sweep value.
 
-    Multiply-adds: lab.network.network_cost of every network (the pair, 2 per run and 2 per
-    sweep value and seed). Peak bytes: the pair's two kept networks (estimate_bytes with their
-    pre-activations), the largest network simulated after them, and the result's entries.
+    Multiply-adds: lab.network.network_cost of every network (a normal and a uniform one for
+    the pair, per run and per sweep value and seed). Peak bytes: the pair's two kept networks
+    (estimate_bytes with their pre-activations), the largest network simulated after them, and
+    the result's entries.
     """
     normal = weight_scheme(NORMAL_KIND)
+    both = (normal, weight_scheme(config.uniform))
     base = network_config(normal, config.seed, **config.sizes)
     kept = network_config(normal, config.seed, keep=True, **config.sizes)
     points = [
@@ -129,9 +131,19 @@ def request_cost(config: Config, runs: int, sweep_seeds: int) -> Cost:
         for parameter in SWEEP_PARAMETERS
         for value in DEFAULT_SWEEP_VALUES[parameter]
     ]
-    pair_work = network_cost(base).multiply_adds
-    sweep_work = sum(network_cost(point).multiply_adds for point in points)
-    work = 2 * pair_work + 2 * runs * pair_work + 2 * sweep_seeds * sweep_work
+
+    def pair_work(sizes: dict[str, int]) -> int:
+        return sum(
+            network_cost(network_config(scheme, config.seed, **sizes)).multiply_adds
+            for scheme in both
+        )
+
+    sweep_work = sum(
+        pair_work(config.sizes | {parameter: value})
+        for parameter in SWEEP_PARAMETERS
+        for value in DEFAULT_SWEEP_VALUES[parameter]
+    )
+    work = (1 + runs) * pair_work(config.sizes) + sweep_seeds * sweep_work
     largest = max(estimate_bytes(point) for point in (base, *points))
     entries = runs + sweep_seeds * len(points)
     peak = 2 * estimate_bytes(kept) + largest + RESULT_BYTES_PER_ENTRY * entries

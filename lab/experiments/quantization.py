@@ -51,7 +51,8 @@ from lab.validation import check_choice
 
 #: The per-layer magnitudes (lab.formats.LayerRange fields) and their labels, in chart order.
 STATISTICS: dict[str, str] = {"max_abs": "largest |a|", "rms": "RMS", "low_percentile": "small |a|"}
-#: The two magnitudes the FP16 bar marks: the largest decides overflow, the small ones flushing.
+#: The two magnitudes the FP16 bar marks: the largest decides overflow, the small ones whether
+#: values become subnormal or are flushed to 0.
 BAR_STATISTICS: tuple[str, ...] = ("max_abs", "low_percentile")
 #: Format limits further than this factor from 1 are left off the panels' shared axis
 #: (BF16's 1e-41 and 3e38 would squeeze every layer into one decade).
@@ -59,11 +60,15 @@ AXIS_LIMIT = 1e12
 #: The float format whose dynamic range the page draws as a bar.
 BAR_FORMAT = "float16"
 
+_E4M3 = FORMATS["float8_e4m3fn"]
 TABLE_CAPTION = (
-    "Overflow: share of finite values that became inf or NaN. → 0: share of nonzero values "
-    "that became 0. Subnormal: share of nonzero values stored below the smallest normal number "
-    f"(fewer significant bits). INT8 clipped: share beyond {INT8.qmax} × scale (only with a "
-    "scale calibrated on layer 1). SQNR: signal-to-quantization-noise ratio."
+    "Overflow: share of finite values beyond the format's max plus half a step, which a cast "
+    f"turns into inf ({_E4M3.label}: NaN with ml_dtypes; {_E4M3.saturated_by} saturate them "
+    f"to ±{_E4M3.max:g}, so the overflow would not show). → 0: share of nonzero values flushed "
+    "to 0 (up to half the smallest subnormal). Subnormal: share of nonzero values stored as "
+    "subnormals, with fewer significant bits (precision loss). INT8 clipped: share beyond "
+    f"{INT8.qmax} × scale (only with a scale calibrated on layer 1). SQNR: "
+    "signal-to-quantization-noise ratio."
 )
 DEAD_NOTE = (
     "Every activation is exactly 0: nothing can overflow or round away, but the network is "

@@ -3,8 +3,9 @@
 One Monte-Carlo forward and backward pass (``lab.network.simulate``, Glorot & Bengio 2010; He
 et al. 2015) next to the mean-field prediction of infinitely wide layers (``lab.theory``, Poole
 et al. 2016; Schoenholz et al. 2017), summarized by ``lab.signal`` and judged by
-``lab.diagnosis``: the result cards, the std of the activations and of the gradients per layer,
-the network view and the per-layer table.
+``lab.health`` (the one health model) and ``lab.diagnosis`` (recommendations derived from the
+theory): the result cards, the std of the activations and of the gradients per layer, the
+network view and the per-layer table.
 
 Every value inside the page's declared ranges runs: a network over the lab's budget
 (``lab.budget``) gets fewer samples (``lab.network.fit_samples``), never a smaller network, and
@@ -22,17 +23,15 @@ import numpy as np
 from lab.controls.network import init_params as scheme_params
 from lab.controls.signal_propagation import CONTROLS
 from lab.diagnosis import (
-    DEAD_FRACTION,
-    EXPLODING_RATIO,
-    VANISHING_RATIO,
     Recommendation,
     Verdict,
+    diagnose_prediction,
     match_verdict,
     recommended_init,
 )
+from lab.health import SATURATION_SLOPE, flat_threshold, percent, rate_text, thresholds_text
 from lab.initializers import SCHEME_PARAMETERS, get_initializer
 from lab.network import (
-    SATURATION_THRESHOLD,
     NetworkConfig,
     check_init_params,
     fit_samples,
@@ -162,12 +161,14 @@ class Result:
     when the budget lowered the samples, else "". heading: scheme, activation and size.
     warnings: the forward and backward overflow lines (empty without overflow). cards: six
     result cards, two rows of three (final std, RMS ratio, state; recommendation, verdict,
-    phase); states_caption: the thresholds of the states (``lab.diagnosis``).
+    phase); states_caption: the thresholds of the states (``lab.health.thresholds_text``).
     forward, grad_post, grad_weight: the charts' series (std of a_l from layer 0 = the input,
     of dL/da_l and of dL/dW_l), with captions. view: rows of the network view
     (``lab.signal.simulated_network_view``), clipped at ``view_decades``; table: one row per
-    layer (``lab.signal.layer_table``); saturation_threshold: the |z| that the table's and the
-    cards' saturated share counts (``lab.network.SATURATION_THRESHOLD``).
+    layer (``lab.signal.layer_table``); saturation_threshold: the |z| beyond which the table's
+    and the cards' saturated share counts a unit (``lab.health.flat_threshold``; None for
+    activations that do not saturate); saturation_label: the table column's title and
+    saturation_help its tooltip ("" when there is no saturated share).
     summary, prediction, gradients, phase, recommendation, verdict: the lab's objects these
     are drawn from.
     """
@@ -187,7 +188,9 @@ class Result:
     view: tuple[dict[str, int | float | str | bool | None], ...]
     view_decades: float
     table: tuple[dict[str, int | float | str | None], ...]
-    saturation_threshold: float
+    saturation_threshold: float | None
+    saturation_label: str
+    saturation_help: str
     summary: SignalSummary
     prediction: TheoryPrediction
     gradients: GradientPrediction
@@ -216,8 +219,10 @@ def run(config: Config) -> Result:
     )
     gradients = gradient_prediction(prediction, act, network.samples, slope=network.slope)
     phase = mean_field_phase(network.init, act, network.width, network.bias_std, **common)
-    recommendation = recommended_init(act)
-    verdict = match_verdict(network.init, act, width=network.width, **common)
+    scales = {"input_std": network.input_std, "bias_std": network.bias_std}
+    recommendation = recommended_init(act, **scales)
+    verdict = match_verdict(network.init, act, width=network.width, **common, **scales)
+    threshold = flat_threshold(act)
     layers = tuple(int(layer) for layer in simulation.layers)
     return Result(
         config=config,
@@ -229,14 +234,10 @@ def run(config: Config) -> Result:
         ),
         warnings=_warnings(summary, network.dtype),
         cards=(
-            *_signal_cards(summary, network, act.saturates, act.label),
-            *_advice_cards(recommendation, verdict, phase, act.label),
+            *_signal_cards(summary, network, act.saturates, act.label, prediction),
+            *_advice_cards(recommendation, verdict, phase, act.label, summary),
         ),
-        states_caption=(
-            f"States: vanishing below {VANISHING_RATIO:g} times the input's RMS, exploding "
-            f"above {EXPLODING_RATIO:g} times, dead when at least {DEAD_FRACTION:.0%} of the "
-            "units output exactly 0."
-        ),
+        states_caption=thresholds_text(),
         forward=LayerSeries(
             "Std of the activations a_l (layer 0 = input)",
             "std of a_l (log)",
@@ -263,7 +264,14 @@ def run(config: Config) -> Result:
         view=tuple(simulated_network_view(simulation, decades=VIEW_DECADES)),
         view_decades=VIEW_DECADES,
         table=tuple(layer_table(simulation)),
-        saturation_threshold=SATURATION_THRESHOLD,
+        saturation_threshold=threshold,
+        saturation_label="" if threshold is None else f"saturated (|z| > {threshold:.3g})",
+        saturation_help=""
+        if threshold is None
+        else (
+            f"Share of pre-activations beyond ±{threshold:.3g}, where {act.label}′ is below "
+            f"{SATURATION_SLOPE:.0%} of its maximum."
+        ),
         summary=summary,
         prediction=prediction,
         gradients=gradients,
@@ -290,13 +298,28 @@ def _warnings(summary: SignalSummary, dtype: str) -> tuple[str, ...]:
 
 
 def _signal_cards(
-    summary: SignalSummary, network: NetworkConfig, saturates: bool, activation: str
+    summary: SignalSummary,
+    network: NetworkConfig,
+    saturates: bool,
+    activation: str,
+    prediction: TheoryPrediction,
 ) -> tuple[Card, ...]:
-    state_captions = [summary.diagnosis.message]
-    if saturates and math.isfinite(summary.final_saturated):
+    health = summary.diagnosis
+    state_captions = [health.message + "."]
+    if prediction.applicable:
+        theory = diagnose_prediction(prediction, network.activation_function())
+        if theory.problem != health.problem:
+            state_captions.append(
+                f"Mean-field theory (infinitely wide layers) says {theory.message}. This "
+                f"simulation ({network.width:,} units, {network.samples:,} inputs) lands "
+                "elsewhere; the charts below show where the two part."
+            )
+    threshold = flat_threshold(network.activation_function())
+    if saturates and threshold is not None and math.isfinite(summary.final_saturated):
         state_captions.append(
-            f"{summary.final_saturated:.1%} of the last layer's pre-activations lie beyond "
-            f"±{SATURATION_THRESHOLD:g}, where {activation} is flat and passes almost no gradient."
+            f"{percent(summary.final_saturated)} of the last layer's units are saturated: "
+            f"|z| > {threshold:.3g}, where {activation}′ is below {SATURATION_SLOPE:.0%} of "
+            "its maximum."
         )
     return (
         Card(
@@ -311,29 +334,64 @@ def _signal_cards(
             "Root mean square of the last layer's activations over the input's: the scale "
             "that Xavier and He keep at 1.",
         ),
-        Card("Signal state", summary.diagnosis.state, captions=tuple(state_captions)),
+        Card("Signal state", health.state, captions=tuple(state_captions)),
+    )
+
+
+def _critical_note(phase: MeanFieldPhase, summary: SignalSummary) -> str:
+    """Why a critical network can still lose its signal or its gradient."""
+    health = summary.diagnosis
+    if phase.phase != "critical" or phase.q_star is None or phase.q_star >= 1e-12:
+        return ""
+    falling = [
+        f"{name} × {rate_text(rate)} per layer"
+        for name, rate in (("RMS", health.signal_rate), ("gradient", health.gradient_rate))
+        if rate is not None and rate < 1.0
+    ]
+    if not falling:
+        return ""
+    return (
+        f"Critical yet falling ({', '.join(falling)}): χ₁ = 1 holds at the fixed point q* = 0, "
+        "which the network approaches as q_l falls like 1/l, slowly (polynomially), not "
+        "exponentially; each layer's own χ₁ is a little below 1 until q_l reaches 0."
     )
 
 
 def _advice_cards(
-    recommendation: Recommendation, verdict: Verdict, phase: MeanFieldPhase, activation: str
+    recommendation: Recommendation,
+    verdict: Verdict,
+    phase: MeanFieldPhase,
+    activation: str,
+    summary: SignalSummary,
 ) -> tuple[Card, ...]:
     recommended = get_initializer(recommendation.init, **dict(recommendation.params)).label
+    gain = dict(recommendation.params).get("gain")
+    if gain is not None and gain != 1.0:
+        recommended += f", gain {gain:.4g}"
     if phase.applicable:
         assert phase.chi1 is not None and phase.depth_scale is not None and phase.sw2 is not None
         depth = "∞" if math.isinf(phase.depth_scale) else number_text(phase.depth_scale)
-        phase_card = Card(
-            "Mean-field phase",
-            str(phase.phase),
-            captions=(
-                f"χ₁ = {number_text(phase.chi1)} (gradient variance factor per layer), depth "
-                f"scale ξ = {depth} layers, σ_w² = n Var(W) = {number_text(phase.sw2)}.",
-            ),
-        )
+        captions = [
+            f"χ₁ = {number_text(phase.chi1)} (gradient variance factor per layer), depth "
+            f"scale ξ = {depth} layers, σ_w² = n Var(W) = {number_text(phase.sw2)}."
+        ]
+        note = _critical_note(phase, summary)
+        if note:
+            captions.append(note)
+        phase_card = Card("Mean-field phase", str(phase.phase), captions=tuple(captions))
     else:
         phase_card = Card("Mean-field phase", "not applicable", captions=(phase.reason,))
+    advice = (
+        ()
+        if recommendation.matches
+        else ("Closest standard scheme: none keeps both the signal's and the gradient's scale.",)
+    )
     return (
-        Card(f"Recommended for {activation}", recommended, captions=(recommendation.reason,)),
+        Card(
+            f"Recommended for {activation}",
+            recommended,
+            captions=(*advice, recommendation.reason),
+        ),
         Card("Match verdict", verdict.label, captions=(verdict.reason,)),
         phase_card,
     )
@@ -350,14 +408,29 @@ def _forward_caption(prediction: TheoryPrediction, network: NetworkConfig) -> st
     )
 
 
+def _times(ratio: float) -> str:
+    return "exactly 0 times" if ratio == 0.0 else f"{number_text(ratio)} times"
+
+
 def _gradient_caption(summary: SignalSummary, layers: int) -> str:
     if summary.gradient_state == "overflow":
         return (
             "Backward signal: overflow. The backward pass ran through inf/NaN, so the simulated "
             "gradients below that point mean nothing and are left out (marked inf/NaN)."
         )
+    health = summary.diagnosis
+    if layers == 1 or health.gradient_ratio is None:
+        return (
+            f"Backward signal: {summary.gradient_state}. Read the plots from right to left: the "
+            "backward pass starts at the output."
+        )
+    rate = (
+        ""
+        if health.gradient_rate is None or health.gradient_ratio == 0.0
+        else f" (× {rate_text(health.gradient_rate)} per layer)"
+    )
     return (
         f"Backward signal: {summary.gradient_state}; the gradient reaching layer 1 has "
-        f"{number_text(summary.gradient_ratio)} times the std it had at layer {layers}. Read "
-        "the plots from right to left: the backward pass starts at the output."
+        f"{_times(health.gradient_ratio)} the RMS it had at layer {layers}{rate}. "
+        "Read the plots from right to left: the backward pass starts at the output."
     )

@@ -14,7 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lab.budget import Cost, Scaled, fit_count
-from lab.initializers import TRUNCATED_NORMAL_STD, conv_fans, he_normal, xavier_normal
+from lab.initializers import (
+    TRUNCATED_NORMAL_STD,
+    conv_fans,
+    he_normal,
+    receptive_field,
+    xavier_normal,
+)
 from lab.validation import check_choice, check_int
 from lab.weights import (
     COMPARED_SCHEMES,
@@ -95,6 +101,11 @@ class Config:
         if self.layer == "conv":
             return conv_fans(self.c_in, self.c_out, self.kernel)
         return self.fan_in, self.fan_out
+
+    @property
+    def receptive_field(self) -> int:
+        """k^2 for a conv layer (its weights form the matrix (C_in k^2, C_out)), else 1."""
+        return receptive_field(self.kernel) if self.layer == "conv" else 1
 
     def params_of(self, name: str) -> dict[str, object]:
         """The parameters scheme ``name`` takes from this config (mode, slope, gain)."""
@@ -192,7 +203,14 @@ def cost(config: Config, samples: int | None = None) -> Cost:
     samples = config.samples if samples is None else samples
     fan_in, fan_out = config.fans
     steps = [
-        summary_cost(name, fan_in, fan_out, samples, config.params_of(name))
+        summary_cost(
+            name,
+            fan_in,
+            fan_out,
+            samples,
+            config.params_of(name),
+            receptive_field=config.receptive_field,
+        )
         for name in config.schemes
     ]
     steps.append(shapes_cost(samples))
@@ -224,7 +242,12 @@ def run(config: Config) -> Result:
     fan_in, fan_out = config.fans
     params = {name: config.params_of(name) for name in config.schemes}
     half_width = max(
-        (natural_half_width(name, fan_in, fan_out, params[name]) for name in config.schemes),
+        (
+            natural_half_width(
+                name, fan_in, fan_out, params[name], receptive_field=config.receptive_field
+            )
+            for name in config.schemes
+        ),
         default=None,
     )
     views = []
@@ -237,6 +260,7 @@ def run(config: Config) -> Result:
             seed=config.seed,
             init_params=params[name],
             half_width=half_width,
+            receptive_field=config.receptive_field,
         )
         views.append(
             SchemeView(
@@ -278,7 +302,11 @@ def formula_latex(summary: WeightSummary) -> tuple[str, ...]:
     N(0, 1) cut at ±2, as Keras/JAX correct it)."""
     variance = latex_number(summary.exact_variance)
     if summary.distribution == "orthogonal":
-        pieces = [summary.formula, rf"\operatorname{{Var}}(W) = {variance}"]
+        rows, cols = summary.matrix_shape  # a conv kernel flattened to (C_in k^2, C_out)
+        pieces = [
+            summary.formula,
+            rf"\operatorname{{Var}}(W) = \frac{{g^2}}{{\max({rows},\,{cols})}} = {variance}",
+        ]
     else:
         pieces = [rf"{summary.formula} = {variance}"]
     pieces.append(rf"\sigma = {latex_number(summary.exact_std)}")
@@ -305,7 +333,14 @@ def _orthogonal_note(summary: WeightSummary) -> str:
         return ""
     values = summary.singular_values
     reason = summary.ks_note[0].upper() + summary.ks_note[1:]
-    return (
+    rows, cols = summary.matrix_shape
+    kernel = (
+        f"The kernel is made orthogonal as one C_in k² × C_out = {rows:,} × {cols:,} matrix, "
+        "as PyTorch's orthogonal_ and Keras' Orthogonal flatten it. "
+        if summary.receptive_field > 1
+        else ""
+    )
+    return kernel + (
         f"All {values.size} singular values of the sampled block lie in "
         f"[{values.min():.6g}, {values.max():.6g}]; max |WᵀW − g²I| = "
         f"{summary.orthogonality_error:.2g}. {reason}."

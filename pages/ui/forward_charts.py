@@ -16,17 +16,30 @@ import pandas as pd
 import streamlit as st
 
 from lab.experiments.forward_pass import LineChart, Panel
-from pages.ui.charts import histogram_chart, log_line_chart, show_spec, vega_spec
+from pages.ui.charts import by_pickle, histogram_chart, log_line_chart, show_spec, vega_spec
 
-HISTOGRAM_HEIGHT = 250
-LINE_HEIGHT = 320
+#: Plot heights (title, axes and legend come on top, ``vega_spec(plot_height=True)``).
+HISTOGRAM_HEIGHT = 150
+#: Width of one histogram panel: four side by side at 1400 px, two at 800 px, one on a phone.
+PANEL_WIDTH = 215
+LINE_HEIGHT = 260
+#: Legend below the plot, one entry per line: a chart keeps its width on a phone.
+LEGEND = alt.Legend(orient="bottom", direction="vertical", labelLimit=320)
+#: Colours by trend (LineChart.trends), strongest first: blues shrink, reds grow, grey holds.
+TREND_COLORS = {
+    "decays": ("#084594", "#2171b5", "#4292c6", "#6baed6", "#9ecae1"),
+    "holds": ("#495057", "#868e96"),
+    "grows": ("#a50f15", "#de2d26", "#fb6a4a", "#fc9272", "#fcbba1"),
+}
 #: Dash pattern of the theory lines (pixels on, off).
 THEORY_DASH = (6, 4)
 #: Specs kept per process (a page shows up to 18 histograms and 3 line charts).
 CACHED_SPECS = 256
+#: Charts and panels are keyed by their pickle (``by_pickle``: hashing is then ~100x faster).
+HASH_FUNCS = {LineChart: by_pickle, Panel: by_pickle}
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
+@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False, hash_funcs=HASH_FUNCS)
 def line_spec(chart: LineChart, height: int = LINE_HEIGHT) -> dict:
     """The chart's simulated series as solid lines with dots and, if ``chart.theory`` holds
     any, the theory dashed on top in the same colours. Theory points a log axis cannot show
@@ -47,10 +60,29 @@ def line_spec(chart: LineChart, height: int = LINE_HEIGHT) -> dict:
         chart.y_title,
         x_title="layer",
         height=height,
+        legend=LEGEND,
+        colors=_trend_colors(chart.trends) if chart.trends else None,
     )
     order = [series.name for series in chart.series]
     dashed = _theory_lines(chart, order)
-    return vega_spec(lines if dashed is None else lines + dashed, validate=False)
+    chart = lines if dashed is None else lines + dashed
+    return vega_spec(chart, validate=False, plot_height=True)
+
+
+def _trend_colors(trends: Sequence[str]) -> list[str]:
+    """A colour per series: the decaying ones in blues (the first, fastest, darkest), the
+    growing ones in reds (the last, fastest, darkest), the holding ones in grey."""
+    colors: list[str] = []
+    decays = trends.count("decays")
+    for index, trend in enumerate(trends):
+        palette = TREND_COLORS[trend]
+        rank = trends[:index].count(trend)
+        if trend == "grows":  # ascending order: the fastest growth comes last
+            rank = trends.count("grows") - 1 - rank
+        elif trend == "decays":
+            rank = min(rank, decays - 1)
+        colors.append(palette[min(rank, len(palette) - 1)])
+    return colors
 
 
 def _theory_lines(chart: LineChart, order: Sequence[str]) -> alt.Chart | None:
@@ -62,13 +94,16 @@ def _theory_lines(chart: LineChart, order: Sequence[str]) -> alt.Chart | None:
     ]
     if not rows:
         return None
+    scale = alt.Scale(domain=list(order))
+    if chart.trends:
+        scale = alt.Scale(domain=list(order), range=_trend_colors(chart.trends))
     return (
         alt.Chart(pd.DataFrame(rows))
         .mark_line(strokeDash=list(THEORY_DASH), strokeWidth=2, opacity=0.85)
         .encode(
             x="x:Q",
             y=alt.Y("y:Q", scale=alt.Scale(type="log")),
-            color=alt.Color("series:N", title=chart.legend, scale=alt.Scale(domain=list(order))),
+            color=alt.Color("series:N", title=chart.legend, scale=scale),
             detail="series:N",
             tooltip=[
                 alt.Tooltip("series:N", title="theory"),
@@ -79,9 +114,10 @@ def _theory_lines(chart: LineChart, order: Sequence[str]) -> alt.Chart | None:
     )
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
+@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False, hash_funcs=HASH_FUNCS)
 def histogram_spec(panel: Panel, height: int = HISTOGRAM_HEIGHT) -> dict:
-    """One layer's histogram, values off the window and inf/NaN counted on the chart."""
+    """One layer's histogram on its own range with the band marked; values off the axis and
+    inf/NaN counted on the chart."""
     chart = histogram_chart(
         panel.edges,
         panel.counts,
@@ -91,8 +127,9 @@ def histogram_spec(panel: Panel, height: int = HISTOGRAM_HEIGHT) -> dict:
         nonfinite=panel.nonfinite,
         x_title=panel.x_title,
         height=height,
+        band=panel.band,
     )
-    return vega_spec(chart, validate=False)
+    return vega_spec(chart, validate=False, plot_height=True)
 
 
 def show_line(chart: LineChart) -> None:
@@ -100,13 +137,13 @@ def show_line(chart: LineChart) -> None:
     show_spec(line_spec(chart))
 
 
-def show_panel_grid(panels: Sequence[Panel], per_row: int) -> None:
-    """Histogram panels in rows of ``per_row`` columns."""
-    for start in range(0, len(panels), per_row):
-        columns = st.columns(per_row)
-        for column, panel in zip(columns, panels[start : start + per_row], strict=False):
-            with column:
-                show_spec(histogram_spec(panel))
+def show_panel_grid(panels: Sequence[Panel]) -> None:
+    """Histogram panels of PANEL_WIDTH side by side, wrapping to as many rows as the page's
+    width needs (fixed columns squeeze each panel to a sliver at 800 px)."""
+    row = st.container(horizontal=True, horizontal_alignment="left", gap="small")
+    for panel in panels:
+        with row.container(width=PANEL_WIDTH):
+            show_spec(histogram_spec(panel))
 
 
 def show_panel_pairs(left: Sequence[Panel], right: Sequence[Panel]) -> None:

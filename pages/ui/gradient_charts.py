@@ -1,6 +1,7 @@
 """Charts and number texts of the Gradient flow page, built from lab.experiments.gradient_flow's
-Result: gradient per layer, the |z| histograms of both networks, and normal / uniform ratios on
-a log axis (sweeps and single runs) with ∞ and 0/0 marked instead of dropped."""
+Result: gradient per layer, the |z| histograms of both networks, and each network's first-layer
+gradient in the sweeps and single runs on its own log axis, with exact zeros on a band below it
+instead of dropped (a ratio of the two was ∞ wherever the uniform gradient was 0)."""
 
 from __future__ import annotations
 
@@ -9,24 +10,27 @@ from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
+import streamlit as st
 
 from lab.gradient_flow import Comparison, ManyRuns, Sweep
-from pages.ui.charts import ANNOTATION_COLOR, log_line_chart
+from pages.ui.charts import ANNOTATION_COLOR, log_line_chart, vega_spec
 
 #: Uniform red, normal teal (as in the demo), in every chart; readable on light and dark.
 SCHEME_COLORS = ("#d6336c", "#1098ad")
 #: One scheme per line below the plot: the chart keeps its width on a phone, and labels such as
 #: "matched variance U(-√3, √3)" are longer than Vega's default label limit.
 LEGEND = alt.Legend(orient="bottom", direction="vertical", labelLimit=280)
-#: Height of the two charts of the pair, legend below the plot included.
-CHART_HEIGHT = 420
+#: Plot height of the two charts of the pair (title, axes and legend come on top).
+CHART_HEIGHT = 300
 SWEEP_TITLES = {
     "layers": "Varying the number of layers",
     "neurons": "Varying neurons per layer",
     "features": "Varying input features",
 }
 SWEEP_AXES = {"layers": "layers", "neurons": "neurons per layer", "features": "input features"}
-RATIO_TITLE = "normal / uniform (log)"
+FIRST_LAYER_TITLE = "mean |dL/dW₁|"
+#: Plot height of one network's sweep or runs chart (title and axes come on top).
+SWEEP_HEIGHT = 130
 
 
 def fmt(value: float) -> str:
@@ -64,6 +68,7 @@ def gradient_chart(pair: Comparison) -> alt.LayerChart:
         height=CHART_HEIGHT,
         colors=SCHEME_COLORS,
         legend=LEGEND,
+        zero_band=True,
     )
 
 
@@ -135,126 +140,105 @@ def z_chart(pair: Comparison, threshold: float, slope: float) -> alt.LayerChart:
     )
 
 
-def sweep_chart(result: Sweep) -> alt.LayerChart:
-    """One sweep's ratios (mean over seeds, each seed in grey) against the swept size."""
+def sweep_heading(result: Sweep) -> tuple[str, str]:
+    """A sweep's title and the line under it: the fixed sizes and the seeds per point."""
     runs = len(result.seeds)
-    frame = pd.DataFrame(
-        {
-            "value": result.values,
-            "ratio": result.ratio,
-            "normal_final": result.normal_final,
-            "uniform_final": result.uniform_final,
-            "wins": [f"{int(w)} of {runs} seeds" for w in result.normal_wins],
-        }
-    )
-    scatter = pd.DataFrame(
-        {"value": result.values.repeat(runs), "ratio": result.run_ratios.reshape(-1)}
-    )
     fixed = ", ".join(f"{name} {value}" for name, value in result.base.items())
-    subtitle = [f"{fixed}; {runs} seed{'s' if runs > 1 else ''} per point"]
-    if result.dead_values:
-        subtitle.append(
-            f"▲ ∞: uniform gradient 0 at {len(result.dead_values)} of {len(result.values)} values"
+    seeds = f"{runs} seed{'s' if runs > 1 else ''} per point"
+    return SWEEP_TITLES[result.parameter], f"{fixed}; {seeds}"
+
+
+def sweep_charts(
+    result: Sweep, uniform_label: str, normal_label: str
+) -> tuple[alt.LayerChart, ...]:
+    """The swept networks' mean first-layer gradients, each network on its own log axis (one
+    network's gradient may be 1e-40 where the other's is 1): normal first, then uniform. A
+    mean of exactly 0 (every seed's gradient 0) sits on the zero band."""
+    return tuple(
+        _first_layer_chart(
+            result.values, values, label, color, SWEEP_AXES[result.parameter], points_only=False
         )
-    axis = SWEEP_AXES[result.parameter]
-    return _ratio_chart(frame, axis, SWEEP_TITLES[result.parameter], subtitle, scatter)
-
-
-def runs_chart(stats: ManyRuns) -> alt.LayerChart:
-    """Each run's ratio against its seed, unconnected (the runs are independent)."""
-    frame = pd.DataFrame(
-        {
-            "value": stats.seeds,
-            "ratio": stats.run_ratios,
-            "normal_final": stats.normal_final,
-            "uniform_final": stats.uniform_final,
-            "wins": stats.run_winners,
-        }
-    )
-    subtitle = [f"{stats.n_runs} runs, {seeds_text(stats.seeds)}"]
-    empty = pd.DataFrame({"value": [], "ratio": []})
-    return _ratio_chart(
-        frame, "seed", "Each run's normal / uniform ratio", subtitle, empty, connect=False
+        for values, label, color in (
+            (result.normal_final, normal_label, SCHEME_COLORS[1]),
+            (result.uniform_final, uniform_label, SCHEME_COLORS[0]),
+        )
     )
 
 
-def _ratio_chart(
-    frame: pd.DataFrame,
+def runs_charts(
+    stats: ManyRuns, uniform_label: str, normal_label: str
+) -> tuple[alt.LayerChart, ...]:
+    """Each run's first-layer gradient against its seed, one chart per network (own log axis,
+    zeros on the zero band), unconnected: the runs are independent."""
+    return tuple(
+        _first_layer_chart(stats.seeds, values, label, color, "seed", points_only=True)
+        for values, label, color in (
+            (stats.normal_final, normal_label, SCHEME_COLORS[1]),
+            (stats.uniform_final, uniform_label, SCHEME_COLORS[0]),
+        )
+    )
+
+
+def _first_layer_chart(
+    xs: Sequence[int],
+    ys: Sequence[float],
+    label: str,
+    color: str,
     x_title: str,
-    title: str,
-    subtitle: list[str],
-    scatter: pd.DataFrame,
     *,
-    connect: bool = True,
+    points_only: bool,
 ) -> alt.LayerChart:
-    """Ratio normal / uniform on a log axis with a rule at 1×.
+    rows = [{"x": int(x), "gradient": float(y)} for x, y in zip(xs, ys, strict=True)]
+    return log_line_chart(
+        rows,
+        "x",
+        "gradient",
+        None,
+        label,
+        FIRST_LAYER_TITLE,
+        x_title=x_title,
+        height=SWEEP_HEIGHT,
+        colors=[color],
+        zero_band=True,
+        points_only=points_only,
+    )
 
-    ``frame`` has columns value, ratio, normal_final, uniform_final, wins; ``scatter`` has
-    value and ratio of single runs (drawn faintly). A log axis cannot show ∞ (uniform gradient
-    exactly 0) or 0/0: those points sit on the top edge as ▲ (∞) and ◆ (0/0).
-    """
-    frame = frame.copy()
-    frame["kind"] = [
-        "finite" if math.isfinite(r) and r > 0 else ("inf" if math.isinf(r) else "undefined")
-        for r in frame["ratio"]
-    ]
-    finite = [r for r in (*frame["ratio"], *scatter["ratio"]) if math.isfinite(r) and r > 0]
-    # The axis spans every finite ratio and the 1× rule, with room above for the ▲ marks.
-    low = min([1.0, *finite]) / 2.0 if finite else 0.1
-    high = max([1.0, *finite]) * 4.0 if finite else 10.0
-    frame["shown"] = [
-        r if k == "finite" else high for r, k in zip(frame["ratio"], frame["kind"], strict=True)
-    ]
-    for column in ("ratio", "normal_final", "uniform_final"):
-        frame[f"{column}_text"] = [fmt(v) for v in frame[column]]
-    y_scale = alt.Scale(type="log", domain=[low, high], clamp=True)
-    y_axis = alt.Axis(format="~g" if high / low <= 1e4 else ".0e", grid=True, tickCount=5)
-    x_enc = alt.X("value:Q", title=x_title, axis=alt.Axis(format="d", tickMinStep=1))
-    y_enc = alt.Y("shown:Q", title=RATIO_TITLE, scale=y_scale, axis=y_axis)
-    tooltip = [
-        alt.Tooltip("value:Q", title=x_title),
-        alt.Tooltip("ratio_text:N", title="normal / uniform"),
-        alt.Tooltip("normal_final_text:N", title="normal first-layer gradient"),
-        alt.Tooltip("uniform_final_text:N", title="uniform first-layer gradient"),
-        alt.Tooltip("wins:N", title="normal wins"),
-    ]
-    layers: list[alt.Chart] = []
-    shown_scatter = scatter[[math.isfinite(r) and r > 0 for r in scatter["ratio"]]]
-    if not shown_scatter.empty:
-        layers.append(
-            alt.Chart(shown_scatter)
-            .mark_point(size=18, opacity=0.35, filled=True, color="gray")
-            .encode(x=x_enc, y=alt.Y("ratio:Q", title=RATIO_TITLE, scale=y_scale, axis=y_axis))
-        )
-    points = frame[frame["kind"] == "finite"]
-    if not points.empty:
-        layers.append(
-            alt.Chart(points)
-            .mark_line(point=True, opacity=1 if connect else 0)
-            .encode(x=x_enc, y=y_enc, tooltip=tooltip)
-        )
-    marks = frame[frame["kind"] != "finite"]
-    if not marks.empty:
-        shapes = alt.Scale(domain=["inf", "undefined"], range=["triangle-up", "diamond"])
-        layers.append(
-            alt.Chart(marks)
-            .mark_point(size=90, filled=True, opacity=1, color=ANNOTATION_COLOR)
-            .encode(
-                x=x_enc,
-                y=y_enc,
-                shape=alt.Shape("kind:N", scale=shapes, legend=None),
-                tooltip=tooltip,
-            )
-        )
-    one = pd.DataFrame({"y": [1.0], "note": ["1×: above, normal wins; below, uniform wins"]})
-    layers.append(
-        alt.Chart(one)
-        .mark_rule(strokeDash=[6, 3], strokeWidth=1.5, color="gray")
-        .encode(
-            y=alt.Y("y:Q", title=RATIO_TITLE, scale=y_scale, axis=y_axis),
-            tooltip=alt.Tooltip("note:N", title="rule"),
-        )
-    )
-    return alt.layer(*layers).properties(
-        title=alt.TitleParams(title, subtitle=subtitle, anchor="start"), height=260
-    )
+
+# --------------------------------------------------------------------------- cached specs
+# Each chart's Vega-Lite dict, built once per configuration: building Altair charts costs tens
+# of milliseconds each, too slow to repeat for nine charts on every rerun. ``key`` (the page's
+# Config, which determines the result) is the cache key; the data arguments, determined by it,
+# start with ``_`` and are not hashed.
+
+#: Specs kept per process (nine charts per configuration).
+CACHED_SPECS = 128
+
+
+@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
+def gradient_spec(key: object, _pair: Comparison) -> dict:
+    """``gradient_chart(_pair)`` as a Vega-Lite dict."""
+    return vega_spec(gradient_chart(_pair), plot_height=True)
+
+
+@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
+def z_spec(key: object, _pair: Comparison, threshold: float, slope: float) -> dict:
+    """``z_chart(_pair, threshold, slope)`` as a Vega-Lite dict."""
+    return vega_spec(z_chart(_pair, threshold, slope), plot_height=True)
+
+
+@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
+def sweep_specs(
+    key: object, _sweep: Sweep, uniform_label: str, normal_label: str
+) -> tuple[dict, ...]:
+    """``sweep_charts(_sweep, ...)`` as Vega-Lite dicts; ``key`` also names the sweep."""
+    charts = sweep_charts(_sweep, uniform_label, normal_label)
+    return tuple(vega_spec(chart, plot_height=True) for chart in charts)
+
+
+@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
+def runs_specs(
+    key: object, _stats: ManyRuns, uniform_label: str, normal_label: str
+) -> tuple[dict, ...]:
+    """``runs_charts(_stats, ...)`` as Vega-Lite dicts."""
+    charts = runs_charts(_stats, uniform_label, normal_label)
+    return tuple(vega_spec(chart, plot_height=True) for chart in charts)

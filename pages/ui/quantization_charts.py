@@ -15,8 +15,9 @@ from pages.ui.engine import CACHED_RESULTS
 #: Fill colours of the format zones (FORMAT_ZONES order), readable at low opacity on light and
 #: dark backgrounds.
 ZONE_COLORS = ("#e03131", "#2f9e44", "#f59f00", "#748ffc")
-#: Opaque, light fills of the dynamic-range bar (DYNAMIC_RANGE_ZONES order).
-BAR_COLORS = ("#91a7ff", "#51cf66", "#c0eb75", "#ff6b6b")
+#: Opaque, light fills of the dynamic-range bar (DYNAMIC_RANGE_ZONES order: flush to 0,
+#: subnormal, normal, overflow), the hues of the panels' zones.
+BAR_COLORS = ("#91a7ff", "#ffd43b", "#51cf66", "#ff6b6b")
 #: Line colours of the statistics (largest, RMS, small), apart from the zone fills.
 STATISTIC_COLORS = ("#1971c2", "#9c36b5", "#e8590c")
 #: Opacity of the zone fills, so that the lines over them stand out.
@@ -192,8 +193,7 @@ def dynamic_range_bar(result: Result, *, row_height: int = 40) -> alt.LayerChart
             tooltip=[
                 alt.Tooltip("zone:N"),
                 alt.Tooltip("label:N", title="|a|"),
-                alt.Tooltip("low:Q", title="from", format=".4~g"),
-                alt.Tooltip("high:Q", title="to", format=".4~g"),
+                alt.Tooltip("detail:N", title="what a cast does"),
             ],
         )
     )

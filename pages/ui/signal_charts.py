@@ -15,25 +15,30 @@ import pandas as pd
 import streamlit as st
 
 from lab.experiments.signal_propagation import SIMULATED, THEORY, LayerSeries
-from pages.ui.charts import log_line_chart, vega_spec
+from pages.ui.charts import by_pickle, log_line_chart, vega_spec
 
 #: Series colours and the overflow mark: readable on light and dark themes.
 SIMULATION_COLOR = "#1c7ed6"
 THEORY_COLOR = "#f08c00"
 OVERFLOW_COLOR = "#e03131"
 NODE_STROKE = "#868e96"
-LINE_HEIGHT = 340
+#: Plot height of a line chart (title, axes and legend come on top, ``plot_height``).
+LINE_HEIGHT = 240
 VIEW_HEIGHT = 220
 #: Node area (px²) bounds of the network view.
 LARGEST_NODE = 480.0
 SMALLEST_NODE = 6.0
 CACHED_SPECS = 64
+#: A series and the view's rows (a tuple of dicts) are keyed by their pickle (``by_pickle``:
+#: Streamlit's hasher walks every value, about 2 ms a rerun for the view).
+HASH_FUNCS = {LayerSeries: by_pickle, tuple: by_pickle}
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
+@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False, hash_funcs=HASH_FUNCS)
 def series_spec(series: LayerSeries) -> dict:
     """The simulated std per layer and, when the theory applies, its line underneath, in the
-    same two colours on every chart; the legend sits below so a narrow chart keeps its width."""
+    same two colours on every chart; exact zeros (a gradient that died) on the zero band. The
+    legend sits below, one entry per line, so a narrow chart keeps its width and both entries."""
     rows = []
     colors = []
     named = ((THEORY, series.theory, THEORY_COLOR), (SIMULATED, series.simulated, SIMULATION_COLOR))
@@ -55,12 +60,13 @@ def series_spec(series: LayerSeries) -> dict:
         x_title="layer",
         height=LINE_HEIGHT,
         colors=colors,
-        legend=alt.Legend(orient="bottom", title=None),
+        legend=alt.Legend(orient="bottom", direction="vertical", title=None, labelLimit=300),
+        zero_band=True,
     )
-    return vega_spec(chart, validate=False)
+    return vega_spec(chart, validate=False, plot_height=True)
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
+@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False, hash_funcs=HASH_FUNCS)
 def network_view_spec(
     rows: Sequence[Mapping[str, object]], layers: int, decades: float, title: str
 ) -> dict:

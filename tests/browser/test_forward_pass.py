@@ -49,7 +49,8 @@ def test_default_view_renders_and_a_control_changes_the_histograms(page):
     ("query", "name", "count"),
     [
         ("view=sigma_sweep", "forward_pass_sigma_sweep", 2),
-        ("view=xavier_pair", "forward_pass_xavier_pair", 11),
+        # The RMS chart and 9 of the 16 layers of each network.
+        ("view=xavier_pair", "forward_pass_xavier_pair", 19),
         (
             "view=network&init=large_random&activation=linear&layers=50&width=64&samples=200",
             "forward_pass_overflow",
@@ -71,7 +72,7 @@ def test_a_deep_network_with_a_budget_note_fits_every_width(page, width):
     from playwright.sync_api import expect
 
     page.set_viewport_size({"width": width, "height": 900})
-    open_page(page, URL, "view=network&init=he_normal&activation=tanh&layers=40")
+    open_page(page, URL, "view=network&init=he_normal&activation=tanh&layers=40&samples=10000")
     assert_no_errors(page)
     expect(page.get_by_text("40 layers × 256 units: ")).to_have_count(1)
     charts = page.locator(CHART)

@@ -17,8 +17,10 @@ from tests.browser.conftest import (
 pytestmark = pytest.mark.browser
 
 URL_PATH = "gradient-flow"
-#: Five charts without collected runs: gradient per layer, |z| histogram, three sweeps.
-DEFAULT_CHARTS = 5
+#: Eight charts without collected runs: gradient per layer, |z| histogram, and per sweep one
+#: chart for each network. Collected runs add one chart per network.
+DEFAULT_CHARTS = 8
+RUN_CHARTS = 2
 PHONE = {"width": 390, "height": 844}
 
 
@@ -51,7 +53,7 @@ def test_gradient_flow_page_renders_and_reacts(page):
     wait_for_app(page)
     assert_no_errors(page)
     expect(page.get_by_text("Simulations (pairs)")).to_have_count(1)
-    expect(charts).to_have_count(DEFAULT_CHARTS + 1)
+    expect(charts).to_have_count(DEFAULT_CHARTS + RUN_CHARTS)
     screenshot(page, "gradient_flow_matched_runs")
 
 
@@ -62,7 +64,7 @@ def test_deep_link_opens_the_configuration(page):
     assert_no_errors(page)
     expect(page.get_by_test_id("stAlertContentWarning")).to_have_count(0)
     expect(page.get_by_text("Simulations (pairs)")).to_have_count(1)
-    expect(page.locator(CHART)).to_have_count(DEFAULT_CHARTS + 1)
+    expect(page.locator(CHART)).to_have_count(DEFAULT_CHARTS + RUN_CHARTS)
     screenshot(page, "gradient_flow_centered")
 
 
@@ -76,7 +78,7 @@ def test_phone_width_keeps_charts_formulas_and_metrics_on_screen(page):
     page.set_viewport_size(PHONE)
     open_page(page, URL_PATH, "uniform=matched&runs=3")
     assert_no_errors(page)
-    expect(page.locator(CHART)).to_have_count(DEFAULT_CHARTS + 1)
+    expect(page.locator(CHART)).to_have_count(DEFAULT_CHARTS + RUN_CHARTS)
     outside = page.evaluate(
         """([selector, width]) => [...document.querySelectorAll(selector)]
             .filter(element => element.getBoundingClientRect().right > width)

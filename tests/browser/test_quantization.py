@@ -11,6 +11,7 @@ from tests.browser.conftest import (
     APP_TIMEOUT_MS,
     CHART,
     assert_no_errors,
+    choose_option,
     open_page,
     screenshot,
     wait_for_app,
@@ -38,7 +39,7 @@ def test_default_view_renders_every_chart(page):
     open_page(page, URL)
     assert_no_errors(page)
     expect(page.locator("h1").first).to_have_text("Quantization range")
-    expect(page.get_by_role("textbox", name="Student name or ID", exact=True)).to_have_count(1)
+    expect(page.get_by_role("textbox", name="Student ID", exact=True)).to_have_count(1)
     expect(page.locator(CHART)).to_have_count(DEFAULT_CHARTS)
     for chart in page.locator(CHART).all():
         assert chart.locator("canvas, svg").count() >= 1
@@ -52,8 +53,9 @@ def test_exploding_init_overflows_fp16_and_the_charts_change(page):
 
     open_page(page, URL, "layers=12&width=128&samples=256")
     before = _chart_svgs(page)
-    page.get_by_role("combobox", name="Weight initialization").click()
-    page.get_by_role("option", name="Large random (std 1.0)").click()
+    choose_option(
+        page, page.get_by_role("combobox", name="Weight initialization"), "Large random (std 1.0)"
+    )
     # The rerun may not have started yet when the click returns: wait for its result first.
     overflow = page.get_by_text("FP16 overflows first, at layer").first
     expect(overflow).to_be_visible(timeout=APP_TIMEOUT_MS)

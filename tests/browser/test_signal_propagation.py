@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from lab.controls.network import WIDTH
 from tests.browser.conftest import (
     CHART,
     assert_no_errors,
+    choose_option,
     open_page,
     picture_changed,
     screenshot,
@@ -54,10 +56,13 @@ def test_switching_to_xavier_changes_the_chart_and_the_verdict(page):
     open_page(page, URL_PATH, "layers=12")
     forward_chart = page.locator(CHART).first
     before = forward_chart.screenshot()
+    # The shot scrolled the page to the chart; a selectbox does not open while the page is
+    # scrolled away from the top.
+    page.get_by_test_id("stMain").evaluate("main => main.scrollTo(0, 0)")
 
     sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_test_id("stSelectbox").filter(has_text="Weight initialization").click()
-    page.get_by_role("option", name="Xavier/Glorot normal", exact=True).click()
+    combobox = sidebar.get_by_role("combobox", name="Weight initialization")
+    choose_option(page, combobox, "Xavier/Glorot normal")
     # The rerun writes the new value to the URL; wait for it, then for the run to finish.
     page.wait_for_url("**init=xavier_normal**")
     wait_for_app(page)
@@ -84,11 +89,11 @@ def test_the_largest_network_on_a_phone_runs_with_a_budget_note(page):
     from playwright.sync_api import expect
 
     page.set_viewport_size({"width": 390, "height": 900})
-    open_page(page, URL_PATH, "layers=100&width=1024&samples=10000")
+    open_page(page, URL_PATH, f"layers=100&width={WIDTH.high}&samples=10000")
     assert_no_errors(page)
     note = page.get_by_test_id("stAlertContentInfo")
     expect(note).to_have_count(1)
-    assert "100 layers × 1,024 units: " in note.inner_text()  # after the icon's name
+    assert f"100 layers × {WIDTH.high:,} units: " in note.inner_text()  # after the icon's name
     charts = page.locator(CHART)
     expect(charts).to_have_count(CHART_COUNT)
     # Nothing wider than the screen: charts, formulas and cards fit (the table scrolls inside).

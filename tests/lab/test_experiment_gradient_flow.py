@@ -160,13 +160,13 @@ def test_heaviest_request_lowers_counts_not_the_network_and_fits_in_memory():
 
 
 def test_runs_come_before_sweep_seeds():
-    # The link teachers use: its 40 runs fit only with fewer seeds per sweep point.
-    config = Config(layers=15, width=80, uniform="matched", runs=40)
+    # A heavy link: its 80 runs fit only with fewer seeds per sweep point.
+    config = Config(layers=20, width=100, uniform="matched", runs=80)
     result = run(config)
-    assert result.runs.used == 40 and result.stats.n_runs == 40
+    assert result.runs.used == 80 and result.stats.n_runs == 80
     used = result.sweep_seeds.used
     assert 1 <= used < DEFAULT_SWEEP_SEEDS
-    assert not request_cost(config, 40, used + 1).fits()
+    assert not request_cost(config, 80, used + 1).fits()
     assert result.budget_note == (
         f"Each sweep point: {used} seed{'s' if used > 1 else ''} instead of "
         f"{DEFAULT_SWEEP_SEEDS}, to stay within the lab's budget."

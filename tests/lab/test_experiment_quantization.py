@@ -34,7 +34,7 @@ from lab.network import simulate
 
 SMALL = {"layers": 6, "width": 32, "samples": 64}
 #: The heaviest request the page's declared ranges allow.
-HEAVIEST = Config(layers=100, width=1024, samples=10_000)
+HEAVIEST = Config(layers=100, width=CONTROLS["width"].high, samples=10_000)
 
 
 def peak_bytes(call) -> int:
@@ -67,7 +67,10 @@ def test_values_map_onto_the_config():
     ("call", "message"),
     [
         (lambda: config_from_values({"layers": 0}), r"layers must be an integer in \[1, 100\]"),
-        (lambda: config_from_values({"width": 4096}), r"width must be an integer in \[2, 1024\]"),
+        (
+            lambda: config_from_values({"width": 4096}),
+            rf"width must be an integer in \[2, {CONTROLS['width'].high}\]",
+        ),
         (lambda: config_from_values({"formats": ["fp64"]}), "formats must be one of fp16, bf16"),
         (lambda: config_from_values({"act": "tanh"}), "quantization has no control 'act'"),
         (lambda: Config(calibration="both"), "calibration must be one of per_layer, first_layer"),
@@ -181,9 +184,10 @@ def test_panels_share_an_axis_that_holds_every_line():
     fp16 = result.panels[0]
     assert fp16.label == "FP16" and {(b.first, b.last) for b in fp16.bands} == {(1, 8)}
     zones = {b.band.zone: b.band for b in fp16.bands}
+    # Normal numbers, and above the max the values that still round to it (up to 65,520).
     assert (zones["represented"].low, zones["represented"].high) == (
         FORMATS["float16"].smallest_normal,
-        FORMATS["float16"].max,
+        FORMATS["float16"].overflow_threshold,
     )
     # INT8 calibrated per layer: each layer's kept range ends at its own largest |a| (absmax).
     int8 = result.panels[-1]
@@ -232,11 +236,11 @@ def test_the_heaviest_request_runs_with_fewer_samples_within_the_byte_budget():
     (result,) = results
     assert peak <= MAX_PEAK_BYTES
     network = result.network
-    assert (network.layers, network.width) == (100, 1024)  # the network asked for
+    assert (network.layers, network.width) == (100, HEAVIEST.width)  # the network asked for
     assert 1 <= network.samples < 10_000
     assert result.budget_note == (
-        f"100 layers × 1,024 units: {network.samples:,} samples instead of 10,000, to stay "
-        "within the lab's budget."
+        f"100 layers × {HEAVIEST.width:,} units: {network.samples:,} samples instead of "
+        "10,000, to stay within the lab's budget."
     )
     assert experiment_cost(network).fits()
     assert not experiment_cost(replace(network, samples=network.samples + 1)).fits()
@@ -248,7 +252,7 @@ def test_the_heaviest_request_runs_with_fewer_samples_within_the_byte_budget():
     [
         Config(activation="relu", layers=30, width=256, samples=400),
         Config(init="large_random", activation="linear", layers=40, width=128, samples=300),
-        Config(activation="tanh", layers=5, width=1024, samples=300, calibration="first_layer"),
+        Config(activation="tanh", layers=5, width=512, samples=300, calibration="first_layer"),
     ],
     ids=["relu", "overflowing", "wide"],
 )

@@ -117,6 +117,17 @@ def test_conv_layer_uses_channels_times_kernel_area():
     assert result.fans_latex[0].endswith(r"= 64\cdot3^2 = 576")
 
 
+def test_orthogonal_conv_kernel_is_the_flattened_matrix_pytorch_uses():
+    # reference.md: orthogonal_ flattens the kernel to (C_out, C_in k^2) = (128, 576), so
+    # E[w^2] = 1/576 = 1.736e-3, not 1/max(576, 1152).
+    result = run(Config(layer="conv", schemes=("orthogonal",), samples=QUICK))
+    (ortho,) = result.schemes
+    assert ortho.summary.exact_variance == 1 / 576
+    assert ortho.summary.matrix_shape == (576, 128)
+    assert r"\max(576,\,128)} = 0.001736" in ortho.formula[1]
+    assert ortho.note.startswith("The kernel is made orthogonal as one C_in k² × C_out = 576 × 128")
+
+
 def test_gain_reaches_xavier_and_orthogonal_only():
     gain = 5 / 3
     schemes = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import warnings
 
+import ml_dtypes
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -379,7 +380,11 @@ def test_fp16_overflow_sentence():
     assert first_failure(reports).startswith(
         "FP8 E4M3 overflows first, at layer 2 (max |a| = 7.1e4 > 448)"
     )
-    assert first_failure(reports).endswith("become NaN")
+    # ml_dtypes' NaN, and the saturating cast that would hide it.
+    assert first_failure(reports).endswith(
+        "become NaN with ml_dtypes; PyTorch 2.12 and later saturate them to ±448 instead, "
+        "which hides the overflow"
+    )
 
 
 def test_fp16_loses_a_vanishing_layer_to_zero():
@@ -390,6 +395,9 @@ def test_fp16_loses_a_vanishing_layer_to_zero():
     sentence = first_failure(reports, ["float16", "float32"])
     assert sentence.startswith("FP16 loses ")
     assert "of layer 2 to zero" in sentence
+    assert sentence.endswith(
+        "it flushes |a| up to 2.98e-8, half its smallest subnormal 5.96e-8, to 0)"
+    )
 
 
 def test_healthy_unit_layers_do_not_fail():
@@ -413,17 +421,83 @@ def test_analyze_layers_accepts_float32_activations():
 def test_float16_dynamic_range_bar():
     bar = dynamic_range_bands()
     assert bar.epsilon == 2.0**-10 == pytest.approx(0.000977, rel=1e-3)
-    assert (bar.underflow_label, bar.ideal_label, bar.overflow_label) == (
-        "< 0.001",
-        "[-3, 3]",
-        "> 65,504",
-    )
-    assert [band.label for band in bar.bands] == ["< 0.001", "[-3, 3]", "3 to 65,504", "> 65,504"]
-    assert (bar.axis_low, bar.axis_high) == (1e-8, 1e6)  # 5.96e-8 and 65504, widened
+    assert (bar.flush_threshold, bar.smallest_normal) == (2.0**-25, 2.0**-14)
+    assert (bar.max, bar.overflow_threshold) == (65504.0, 65520.0)
+    assert [band.zone for band in bar.bands] == ["flush to 0", "subnormal", "normal", "overflow"]
+    assert [band.label for band in bar.bands] == [
+        "≤ 2.98e-8",
+        "2.98e-8 to 6.1e-5",
+        "6.1e-5 to 65,504",
+        "≥ 65,520",
+    ]
+    assert (bar.axis_low, bar.axis_high) == (1e-8, 1e6)  # 2.98e-8 and 65504, widened
     assert bar.description == (
-        "Next to 1, FP16's step is 0.000977: values below 0.001 are lost when added to values "
-        "of order 1. Unit-scale activations sit in [-3, 3]; above 65,504 a value becomes inf."
+        "FP16 stores 6.1e-5 to 65,504 as normal numbers, with 11 significant bits. Below that "
+        "come subnormal numbers, in steps of 5.96e-8: the smaller the value, the fewer "
+        "significant bits it keeps (precision loss); between 2.98e-8 and 5.96e-8 a value "
+        "rounds up to 5.96e-8; up to 2.98e-8, half its smallest subnormal 5.96e-8, a value is "
+        "flushed to 0. From 65,520 (its max 65,504 plus half a step) a value overflows to inf; "
+        "between 65,504 and 65,520 it rounds to 65,504. Next to 1 its step is 0.000977: adding "
+        "a value below half a step (0.000488) to 1 leaves 1, though FP16 stores that value on "
+        "its own."
     )
+
+
+def _zone_of(bands, value: float) -> str:
+    """The zone of the band that holds ``value`` (bands touch: the lower one wins a tie)."""
+    return next(band.zone for band in bands if band.low <= value <= band.high)
+
+
+def test_fp16_bar_names_what_a_real_cast_does():
+    # reference.md, "More verified facts": numpy's float16 cast, written out value by value.
+    bar = dynamic_range_bands().bands
+    assert float(np.float16(1e-4)) == pytest.approx(1e-4, rel=1e-3)
+    assert np.float16(1e-4) >= np.finfo(np.float16).smallest_normal  # a normal number
+    assert cast_report([1e-4], "float16").frac_subnormal == 0.0
+    assert _zone_of(bar, 1e-4) == "normal"  # not "underflow": FP16 stores it in full
+    tiny = 2.0**-24
+    assert float(np.float16(0.6 * tiny)) == tiny  # rounds up to the smallest subnormal
+    assert _zone_of(bar, 0.6 * tiny) == "subnormal"
+    assert float(np.float16(0.5 * tiny)) == 0.0  # the tie goes to the even 0
+    assert _zone_of(bar, 0.4 * tiny) == "flush to 0"
+    assert float(np.float16(65519.0)) == 65504.0  # rounds to max, not inf
+    assert _zone_of(bar, 65519.0) == "normal"
+    with np.errstate(over="ignore"):
+        assert np.isposinf(np.float16(65520.0))
+    assert _zone_of(bar, 65520.0 * (1 + 1e-9)) == "overflow"
+    with np.errstate(over="ignore"):
+        for value in (65519.0, 65520.0):
+            assert cast_roundtrip([value], "float16")[0] == float(np.float16(value))
+
+
+@pytest.mark.parametrize("name", FLOAT_FORMAT_NAMES)
+def test_thresholds_agree_with_real_casts(name):
+    fmt = FORMATS[name]
+    top, threshold = fmt.max, fmt.overflow_threshold
+    tiny, flush = fmt.smallest_subnormal, fmt.flush_threshold
+    between, beyond = (top + threshold) / 2, threshold + (threshold - top) / 2
+    out = cast_roundtrip([between, threshold, beyond, flush / 2, flush, (flush + tiny) / 2], name)
+    assert out[0] == top  # round to max
+    assert math.isfinite(out[1]) != fmt.overflows_at_threshold  # ties to even
+    assert not math.isfinite(out[2])  # overflow: inf, or NaN for E4M3 with ml_dtypes
+    assert (out[3], out[4], out[5]) == (0.0, 0.0, tiny)  # flushed, tie to 0, rounded up
+    assert fmt.overflows_at_threshold == (name != "float8_e4m3fn")  # 464 rounds to even 448
+
+
+def test_e4m3_overflow_is_nan_with_ml_dtypes_and_names_the_saturating_cast():
+    e4m3 = FORMATS["float8_e4m3fn"]
+    assert np.isnan(float(np.array([500.0]).astype(ml_dtypes.float8_e4m3fn)[0]))
+    assert np.isnan(cast_roundtrip([500.0], "float8_e4m3fn")[0])
+    assert cast_roundtrip([464.0], "float8_e4m3fn")[0] == 448.0
+    assert e4m3.overflow_threshold == 464.0 and e4m3.saturated_by == "PyTorch 2.12 and later"
+    zones = {band.zone: band for band in format_zones("float8_e4m3fn", 1e-3, 1e4)}
+    overflow = zones["overflow / clip"]
+    assert overflow.label == "> 464" and overflow.low == 464.0
+    assert "ml_dtypes casts it to NaN" in overflow.detail
+    assert "saturate it to ±448 instead, which hides the overflow" in overflow.detail
+    # Formats with inf overflow to it in every library: no saturation is claimed.
+    assert all(FORMATS[n].saturated_by == "" for n in FLOAT_FORMAT_NAMES if FORMATS[n].has_inf)
+    assert "saturate" not in format_zones("float16", 1e-3, 1e6)[0].detail
 
 
 @pytest.mark.parametrize("name", FLOAT_FORMAT_NAMES)
@@ -432,13 +506,13 @@ def test_bars_cover_their_axis_and_follow_the_format(name):
     bar = dynamic_range_bands(name)
     edges = [(b.low, b.high) for b in bar.bands]
     assert [b.zone for b in bar.bands] == list(DYNAMIC_RANGE_ZONES)
-    assert edges[0][0] == bar.axis_low <= fmt.smallest_subnormal
-    assert edges[0][1] == fmt.epsilon and edges[-1][0] == fmt.max
+    assert edges[0][0] == bar.axis_low <= fmt.flush_threshold == edges[0][1]
+    assert edges[1][1] == fmt.smallest_normal and edges[-1][0] == fmt.overflow_threshold
     assert edges[-1][1] == bar.axis_high > fmt.max
     for (low, high), (next_low, _) in zip(edges, edges[1:], strict=False):
         assert low < high == next_low
-    becomes = "inf" if fmt.has_inf else "NaN"
-    assert bar.description.endswith(f"a value becomes {becomes}.")
+    expected = "overflows to inf" if fmt.has_inf else "ml_dtypes casts it to NaN"
+    assert expected in bar.description
 
 
 def test_a_bar_widens_to_the_values_it_must_show():

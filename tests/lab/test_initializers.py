@@ -20,6 +20,7 @@ from lab.initializers import (
     get_initializer,
     he_normal,
     he_uniform,
+    receptive_field,
     torch_linear_default,
     variance_scaling,
     xavier_normal,
@@ -149,6 +150,70 @@ def test_orthogonal_is_orthogonal_with_gain():
     np.testing.assert_allclose(w @ w.T, np.eye(32), atol=1e-10)
 
 
+# --- orthogonal convolution kernels (reference.md, "More verified facts") -------------------
+
+
+def _flattened_orthogonal(rng: np.random.Generator, rows: int, cols: int) -> np.ndarray:
+    """torch.nn.init.orthogonal_ written out on its own: a (rows, cols) Gaussian matrix,
+    transposed when it has fewer rows than columns, QR, signs of diag(R) applied, transposed
+    back. Its rows (or columns, whichever are fewer) are orthonormal."""
+    flat = rng.standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    return q.T if rows < cols else q
+
+
+# (C_in, C_out, k): the reference's 3x3 64 -> 128; a kernel whose C_out exceeds C_in k^2; a
+# 1x1 convolution (a dense layer); a 5x5 kernel with C_in k^2 = C_out k^2 / 2.
+CONV_KERNELS = [(64, 128, 3), (8, 128, 3), (64, 128, 1), (16, 32, 5)]
+
+
+@pytest.mark.parametrize(("c_in", "c_out", "k"), CONV_KERNELS)
+@pytest.mark.parametrize("gain", [1.0, 5 / 3])
+def test_orthogonal_conv_variance_is_that_of_the_flattened_kernel(c_in, c_out, k, gain):
+    # PyTorch flattens a (C_out, C_in, k, k) kernel to (C_out, C_in k^2) and makes that matrix
+    # orthogonal (Keras: (k, k, C_in, C_out) to (k^2 C_in, C_out)). Build it, orthogonalize it
+    # and measure the mean square of its entries: the lab's variance must be that number.
+    rows, cols = c_out, c_in * k * k
+    kernel = gain * _flattened_orthogonal(np.random.default_rng(3), rows, cols)
+    kernel = kernel.reshape(c_out, c_in, k, k)
+    measured = float(np.mean(kernel**2))
+    init = get_initializer("orthogonal", gain=gain)
+    fan_in, fan_out = conv_fans(c_in, c_out, k)
+    assert init.variance(fan_in, fan_out, receptive_field(k)) == pytest.approx(measured, rel=1e-12)
+    # The lab's own draw has the flattened shape (C_in k^2, C_out) in the x @ W layout, is
+    # orthogonal and has the same mean square.
+    w = init.sample(np.random.default_rng(4), fan_in, fan_out, receptive_field(k))
+    assert w.shape == (c_in * k * k, c_out)
+    small = min(w.shape)
+    gram = w.T @ w if w.shape[0] >= w.shape[1] else w @ w.T
+    np.testing.assert_allclose(gram, gain**2 * np.eye(small), atol=1e-10)
+    assert float(np.mean(w**2)) == pytest.approx(measured, rel=1e-12)
+
+
+def test_orthogonal_conv_3x3_64_to_128_is_1_over_576():
+    # reference.md: PyTorch gives 1/576 = 1.736e-3, not 1/max(576, 1152) = 8.68e-4.
+    init = get_initializer("orthogonal")
+    assert init.variance(*conv_fans(64, 128, 3), receptive_field(3)) == pytest.approx(
+        1.736e-3, rel=1e-3
+    )
+    assert init.variance(*conv_fans(64, 128, 3), receptive_field(3)) == 1 / 576
+    assert init.matrix_shape(576, 1152, 9) == (576, 128)
+    # The fans alone describe a dense 576 x 1152 layer, whose orthogonal variance is 1/1152.
+    assert init.variance(576, 1152) == 1 / 1152
+
+
+def test_receptive_field_changes_only_the_orthogonal_variance():
+    for name in SCHEME_NAMES:
+        init = get_initializer(name)
+        if name != "orthogonal":
+            assert init.variance(576, 1152, 9) == init.variance(576, 1152)
+    assert receptive_field(3) == 9 and receptive_field((3, 5)) == 15
+    assert receptive_field(3, spatial_dims=3) == 27
+
+
 def test_constant_and_zero_samples():
     assert np.all(get_initializer("zeros").sample(np.random.default_rng(0), 3, 4) == 0)
     assert np.all(
@@ -178,6 +243,11 @@ def test_sampling_is_reproducible():
         (lambda: xavier_normal().variance(5, 2.5), "fan_out must be an integer"),
         (lambda: variance_scaling(0.0), "scale must be a finite number in (0, 1e+06]"),
         (lambda: conv_fans(3, 4, 0), "kernel_size must be an integer"),
+        (
+            lambda: get_initializer("orthogonal").variance(576, 1152, 7),
+            "receptive_field must divide fan_in and fan_out",
+        ),
+        (lambda: get_initializer("orthogonal").matrix_shape(9, 9, 0), "receptive_field must be"),
         (lambda: fans_from_shape((5,)), "shape must have at least 2 dimensions"),
     ],
 )

@@ -230,6 +230,29 @@ def test_orthogonal_block_has_exact_mean_square(fan_in, fan_out):
     assert np.mean(w**2) == pytest.approx(gain**2 / max(fan_in, fan_out), rel=1e-12)
 
 
+def test_orthogonal_conv_summary_uses_the_flattened_kernel():
+    # conv 3x3, 64 -> 128 (fans 576, 1152): PyTorch's orthogonal_ makes the (128, 576) kernel
+    # matrix orthogonal, so E[w^2] = 1/576 (reference.md), and the sampled block holds whole
+    # length-576 columns of the (576, 128) matrix: ceil(20,000 / 576) = 35 of them.
+    fan_in, fan_out = conv_fans(64, 128, 3)
+    s = summary("orthogonal", fan_in, fan_out, receptive_field=9)
+    assert s.matrix_shape == (576, 128) and s.receptive_field == 9
+    assert s.exact_variance == 1 / 576
+    assert s.samples == 576 * 35
+    np.testing.assert_allclose(s.singular_values, 1.0, atol=1e-12)
+    # Unit columns: the mean square of the block is the exact variance, to rounding.
+    w = draw_weights("orthogonal", fan_in, fan_out, receptive_field=9)
+    assert np.mean(w**2) == pytest.approx(1 / 576, rel=1e-12)
+    assert s.half_width == pytest.approx(4 / math.sqrt(576), rel=1e-15)
+    # C_out larger than C_in k^2: the matrix (72, 128) is cut along its 72-long side.
+    s = summary("orthogonal", *conv_fans(8, 128, 3), receptive_field=9)
+    assert s.matrix_shape == (72, 128) and s.exact_variance == 1 / 128
+    assert orthogonal_block(72, 1152, receptive_field=9) == (72, 128)
+    # Other schemes take their variance from the fans whatever the receptive field.
+    he = summary("he_normal", fan_in, fan_out, receptive_field=9)
+    assert he.exact_variance == 2 / 576 and he.matrix_shape == (576, 128)
+
+
 def test_orthogonal_block_shapes():
     assert orthogonal_block(1024, 512) == (1024, 20)
     assert orthogonal_block(512, 1024) == (20, 1024)

@@ -38,3 +38,8 @@ def shown_values(at: AppTest, page_key: str, names) -> dict[str, object]:
         raw = at.session_state[widget_key(name, page=page_key)]
         values[name] = tuple(raw) if isinstance(raw, list) else raw
     return values
+
+
+def url_warnings(at: AppTest) -> list[str]:
+    """The page's URL warnings (pages.ui.text.show_warning's link icon), not its verdicts."""
+    return [w.value for w in at.warning if w.icon == ":material/link_off:"]

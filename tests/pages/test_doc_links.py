@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lab.controls.registry import SIMULATION_PAGES
-from tests.pages.deep_links import open_link, page_of, shown_values
+from tests.pages.deep_links import open_link, page_of, shown_values, url_warnings
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -38,7 +38,7 @@ def test_a_doc_link_opens_its_page_with_exactly_those_values(link: str) -> None:
         controls.query({name: controls[name].parse(text) for name, text in query.items()})
     at = open_link(link)
     assert not at.exception
-    assert [w.value for w in at.warning] == []
+    assert url_warnings(at) == []
     if controls is not None:
         expected = {name: controls[name].parse(text) for name, text in query.items()}
         assert shown_values(at, info.key, expected) == expected
@@ -50,7 +50,7 @@ def test_a_page_default_link_opens_with_exactly_those_values(page: str) -> None:
     values = controls.applied(controls.defaults())
     at = open_link(controls.link(values))
     assert not at.exception
-    assert [w.value for w in at.warning] == []
+    assert url_warnings(at) == []
     assert shown_values(at, page, values) == values
     # The page writes the same values back to the URL: the link is what a student would copy.
     assert dict(at.query_params) == controls.query(values)

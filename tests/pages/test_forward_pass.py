@@ -60,11 +60,15 @@ def titles(at: AppTest) -> list[str]:
     return out
 
 
+def bar_layer(spec: dict) -> tuple[dict, list[dict]]:
+    """The bars of a histogram_chart spec and their dataset's rows."""
+    (bars,) = [layer for layer in spec["layer"] if layer["mark"]["type"] == "bar"]
+    return bars, spec["datasets"][bars.get("data", spec.get("data"))["name"]]
+
+
 def bar_counts(spec: dict) -> list[float]:
     """The per-bin counts of a histogram_chart spec (its bars' dataset)."""
-    bars = spec["layer"][0]
-    name = bars.get("data", spec.get("data"))["name"]
-    return [row["count"] for row in spec["datasets"][name]]
+    return [row["count"] for row in bar_layer(spec)[1]]
 
 
 def url_warnings(at: AppTest) -> list[str]:
@@ -86,11 +90,19 @@ def test_default_view_is_the_five_layer_experiment_and_matches_the_engine():
     assert titles(at)[: len(panels)] == [panel.title for panel in panels]
     for spec, panel in zip(charts, panels, strict=False):
         assert bar_counts(spec) == list(panel.counts)
-    (verdict,) = at.success
-    assert view.state.message in text(verdict)
+        # Each panel's axis is its own layer's range, with the band [-3, 3] drawn on it.
+        bars, _ = bar_layer(spec)
+        assert bars["encoding"]["x"]["scale"]["domain"] == [panel.edges[0], panel.edges[-1]]
+        assert any(layer["mark"]["type"] == "rect" for layer in spec["layer"])
+    ranges = [panel.edges[-1] - panel.edges[0] for panel in panels]
+    assert ranges[-1] < ranges[0] / 2  # Xavier + ReLU: the last layer's axis is far narrower
+    # Xavier + ReLU loses a factor 0.71 per layer: vanishing at 5 layers, shown in amber.
+    assert not at.success and not view.state.healthy
+    assert view.state.message.startswith("vanishing signal and gradient: ")
+    (verdict,) = [w for w in at.warning if view.state.message in text(w)]
     table = at.dataframe[0].value
     assert list(table["scheme"]) == [row["scheme"] for row in view.comparison_rows]
-    assert list(table["state"]) == ["dead", "vanishing", "exploding", "healthy", "healthy"]
+    assert list(table["state"]) == ["dead", "vanishing", "exploding", "vanishing", "healthy"]
     fixed = f"Fixed by this experiment: {view.samples:,} samples, {view.layers} layers"
     assert any(text(c).startswith(fixed) for c in at.sidebar.caption)
     assert not at.info  # no budget note
@@ -116,7 +128,7 @@ def test_xavier_pair_defaults():
         text(w).split(":")[0] for w in at.warning
     }
     assert shown == {"**Xavier + linear", "**Xavier + ReLU"}
-    assert at.slider(key=key("pair_layers")).value == 5
+    assert at.slider(key=key("pair_layers")).value == view.layers == 16
 
 
 def test_sigma_sweep_defaults_and_a_single_draw():
@@ -136,11 +148,25 @@ def test_sigma_sweep_defaults_and_a_single_draw():
     assert at.query_params["reps"] == "1"
 
 
+def test_sigma_sweep_takes_hes_sigma_from_the_url():
+    at = page(view="sigma_sweep", sigma="0.447", reps="10")
+    assert not at.exception and not at.error and not url_warnings(at)
+    assert at.number_input(key=key("sigma")).value == pytest.approx(0.447)
+    table = at.dataframe[0].value
+    assert list(table["σ"]) == ["0.1", "0.2", "0.447 (yours)", "1", "2"]
+    legend = specs(at)[0]["datasets"]
+    names = {row["series"] for rows in legend.values() for row in rows if "series" in row}
+    assert "σ = 0.447 (yours): × 0.999 per layer" in names
+    at.number_input(key=key("sigma")).set_value(3.0).run()
+    assert list(at.dataframe[0].value["σ"])[-1] == "3 (yours)"
+    assert at.query_params["sigma"] == "3"
+
+
 # --------------------------------------------------------------------------- deep links
 
 
 def test_deep_link_shows_exactly_its_values_and_the_budget_note():
-    at = page(view="network", init="he_normal", activation="tanh", layers="40")
+    at = page(view="network", init="he_normal", activation="tanh", layers="40", samples="10000")
     assert not at.exception and not at.error
     assert not url_warnings(at)
     assert at.segmented_control(key=key("view")).value == "network"
@@ -148,7 +174,9 @@ def test_deep_link_shows_exactly_its_values_and_the_budget_note():
     assert at.selectbox(key=key("activation")).value == "tanh"
     assert at.slider(key=key("layers")).value == 40
     assert at.number_input(key=key("width")).value == 256
+    assert at.number_input(key=key("samples")).value == 10_000
     values = {"view": "network", "init": "he_normal", "activation": "tanh", "layers": 40}
+    values["samples"] = 10_000
     result = run(config_from_values(values))
     (note,) = at.info
     assert text(note) == result.budget_note
@@ -212,7 +240,7 @@ def test_overflow_is_shown_as_a_result():
         json.dumps(s.get("title") or s["layer"][0].get("title")) for s in specs(at)
     )
     assert "inf/NaN" in subtitles
-    assert any("Empty windows" in text(c) for c in at.caption)
+    assert any("each panel's x axis is its layer's own range" in text(c) for c in at.caption)
 
 
 @pytest.mark.parametrize("view", ["five_layers", "xavier_pair", "sigma_sweep"])

@@ -30,12 +30,12 @@ DEFAULT_QUERY = {
 }
 #: A small configuration for the tests that do not need the defaults.
 SMALL = {"layers": "4", "width": "10", "features": "8"}
+SWEEPS = ["Varying the number of layers", "Varying neurons per layer", "Varying input features"]
+#: The pair's two charts, then per sweep each network's first-layer gradient on its own axis.
 CHART_TITLES = [
     "Gradient magnitude per layer, mean |dL/dW|",
     "Where the pre-activations land",
-    "Varying the number of layers",
-    "Varying neurons per layer",
-    "Varying input features",
+    *["randn: N(0, 1)", "rand: U[0, 1)"] * len(SWEEPS),
 ]
 
 
@@ -74,6 +74,12 @@ def chart_frames(at: AppTest, index: int) -> list:
     """The data frames behind chart ``index`` (Streamlit ships them as Arrow)."""
     chart = at.get("vega_lite_chart")[index]
     return [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets]
+
+
+def line_points(at: AppTest, index: int):
+    """The plotted points of log_line_chart ``index`` (not its zero band or zeros)."""
+    (points,) = [f for f in chart_frames(at, index) if "segment" in f and "band" not in f]
+    return points
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -120,7 +126,7 @@ def test_default_view_shows_the_rand_comparison():
     assert specs(at)[0]["title"]["subtitle"] == (
         "Not on the log axis: rand: U[0, 1): 0 from layer 1"
     )
-    points = chart_frames(at, 0)[0]
+    points = line_points(at, 0)
     assert points["y"].tolist() == pytest.approx(result.pair.normal.gradient.tolist(), rel=1e-12)
     # The |z| chart: saturated shares from the engine, shared bins.
     assert specs(at)[1]["title"]["subtitle"] == [
@@ -136,8 +142,19 @@ def test_default_view_shows_the_rand_comparison():
     table = at.dataframe[0].value
     assert table["weights"].tolist() == ["rand: U[0, 1)", "randn: N(0, 1)"]
     assert table["weight variance"].tolist() == pytest.approx([1 / 12, 1.0])
-    # Sweeps: ratios with rand's dead gradients marked as ∞, seeds named in the caption.
-    assert "▲ ∞: uniform gradient 0 at 10 of 10 values" in specs(at)[4]["title"]["subtitle"]
+    # Sweeps: each network's first-layer gradient on its own log axis (a ratio was ∞ at 17 of
+    # 20 points); rand's exact zeros as crosses on the zero band, seeds named in the caption.
+    assert [m.value for m in at.markdown if m.value.strip("*") in SWEEPS] == [
+        f"**{title}**" for title in SWEEPS
+    ]
+    for index, swept in enumerate(result.sweeps):
+        line = line_points(at, 2 + 2 * index)
+        assert line["y"].tolist() == pytest.approx(swept.normal_final.tolist(), rel=1e-12)
+        zeros = [f for f in chart_frames(at, 3 + 2 * index) if "band" in f]
+        dead = [int(v) for v, g in zip(swept.values, swept.uniform_final, strict=True) if g == 0]
+        assert (zeros[0]["x"].tolist() if zeros else []) == dead
+    features = result.sweeps[2]
+    assert len(features.values) == 10 and not features.uniform_final.any()  # rand: all 0
     assert any("over seeds 0 to 2" in c.value for c in at.caption)
     assert any(r"\operatorname{Var}\big(U(-b,b)\big) = \frac{b^2}{3}" in m.value for m in at.latex)
 
@@ -146,26 +163,28 @@ def test_default_view_shows_the_rand_comparison():
 
 
 def test_deep_link_shows_exactly_its_values_and_the_budget_note():
-    query = {"layers": "15", "width": "80", "uniform": "matched", "runs": "40"}
+    query = {"layers": "20", "width": "100", "features": "128", "uniform": "matched", "runs": "100"}
     at = open_page(**query)
     assert not at.exception
     assert warnings(at) == []
-    assert at.slider(key=key("layers")).value == 15
-    assert at.slider(key=key("width")).value == 80
+    assert at.slider(key=key("layers")).value == 20
+    assert at.slider(key=key("width")).value == 100
     assert at.segmented_control(key=key("uniform")).value == "matched"
-    assert at.number_input(key=key("runs")).value == 40
+    assert at.number_input(key=key("runs")).value == 100
     assert at.query_params == DEFAULT_QUERY | query
     result = expected(**query)
     shown = metrics(at)
-    assert shown["Simulations (pairs)"] == "40"
+    assert shown["Simulations (pairs)"] == "100"
     assert shown["Normal wins"] == (
-        f"{result.stats.normal_wins} of 40 ({result.stats.normal_win_share:.0%})"
+        f"{result.stats.normal_wins} of 100 ({result.stats.normal_win_share:.0%})"
     )
     assert shown["normal / uniform"] == f"{result.pair.ratio:.3g}×"
-    # The 40 runs fit only with fewer seeds per sweep point: the page says so in one line.
+    # The 100 runs fit only with fewer seeds per sweep point: the page says so in one line.
     assert result.budget_note.startswith("Each sweep point:")
     assert [box.value for box in at.info] == [result.budget_note]
-    assert len(titles(at)) == len(CHART_TITLES) + 1
+    # The runs: each network's first-layer gradient per run, on its own axis.
+    matched = "matched variance U(-√3, √3)"
+    assert titles(at)[len(CHART_TITLES) :] == ["randn: N(0, 1)", matched]
 
 
 def test_heaviest_link_collects_fewer_runs_and_says_so():
@@ -248,7 +267,7 @@ def test_each_control_changes_what_is_shown(name, widget, value):
     assert at.query_params[name] == str(value)
     assert view(at) != before
     result = expected(**(SMALL | {name: str(value)}))
-    points = chart_frames(at, 0)[0]
+    points = line_points(at, 0)
     normal = points[points["series"] == result.pair.normal.scheme.label]
     assert normal["y"].tolist() == pytest.approx(result.pair.normal.gradient.tolist(), rel=1e-12)
 
@@ -256,7 +275,7 @@ def test_each_control_changes_what_is_shown(name, widget, value):
 def test_run_buttons_collect_runs_that_survive_reruns():
     at = open_page(**SMALL, n="5")
     assert [b.label for b in at.button] == ["Run once", "Run 5 times", "Reset"]
-    assert len(at.get("vega_lite_chart")) == 5  # no statistics yet
+    assert len(at.get("vega_lite_chart")) == len(CHART_TITLES)  # no statistics yet
     at.button[0].click().run()  # Run once
     assert at.query_params["runs"] == "1"
     at.button[1].click().run()  # Run 5 times
@@ -268,10 +287,10 @@ def test_run_buttons_collect_runs_that_survive_reruns():
     assert shown["Simulations (pairs)"] == "6"
     assert shown["Normal wins"] == f"{stats.normal_wins} of 6 ({stats.normal_win_share:.0%})"
     assert shown["Normal: avg first-layer gradient"] == f"{stats.normal_mean:.3g}"
-    assert any(len(frame) == 6 for frame in chart_frames(at, 5))
+    assert any(len(frame) == 6 for frame in chart_frames(at, len(CHART_TITLES)))
     at.button[2].click().run()  # Reset
     assert at.query_params["runs"] == "0"
-    assert len(at.get("vega_lite_chart")) == 5
+    assert len(at.get("vega_lite_chart")) == len(CHART_TITLES)
 
 
 def test_run_count_stops_at_the_declared_limit():

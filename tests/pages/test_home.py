@@ -29,15 +29,15 @@ def test_home_runs_and_links_every_page():
     assert any(r"\operatorname{Var}(W) = \frac{\text{scale}}{n}" in m.value for m in at.latex)
 
 
-def test_student_box_is_in_the_sidebar_and_survives_page_switches():
+def test_identity_boxes_are_in_the_sidebar_and_survive_page_switches():
     at = app().run()
-    box = at.sidebar.text_input(key="student")
-    assert box.label == "Student name or ID"
-    box.input("Ada Lovelace").run()
+    name, student_id = at.sidebar.text_input
+    assert (name.label, student_id.label) == ("Your name", "Student ID")
+    name.input("Ada Lovelace")
+    student_id.input("s1234567").run()
     at.switch_page("pages/quiz_formulas.py").run()
     assert not at.exception
-    assert at.session_state["student"] == "Ada Lovelace"
-    assert at.sidebar.text_input(key="student").value == "Ada Lovelace"
+    assert [box.value for box in at.sidebar.text_input] == ["Ada Lovelace", "s1234567"]
 
 
 def test_shell_survives_reruns():
@@ -46,13 +46,14 @@ def test_shell_survives_reruns():
     at = app().run()
     at.run()
     assert not at.exception
-    assert len(at.sidebar.text_input) == 1
+    assert len(at.sidebar.text_input) == 2
 
 
 def test_no_page_file_is_named_like_a_url_path():
-    # On a server's first script run Streamlit serves pages/<stem>.py directly at /<stem> (its
-    # legacy folder mode); a page file named like one of the app's URL paths would then run
-    # without the shell. Every file in pages/ must therefore differ from every url_path.
+    # Streamlit's legacy folder mode serves pages/<stem>.py directly at /<stem>. The app switches
+    # it off at server start (pages/ui/page_folder.py), but AppTest runs start in it, and a
+    # page file named like one of the app's URL paths would then run without the shell. Every
+    # file in pages/ must therefore differ from every url_path.
     stems = {path.stem for path in (REPO_ROOT / "pages").glob("*.py")}
     assert stems.isdisjoint({info.url_path for info in PAGES})
 

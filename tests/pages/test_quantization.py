@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lab.controls.network import WIDTH
 from lab.controls.quantization import CONTROLS
 from lab.controls.registry import SIMULATION_PAGES
 from lab.experiments.quantization import config_from_values, run
@@ -114,10 +115,10 @@ def test_no_format_selected_shows_a_hint_and_no_chart():
 
 
 def test_the_heaviest_request_runs_with_a_note():
-    at = open_page(layers="100", width="1024", samples="10000")
+    at = open_page(layers="100", width=str(WIDTH.high), samples="10000")
     assert not at.exception and len(at.error) == 0 and warnings(at) == []
     (note,) = [i.value for i in at.info]
-    assert note.startswith("100 layers × 1,024 units: ") and "instead of 10,000" in note
+    assert note.startswith(f"100 layers × {WIDTH.high:,} units: ") and "instead of 10,000" in note
     assert len(at.get("vega_lite_chart")) == DEFAULT_CHARTS
     assert at.query_params["samples"] == "10000"  # the request stays in the link
 

@@ -12,6 +12,7 @@ import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
+from lab.controls.network import WIDTH
 from lab.controls.registry import SIMULATION_PAGES
 from lab.controls.signal_propagation import CONTROLS
 from lab.experiments.signal_propagation import SIMULATED, THEORY, config_from_values, run
@@ -140,7 +141,7 @@ def test_an_undeclared_parameter_gives_one_warning_naming_it():
     ("name", "text", "reason"),
     [
         ("layers", "1000", "must be an integer in [1, 100]"),
-        ("width", "2048", "must be an integer in [2, 1024]"),
+        ("width", "2048", "must be an integer in [2, 512]"),
         ("input_std", "nan", "must be a finite number in [0.001, 1000]"),
         ("bias_std", "0.3", "must be one of 0, 0.01, 0.02"),
     ],
@@ -225,13 +226,13 @@ def test_weights_with_a_mean_have_no_theory_line():
 
 
 def test_the_largest_network_runs_with_a_budget_note():
-    query = {"layers": "100", "width": "1024", "samples": "10000"}
+    query = {"layers": "100", "width": str(WIDTH.high), "samples": "10000"}
     at = open_page(**query)
     assert warnings(at) == [] and len(at.error) == 0
     (note,) = [info.value for info in at.info]
     config = config_from_values(CONTROLS.parse_query(query).values)
     assert note == fit_samples(config.network())[1].note
-    assert note.startswith("100 layers × 1,024 units: ") and "instead of 10,000" in note
+    assert note.startswith(f"100 layers × {WIDTH.high:,} units: ") and "instead of 10,000" in note
     # The request stays in the URL and the widget; the note says what ran.
     assert at.query_params["samples"] == "10000" and shown(at, "samples") == {"samples": 10_000}
     assert len(at.get("vega_lite_chart")) == CHARTS

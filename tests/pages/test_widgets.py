@@ -245,7 +245,7 @@ def test_declared_links_text_errors_and_charts():
     charts = at.get("vega_lite_chart")
     assert len(charts) == 2
     histogram, lines = (json.loads(chart.proto.spec) for chart in charts)
-    assert histogram["title"]["subtitle"] == "Not on the axis: 12 below -3; 3 inf/NaN"
+    assert histogram["title"]["subtitle"] == ["Not on the axis: 12 below -3", "3 inf/NaN"]
     assert lines["title"]["subtitle"] == (
         "Not on the log axis: xavier: 0 at layer 6; large: inf/NaN from layer 4"
     )

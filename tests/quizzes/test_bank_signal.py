@@ -13,7 +13,7 @@ import pytest
 
 from quizzes.bank import QUIZZES, TEMPLATES, get_question
 from quizzes.bank_quantization import QUANTIZATION_TEMPLATES
-from quizzes.bank_signal import SIGNAL_TEMPLATES
+from quizzes.bank_signal import SIGNAL_TEMPLATES, TEXTBOOK_LINEAR, float32_overflow_layer
 from quizzes.grading import grade
 from quizzes.questions import OPTION_ORDER_KEY, ChoiceQuestion, NumericQuestion, render, within
 from quizzes.session import variant_params
@@ -123,7 +123,7 @@ def test_choice_template_over_200_variants(question: ChoiceQuestion) -> None:
         correct = question.correct_ids(params)
         assert correct == _independent_choice(question.id, params)
         result = grade(question, params, sorted(correct))
-        assert result.status == "correct" and result.exact_value
+        assert result.status == "correct" and result.exact_value is None  # no "Exact value:"
         assert_every_distractor_explained(question, params)
         assert question.render_prompt(params) and question.render_explanation(params)
 
@@ -207,6 +207,16 @@ def test_textbook_variance_accepts_formulas_and_catches_natural_log() -> None:
     assert result.mistake == "natural_log_for_log10"
     assert grade(log_question, params, "90").mistake == "log2"
     assert grade(log_question, params, "24.38").mistake == "forgot_a_layer"  # 9 log10 512
+
+
+def test_the_float32_overflow_layer_is_simulated_not_guessed() -> None:
+    # 512-wide N(0, 1) linear layers: the variance 512^L passes float32's 3.4e38 at layer 15,
+    # but the values are its square root: the first inf appears at layer 28 (issue 9's
+    # independent check), not "a few layers" after the 10th.
+    assert float32_overflow_layer(512) == 28
+    explanation = get_question("textbook_linear_variance").explanation(dict(TEXTBOOK_LINEAR))
+    assert "the first inf appears at layer 28" in explanation
+    assert "a few layers deeper" not in explanation
 
 
 def test_int8_small_activation_is_zero_for_a_tiny_value() -> None:

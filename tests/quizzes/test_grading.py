@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 
 from quizzes import mistakes as mk
-from quizzes.grading import Grade, grade, reveal
+from quizzes.grading import Grade, grade, mark_repeat, reveal
 from quizzes.questions import (
     ChoiceQuestion,
     Mistake,
     NumericQuestion,
+    count_text,
     format_value,
     render,
     round_sig,
@@ -98,6 +99,31 @@ def test_correct_grade_carries_the_exact_value() -> None:
     )
 
 
+def test_tolerance_phrases_compose_into_sentences() -> None:
+    within_1 = _numeric(mistakes=())
+    assert within_1.grading_rule == "Graded within 1% of the exact value."
+    assert grade(within_1, PARAMS, "0.3").message == (
+        "Not correct: 0.3 is not within 1% of the answer."
+    )
+    decibels = _numeric(rel_tol=0.0, abs_tol=0.3, tolerance_text="within 0.3 dB", mistakes=())
+    assert decibels.grading_rule == "Graded within 0.3 dB of the exact value."
+    assert grade(decibels, PARAMS, "0.005").message == "Correct (within 0.3 dB of the exact value)."
+    # An integer answer graded exactly: no "exactly of the exact value".
+    fan_in = _numeric(
+        answer=lambda p: float(p["n"]), rel_tol=0.0, abs_tol=0.5, tolerance_text="exactly",
+        mistakes=(),
+    )  # fmt: skip
+    assert fan_in.exact and not within_1.exact
+    assert fan_in.grading_rule == "Graded exactly."
+    assert grade(fan_in, PARAMS, "400").message == "Correct."
+    assert grade(fan_in, PARAMS, "384").message == "Not correct: 384 is not the answer."
+    level = _numeric(tolerance_text="exactly (an integer level)", mistakes=())
+    assert level.grading_rule == "Graded exactly (an integer level)."
+    for bad in ("to 3 digits", "Exactly", "within 1%\nplus", ""):
+        with pytest.raises(ValueError, match="tolerance_text must be one line starting with"):
+            _numeric(tolerance_text=bad)
+
+
 def test_known_mistakes_get_their_feedback_and_no_credit() -> None:
     question = _numeric()
     std = grade(question, PARAMS, "sqrt(2/400)")
@@ -147,13 +173,81 @@ def test_reveal_gives_the_answer_text() -> None:
     assert reveal(_choice(), {}) == "A; B"
 
 
+# --- repeated answers -----------------------------------------------------------------------
+
+
+def _again(question, params, answer, tried):
+    return mark_repeat(question, params, answer, grade(question, params, answer), tried)
+
+
+def test_a_number_equal_to_one_tried_uses_no_attempt() -> None:
+    question = _numeric(mistakes=())  # answer 0.005, within 1%
+    for earlier, again, shown in [
+        ("384", "384.0", "384"),
+        ("384", " 3.84e2 ", "384"),
+        ("1/400", "0.0025", "0.0025"),
+        ("7", 7, "7"),
+    ]:
+        result = _again(question, PARAMS, again, ["0.3", earlier])
+        assert result.status == "incorrect" and not result.counts_as_attempt
+        assert result.note == f"You already tried {shown}; this uses no attempt."
+    fresh = _again(question, PARAMS, "390", ["384"])  # 1.6% away: a new answer
+    assert fresh.counts_as_attempt and fresh.note is None
+    # The right value is never a repeat: it is graded and counts.
+    assert _again(question, PARAMS, "0.005", ["2/400"]).counts_as_attempt
+
+
+def test_a_wrong_value_within_the_tolerance_of_one_tried_is_the_same_answer() -> None:
+    question = _numeric(mistakes=(mk.lecun_for_he(_variance, 1.0),))  # LeCun: 1/400 = 0.0025
+    near = _again(question, PARAMS, "0.0121", ["0.012"])  # both wrong, 0.8% apart
+    assert not near.counts_as_attempt
+    assert near.note.startswith("You already tried 0.012, the same within the tolerance")
+    # Within the tolerance of an earlier wrong value but now a known mistake: a new answer.
+    edge = _again(question, PARAMS, "0.0025", ["0.00253"])
+    assert edge.mistake == "lecun_for_he" and edge.counts_as_attempt
+    # Within the tolerance of an earlier wrong value and now right: graded, counts.
+    right = _again(question, PARAMS, "0.00497", ["0.00492"])
+    assert right.status == "correct" and right.counts_as_attempt
+    assert grade(question, PARAMS, "0.00492").status == "incorrect"  # the earlier one was wrong
+
+
+def test_invalid_answers_are_not_marked_as_repeats() -> None:
+    question = _numeric(mistakes=())
+    result = _again(question, PARAMS, "abc", ["abc", "0.3"])
+    assert result.status == "invalid" and result.note is None
+
+
+def test_the_same_selection_uses_no_attempt() -> None:
+    question = _choice()
+    multi = _again(question, {}, ["c", "a"], [["a", "c"]])
+    assert not multi.counts_as_attempt
+    assert multi.note == "You already tried this selection; this uses no attempt."
+    assert _again(question, {}, ["a", "d"], [["a", "c"]]).counts_as_attempt
+    single = _choice(correct=("a",), multi_select=False)
+    repeat = _again(single, {}, "c", ["b", ["c"]])
+    assert repeat.note == "You already tried this option; this uses no attempt."
+    assert repeat.feedback == "C is a myth."  # the grade itself is unchanged
+    assert _again(single, {}, "b", ["c"]).counts_as_attempt
+
+
+def test_counts_are_printed_with_their_noun_in_the_right_number() -> None:
+    assert count_text(1, "attempt") == "1 attempt"
+    assert count_text(0, "attempt") == "0 attempts"
+    assert count_text(3.0, "point") == "3 points"
+    assert count_text(10000, "sample") == "10,000 samples"
+    assert count_text(2, "matrix", "matrices") == "2 matrices"
+    for bad in (1.5, True, float("inf"), "3"):
+        with pytest.raises(ValueError, match="count must be a whole number"):
+            count_text(bad, "attempt")
+
+
 # --- choice ---------------------------------------------------------------------------------
 
 
 def test_choice_correct_and_incorrect() -> None:
     question = _choice()
     assert grade(question, {}, ["b", "a"]).status == "correct"
-    assert grade(question, {}, ("a", "b")).exact_value == "A; B"
+    assert grade(question, {}, ("a", "b")).exact_value is None  # the option is the answer
     myth = grade(question, {}, ["a", "b", "c"])
     assert myth.status == "incorrect" and myth.mistake == "c_myth"
     assert myth.feedback == "C is a myth." and myth.credit_fraction == 0.0
