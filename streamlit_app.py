@@ -2,7 +2,10 @@
 
 Run with ``streamlit run streamlit_app.py``. Pages come from the registry in pages/ui/registry.py
 (``st.navigation`` does not discover the pages/ folder by itself); the sidebar's student box is
-drawn here so that it appears on every page.
+drawn here so that it appears on every page. An assignment link (``?assignment=ID``,
+pages/ui/assignment.py) adds the assignment's page, makes it the default one, and runs every page
+under the assignment (presets, locked controls, a banner); instructors (pages/ui/instructor.py)
+also get the Instructor page.
 
 ``streamlit run`` finds ``app`` below, imports this file to serve it, and runs its startup hook
 before the first visitor arrives: the hook keeps Streamlit's legacy pages/ folder mode off, so a
@@ -12,8 +15,17 @@ docs/DEVELOPING.md). Every script run executes this file as ``__main__`` and dra
 
 import streamlit as st
 
+from pages.ui.assignment import assignment_scope, follow_assignment
+from pages.ui.instructor import instructor_sidebar, is_instructor
 from pages.ui.page_folder import without_legacy_page_folder
-from pages.ui.registry import HOME_KEY, PAGES, SECTIONS
+from pages.ui.registry import (
+    ASSIGNMENT_PAGE,
+    HOME_KEY,
+    INSTRUCTOR_PAGE,
+    PAGES,
+    SECTIONS,
+    wrapping_text,
+)
 from pages.ui.student import student_sidebar
 from pages.ui.widgets import deep_link_scope
 
@@ -26,21 +38,32 @@ else:
         layout="wide",
     )
 
+    # An assignment (?assignment=ID) adds its page, then the default one; instructors get theirs.
+    assignment = follow_assignment()
+    shown = list(PAGES)
+    if assignment is not None:
+        shown.insert(1, ASSIGNMENT_PAGE)
+    if is_instructor():
+        shown.append(INSTRUCTOR_PAGE)
+    default_key = ASSIGNMENT_PAGE.key if assignment is not None else HOME_KEY
     st_pages = {
         info.key: st.Page(
             info.path,
             title=info.title,
             icon=info.icon,
             url_path=info.url_path,
-            default=info.key == HOME_KEY,
+            default=info.key == default_key,
         )
-        for info in PAGES
+        for info in shown
     }
+    sections = dict.fromkeys([*SECTIONS, *(info.section for info in shown)])
     current = st.navigation(
-        {section: [st_pages[i.key] for i in PAGES if i.section == section] for section in SECTIONS}
+        {section: [st_pages[i.key] for i in shown if i.section == section] for section in sections}
     )
     current_key = next(key for key, page in st_pages.items() if page.url_path == current.url_path)
 
+    wrapping_text()
     student_sidebar()
-    with deep_link_scope(current_key):
+    instructor_sidebar()
+    with deep_link_scope(current_key), assignment_scope(assignment, current_key):
         current.run()

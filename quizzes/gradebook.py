@@ -1,31 +1,48 @@
-"""Turn a folder of student receipts into one gradebook CSV.
+"""Turn the attempt ledger and/or a folder of student receipts into one gradebook CSV.
 
-``python -m quizzes grade RECEIPT... --csv gradebook.csv [--key KEY | --key-env VAR]``
+``python -m quizzes grade [RECEIPT...] --csv gradebook.csv [--db URL] [--key KEY | --key-env VAR]``
 
-Every receipt's HMAC signature is checked with the key (default: the environment variable
-``LAB_RECEIPT_KEY``). Tampered, unsigned and practice-mode receipts are reported on stderr, one
-line each, and left out; so are files that are missing or not receipts. Several receipts of the
-same student for the same quiz are merged by keeping the best score per question (a note on
-stderr says so). Students are matched by their normalized name (trimmed, casefolded).
+**From the ledger** (``--db URL``, the app's database, e.g. ``sqlite:///lab-data/ledger.sqlite3``
+or a PostgreSQL URL): every graded attempt the app recorded. A question's points are its best
+credit over the student's attempts (the credit schedule already lowers later attempts).
 
-CSV layout (UTF-8, comma-separated, one header row, one row per student, sorted by name):
+**From receipts**: every receipt's HMAC signature is checked with the key (default: the
+environment variable ``LAB_RECEIPT_KEY``). Tampered, unsigned and practice-mode receipts are
+reported on stderr, one line each, and left out; so are files that are missing, over 1 MB, not
+receipts, or JSON with a duplicate key. Receipts are matched by the student's identity key (the
+student ID, or the signed-in account), assignment and quiz. Several receipts of one student for
+one quiz must form one history: each later receipt continues the earlier one (its attempts start
+with all of the earlier one's). Then the longest counts. Otherwise they are a **fork** (the
+student went back to an older state, e.g. with an old receipt): the quiz's cells stay empty, the
+``Flags`` column says so, and stderr lists each receipt with its score, for the instructor to
+decide. Never is the best of several receipts taken.
 
-- ``Student``: the name as the student typed it.
-- ``SIS Login ID``: the ID the student typed (e.g. a university login), possibly empty.
-- per quiz, one column per question, ``<quiz id>: <question title> (<question id>)``, in
-  points from 0 to 1 (1 point per question; attempt penalties applied);
-- per quiz, ``<Quiz title> (<quiz id>)``: the total, and
-  ``<Quiz title> (<quiz id>) max``: the maximum (the number of questions).
+With both, the ledger counts for every quiz it holds, and a receipt of such a quiz whose history
+is not the start of the ledger's is flagged (it was changed or comes from another server).
 
-A student without a receipt for a quiz has empty cells there. Importing:
+CSV layout (UTF-8, comma-separated, one header row, one row per student, sorted by identity):
+
+- ``Student``: the name; ``SIS Login ID``: the student ID, or the signed-in account's e-mail.
+- per quiz, one column per question, ``<quiz>: <question title> (<question id>)``, in points
+  from 0 to 1 (attempt penalties applied); then ``<Quiz title> (<quiz>)``: the total, and
+  ``<Quiz title> (<quiz>) max``: the maximum. ``<quiz>`` is the quiz id, or
+  ``<assignment>/<quiz id>`` for a quiz taken under an assignment.
+- ``Flags`` (only when a student has one): forks and disagreements, for the instructor.
+
+Every cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed
+with a single quote, so a spreadsheet shows it as text instead of running it as a formula
+(OWASP's CSV injection advice); names and notes are stripped of control characters and terminal
+escape sequences before they are written or printed.
+
+Importing:
 
 - Canvas (Grades > Import): Canvas identifies students by its own columns (Student, ID,
   SIS User ID, SIS Login ID, Section) and turns every unknown column into a new assignment.
-  Check the matches in the import preview and keep only the total column (ignore the question
-  and max columns), or copy the totals into a gradebook export.
-- Moodle (Grades > Import > CSV file): map ``SIS Login ID`` (or ``Student``) to the user
-  field the students typed (username, ID number or email address), and map the total column
-  to a grade item; leave the other columns unmapped.
+  Check the matches in the import preview and keep only the total column (ignore the question,
+  max and Flags columns), or copy the totals into a gradebook export.
+- Moodle (Grades > Import > CSV file): map ``SIS Login ID`` to the user field the students
+  typed or signed in with (username, ID number or email address), and map the total column to a
+  grade item; leave the other columns unmapped.
 """
 
 from __future__ import annotations
@@ -37,74 +54,128 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from quizzes.bank import QUIZZES
-from quizzes.receipts import load_receipt, verify_receipt
-from quizzes.session import normalize_student
+from quizzes.bank import QUIZZES, TEMPLATES
+from quizzes.identity import printable
+from quizzes.ledger import Ledger, LedgerError, LedgerRow
+from quizzes.receipts import (
+    MAX_RECEIPT_BYTES,
+    attempt_history,
+    history_extends,
+    load_receipt,
+    verify_receipt,
+)
+from quizzes.session import utc_timestamp
 
-MAX_RECEIPT_BYTES = 5_000_000
+#: First characters that make a spreadsheet read a cell as a formula (OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A (assignment, quiz) pair: the unit a gradebook has columns for.
+Scope = tuple[str, str]
 
 
 @dataclass
 class StudentRecord:
-    """One gradebook row: best points per (quiz, question)."""
+    """One gradebook row: points per (scope, question), and flags for the instructor."""
 
     name: str
     login: str
-    points: dict[tuple[str, str], float] = field(default_factory=dict)
-    receipts: dict[str, int] = field(default_factory=dict)
+    points: dict[tuple[Scope, str], float] = field(default_factory=dict)
+    taken: set[Scope] = field(default_factory=set)
+    flags: list[str] = field(default_factory=list)
 
 
 @dataclass
 class QuizColumns:
-    """The question columns of one quiz, in order of first appearance."""
+    """The question columns of one (assignment, quiz), in order."""
 
-    quiz_id: str
+    scope: Scope
     title: str
     questions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """``quiz`` or ``assignment/quiz``: the prefix of the columns."""
+        assignment, quiz = self.scope
+        return f"{assignment}/{quiz}" if assignment else quiz
 
 
 @dataclass
 class Gradebook:
-    """Merged valid receipts plus the lines to report on stderr."""
+    """Students, columns and the lines to report on stderr.
+
+    ``question_lists`` may name the questions of an (assignment, quiz) before rows are added
+    (an assignment's quiz set): its columns and maximum then follow that list. Otherwise a quiz
+    taken on its own has every question of the bank's quiz, and an assignment's quiz the
+    questions seen.
+    """
 
     students: dict[str, StudentRecord] = field(default_factory=dict)
-    quizzes: dict[str, QuizColumns] = field(default_factory=dict)
+    quizzes: dict[Scope, QuizColumns] = field(default_factory=dict)
+    question_lists: dict[Scope, tuple[str, ...]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     files_read: int = 0
     receipts_used: int = 0
+    ledger_rows: int = 0
 
     def header(self) -> list[str]:
         """The CSV header row."""
         columns = ["Student", "SIS Login ID"]
         for quiz in self._ordered_quizzes():
             for question_id, title in quiz.questions.items():
-                columns.append(f"{quiz.quiz_id}: {title} ({question_id})")
-            columns.append(f"{quiz.title} ({quiz.quiz_id})")
-            columns.append(f"{quiz.title} ({quiz.quiz_id}) max")
-        return columns
+                columns.append(f"{quiz.label}: {title} ({question_id})")
+            columns.append(f"{quiz.title} ({quiz.label})")
+            columns.append(f"{quiz.title} ({quiz.label}) max")
+        if self._has_flags():
+            columns.append("Flags")
+        return [csv_safe(column) for column in columns]
 
     def rows(self) -> list[list[str]]:
-        """One row per student, sorted by normalized name."""
+        """One row per student, sorted by identity key; cells made safe for spreadsheets."""
         rows = []
+        flags = self._has_flags()
         for key in sorted(self.students):
             record = self.students[key]
-            row = [record.name, record.login]
+            row = [printable(record.name), printable(record.login)]
             for quiz in self._ordered_quizzes():
-                taken = quiz.quiz_id in record.receipts
+                taken = quiz.scope in record.taken
                 total = 0.0
                 for question_id in quiz.questions:
-                    points = record.points.get((quiz.quiz_id, question_id))
-                    total += points or 0.0
-                    row.append(format_points(points) if taken and points is not None else "")
+                    points = record.points.get((quiz.scope, question_id), 0.0)
+                    total += points
+                    row.append(format_points(points) if taken else "")
                 row.append(format_points(total) if taken else "")
                 row.append(format_points(len(quiz.questions)) if taken else "")
-            rows.append(row)
+            if flags:
+                row.append(printable("; ".join(record.flags), 1000))
+            rows.append([csv_safe(cell) for cell in row])
         return rows
 
+    def columns_for(self, scope: Scope, title: str) -> QuizColumns:
+        """The columns of ``scope``, created with every question of a known quiz."""
+        if scope not in self.quizzes:
+            columns = QuizColumns(scope, title)
+            listed = self.question_lists.get(scope)
+            if listed is None and not scope[0] and scope[1] in QUIZZES:
+                listed = QUIZZES[scope[1]].question_ids
+            for question_id in listed or ():
+                template = TEMPLATES.get(question_id)
+                columns.questions[question_id] = template.title if template else question_id
+            self.quizzes[scope] = columns
+        return self.quizzes[scope]
+
+    def _has_flags(self) -> bool:
+        return any(record.flags for record in self.students.values())
+
     def _ordered_quizzes(self) -> list[QuizColumns]:
-        known = [self.quizzes[q] for q in QUIZZES if q in self.quizzes]
-        others = [self.quizzes[q] for q in sorted(self.quizzes) if q not in QUIZZES]
-        return known + others
+        order = {quiz_id: index for index, quiz_id in enumerate(QUIZZES)}
+        return sorted(
+            self.quizzes.values(),
+            key=lambda q: (q.scope[0], order.get(q.scope[1], len(order)), q.scope[1]),
+        )
+
+
+def csv_safe(cell: str) -> str:
+    """``cell`` with a leading single quote when it starts like a formula (= + - @ tab CR)."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 def format_points(points: float) -> str:
@@ -113,8 +184,70 @@ def format_points(points: float) -> str:
     return text or "0"
 
 
-def add_receipt(book: Gradebook, source: str, receipt: Mapping[str, Any], key: bytes) -> bool:
-    """Verify ``receipt`` and merge it into ``book``; False (with a note) if left out."""
+# --- the ledger ---------------------------------------------------------------------------------
+
+
+def ledger_history(rows: Iterable[LedgerRow]) -> dict[str, list[tuple]]:
+    """Attempts per question as comparable tuples, like ``receipts.attempt_history``."""
+    history: dict[str, list[tuple]] = {}
+    for row in sorted(rows, key=lambda r: (r.variant, r.attempt, r.id or 0)):
+        history.setdefault(row.question, []).append(
+            (
+                row.variant,
+                utc_timestamp(row.submitted_at),
+                row.answer,
+                row.status,
+                round(row.credit, 9),
+                row.nonce,
+            )
+        )
+    return history
+
+
+def add_ledger(book: Gradebook, rows: Sequence[LedgerRow]) -> dict[tuple[str, Scope], dict]:
+    """Merge ledger rows into ``book``; returns each (student, scope)'s attempt history."""
+    grouped: dict[tuple[str, Scope], list[LedgerRow]] = {}
+    for row in rows:
+        grouped.setdefault((row.student, (row.assignment, row.quiz)), []).append(row)
+    histories = {}
+    for (student, scope), group in sorted(grouped.items()):
+        latest = max(group, key=lambda r: (r.submitted_at, r.id or 0))
+        record = book.students.setdefault(
+            student, StudentRecord(name=latest.student_name, login=latest.sis_login_id)
+        )
+        record.name, record.login = latest.student_name or student, latest.sis_login_id
+        title = QUIZZES[scope[1]].title if scope[1] in QUIZZES else scope[1]
+        columns = book.columns_for(scope, title)
+        record.taken.add(scope)
+        for row in group:
+            title = TEMPLATES[row.question].title if row.question in TEMPLATES else row.question
+            columns.questions.setdefault(row.question, title)
+            slot = (scope, row.question)
+            record.points[slot] = max(record.points.get(slot, 0.0), row.credit)
+        histories[(student, scope)] = ledger_history(group)
+    book.ledger_rows += len(rows)
+    return histories
+
+
+# --- receipts -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Handed:
+    source: str
+    receipt: Mapping[str, Any]
+
+    @property
+    def length(self) -> int:
+        return sum(len(item["attempts"]) for item in self.receipt["questions"])
+
+
+def _scope(receipt: Mapping[str, Any]) -> Scope:
+    return (receipt["assignment"], receipt["quiz"]["id"])
+
+
+def check_receipt(book: Gradebook, source: str, receipt: Mapping[str, Any], key: bytes) -> bool:
+    """True for a valid graded receipt; otherwise a note says why it is left out."""
     check = verify_receipt(receipt, key)
     if check.status != "valid":
         book.notes.append(f"{source}: left out, {check.status}: {check.message}")
@@ -122,37 +255,86 @@ def add_receipt(book: Gradebook, source: str, receipt: Mapping[str, Any], key: b
     if receipt["mode"] != "graded":
         book.notes.append(f"{source}: left out, a practice-mode receipt does not count")
         return False
-    student_key = normalize_student(receipt["student"])
-    record = book.students.setdefault(
-        student_key, StudentRecord(name=receipt["student"], login=receipt["student_id"])
-    )
-    if receipt["student_id"] and record.login and receipt["student_id"] != record.login:
-        book.notes.append(
-            f"{source}: {receipt['student']} typed ID {receipt['student_id']!r} here and "
-            f"{record.login!r} elsewhere; keeping {record.login!r}"
-        )
-    record.login = record.login or receipt["student_id"]
-    quiz_id = receipt["quiz"]["id"]
-    quiz = book.quizzes.setdefault(
-        quiz_id, QuizColumns(quiz_id, str(receipt["quiz"].get("title", quiz_id)))
-    )
-    for item in receipt["questions"]:
-        quiz.questions.setdefault(item["id"], item["title"])
-        slot = (quiz_id, item["id"])
-        record.points[slot] = max(record.points.get(slot, 0.0), float(item["score"]))
-    record.receipts[quiz_id] = record.receipts.get(quiz_id, 0) + 1
-    if record.receipts[quiz_id] == 2:
-        book.notes.append(
-            f"note: several receipts of {record.name} for quiz {quiz_id}: keeping the best "
-            "score per question"
-        )
-    book.receipts_used += 1
     return True
 
 
-def build_gradebook(paths: Iterable[str | Path], key: bytes) -> Gradebook:
-    """Read, verify and merge receipt files."""
-    book = Gradebook()
+def add_receipts(
+    book: Gradebook,
+    handed: Sequence[tuple[str, Mapping[str, Any]]],
+    ledger: Mapping[tuple[str, Scope], Mapping[str, list]] | None = None,
+) -> None:
+    """Merge verified graded receipts: one history per (student, scope), forks flagged.
+
+    For a (student, scope) the ledger holds, the ledger counts and each receipt is only
+    compared with it.
+    """
+    groups: dict[tuple[str, Scope], list[_Handed]] = {}
+    for source, receipt in handed:
+        groups.setdefault((receipt["student_key"], _scope(receipt)), []).append(
+            _Handed(source, receipt)
+        )
+    for (student, scope), group in sorted(groups.items()):
+        label = f"{scope[0]}/{scope[1]}" if scope[0] else scope[1]
+        name = printable(group[-1].receipt["student"], 80)
+        if ledger is not None and (student, scope) in ledger:
+            for item in group:
+                if not history_extends(ledger[(student, scope)], attempt_history(item.receipt)):
+                    _flag(
+                        book,
+                        student,
+                        f"{label}: a receipt disagrees with the ledger",
+                        f"{item.source}: the receipt of {name} for {label} is not the start of "
+                        "the ledger's history (changed, or from another server); the ledger "
+                        "counts",
+                    )
+            continue
+        group.sort(key=lambda item: item.length)
+        forked = any(
+            not history_extends(attempt_history(later.receipt), attempt_history(earlier.receipt))
+            for earlier, later in zip(group, group[1:], strict=False)
+        )
+        chosen = group[-1].receipt
+        record = book.students.setdefault(
+            student, StudentRecord(name=chosen["student"], login=chosen["student_id"])
+        )
+        record.name, record.login = chosen["student"], chosen["student_id"]
+        columns = book.columns_for(scope, str(chosen["quiz"].get("title", scope[1])))
+        for item in chosen["questions"]:
+            columns.questions.setdefault(item["id"], item["title"])
+        book.receipts_used += len(group)
+        if forked:
+            scores = ", ".join(
+                f"{item.source} ({float(item.receipt['totals']['score']):g} points)"
+                for item in group
+            )
+            _flag(
+                book,
+                student,
+                f"{label}: fork, {len(group)} receipts whose histories diverge",
+                f"fork: {name} handed in receipts for {label} whose attempt histories do not "
+                f"continue each other, left empty for you to decide: {scores}",
+            )
+            continue
+        record.taken.add(scope)
+        for item in chosen["questions"]:
+            record.points[(scope, item["id"])] = float(item["score"])
+        if len(group) > 1:
+            book.notes.append(
+                f"note: {len(group)} receipts of {name} for {label} form one history; "
+                f"the latest ({group[-1].source}) counts"
+            )
+
+
+def _flag(book: Gradebook, student: str, flag: str, note: str) -> None:
+    record = book.students.get(student)
+    if record is not None and flag not in record.flags:
+        record.flags.append(flag)
+    book.notes.append(note)
+
+
+def read_receipts(book: Gradebook, paths: Iterable[str | Path], key: bytes) -> list:
+    """Read and verify receipt files; returns (source, receipt) of the valid graded ones."""
+    valid = []
     for path in paths:
         source = str(path)
         try:
@@ -164,7 +346,22 @@ def build_gradebook(paths: Iterable[str | Path], key: bytes) -> Gradebook:
             book.notes.append(f"{source}: {error}")
             continue
         book.files_read += 1
-        add_receipt(book, source, receipt, key)
+        if check_receipt(book, source, receipt, key):
+            valid.append((source, receipt))
+    return valid
+
+
+def build_gradebook(
+    paths: Iterable[str | Path], key: bytes | None, ledger: Ledger | None = None
+) -> Gradebook:
+    """The gradebook of a ledger and/or receipt files (receipts need ``key``)."""
+    book = Gradebook()
+    histories = add_ledger(book, ledger.rows()) if ledger is not None else None
+    paths = list(paths)
+    if paths:
+        if key is None:
+            raise ValueError("key must be the receipt key to read receipts; got None")
+        add_receipts(book, read_receipts(book, paths, key), histories)
     return book
 
 
@@ -181,34 +378,44 @@ def run_grade(
     key: str | None,
     key_env: str,
     stderr: TextIO,
+    db_url: str | None = None,
 ) -> int:
-    """The ``grade`` command: 0 written, 1 nothing valid to write, 2 nothing readable or no key."""
+    """The ``grade`` command: 0 written, 1 nothing valid to write, 2 nothing readable, no key
+    for receipts, or a database that cannot be read."""
+
+    def say(line: str) -> None:
+        print(printable(line, 2000), file=stderr)
+
     secret = key if key is not None else os.environ.get(key_env)
-    if not secret:
-        print(
-            f"error: no receipt key: pass --key or set the environment variable {key_env}",
-            file=stderr,
-        )
+    if paths and not secret:
+        say(f"error: no receipt key: pass --key or set the environment variable {key_env}")
         return 2
-    book = build_gradebook(paths, secret.encode("utf-8"))
+    try:
+        ledger = Ledger(db_url) if db_url is not None else None
+        book = build_gradebook(paths, secret.encode("utf-8") if secret else None, ledger)
+    except (LedgerError, ValueError) as error:
+        say(f"error: {error}")
+        return 2
     for note in book.notes:
-        print(note, file=stderr)
-    if book.files_read == 0:
-        print("error: none of the files could be read as a receipt", file=stderr)
+        say(note)
+    if paths and book.files_read == 0 and not book.ledger_rows:
+        say("error: none of the files could be read as a receipt")
         return 2
-    if book.receipts_used == 0:
-        print("error: no valid graded receipt; nothing written", file=stderr)
+    if not book.students:
+        say("error: no valid graded receipt and no ledger attempt; nothing written")
         return 1
     try:
         with open(csv_path, "w", newline="", encoding="utf-8") as stream:
             write_csv(book, stream)
     except OSError as error:
-        print(f"error: cannot write {csv_path}: {error.strerror or error}", file=stderr)
+        say(f"error: cannot write {csv_path}: {error.strerror or error}")
         return 2
-    print(
-        f"wrote {csv_path}: {len(book.students)} students from {book.receipts_used} receipts",
-        file=stderr,
-    )
+    sources = []
+    if ledger is not None:
+        sources.append(f"{book.ledger_rows} ledger attempts")
+    if paths:
+        sources.append(f"{book.receipts_used} receipts")
+    say(f"wrote {csv_path}: {len(book.students)} students from {' and '.join(sources)}")
     return 0
 
 

@@ -1,11 +1,21 @@
 """Signed quiz receipts: what a student hands in, and what a teacher checks.
 
-A receipt is a JSON-able dict with the student, the quiz, every question's params, answers,
-scores and timestamps, the totals, the app version and the time of issue. With a secret key it
-carries ``signature`` = HMAC-SHA256 (RFC 2104, Python's ``hmac``) in hex over the canonical JSON
-of the receipt without the signature (keys sorted, compact separators, UTF-8); without a key it
-says ``"signed": false`` and ``"signature": null``. Any change to the content breaks the
-signature; whitespace and key order do not matter.
+A receipt is a JSON-able dict with the student (name, ID and identity key), the assignment and
+quiz, the app session's nonce, every question's params and attempt history (answer, status,
+credit, time, the nonce of the session that made it, late flag), scores, the totals, the app
+version and the time of issue. With a secret key it carries ``signature`` = HMAC-SHA256 (RFC
+2104, Python's ``hmac``) in hex over the canonical JSON of the receipt without the signature
+(keys sorted, compact separators, UTF-8); without a key it says ``"signed": false`` and
+``"signature": null``. Any change to the content breaks the signature; whitespace and key order
+do not matter.
+
+A receipt is a portable record (for deployments without a shared database, and for appeals),
+not a save game: where the app keeps an attempt ledger, restoring a receipt never brings back
+attempts the ledger recorded. Two receipts of one student whose attempt histories do not extend
+each other are a fork (:func:`history_extends`), which ``python -m quizzes grade`` reports.
+
+:func:`load_receipt` reads at most :data:`MAX_RECEIPT_BYTES` and refuses JSON with a duplicate
+key (which one reader would take as the first value and another as the last).
 """
 
 from __future__ import annotations
@@ -19,10 +29,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from quizzes.session import QuizSession, utc_timestamp
+from quizzes.identity import printable
+from quizzes.ledger import Ledger
+from quizzes.session import SESSION_FORMAT, SESSION_VERSION, QuizSession, utc_timestamp
 
 RECEIPT_FORMAT = "weight-init-lab/receipt"
-RECEIPT_VERSION = 1
+RECEIPT_VERSION = 2
+#: Largest receipt file read, in bytes (a real receipt is about 10 KB).
+MAX_RECEIPT_BYTES = 1_000_000
 CheckStatus = Literal["valid", "unsigned", "tampered", "invalid"]
 _HEX_SIGNATURE = re.compile(r"[0-9a-f]{64}")
 _REQUIRED = {
@@ -32,6 +46,9 @@ _REQUIRED = {
     "issued_at": str,
     "student": str,
     "student_id": str,
+    "student_key": str,
+    "assignment": str,
+    "nonce": str,
     "quiz": dict,
     "mode": str,
     "schedule": list,
@@ -94,6 +111,9 @@ def make_receipt(
         "issued_at": utc_timestamp(now),
         "student": data["student"],
         "student_id": data["student_id"],
+        "student_key": data["student_key"],
+        "assignment": data["assignment"],
+        "nonce": data["nonce"],
         "quiz": {"id": session.quiz_id, "title": session.quiz_title},
         "mode": data["mode"],
         "schedule": data["schedule"],
@@ -150,11 +170,20 @@ def verify_receipt(receipt: object, secret: bytes | str | None) -> ReceiptCheck:
     )
 
 
-def restore_session(receipt: Mapping[str, Any], secret: bytes | str | None) -> QuizSession:
+def restore_session(
+    receipt: Mapping[str, Any],
+    secret: bytes | str | None,
+    *,
+    variant_key: bytes | str | None = None,
+    ledger: Ledger | None = None,
+    nonce: str | None = None,
+) -> QuizSession:
     """The session stored in ``receipt``, to continue a quiz.
 
     With a ``secret``, only receipts with a valid signature are accepted (an unsigned one could
     be hand-made); with None, the signature is not checked and every well-formed receipt loads.
+    With a ``ledger`` (graded receipts), the attempts come from the ledger, never from the
+    receipt (:meth:`QuizSession.from_dict`). ``nonce`` is the restoring app session's.
     """
     problem = _structure_problem(receipt)
     if problem:
@@ -164,10 +193,13 @@ def restore_session(receipt: Mapping[str, Any], secret: bytes | str | None) -> Q
         if check.status != "valid":
             raise ValueError(f"Cannot restore this receipt: {check.message}")
     session_data = {
-        "format": "weight-init-lab/quiz-session",
-        "version": 1,
+        "format": SESSION_FORMAT,
+        "version": SESSION_VERSION,
         "student": receipt["student"],
         "student_id": receipt["student_id"],
+        "student_key": receipt["student_key"],
+        "assignment": receipt["assignment"],
+        "nonce": receipt["nonce"],
         "quiz_id": receipt["quiz"].get("id"),
         "mode": receipt["mode"],
         "schedule": receipt["schedule"],
@@ -178,7 +210,9 @@ def restore_session(receipt: Mapping[str, Any], secret: bytes | str | None) -> Q
         ],
     }
     try:
-        return QuizSession.from_dict(session_data)
+        return QuizSession.from_dict(
+            session_data, variant_key=variant_key, ledger=ledger, nonce=nonce
+        )
     except ValueError as error:
         raise ValueError(f"Cannot restore this receipt: {error}") from None
 
@@ -189,7 +223,16 @@ def receipt_to_json(receipt: Mapping[str, Any]) -> str:
 
 
 def load_receipt(text: str | bytes) -> dict[str, Any]:
-    """Parse receipt JSON; ValueError with a one-line message if it is not a receipt."""
+    """Parse receipt JSON; ValueError with a one-line message if it is not a receipt.
+
+    Text over :data:`MAX_RECEIPT_BYTES` is refused before it is decoded or parsed, and so is
+    JSON in which an object repeats a key.
+    """
+    if isinstance(text, bytes | str) and len(text) > MAX_RECEIPT_BYTES:
+        raise ValueError(
+            f"not a receipt: larger than {MAX_RECEIPT_BYTES // 1_000_000} MB "
+            f"({len(text):,} bytes; a receipt is about 10 KB)"
+        )
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -198,7 +241,7 @@ def load_receipt(text: str | bytes) -> dict[str, Any]:
     if not isinstance(text, str):
         raise ValueError(f"text must be a str or bytes; got {type(text).__name__}")
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as error:
         raise ValueError(
             f"not a receipt: invalid JSON at line {error.lineno} column {error.colno}"
@@ -227,6 +270,48 @@ def _sign(receipt: Mapping[str, Any], key: bytes) -> str:
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"not a receipt: {name} is not a number")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise ValueError(f"not a receipt: the key {printable(key, 60)!r} appears twice")
+        data[key] = value
+    return data
+
+
+def attempt_history(receipt: Mapping[str, Any]) -> dict[str, list[tuple]]:
+    """A receipt's attempts per question id, each attempt as a comparable tuple
+    (variant, timestamp, answer, status, credit, nonce)."""
+    return {
+        item["id"]: [attempt_signature(attempt) for attempt in item["attempts"]]
+        for item in receipt["questions"]
+    }
+
+
+def attempt_signature(attempt: Mapping[str, Any]) -> tuple:
+    """(variant, timestamp, answer, status, credit, nonce) of one attempt dict."""
+    answer = attempt.get("answer")
+    answer = answer if isinstance(answer, str) else tuple(answer or ())
+    return (
+        attempt.get("variant"),
+        attempt.get("timestamp"),
+        answer,
+        attempt.get("status"),
+        round(float(attempt.get("credit", 0.0)), 9),
+        attempt.get("nonce", ""),
+    )
+
+
+def history_extends(longer: Mapping[str, list], shorter: Mapping[str, list]) -> bool:
+    """True when every question's attempts in ``shorter`` are the first attempts of the same
+    question in ``longer`` (``longer`` continues ``shorter``; equal histories extend each other).
+    """
+    return all(
+        longer.get(question, [])[: len(attempts)] == attempts
+        for question, attempts in shorter.items()
+    )
 
 
 def _structure_problem(receipt: object) -> str | None:

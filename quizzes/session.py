@@ -1,17 +1,32 @@
 """A student's quiz session: variants, attempts, credit and JSON round trips.
 
-Each (student, quiz, question, variant) gets its own random params from a seed derived with
-SHA-256 (stable across processes and machines, unlike Python's ``hash()``), so a student who
-reloads sees the same numbers and two students see different ones. Credit follows a declining
-schedule (PrairieLearn-style): attempt k earns ``schedule[k] * credit_fraction`` and the best
-attempt counts. In graded mode the variant is fixed and attempts end with the schedule; in
-practice mode :meth:`QuizSession.new_variant` draws fresh params and restarts the schedule.
+Each (student, assignment, quiz, question, variant, mode) gets its own random params from a
+seed that is an HMAC-SHA256 (RFC 2104) keyed by the deployment's secret ``variant_key``: stable
+across processes and machines, so a student who reloads sees the same numbers and two students
+see different ones, and nobody without the key can compute anyone's numbers from the public
+code. The mode is part of the seed, so practice never shows a graded variant. Without a key the
+seed uses a public key (:data:`PUBLIC_VARIANT_KEY`): variants are then predictable, which the
+app says (self-assessment mode).
+
+Credit follows a declining schedule (PrairieLearn-style): attempt k earns
+``schedule[k] * credit_fraction`` and the best attempt counts. In graded mode the variant is
+fixed and attempts end with the schedule; in practice mode :meth:`QuizSession.new_variant` draws
+fresh params and restarts the schedule.
+
+With a :class:`~quizzes.ledger.Ledger`, a graded session reads its attempts from the ledger
+(:meth:`QuizSession.sync`) and appends every counted submission to it before accepting it, so a
+reload, another browser, another server or an old receipt cannot give fresh attempts.
+Answers are revealed by :meth:`QuizSession.may_reveal`: in practice once a variant is closed; in
+graded mode never before the due date, and only for closed questions (solved, or attempts used)
+after it or when the deployment allows it (``reveal_closed``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import secrets
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -21,43 +36,97 @@ import numpy as np
 
 from lab.validation import check_choice, check_float, check_int
 from quizzes.bank import QUIZZES, TEMPLATES
-from quizzes.grading import Answer, Grade, grade
+from quizzes.grading import Answer, Grade, grade, mark_repeat
+from quizzes.identity import Identity, normalize_text
+from quizzes.ledger import AttemptTaken, Ledger, LedgerRow
 from quizzes.questions import Params, Question, check_slug
 
 Mode = Literal["graded", "practice"]
 MODES: tuple[str, ...] = ("graded", "practice")
 DEFAULT_SCHEDULE: tuple[float, ...] = (1.0, 0.75, 0.5)
 SESSION_FORMAT = "weight-init-lab/quiz-session"
-SEED_NAMESPACE = "weight-init-lab/variant/v1"
-MAX_NAME_LENGTH = 200
+SESSION_VERSION = 2
+SEED_NAMESPACE = "weight-init-lab/variant/v2"
+#: The HMAC key of variant seeds when the deployment sets no ``variant_key``: public, so
+#: anyone with the code can compute every student's numbers (self-assessment mode).
+PUBLIC_VARIANT_KEY = b"weight-init-lab/public-variant-key"
+MAX_NAME_LENGTH = 100
+#: Redraws a practice variant may take to differ from the student's graded variants.
+MAX_PRACTICE_REDRAWS = 20
 MAX_VARIANT = 1_000_000
+#: Longest session nonce (the app draws 16 random bytes, 32 hex digits).
+MAX_NONCE_LENGTH = 64
 
 
 def normalize_student(name: str) -> str:
-    """The key a student name is matched by: trimmed, inner spaces collapsed, casefolded."""
-    if not isinstance(name, str):
-        raise ValueError(f"student must be a non-empty name; got {name!r}")
-    key = " ".join(name.split()).casefold()
-    if not key or len(key) > MAX_NAME_LENGTH:
-        raise ValueError(f"student must be a name of 1-{MAX_NAME_LENGTH} characters; got {name!r}")
-    return key
+    """The key a typed name is matched by: NFKC, control and format characters removed,
+    whitespace collapsed, casefolded (``quizzes.identity.normalize_text``)."""
+    try:
+        return normalize_text(name, "student", MAX_NAME_LENGTH).casefold()
+    except ValueError:
+        raise ValueError(
+            f"student must be a name of 1-{MAX_NAME_LENGTH} characters; got {name!r}"
+        ) from None
 
 
-def variant_seed(student: str, quiz_id: str, question_id: str, variant: int) -> int:
-    """A 64-bit seed from SHA-256 of the normalized student name, quiz, question and variant."""
+def variant_seed(
+    student_key: str,
+    quiz_id: str,
+    question_id: str,
+    variant: int,
+    *,
+    mode: Mode = "graded",
+    assignment: str = "",
+    key: bytes | str | None = None,
+    draw: int = 0,
+) -> int:
+    """A 64-bit seed: HMAC-SHA256 keyed by ``key`` (the deployment's ``variant_key``;
+    :data:`PUBLIC_VARIANT_KEY` when None) over (student key, assignment, quiz, question,
+    variant, mode, draw), first 8 bytes big-endian. ``student_key`` is used as given (an
+    ``Identity.key``, or a :func:`normalize_student` name); ``draw`` numbers the redraws of a
+    practice variant that equalled a graded one."""
     check_int("variant", variant, 0, MAX_VARIANT)
+    check_int("draw", draw, 0, MAX_PRACTICE_REDRAWS)
+    check_choice("mode", mode, MODES)
+    if not isinstance(student_key, str) or not student_key:
+        raise ValueError(f"student_key must be non-empty text; got {student_key!r}")
     payload = json.dumps(
-        [SEED_NAMESPACE, normalize_student(student), quiz_id, question_id, variant],
+        [SEED_NAMESPACE, student_key, assignment, quiz_id, question_id, variant, mode, draw],
         separators=(",", ":"),
         ensure_ascii=True,
     )
-    return int.from_bytes(hashlib.sha256(payload.encode("ascii")).digest()[:8], "big")
+    digest = hmac.new(_variant_key(key), payload.encode("ascii"), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big")
 
 
-def variant_params(question: Question, student: str, quiz_id: str, variant: int) -> Params:
-    """The params a student sees for one variant of ``question`` in ``quiz_id``."""
-    seed = variant_seed(student, quiz_id, question.id, variant)
+def variant_params(
+    question: Question,
+    student_key: str,
+    quiz_id: str,
+    variant: int,
+    *,
+    mode: Mode = "graded",
+    assignment: str = "",
+    key: bytes | str | None = None,
+    draw: int = 0,
+) -> Params:
+    """The params a student sees for one variant of ``question`` (see :func:`variant_seed`)."""
+    seed = variant_seed(
+        student_key,
+        quiz_id,
+        question.id,
+        variant,
+        mode=mode,
+        assignment=assignment,
+        key=key,
+        draw=draw,
+    )
     return question.variant_params(np.random.default_rng(seed))
+
+
+def new_nonce() -> str:
+    """A fresh session nonce: 16 random bytes (``secrets``) as 32 hex digits."""
+    return secrets.token_hex(16)
 
 
 def check_schedule(schedule: object) -> tuple[float, ...]:
@@ -81,7 +150,8 @@ def utc_timestamp(now: datetime | None = None) -> str:
 
 @dataclass(frozen=True)
 class Attempt:
-    """One counted submission: the answer as typed (option ids for choice questions)."""
+    """One counted submission: the answer as typed (option ids for choice questions), the
+    nonce of the app session that submitted it, and whether it came after the due date."""
 
     answer: str | list[str]
     status: str
@@ -90,6 +160,8 @@ class Attempt:
     timestamp: str
     variant: int
     mistake: str | None = None
+    nonce: str = ""
+    late: bool = False
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Attempt:
@@ -108,6 +180,11 @@ class Attempt:
         mistake = data.get("mistake")
         if mistake is not None and not isinstance(mistake, str):
             raise ValueError(f"attempt mistake must be text or null; got {mistake!r}")
+        nonce, late = data.get("nonce", ""), data.get("late", False)
+        if not isinstance(nonce, str) or len(nonce) > MAX_NONCE_LENGTH:
+            raise ValueError(f"attempt nonce must be text of at most 64 characters; got {nonce!r}")
+        if not isinstance(late, bool):
+            raise ValueError(f"attempt late must be true or false; got {late!r}")
         return cls(
             answer=answer,
             status=data["status"],
@@ -116,6 +193,24 @@ class Attempt:
             timestamp=timestamp,
             variant=check_int("attempt variant", data.get("variant"), 0, MAX_VARIANT),
             mistake=mistake,
+            nonce=nonce,
+            late=late,
+        )
+
+    @classmethod
+    def from_row(cls, row: LedgerRow) -> Attempt:
+        """The attempt a ledger row records."""
+        answer = row.answer if isinstance(row.answer, str) else list(row.answer)
+        return cls(
+            answer=answer,
+            status=row.status,
+            credit_fraction=row.credit_fraction,
+            credit=row.credit,
+            timestamp=utc_timestamp(row.submitted_at),
+            variant=row.variant,
+            mistake=row.mistake,
+            nonce=row.nonce,
+            late=row.late,
         )
 
 
@@ -173,34 +268,99 @@ class Progress:
 class QuizSession:
     """A student's attempts at one quiz. Pure Python; ``to_dict``/``from_dict`` for storage.
 
+    ``student`` is an :class:`~quizzes.identity.Identity` (its key, name and ID are used) or
+    a name (its key is then :func:`normalize_student` of it, unless ``student_key`` is given).
     ``templates`` maps question ids to templates and ``question_ids`` fixes the quiz's list;
     both default to the registry in :mod:`quizzes.bank`. Every question is worth one point.
+
+    Classroom settings: ``assignment`` (the assignment the quiz is taken under, "" for none),
+    ``variant_key`` (the deployment's secret for variant seeds), ``ledger`` (graded attempts
+    are read from and appended to it), ``nonce`` (this app session; drawn when None), ``due``
+    (submissions after it are marked late, and closed questions reveal their answers) and
+    ``reveal_closed`` (the deployment lets closed graded questions reveal their answers).
     """
 
     def __init__(
         self,
-        student: str,
+        student: str | Identity,
         quiz_id: str,
         mode: Mode = "graded",
         schedule: Sequence[float] = DEFAULT_SCHEDULE,
         *,
         student_id: str = "",
+        student_key: str | None = None,
+        assignment: str = "",
         question_ids: Sequence[str] | None = None,
         templates: Mapping[str, Question] | None = None,
         created_at: str | None = None,
+        variant_key: bytes | str | None = None,
+        ledger: Ledger | None = None,
+        nonce: str | None = None,
+        due: datetime | None = None,
+        reveal_closed: bool = False,
     ) -> None:
-        self.student = " ".join(student.split()) if isinstance(student, str) else student
-        self.student_key = normalize_student(student)
+        if isinstance(student, Identity):
+            student, student_id, student_key = student.name, student.student_id, student.key
+        self.student = _check_name(student)
+        self.student_key = normalize_student(student) if student_key is None else student_key
+        _check_key("student_key", self.student_key, MAX_NAME_LENGTH)
         self.student_id = _check_student_id(student_id)
+        self.assignment = "" if assignment == "" else check_slug("assignment", assignment)
         self.quiz_id = check_slug("quiz_id", quiz_id)
         self.mode: Mode = check_choice("mode", mode, MODES)
         self.schedule = check_schedule(schedule)
         self.templates, self.quiz_title, ids = _resolve_quiz(quiz_id, question_ids, templates)
         self.question_ids: tuple[str, ...] = ids
         self.created_at = created_at if created_at is not None else utc_timestamp()
+        self.nonce = new_nonce() if nonce is None else nonce
+        _check_key("nonce", self.nonce, MAX_NONCE_LENGTH)
+        if ledger is not None and not isinstance(ledger, Ledger):
+            raise ValueError(f"ledger must be a Ledger or None; got {type(ledger).__name__}")
+        self.ledger = ledger
+        self.due = _check_due(due)
+        if not isinstance(reveal_closed, bool):
+            raise ValueError(f"reveal_closed must be True or False; got {reveal_closed!r}")
+        self.reveal_closed = reveal_closed
+        self._variant_key = _variant_key(variant_key)
+        #: Practice questions whose only variants are a graded quiz's (no numbers to vary).
+        self._same_as_graded: set[str] = set()
         self._states: dict[str, QuestionState] = {
             qid: QuestionState(qid, 0, self._params(qid, 0)) for qid in ids
         }
+        self.sync()
+
+    @property
+    def recorded(self) -> bool:
+        """True when counted attempts go to a ledger (graded mode with a ledger)."""
+        return self.ledger is not None and self.mode == "graded"
+
+    def sync(self) -> None:
+        """Read every question's attempts from the ledger (graded mode with a ledger only).
+
+        The ledger is the record: attempts made in another tab, browser or server count, and
+        nothing a client holds (an old receipt, a reload) can take them back.
+        """
+        if not self.recorded:
+            return
+        assert self.ledger is not None
+        history = self.ledger.history(self.student_key, self.quiz_id, assignment=self.assignment)
+        for question_id, state in self._states.items():
+            rows = [row for row in history.get(question_id, []) if row.variant == state.variant]
+            state.attempts = [Attempt.from_row(row) for row in rows]
+
+    def _sync_question(self, question_id: str) -> None:
+        if not self.recorded:
+            return
+        assert self.ledger is not None
+        state = self._states[question_id]
+        rows = self.ledger.attempts(
+            self.student_key,
+            self.quiz_id,
+            question_id,
+            assignment=self.assignment,
+            variant=state.variant,
+        )
+        state.attempts = [Attempt.from_row(row) for row in rows]
 
     # --- questions and params -------------------------------------------------------------
 
@@ -247,26 +407,37 @@ class QuizSession:
 
         The returned Grade carries ``credit`` (schedule[k] * credit_fraction for attempt k),
         ``attempt`` (1-based) and ``attempts_left``. When no attempt is left the Grade is
-        ``invalid`` and nothing is recorded.
+        ``invalid`` and nothing is recorded; a wrong answer equal in value to one already tried
+        on this variant is graded but not recorded (``counts_as_attempt`` False, with a note).
+
+        With a ledger (graded mode) the attempts are first read from the ledger and a counted
+        attempt is appended to it before it is accepted; when another window or server records
+        the same attempt number first, the answer is graded again as the next attempt.
+        ``quizzes.ledger.LedgerError`` when the database cannot be reached (nothing recorded).
         """
         state = self._state(question_id)
-        left = self.attempts_left(question_id)
-        if left == 0:
-            return Grade(
-                "invalid",
-                0.0,
-                self._closed_message(state),
-                counts_as_attempt=False,
-                credit=0.0,
-                attempts_left=0,
-            )
-        result = grade(self.question(question_id), state.params, answer)
-        if not result.counts_as_attempt:
-            return replace(result, attempts_left=left)
-        number = len(state.attempts_on_variant()) + 1
-        credit = self.schedule[number - 1] * result.credit_fraction
-        state.attempts.append(
-            Attempt(
+        now = datetime.now(UTC) if now is None else now
+        for _ in range(len(self.schedule) + 1):
+            self._sync_question(question_id)
+            left = self.attempts_left(question_id)
+            if left == 0:
+                return Grade(
+                    "invalid",
+                    0.0,
+                    self._closed_message(state),
+                    counts_as_attempt=False,
+                    credit=0.0,
+                    attempts_left=0,
+                )
+            question = self.question(question_id)
+            result = grade(question, state.params, answer)
+            tried = [attempt.answer for attempt in state.attempts_on_variant()]
+            result = mark_repeat(question, state.params, answer, result, tried)
+            if not result.counts_as_attempt:
+                return replace(result, attempts_left=left)
+            number = len(state.attempts_on_variant()) + 1
+            credit = self.schedule[number - 1] * result.credit_fraction
+            attempt = Attempt(
                 answer=_answer_record(answer),
                 status=result.status,
                 credit_fraction=result.credit_fraction,
@@ -274,11 +445,73 @@ class QuizSession:
                 timestamp=utc_timestamp(now),
                 variant=state.variant,
                 mistake=result.mistake,
+                nonce=self.nonce,
+                late=self.is_late(now),
+            )
+            if self.recorded:
+                try:
+                    self._record(question_id, number, attempt, now)
+                except AttemptTaken:
+                    continue  # another window took this attempt number: grade as the next
+            state.attempts.append(attempt)
+            return replace(
+                result, credit=credit, attempt=number, attempts_left=self.attempts_left(question_id)
+            )
+        return Grade(
+            "invalid",
+            0.0,
+            "This question is being answered in another window; reload the page.",
+            counts_as_attempt=False,
+        )
+
+    def _record(self, question_id: str, number: int, attempt: Attempt, now: datetime) -> None:
+        assert self.ledger is not None
+        self.ledger.record(
+            LedgerRow(
+                student=self.student_key,
+                quiz=self.quiz_id,
+                question=question_id,
+                variant=attempt.variant,
+                attempt=number,
+                answer=attempt.answer,
+                status=attempt.status,
+                credit_fraction=attempt.credit_fraction,
+                credit=attempt.credit,
+                submitted_at=now,
+                nonce=self.nonce,
+                late=attempt.late,
+                assignment=self.assignment,
+                student_name=self.student,
+                sis_login_id=self.student_id,
+                mistake=attempt.mistake,
             )
         )
-        return replace(
-            result, credit=credit, attempt=number, attempts_left=self.attempts_left(question_id)
-        )
+
+    def is_late(self, now: datetime | None = None) -> bool:
+        """True when ``now`` (default: the current time) is after the due date."""
+        if self.due is None:
+            return False
+        now = datetime.now(UTC) if now is None else now
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        return now > self.due
+
+    def may_reveal(self, question_id: str, now: datetime | None = None) -> bool:
+        """True when the page may show the question's answer and worked solution.
+
+        Never while the question is open. Once it is closed: for a solved question (the
+        student has the answer); in practice mode unless the variant is also a graded one
+        (:meth:`same_as_graded`); in graded mode otherwise only after the due date, or when the
+        deployment allows it (``reveal_closed``).
+        """
+        state = self._state(question_id)
+        if self.can_submit(question_id):
+            return False
+        if state.solved:
+            return True
+        if self.mode == "practice":
+            return not self.same_as_graded(question_id)
+        return self.reveal_closed or self.is_late(now)
 
     def question_score(self, question_id: str) -> float:
         """Best credit on one question, in points (0 to 1)."""
@@ -329,9 +562,12 @@ class QuizSession:
         """A JSON-able dict; :meth:`from_dict` restores an equal session."""
         return {
             "format": SESSION_FORMAT,
-            "version": 1,
+            "version": SESSION_VERSION,
             "student": self.student,
             "student_id": self.student_id,
+            "student_key": self.student_key,
+            "assignment": self.assignment,
+            "nonce": self.nonce,
             "quiz_id": self.quiz_id,
             "mode": self.mode,
             "schedule": list(self.schedule),
@@ -349,9 +585,23 @@ class QuizSession:
 
     @classmethod
     def from_dict(
-        cls, data: Mapping[str, Any], templates: Mapping[str, Question] | None = None
+        cls,
+        data: Mapping[str, Any],
+        templates: Mapping[str, Question] | None = None,
+        *,
+        variant_key: bytes | str | None = None,
+        ledger: Ledger | None = None,
+        nonce: str | None = None,
+        due: datetime | None = None,
+        reveal_closed: bool = False,
     ) -> QuizSession:
-        """Rebuild a session from :meth:`to_dict` output; ValueError on a malformed dict."""
+        """Rebuild a session from :meth:`to_dict` output; ValueError on a malformed dict.
+
+        With a ``ledger`` (graded mode) the stored params and attempts are not used: the
+        params come from the variant seed and the attempts from the ledger, so stored data
+        can never give back attempts the ledger has recorded. ``nonce`` is the restoring app
+        session's (default: the stored one).
+        """
         if not isinstance(data, Mapping):
             raise ValueError(f"session data must be a dict; got {type(data).__name__}")
         questions = data.get("questions")
@@ -366,10 +616,20 @@ class QuizSession:
             data.get("mode"),
             data.get("schedule"),
             student_id=data.get("student_id", ""),
+            student_key=data.get("student_key"),
+            assignment=data.get("assignment", ""),
             question_ids=[q.get("id") for q in questions],
             templates=templates,
             created_at=created_at,
+            variant_key=variant_key,
+            nonce=data.get("nonce") if nonce is None else nonce,
+            due=due,
+            reveal_closed=reveal_closed,
         )
+        if ledger is not None and session.mode == "graded":
+            session.ledger = ledger
+            session.sync()
+            return session
         for item in questions:
             params = item.get("params")
             attempts = item.get("attempts")
@@ -377,6 +637,8 @@ class QuizSession:
                 raise ValueError(f"question {item.get('id')!r} needs params and attempts")
             state = session._states[item["id"]]
             state.variant = check_int("variant", item.get("variant"), 0, MAX_VARIANT)
+            if session.mode == "practice" and state.variant:
+                session._params(item["id"], state.variant)  # refreshes same_as_graded
             state.params = json.loads(json.dumps(params))
             state.attempts = [Attempt.from_dict(a) for a in attempts]
         return session
@@ -389,7 +651,42 @@ class QuizSession:
 
     def _params(self, question_id: str, variant: int) -> Params:
         question = self.templates[question_id]
-        return variant_params(question, self.student_key, self.quiz_id, variant)
+        common = {"assignment": self.assignment, "key": self._variant_key}
+        params = variant_params(
+            question, self.student_key, self.quiz_id, variant, mode=self.mode, **common
+        )
+        if self.mode == "graded":
+            return params
+        # Practice never shows numbers of the student's graded quizzes: redraw while the params
+        # equal those of a graded quiz holding the question (a question with fewer distinct
+        # variants than that cannot avoid it, e.g. one without numbers).
+        avoid = [
+            variant_params(question, self.student_key, quiz_id, 0, mode="graded", **common)
+            for quiz_id in _quizzes_with(question_id, self.quiz_id)
+        ]
+        for draw in range(1, MAX_PRACTICE_REDRAWS + 1):
+            if params not in avoid:
+                break
+            params = variant_params(
+                question,
+                self.student_key,
+                self.quiz_id,
+                variant,
+                mode=self.mode,
+                draw=draw,
+                **common,
+            )
+        if params in avoid:
+            self._same_as_graded.add(question_id)
+        else:
+            self._same_as_graded.discard(question_id)
+        return params
+
+    def same_as_graded(self, question_id: str) -> bool:
+        """Practice: True when this variant is also a graded quiz's (a question whose numbers
+        cannot vary enough); its answer is then never revealed (:meth:`may_reveal`)."""
+        self._state(question_id)
+        return question_id in self._same_as_graded
 
     def _closed_message(self, state: QuestionState) -> str:
         if state.solved:
@@ -427,6 +724,43 @@ def _resolve_quiz(
                 f"question {question_id!r} is not in this version of the lab's question bank"
             )
     return templates, title, ids
+
+
+def _quizzes_with(question_id: str, quiz_id: str) -> list[str]:
+    known = [q for q, quiz in QUIZZES.items() if question_id in quiz.question_ids]
+    return known if quiz_id in known else [quiz_id, *known]
+
+
+def _variant_key(key: bytes | str | None) -> bytes:
+    if key is None:
+        return PUBLIC_VARIANT_KEY
+    if isinstance(key, str):
+        key = key.encode("utf-8")
+    if not isinstance(key, bytes) or not key:
+        raise ValueError(f"variant key must be a non-empty str or bytes (or None); got {key!r}")
+    return key
+
+
+def _check_name(name: object) -> str:
+    try:
+        return normalize_text(name, "student", MAX_NAME_LENGTH)
+    except ValueError:
+        raise ValueError(
+            f"student must be a name of 1-{MAX_NAME_LENGTH} characters; got {name!r}"
+        ) from None
+
+
+def _check_key(what: str, key: object, max_length: int) -> None:
+    if not isinstance(key, str) or not key.strip() or len(key) > max_length or key != key.strip():
+        raise ValueError(f"{what} must be text of 1-{max_length} characters; got {key!r}")
+
+
+def _check_due(due: object) -> datetime | None:
+    if due is None:
+        return None
+    if not isinstance(due, datetime):
+        raise ValueError(f"due must be a datetime or None; got {due!r}")
+    return due.replace(tzinfo=UTC) if due.tzinfo is None else due.astimezone(UTC)
 
 
 def _check_student_id(student_id: object) -> str:

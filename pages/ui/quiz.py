@@ -1,17 +1,25 @@
 """The quiz renderer shared by the five quiz pages (no grading logic here: see ``quizzes/``).
 
-A page calls :func:`render_quiz` with a quiz id. The student's :class:`QuizSession` lives in
-``st.session_state`` under a key made of the mode, the quiz and the normalized student name, so
-moving between pages keeps the progress, and the variants (derived by ``quizzes.session`` from
-student, quiz, question and variant number) stay the same after a reload. Each question is an
-``st.form`` whose submit button grades in a callback, before the page is drawn, so the score at
-the top is always current. Receipts: ``quizzes.receipts`` signed with ``st.secrets["receipt_key"]``
-when the server has one (unsigned otherwise), and "resume from receipt" restores a session.
+A page calls :func:`render_quiz` with a quiz id. The student is the sidebar's identity
+(``pages.ui.student``: the signed-in account, or a typed name and student ID). The student's
+:class:`QuizSession` lives in ``st.session_state`` under a key made of the mode, the quiz and the
+student's identity key; its variants come from an HMAC keyed by ``st.secrets["variant_key"]``
+(the page warns when there is none). In graded mode every counted attempt is appended to the
+attempt ledger (``st.connection("sql")``, ``quizzes.ledger``) and the attempts are read back from
+it on every run, so a reload, another tab or another server cannot reset them. Each question is
+an ``st.form`` whose submit button grades in a callback, before the page is drawn, so the score
+at the top is always current. Graded answers are revealed only as ``QuizSession.may_reveal``
+allows (``st.secrets["reveal_answers"]``). Receipts: ``quizzes.receipts`` signed with
+``st.secrets["receipt_key"]`` when the server has one (unsigned otherwise); "resume from a
+receipt" refuses files over 1 MB before reading them, and in graded mode never changes the
+ledger's attempts. Text from students (names, answers) is shown as text, never as markdown.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Literal
 
 import pandas as pd
@@ -20,25 +28,40 @@ import streamlit as st
 import lab
 from lab.validation import check_choice
 from pages.ui.registry import get_page
-from pages.ui.student import STUDENT_KEY, current_student
-from pages.ui.text import show_engine_error
+from pages.ui.student import (
+    RECEIPT_SECRET,
+    REVEAL_SECRET,
+    SELF_DECLARED_NOTE,
+    VARIANT_SECRET,
+    classroom_ledger,
+    current_identity,
+    secret_flag,
+    secret_text,
+    sign_in_configured,
+)
+from pages.ui.text import plain, show_engine_error
 from quizzes.bank import QUIZZES, get_quiz
 from quizzes.grading import Grade, reveal
-from quizzes.questions import ChoiceQuestion, NumericQuestion, Question
+from quizzes.identity import ANONYMOUS, Identity
+from quizzes.ledger import Ledger, LedgerError
+from quizzes.questions import ChoiceQuestion, NumericQuestion, Question, count_text
 from quizzes.receipts import (
+    MAX_RECEIPT_BYTES,
     load_receipt,
     make_receipt,
     receipt_to_json,
     restore_session,
 )
-from quizzes.session import MODES, QuizSession, normalize_student
+from quizzes.session import MODES, QuizSession, new_nonce
 
 Mode = Literal["graded", "practice"]
 
-#: Student name used in practice mode when the sidebar box is empty.
-ANONYMOUS = "anonymous"
-#: Secret name of the receipt signing key (``.streamlit/secrets.toml``).
-RECEIPT_SECRET = "receipt_key"
+#: Session-state key of this browser session's nonce (recorded with every attempt).
+NONCE_KEY = "_quiz_nonce"
+PREDICTABLE_NOTE = (
+    "Self-assessment mode: this server has no variant key, so anyone with the lab's public "
+    "code can compute every student's numbers. Scores here are for your own practice."
+)
 NUMBER_HINT = (
     "Type a number or a formula, e.g. 0.0039, 3.9e-3, 2/512, sqrt(6/1536) or 2^-5 "
     "(^ is a power, log is ln)."
@@ -64,27 +87,69 @@ _STATUS_TEXT = {
 
 def receipt_secret() -> str | None:
     """The receipt signing key from ``st.secrets``, or None (no secrets file, no such key)."""
-    try:
-        value = st.secrets.get(RECEIPT_SECRET)
-    except (FileNotFoundError, KeyError, AttributeError, TypeError, ValueError):
-        return None
-    return value if isinstance(value, str) and value.strip() else None
+    return secret_text(RECEIPT_SECRET)
 
 
-def quiz_session_key(student: str, quiz_id: str, mode: Mode = "graded") -> str:
-    """The session-state key of one student's session of one quiz in one mode."""
-    check_choice("quiz_id", quiz_id, QUIZZES)
+def variant_secret() -> str | None:
+    """The variant key from ``st.secrets``, or None (variants are then predictable)."""
+    return secret_text(VARIANT_SECRET)
+
+
+def session_nonce() -> str:
+    """This browser session's nonce, drawn on first use."""
+    nonce = st.session_state.get(NONCE_KEY)
+    if not isinstance(nonce, str):
+        nonce = st.session_state[NONCE_KEY] = new_nonce()
+    return nonce
+
+
+def quiz_session_key(
+    student_key: str, quiz_id: str, mode: Mode = "graded", assignment: str = ""
+) -> str:
+    """The session-state key of one student's session of one quiz in one mode (and
+    assignment). ``student_key`` is the identity key (``Identity.key``, ``anonymous``)."""
     check_choice("mode", mode, MODES)
-    return f"quiz_session:{mode}:{quiz_id}:{normalize_student(student)}"
+    scope = f"{assignment}/{quiz_id}" if assignment else quiz_id
+    return f"quiz_session:{mode}:{scope}:{student_key}"
 
 
-def get_quiz_session(student: str, quiz_id: str, mode: Mode = "graded") -> QuizSession:
-    """The student's session of ``quiz_id`` from ``st.session_state``, created on first use."""
-    key = quiz_session_key(student, quiz_id, mode)
+def get_quiz_session(
+    identity: Identity,
+    quiz_id: str,
+    mode: Mode = "graded",
+    *,
+    ledger: Ledger | None = None,
+    assignment: str = "",
+    due: datetime | None = None,
+    question_ids: Sequence[str] | None = None,
+    schedule: Sequence[float] | None = None,
+) -> QuizSession:
+    """The student's session of ``quiz_id`` from ``st.session_state``, created on first use.
+
+    A graded session gets the ledger and reads its attempts from it on every call.
+    """
+    key = quiz_session_key(identity.key, quiz_id, mode, assignment)
     session = st.session_state.get(key)
+    ledger = ledger if mode == "graded" else None
     if not isinstance(session, QuizSession):
-        session = QuizSession(student, quiz_id, mode)
+        extra = {} if schedule is None else {"schedule": schedule}
+        session = QuizSession(
+            identity,
+            quiz_id,
+            mode,
+            **extra,
+            assignment=assignment,
+            question_ids=question_ids,
+            variant_key=variant_secret(),
+            ledger=ledger,
+            nonce=session_nonce(),
+            due=due,
+            reveal_closed=secret_flag(REVEAL_SECRET),
+        )
         st.session_state[key] = session
+    else:
+        session.ledger = ledger
+        session.sync()
     return session
 
 
@@ -129,7 +194,15 @@ def _submit(session_key: str, question_id: str, widget: str) -> None:
     answer = st.session_state.get(widget)
     if answer is None:
         answer = ""
-    result = session.submit(question_id, list(answer) if isinstance(answer, list) else answer)
+    try:
+        result = session.submit(question_id, list(answer) if isinstance(answer, list) else answer)
+    except LedgerError as error:
+        result = Grade(
+            "invalid",
+            0.0,
+            f"Not recorded, try again in a moment: {error}",
+            counts_as_attempt=False,
+        )
     _feedback(session_key)[question_id] = {
         "variant": session.current_variant(question_id),
         "grade": result.to_dict(),
@@ -147,31 +220,56 @@ def _restore(session_key: str, uploader_key: str, quiz_id: str, mode: str) -> No
     if uploaded is None:
         st.session_state.pop(_RESTORE_STATE, None)
         return
+    current: QuizSession = st.session_state[session_key]
     try:
+        # Refused before a byte is decoded: a receipt is about 10 KB.
+        size = getattr(uploaded, "size", None)
+        if not isinstance(size, int) or size > MAX_RECEIPT_BYTES:
+            raise ValueError(
+                f"this file is larger than {MAX_RECEIPT_BYTES // 1_000_000} MB; a receipt is "
+                "about 10 KB"
+            )
         receipt = load_receipt(uploaded.getvalue())
-        restored = restore_session(receipt, receipt_secret())
-        if restored.quiz_id != quiz_id or restored.mode != mode:
+        restored = restore_session(
+            receipt,
+            receipt_secret(),
+            variant_key=variant_secret(),
+            ledger=current.ledger,
+            nonce=current.nonce,
+        )
+        if (restored.quiz_id, restored.mode, restored.assignment) != (
+            quiz_id,
+            mode,
+            current.assignment,
+        ):
             raise ValueError(
                 f"this receipt is for the {restored.mode} quiz {restored.quiz_id!r}, "
                 f"not this page's {mode} quiz {quiz_id!r}"
             )
-        student = str(st.session_state.get(STUDENT_KEY, "") or "").strip() or ANONYMOUS
-        if restored.student_key != normalize_student(student):
+        if restored.student_key != current.student_key:
             raise ValueError(
-                f"this receipt belongs to {restored.student!r}; enter that name in the "
-                "sidebar first"
+                f"this receipt belongs to {restored.student!r} ({restored.student_id or 'no ID'}),"
+                " not to the student in the sidebar"
             )
-    except ValueError as error:
+    except (ValueError, LedgerError) as error:
         st.session_state[_RESTORE_STATE] = ("error", _one_line(error))
         return
+    restored.due, restored.reveal_closed = current.due, current.reveal_closed
     st.session_state[session_key] = restored
     _feedback(session_key).clear()
     progress = restored.progress()
-    st.session_state[_RESTORE_STATE] = (
-        "success",
-        f"Progress restored: {progress.score:.2f} of {progress.max_score:.0f} points, "
-        f"{progress.attempts_used} attempts.",
+    summary = (
+        f"{progress.score:.2f} of {count_text(progress.max_score, 'point')}, "
+        f"{count_text(progress.attempts_used, 'attempt')}"
     )
+    if restored.recorded:
+        message = (
+            f"Receipt checked. Your attempts are the ones this server recorded, not the "
+            f"receipt's: {summary}."
+        )
+    else:
+        message = f"Progress restored: {summary}."
+    st.session_state[_RESTORE_STATE] = ("success", message)
 
 
 def _one_line(error: Exception) -> str:
@@ -198,7 +296,7 @@ def render_progress(session: QuizSession) -> None:
     fraction = progress.score / progress.max_score if progress.max_score else 0.0
     st.progress(
         min(max(fraction, 0.0), 1.0),
-        text=f"Score {progress.score:.2f} of {progress.max_score:.0f} points",
+        text=f"Score {progress.score:.2f} of {count_text(progress.max_score, 'point')}",
     )
     solved, answered, attempts = st.columns(3)
     solved.metric("Solved", f"{progress.solved} / {progress.total}")
@@ -237,8 +335,7 @@ def _answer_widget(question: Question, params: dict, key: str) -> None:
             help=NUMBER_HINT,
         )
         st.caption(
-            f"Graded {question.tolerance_description} of the exact value. Formulas such as "
-            "2/512, sqrt(6/1536) or 3.9e-3 are fine."
+            f"{question.grading_rule} Formulas such as 2/512, sqrt(6/1536) or 3.9e-3 are fine."
         )
         return
     assert isinstance(question, ChoiceQuestion)
@@ -257,21 +354,23 @@ def _show_grade(result: Grade) -> None:
     if result.status == "invalid":
         st.info(result.message, icon=":material/help:")
     elif result.status == "correct":
+        # Only numeric grades carry an exact value; a choice's answer is the option itself.
         exact = f" Exact value: **{result.exact_value}**." if result.exact_value else ""
         st.success(f"{result.message}{exact}", icon=":material/check_circle:")
     else:
         st.warning(result.message, icon=":material/cancel:")
     if result.feedback:
         st.markdown(f":material/lightbulb: {result.feedback}")
+    if result.note:
+        st.info(result.note, icon=":material/replay:")
     parts = []
     if result.attempt is not None:
         parts.append(f"attempt {result.attempt}")
     if result.credit is not None and result.status != "invalid":
         parts.append(f"credit {result.credit:.2f}")
     if result.attempts_left is not None and result.status != "correct":
-        left = result.attempts_left
-        parts.append(f"{left} attempt{'' if left == 1 else 's'} left on this variant")
-    if not result.counts_as_attempt:
+        parts.append(f"{count_text(result.attempts_left, 'attempt')} left on this variant")
+    if not result.counts_as_attempt and not result.note:
         parts.append("this did not use an attempt")
     st.caption(" · ".join(parts).capitalize())
 
@@ -284,7 +383,11 @@ def _attempt_history(session: QuizSession, question_id: str) -> None:
     shown = []
     for attempt in attempts:
         answer = attempt.answer if isinstance(attempt.answer, str) else ", ".join(attempt.answer)
-        shown.append(f"`{answer}` {marks.get(attempt.status, '')}, credit {attempt.credit:.2f}")
+        late = " (late)" if attempt.late else ""
+        # The answer is the student's own text: escaped, never markdown.
+        shown.append(
+            f"{plain(answer)} {marks.get(attempt.status, '')}, credit {attempt.credit:.2f}{late}"
+        )
     st.caption("Your attempts: " + "; ".join(shown))
 
 
@@ -317,10 +420,24 @@ def render_question(session: QuizSession, session_key: str, index: int, question
             _show_grade(result)
         _attempt_history(session, question_id)
         if status != "open":
-            if not session.state(question_id).solved:
-                st.markdown(f"**Answer:** {reveal(question, params)}")
-            st.markdown(f"**Solution.** {question.render_explanation(params)}")
+            if session.may_reveal(question_id):
+                if not session.state(question_id).solved:
+                    st.markdown(f"**Answer:** {reveal(question, params)}")
+                st.markdown(f"**Solution.** {question.render_explanation(params)}")
+            else:
+                st.caption(_hidden_answer_note(session))
         _question_footer(session, session_key, question, params, status)
+
+
+def _hidden_answer_note(session: QuizSession) -> str:
+    if session.mode == "practice":
+        return (
+            "This question is the same in a graded quiz, so its answer is not shown here: "
+            "try a new variant, or read its page."
+        )
+    if session.due is not None:
+        return "The answer and the solution are shown after the due date."
+    return "Graded quizzes on this server do not show answers. Ask your instructor."
 
 
 def simulation_link(question: Question, params: dict) -> None:
@@ -349,11 +466,13 @@ def _question_footer(
 ) -> None:
     columns = st.columns(2) if session.mode == "practice" else [st.container()]
     with columns[0]:
-        # A simulation shows the numbers a question asks for: graded questions link to it only
-        # once they are closed.
-        if session.mode == "practice" or status != "open":
+        # A simulation shows the numbers a question asks for: a graded question links to it
+        # only when its answer may be shown, and so does a practice question whose variant is
+        # also a graded one.
+        practice = session.mode == "practice" and not session.same_as_graded(question.id)
+        if practice or session.may_reveal(question.id):
             simulation_link(question, params)
-        elif question.page is not None:
+        elif question.page is not None and status == "open":
             st.caption("The simulation of this question opens here once it is answered.")
     if session.mode == "practice":
         with columns[-1]:
@@ -376,7 +495,7 @@ def render_receipt_tools(session: QuizSession, session_key: str) -> None:
     except ValueError as error:
         show_engine_error(error)
     else:
-        slug = re.sub(r"[^a-z0-9]+", "-", session.student_key).strip("-") or "student"
+        slug = re.sub(r"[^a-z0-9]+", "-", session.student_key.casefold()).strip("-") or "student"
         st.download_button(
             "Download receipt",
             data=data,
@@ -395,40 +514,77 @@ def render_receipt_tools(session: QuizSession, session_key: str) -> None:
         key=uploader_key,
         on_change=_restore,
         args=(session_key, uploader_key, session.quiz_id, session.mode),
-        help="Upload a receipt downloaded from this quiz to continue where you stopped.",
+        help="Upload a receipt downloaded from this quiz to continue where you stopped "
+        "(at most 1 MB). Graded attempts are kept on the server: a receipt never resets them.",
     )
     message = st.session_state.get(_RESTORE_STATE)
     if message is not None:
         kind, text = message
+        # Messages quote names from the receipt: shown as text.
         if kind == "error":
-            st.error(text, icon=":material/gpp_bad:")
+            st.error(plain(text), icon=":material/gpp_bad:")
         else:
-            st.success(text, icon=":material/restore:")
+            st.success(plain(text), icon=":material/restore:")
 
 
-def render_quiz(quiz_id: str, mode: Mode = "graded") -> QuizSession | None:
+def render_quiz(
+    quiz_id: str,
+    mode: Mode = "graded",
+    *,
+    assignment: str = "",
+    due: datetime | None = None,
+    question_ids: Sequence[str] | None = None,
+    schedule: Sequence[float] | None = None,
+) -> QuizSession | None:
     """Draw a whole quiz for the sidebar's student; returns the session (None: no student).
 
-    Graded quizzes need a student name; practice runs as ``ANONYMOUS`` without one.
+    Graded quizzes need an identity (sign-in, or a typed name and student ID) and the attempt
+    ledger; practice runs as ``anonymous`` without an identity and keeps no ledger. An
+    assignment passes its id, due date, questions and credit schedule.
     """
-    quiz = get_quiz(quiz_id)
+    title = QUIZZES[quiz_id].title if quiz_id in QUIZZES else quiz_id
+    if question_ids is None:
+        get_quiz(quiz_id)
     check_choice("mode", mode, MODES)
-    student = current_student()
-    if not student and mode == "graded":
-        st.info(
-            "Enter your name or student ID in the sidebar to start this quiz. It decides "
-            "your numbers and is printed on your receipt.",
-            icon=":material/badge:",
-        )
+    identity = current_identity()
+    if identity is None and mode == "graded":
+        if sign_in_configured():
+            text = "Sign in (sidebar) to start this quiz."
+        else:
+            text = (
+                "Enter your name and student ID in the sidebar to start this quiz. The ID "
+                "decides your numbers and keeps your attempts."
+            )
+        st.info(text, icon=":material/badge:")
         return None
-    if not student:
-        st.caption("Practising anonymously: enter a name in the sidebar to keep a receipt.")
-    name = student or ANONYMOUS
+    if identity is None:
+        st.caption("Practising anonymously: enter your name and ID in the sidebar for a receipt.")
+        identity = ANONYMOUS
+    if variant_secret() is None and mode == "graded":
+        st.warning(PREDICTABLE_NOTE, icon=":material/lock_open:")
+    if mode == "graded" and not identity.verified:
+        st.caption(SELF_DECLARED_NOTE)
+    ledger = None
+    if mode == "graded":
+        try:
+            ledger = classroom_ledger()
+        except LedgerError as error:
+            show_engine_error(ValueError(f"{error}. Graded quizzes need it to keep attempts."))
+            return None
     try:
-        session_key = quiz_session_key(name, quiz_id, mode)
-        session = get_quiz_session(name, quiz_id, mode)
-    except ValueError as error:
-        show_engine_error(error)
+        session_key = quiz_session_key(identity.key, quiz_id, mode, assignment)
+        session = get_quiz_session(
+            identity,
+            quiz_id,
+            mode,
+            ledger=ledger,
+            assignment=assignment,
+            due=due,
+            question_ids=question_ids,
+            schedule=schedule,
+        )
+    except (ValueError, LedgerError) as error:
+        show_engine_error(ValueError(str(error)))
         return None
     with st.sidebar:
         render_receipt_tools(session, session_key)
@@ -436,8 +592,8 @@ def render_quiz(quiz_id: str, mode: Mode = "graded") -> QuizSession | None:
     if session.is_finished():
         st.success("Quiz finished: download your receipt in the sidebar.", icon=":material/flag:")
     st.caption(
-        f"{quiz.title}: {len(session.question_ids)} questions, "
-        f"{len(session.schedule)} attempts each, credit "
+        f"{title}: {count_text(len(session.question_ids), 'question')}, "
+        f"{count_text(len(session.schedule), 'attempt')} each, credit "
         f"{' / '.join(f'{x:.0%}' for x in session.schedule)} by attempt."
     )
     for index, question_id in enumerate(session.question_ids, start=1):

@@ -35,8 +35,9 @@ class PageInfo:
     @property
     def url_path(self) -> str:
         """Where the page is served: its declaration's URL path (the home page, served at the
-        root, is named "home" for ``st.Page``)."""
-        return ALL_PAGES[self.key].url_path or self.key
+        root, is named "home" for ``st.Page``; a page without controls, its key)."""
+        spec = ALL_PAGES.get(self.key)
+        return (spec.url_path if spec is not None else "") or self.key
 
 
 #: The folder of streamlit_app.py; PageInfo.file is relative to it.
@@ -99,6 +100,24 @@ PAGES: tuple[PageInfo, ...] = (
         "and rounding error.",
     ),
     PageInfo(
+        "training",
+        "Training",
+        "pages/training.py",
+        ":material/model_training:",
+        "Simulations",
+        "Train one network from each initialization: loss curves, wasted epochs, decision "
+        "regions, gradients and the symmetry that zeros never break.",
+    ),
+    PageInfo(
+        "phase_diagram",
+        "Phase diagram",
+        "pages/phase_diagram.py",
+        ":material/blur_linear:",
+        "Simulations",
+        "Order, chaos and the edge between them in the (σ_w², σ_b²) plane, and how deep a "
+        "network can be and still train.",
+    ),
+    PageInfo(
         "quiz_formulas",
         "Initialization formulas",
         "pages/quiz_formulas.py",
@@ -124,6 +143,15 @@ PAGES: tuple[PageInfo, ...] = (
         "Number-format ranges, overflow, underflow and INT8 quantization error.",
     ),
     PageInfo(
+        "quiz_training",
+        "Training quiz",
+        "pages/quiz_training.py",
+        ":material/psychology:",
+        "Quizzes",
+        "Predict which initialization trains first, why equal units stay equal, and how deep a "
+        "network still trains.",
+    ),
+    PageInfo(
         "quiz_review",
         "Mixed review",
         "pages/quiz_review.py",
@@ -141,12 +169,50 @@ PAGES: tuple[PageInfo, ...] = (
     ),
 )
 
-_PAGES_BY_KEY: dict[str, PageInfo] = {info.key: info for info in PAGES}
+#: Pages the shell adds to the menu only for some visitors (the home page does not list them):
+#: the assignment a student follows (the default page while one is open), and the instructor's
+#: page (only for instructors, pages/ui/instructor.py).
+ASSIGNMENT_PAGE = PageInfo(
+    "assignment",
+    "Assignment",
+    "pages/assignment_page.py",
+    ":material/assignment:",
+    "Start",
+    "Your assignment: instructions, checklist, due date and its quizzes.",
+)
+INSTRUCTOR_PAGE = PageInfo(
+    "instructor",
+    "Instructor",
+    "pages/instructor_page.py",
+    ":material/school:",
+    "Instructor",
+    "Links for your class, the live gradebook, receipts and item analysis.",
+)
+SHELL_PAGES: tuple[PageInfo, ...] = (ASSIGNMENT_PAGE, INSTRUCTOR_PAGE)
+
+_PAGES_BY_KEY: dict[str, PageInfo] = {info.key: info for info in (*PAGES, *SHELL_PAGES)}
 
 
 def get_page(key: str) -> PageInfo:
     """The registry entry of page ``key``."""
     return _PAGES_BY_KEY[check_choice("page_key", key, _PAGES_BY_KEY)]
+
+
+#: Metric labels and values and page-link labels wrap instead of ending in "…": a result card's
+#: value such as "He/Kaiming normal" is wider than a third of the page at 800 px, and a link
+#: such as "Explore this in Weight distribution" wider than a phone's line. Only <style>, so
+#: Streamlit puts it in the page's event container, where it takes no space.
+WRAPPING_TEXT_STYLE = (
+    "<style>[data-testid='stMetricValue'], [data-testid='stMetricValue'] *, "
+    "[data-testid='stMetricLabel'] p, [data-testid='stPageLink-NavLink'] * "
+    "{white-space: normal !important; overflow: visible !important; "
+    "overflow-wrap: break-word; text-overflow: clip !important;}</style>"
+)
+
+
+def wrapping_text() -> None:
+    """Let long metric and page-link labels wrap on every page (``WRAPPING_TEXT_STYLE``)."""
+    st.html(WRAPPING_TEXT_STYLE)
 
 
 def page_header(page_key: str) -> PageInfo:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
@@ -26,7 +26,14 @@ from lab.controls.core import (
     url_warning,
 )
 from pages.ui.text import show_warning
+from quizzes.assignments import SHELL_PARAMS
 
+#: URL parameters the app shell reads on every page (an assignment and its step): every page
+#: keeps them in its URL and never warns about them.
+SHELL_NAMES: frozenset[str] = SHELL_PARAMS
+#: Session-state key of {page key: {control name: value}} the shell locks on that page (an
+#: assignment's step); ``draw_controls`` locks them as if the page had passed ``locked``.
+SHELL_LOCKS_STATE = "_wil_shell_locks"
 #: Session-state key of the page being run (set by ``deep_link_scope`` in streamlit_app.py).
 _CURRENT_PAGE_STATE = "_wil_current_page"
 #: Session-state key of {page key: {param name: URL text last written}}.
@@ -52,6 +59,12 @@ def current_page_key() -> str:
 def widget_key(name: str, page: str | None = None) -> str:
     """The session-state key of control ``name`` on ``page`` (default: the current page)."""
     return f"ctl:{page or current_page_key()}:{name}"
+
+
+def page_setup(page_key: str) -> dict[str, str]:
+    """The URL texts of ``page_key``'s controls as last drawn in this session: the page's
+    current setup (empty before the page was opened)."""
+    return dict(st.session_state.get(_LINK_STATE, {}).get(page_key, {}))
 
 
 @contextmanager
@@ -82,10 +95,13 @@ def draw_controls(
 
     ``sections`` groups the controls under headings (default: one group, in declared order).
     ``locked`` fixes values (an assignment's setup): those widgets are disabled and the URL
-    cannot change them.
+    cannot change them. The shell's locks for the current page (``SHELL_LOCKS_STATE``) are
+    added to them, and the shell's URL parameters (``SHELL_NAMES``) are left in the URL.
     """
-    locked = dict(spec.check_values(locked or {}))
     page = current_page_key()
+    spec = replace(spec, shell_names=spec.shell_names | SHELL_NAMES)
+    shell_locked = st.session_state.get(SHELL_LOCKS_STATE, {}).get(page, {})
+    locked = dict(spec.check_values({**(locked or {}), **shell_locked}))
     query = {name: st.query_params[name] for name in st.query_params}
     parsed = spec.parse_query(query)
     written: dict[str, str] = st.session_state.setdefault(_LINK_STATE, {}).setdefault(page, {})

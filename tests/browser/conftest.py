@@ -280,3 +280,17 @@ def page(browser: Any, app_url: str) -> Iterator[Any]:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+def choose_option(page: Any, combobox: Any, option: str) -> None:
+    """Open a selectbox and pick ``option``. After an element screenshot the first click on a
+    selectbox only takes the focus, so the list is opened with up to three clicks."""
+    choice = page.get_by_role("option", name=option, exact=True)
+    for _ in range(3):
+        combobox.click()
+        try:
+            choice.wait_for(state="visible", timeout=2_000)
+            break
+        except Exception:  # noqa: BLE001 - Playwright's TimeoutError; try the click again
+            continue
+    choice.click()

@@ -92,7 +92,7 @@ def test_first_visit_of_a_fresh_server_shows_the_linked_page(
         assert current.count() == 1
         assert urlsplit(current.get_attribute("href")).path == f"/{url_path}"
         assert current.inner_text().strip().endswith(info.title)
-        assert tab.get_by_text("Student name or ID").count() >= 1
+        assert tab.get_by_text("Student ID").count() >= 1
         assert urlsplit(tab.url).path == f"/{url_path}"
         for name, values in parse_qs(query).items():
             assert parse_qs(urlsplit(tab.url).query).get(name) == values

@@ -11,7 +11,20 @@ from tests.browser.conftest import assert_no_errors, open_page, screenshot, wait
 pytestmark = pytest.mark.browser
 
 STUDENT = "Browser Student"
-STUDENT_BOX = {"role": "textbox", "name": "Student name or ID", "exact": True}
+STUDENT_ID = "browser1"
+#: The identity key the page derives from the typed ID (quizzes.identity).
+STUDENT_KEY = "id:browser1"
+STUDENT_BOX = {"role": "textbox", "name": "Your name", "exact": True}
+ID_BOX = {"role": "textbox", "name": "Student ID", "exact": True}
+
+
+def _sign(page) -> None:
+    """Type the student's name and ID in the sidebar."""
+    page.get_by_role(**STUDENT_BOX).fill(STUDENT)
+    box = page.get_by_role(**ID_BOX)
+    box.fill(STUDENT_ID)
+    box.press("Enter")
+    wait_for_app(page)
 
 
 def _submit(page, form_index: int, text: str) -> None:
@@ -30,16 +43,13 @@ def test_answer_right_and_wrong(page):
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Initialization formulas").click()
     page.wait_for_url("**/quiz-formulas")
     wait_for_app(page)
-    expect(page.get_by_text("Enter your name or student ID")).to_be_visible()
-    box = page.get_by_role(**STUDENT_BOX)
-    box.fill(STUDENT)
-    box.press("Enter")
-    wait_for_app(page)
+    expect(page.get_by_text("Enter your name and student ID")).to_be_visible()
+    _sign(page)
     expect(page.get_by_test_id("stForm")).to_have_count(23)
 
     # Question 1 (He variance), answered right with a formula the student would type.
     he_variance = get_question("he_variance")
-    params = variant_params(he_variance, STUDENT, "formulas", 0)
+    params = variant_params(he_variance, STUDENT_KEY, "formulas", 0)  # no variant_key here
     _submit(page, 0, f"2/{params['fan_in']}")
     success = page.get_by_test_id("stAlertContentSuccess")
     expect(success).to_contain_text("Correct")
@@ -48,11 +58,11 @@ def test_answer_right_and_wrong(page):
 
     # The first form is gone (question closed); question 2 (He std) is now the first form.
     he_std = get_question("he_std")
-    std_params = variant_params(he_std, STUDENT, "formulas", 0)
+    std_params = variant_params(he_std, STUDENT_KEY, "formulas", 0)
     variance = he_std.correct_value(std_params) ** 2
     _submit(page, 0, repr(variance))  # the variance where the std is asked
-    warning = page.get_by_test_id("stAlertContentWarning")
-    expect(warning).to_contain_text("Not correct")
+    warning = page.get_by_test_id("stAlertContentWarning").filter(has_text="Not correct")
+    expect(warning).to_have_count(1)
     expect(page.get_by_text("That is the variance.")).to_be_visible()
     expect(page.get_by_text("2 attempts left on this variant")).to_be_visible()
     expect(page.get_by_test_id("stProgress")).to_contain_text("Score 1.00 of 23")
@@ -66,16 +76,13 @@ def test_choice_question_in_the_signal_quiz(page):
     from playwright.sync_api import expect
 
     open_page(page, "")
-    box = page.get_by_role(**STUDENT_BOX)
-    box.fill(STUDENT)
-    box.press("Enter")
-    wait_for_app(page)
+    _sign(page)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Signal propagation quiz").click()
     page.wait_for_url("**/quiz-signal")
     wait_for_app(page)
 
     question = get_question("relu_phase")
-    params = variant_params(question, STUDENT, "signal", 0)
+    params = variant_params(question, STUDENT_KEY, "signal", 0)
     (correct,) = question.correct_ids(params)
     form = page.get_by_test_id("stForm").nth(8)  # relu_phase is question 9 of the quiz
     prompt = f"A 50-layer ReLU network without biases has weights with Var(W) = {params['sw2']:g}/n"

@@ -11,7 +11,7 @@ from tests.browser.conftest import assert_no_errors, open_page, screenshot, wait
 
 pytestmark = pytest.mark.browser
 
-STUDENT_BOX = {"role": "textbox", "name": "Student name or ID", "exact": True}
+STUDENT_BOX = {"role": "textbox", "name": "Your name", "exact": True}
 
 
 @pytest.mark.parametrize("info", PAGES, ids=[info.key for info in PAGES])

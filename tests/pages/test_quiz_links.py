@@ -86,12 +86,14 @@ def test_practice_draws_each_question_link_from_the_question():
     at.sidebar.text_input(key="student").input("Ada").run()
     at.switch_page("pages/quiz_practice.py").run()
     assert not at.exception
-    session: QuizSession = at.session_state[quiz_session_key("Ada", "formulas", "practice")]
+    # A name without a student ID is no identity: practice runs anonymously.
+    session: QuizSession = at.session_state[quiz_session_key("anonymous", "formulas", "practice")]
     expected = []
     for question_id in session.question_ids:
         question, params = session.question(question_id), session.current_params(question_id)
         link = question.page_link(params)
-        if link is not None:
+        # A question whose only variant is also a graded quiz's links once it is answered.
+        if link is not None and not session.same_as_graded(question_id):
             page, query = link
             expected.append((get_page(page).url_path, query, question.link_help(params)))
     drawn = [

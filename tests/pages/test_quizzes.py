@@ -9,6 +9,7 @@ answer, never from typed-in numbers.
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import parse_qsl
 
 import pytest
@@ -20,17 +21,21 @@ import lab
 from pages.ui.quiz import (
     answer_key,
     new_variant_key,
-    quiz_session_key,
     submit_key,
     upload_key,
 )
+from pages.ui.quiz import quiz_session_key as page_session_key
 from pages.ui.registry import PAGES
+from pages.ui.student import STUDENT_ID_KEY, STUDENT_KEY
 from pages.ui.widgets import widget_key
+from quizzes.identity import ANONYMOUS, Identity, self_declared_identity
 from quizzes.receipts import load_receipt, make_receipt, receipt_to_json, verify_receipt
 from quizzes.session import QuizSession
 
 TIMEOUT = 30
 SECRET = "test-receipt-key"
+#: The deployment's variant key in these tests (without one the page warns on every run).
+VARIANT_KEY = "test-variant-key"
 QUIZ_PAGES = {
     "formulas": "pages/quiz_formulas.py",
     "signal": "pages/quiz_signal.py",
@@ -38,6 +43,8 @@ QUIZ_PAGES = {
     "review": "pages/quiz_review.py",
 }
 PRACTICE_PAGE = "pages/quiz_practice.py"
+#: Different wrong answers: a repeated one uses no attempt.
+WRONGS = ("123", "456", "789")
 
 
 class _RecordingStorage(MemoryMediaFileStorage):
@@ -56,13 +63,40 @@ def record_downloads(monkeypatch):
     _RecordingStorage.instances.clear()
 
 
-def open_page(page: str, student: str = "", secret: str | None = None) -> AppTest:
+@pytest.fixture(autouse=True)
+def own_ledger(monkeypatch, tmp_path):
+    """Each test's app keeps its attempt ledger (the default SQLite file) in tmp_path."""
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
+
+
+def student_id_of(student: str) -> str:
+    """The student ID these tests type beside a name: the name's letters and digits."""
+    return re.sub(r"[^A-Za-z0-9]+", ".", student).strip(".") or "x"
+
+
+def identity_of(student: str) -> Identity:
+    """The identity the page builds from a name typed by :func:`open_page`."""
+    if student == ANONYMOUS.key:
+        return ANONYMOUS
+    return self_declared_identity(student, student_id_of(student))
+
+
+def quiz_session_key(student: str, quiz_id: str, mode: str = "graded") -> str:
+    """The page's session-state key of the student :func:`open_page` typed in."""
+    return page_session_key(identity_of(student).key, quiz_id, mode)
+
+
+def open_page(page: str, student: str = "", secret: str | None = None, **secrets) -> AppTest:
+    """The app on ``page``, with ``student``'s name and ID typed in the sidebar."""
     at = AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT)
+    at.secrets["variant_key"] = VARIANT_KEY
     if secret is not None:
         at.secrets["receipt_key"] = secret
+    at.secrets.update(secrets)
     at.run()
     if student:
-        at.sidebar.text_input(key="student").input(student).run()
+        at.sidebar.text_input(key=STUDENT_KEY).input(student)
+        at.sidebar.text_input(key=STUDENT_ID_KEY).input(student_id_of(student)).run()
     at.switch_page(page).run()
     assert not at.exception
     return at
@@ -164,15 +198,27 @@ def test_wrong_answers_use_attempts_and_give_mistake_feedback() -> None:
     assert "Score 0.50 of" in progress_text(at)
 
 
-def test_used_up_attempts_reveal_the_answer_and_explanation() -> None:
+def test_used_up_attempts_hide_the_answer_in_graded_mode() -> None:
     at = open_page(QUIZ_PAGES["formulas"], "Ada")
-    for _ in range(3):
-        answer(at, "Ada", "formulas", "he_std", "123")
+    for wrong in WRONGS:
+        answer(at, "Ada", "formulas", "he_std", wrong)
     session = session_of(at, "Ada", "formulas")
     assert session.attempts_left("he_std") == 0 and session.question_score("he_std") == 0
+    assert not [b for b in at.button if b.key and ":he_std:" in b.key]
+    assert not any(m.value.startswith(("**Answer:**", "**Solution.**")) for m in at.markdown)
+    assert any("do not show answers" in c.value for c in at.caption)
+    # Nor does the simulation, which shows the numbers, open for this closed question.
+    assert not [link for link in at.page_link if link.value.startswith("Explore this in")]
+
+
+def test_the_deployment_may_reveal_answers_of_closed_questions() -> None:
+    at = open_page(QUIZ_PAGES["formulas"], "Ada", reveal_answers=True)
+    for wrong in WRONGS:
+        answer(at, "Ada", "formulas", "he_std", wrong)
+    session = session_of(at, "Ada", "formulas")
     shown = session.question("he_std").correct_text(session.current_params("he_std"))
     assert any(m.value == f"**Answer:** {shown}" for m in at.markdown)
-    assert not [b for b in at.button if b.key and ":he_std:" in b.key]
+    assert any(m.value.startswith("**Solution.**") for m in at.markdown)
 
 
 def test_unparseable_answer_shows_the_parser_message_and_uses_no_attempt() -> None:
@@ -193,6 +239,47 @@ def test_choice_question_is_graded_from_the_radio() -> None:
     assert any("vanish" in m.value for m in at.markdown)  # the mistake's feedback
     answer(at, "Ada", "signal", "critical_init_relu", tuple(question.correct_ids(params)))
     assert session_of(at, "Ada", "signal").question_score("critical_init_relu") == 0.75
+
+
+def test_a_right_choice_shows_no_exact_value_and_keeps_its_option_order() -> None:
+    at = open_page(QUIZ_PAGES["signal"], "Ada")
+    session = session_of(at, "Ada", "signal")
+    question = session.question("critical_init_relu")
+    params = session.current_params("critical_init_relu")
+    skey = quiz_session_key("Ada", "signal")
+    radio = at.radio(key=answer_key(skey, "critical_init_relu", 0))
+    shown = [text for _, text in question.option_list(params)]
+    assert list(radio.options) == shown  # the variant's shuffled order
+    at.run()
+    assert list(at.radio(key=answer_key(skey, "critical_init_relu", 0)).options) == shown
+    answer(at, "Ada", "signal", "critical_init_relu", tuple(question.correct_ids(params)))
+    (success,) = at.success
+    assert success.value == "Correct." and "Exact value" not in success.value
+
+
+def test_the_same_wrong_answer_again_uses_no_attempt() -> None:
+    at = open_page(QUIZ_PAGES["formulas"], "Ada")
+    assert any(c.value.startswith("Graded exactly. Formulas") for c in at.caption)
+    assert not any("exactly of" in c.value for c in at.caption)
+    answer(at, "Ada", "formulas", "conv_fan_in", "384")
+    assert any(w.value == "Not correct: 384 is not the answer." for w in at.warning)
+    answer(at, "Ada", "formulas", "conv_fan_in", "384.0")
+    assert "You already tried 384; this uses no attempt." in [i.value for i in at.info]
+    assert any("2 attempts left" in c.value for c in at.caption)
+    assert session_of(at, "Ada", "formulas").attempts_left("conv_fan_in") == 2
+    assert "Attempts used" in [m.label for m in at.metric]
+    assert [m.value for m in at.metric if m.label == "Attempts used"] == ["1"]
+
+
+def test_counts_are_printed_in_the_right_number() -> None:
+    at = open_page(QUIZ_PAGES["formulas"], "Ada")
+    session = session_of(at, "Ada", "formulas")
+    n = len(session.question_ids)
+    assert any(f"{n} questions, 3 attempts each" in c.value for c in at.caption)
+    answer(at, "Ada", "formulas", "he_std", WRONGS[0])
+    answer(at, "Ada", "formulas", "he_std", WRONGS[1])
+    assert any(c.value.startswith("Attempt 2 · credit 0.00 · 1 attempt left") for c in at.caption)
+    assert not any(re.search(r"\b1 (attempts|points|questions)\b", c.value) for c in at.caption)
 
 
 def test_select_all_question_needs_every_correct_option() -> None:
@@ -270,7 +357,8 @@ def test_without_a_key_the_receipt_is_unsigned_and_the_page_says_so() -> None:
 
 
 def _receipt_with_progress(student: str = "Ada") -> tuple[dict, float]:
-    session = QuizSession(student, "formulas")
+    """A signed receipt of ``student`` made outside this app's ledger (e.g. another server)."""
+    session = QuizSession(identity_of(student), "formulas", variant_key=VARIANT_KEY)
     session.submit("he_variance", "1")  # wrong
     params = session.current_params("he_variance")
     session.submit("he_variance", repr(session.question("he_variance").correct_value(params)))
@@ -285,15 +373,29 @@ def upload(at: AppTest, student: str, quiz_id: str, content: bytes) -> AppTest:
     return at
 
 
-def test_resume_from_a_signed_receipt_restores_progress() -> None:
+def test_a_receipt_never_adds_attempts_the_ledger_does_not_have() -> None:
     receipt, score = _receipt_with_progress()
+    assert score == 0.75
     at = open_page(QUIZ_PAGES["formulas"], "Ada", secret=SECRET)
     assert "Score 0.00" in progress_text(at)
     upload(at, "Ada", "formulas", receipt_to_json(receipt).encode())
-    assert score == 0.75
-    assert "Score 0.75 of 23" in progress_text(at)
+    # The server's record counts, not the receipt's.
+    assert "Score 0.00 of 23" in progress_text(at)
+    (success,) = at.sidebar.success
+    assert "Receipt checked" in success.value and "not the receipt" in success.value
+    assert not session_of(at, "Ada", "formulas").state("he_variance").attempts
+
+
+def test_resume_a_practice_receipt() -> None:
+    session = QuizSession(ANONYMOUS, "formulas", "practice", variant_key=VARIANT_KEY)
+    session.submit("he_variance", WRONGS[0])
+    receipt = make_receipt(session, SECRET, lab.__version__)
+    at = open_page(PRACTICE_PAGE, secret=SECRET)
+    key = upload_key(quiz_session_key("anonymous", "formulas", "practice"))
+    at.file_uploader(key=key).set_value(("r.json", receipt_to_json(receipt).encode(), "x")).run()
     assert any("Progress restored" in box.value for box in at.sidebar.success)
-    assert session_of(at, "Ada", "formulas").state("he_variance").solved
+    restored = session_of(at, "anonymous", "formulas", "practice")
+    assert restored.attempts_left("he_variance") == 2
 
 
 def test_tampered_receipt_is_rejected_with_one_line() -> None:
@@ -311,7 +413,7 @@ def test_receipt_of_another_student_or_garbage_is_rejected() -> None:
     receipt, _ = _receipt_with_progress("Grace")
     at = open_page(QUIZ_PAGES["formulas"], "Ada", secret=SECRET)
     upload(at, "Ada", "formulas", receipt_to_json(receipt).encode())
-    assert "belongs to 'Grace'" in at.sidebar.error[0].value
+    assert "belongs to" in at.sidebar.error[0].value and "Grace" in at.sidebar.error[0].value
     upload(at, "Ada", "formulas", b"{not json")
     assert "not a receipt" in at.sidebar.error[0].value.lower()
     assert "Score 0.00" in progress_text(at)
@@ -332,8 +434,8 @@ def test_practice_runs_anonymously_and_draws_new_variants() -> None:
     assert session.state("he_variance").params == session.current_params("he_variance")
     assert session.current_params("he_variance") != before  # fixed seeds: known to differ
     # attempts restart on the new variant and a used-up variant offers another one
-    for _ in range(3):
-        answer(at, "anonymous", "formulas", "he_variance", "123", mode="practice")
+    for wrong in WRONGS:
+        answer(at, "anonymous", "formulas", "he_variance", wrong, mode="practice")
     labels = {b.key: b.label for b in at.button if b.key}
     assert labels[new_variant_key(skey, "he_variance")] == "Try a new variant"
     at.button(key=new_variant_key(skey, "he_variance")).click().run()

@@ -1,8 +1,10 @@
-"""The gradebook command: fixture receipts in tmp_path -> CSV content, stderr lines, exit codes."""
+"""The gradebook command: fixture receipts in tmp_path and ledgers (SQLite and PostgreSQL) ->
+CSV content, forks, CSV injection, stderr lines, exit codes."""
 
 from __future__ import annotations
 
 import csv
+import hmac
 import io
 import os
 import subprocess
@@ -14,15 +16,18 @@ import pytest
 
 from quizzes.__main__ import main
 from quizzes.bank import get_quiz
-from quizzes.gradebook import format_points
-from quizzes.receipts import make_receipt, receipt_to_json
+from quizzes.gradebook import Gradebook, add_ledger, csv_safe, format_points
+from quizzes.identity import self_declared_identity
+from quizzes.ledger import Ledger
+from quizzes.receipts import canonical_bytes, make_receipt, receipt_to_json, restore_session
 from quizzes.session import QuizSession
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "gradebook test key"
 ENV_VAR = "LAB_RECEIPT_KEY"
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
-WRONG = "123456"
+#: Different wrong answers: a repeated one would use no attempt.
+WRONGS = ("123456", "654321", "111111")
 FORMULA_IDS = get_quiz("formulas").question_ids
 TOTAL = "Initialization formulas (formulas)"
 
@@ -33,7 +38,7 @@ def _answer(session: QuizSession, question_id: str, correct_on: int | None) -> N
     right = question.correct_text(session.current_params(question_id))
     for attempt in range(1, 4):
         correct = attempt == correct_on
-        session.submit(question_id, right if correct else WRONG, now=NOW)
+        session.submit(question_id, right if correct else WRONGS[attempt - 1], now=NOW)
         if correct:
             return
 
@@ -43,40 +48,72 @@ def _write(path: Path, session: QuizSession, key: str | None = KEY) -> Path:
     return path
 
 
+def _identity(name: str, student_id: str):
+    return self_declared_identity(name, student_id)
+
+
+def _resign(receipt: dict) -> dict:
+    """Sign ``receipt`` again after a change, as an app with the key would."""
+    receipt["signature"] = hmac.new(KEY.encode(), canonical_bytes(receipt), "sha256").hexdigest()
+    return receipt
+
+
 @pytest.fixture
 def receipts(tmp_path: Path) -> dict[str, Path]:
-    alice1 = QuizSession("Alice Martin", "formulas", student_id="amartin")
-    _answer(alice1, "he_variance", 1)  # 1.0
-    _answer(alice1, "xavier_variance", 2)  # 0.75
-    alice2 = QuizSession("  alice MARTIN", "formulas", student_id="amartin")
-    _answer(alice2, "he_variance", None)  # 0: the first receipt's 1.0 is kept
-    _answer(alice2, "xavier_variance", 1)  # 1.0 beats 0.75
-    _answer(alice2, "conv_fan_in", 3)  # 0.5
-    bob = QuizSession("Bob, Jr.", "formulas")
+    alice = QuizSession(_identity("Alice Martin", "amartin"), "formulas")
+    _answer(alice, "he_variance", 1)  # 1.0
+    alice1 = make_receipt(alice, KEY, "0.1.0", now=NOW)
+    _answer(alice, "xavier_variance", 2)  # 0.75
+    _answer(alice, "conv_fan_in", 3)  # 0.5: the second receipt continues the first
+    bob = QuizSession(_identity("Bob, Jr.", "bjr"), "formulas")
     _answer(bob, "conv_fan_in", 3)  # 0.5
-    carol = QuizSession("Carol", "formulas")
+    carol = QuizSession(_identity("Carol", "carol"), "formulas")
     _answer(carol, "he_variance", 1)
-    dave = QuizSession("Dave", "formulas")
+    dave = QuizSession(_identity("Dave", "dave"), "formulas")
     _answer(dave, "he_variance", None)
-    practice = QuizSession("Erin", "formulas", mode="practice")
+    practice = QuizSession(_identity("Erin", "erin"), "formulas", mode="practice")
     _answer(practice, "he_variance", 1)
+    # Frank: three wrong answers, then an old receipt restored in a second window (the old
+    # trick), and a perfect answer there. Two histories that do not continue each other.
+    frank = QuizSession(_identity("Frank", "frank"), "formulas")
+    frank_old = make_receipt(frank, KEY, "0.1.0", now=NOW)
+    _answer(frank, "he_std", None)
+    frank_again = restore_session(frank_old, KEY)
+    _answer(frank_again, "he_std", 1)
+    # Mallory: formula-like name and ID, and (from a hand-signed receipt) escape sequences.
+    mallory = QuizSession(_identity('=HYPERLINK("http://x/?"&A1,"click")', "+cmd"), "formulas")
+    _answer(mallory, "he_variance", 1)
+    mallory_receipt = make_receipt(mallory, KEY, "0.1.0", now=NOW)
+    mallory_receipt["student"] += "\x1b]0;pwned\x07\x1b[2J"
+    _resign(mallory_receipt)
 
     files = {
-        "alice1": _write(tmp_path / "alice1.json", alice1),
-        "alice2": _write(tmp_path / "alice2.json", alice2),
+        "alice1": _dump(tmp_path / "alice1.json", alice1),
+        "alice2": _write(tmp_path / "alice2.json", alice),
         "bob": _write(tmp_path / "bob.json", bob),
         "carol": _write(tmp_path / "carol.json", carol, key=None),
         "dave": _write(tmp_path / "dave.json", dave),
         "erin": _write(tmp_path / "erin.json", practice),
+        "frank1": _write(tmp_path / "frank1.json", frank),
+        "frank2": _write(tmp_path / "frank2.json", frank_again),
+        "mallory": _dump(tmp_path / "mallory.json", mallory_receipt),
         "bad": tmp_path / "bad.json",
         "other": tmp_path / "other.json",
         "missing": tmp_path / "missing.json",
+        "twice": tmp_path / "twice.json",
     }
     text = files["dave"].read_text().replace('"score": 0.0', '"score": 1.0', 1)
     files["dave"].write_text(text)  # Dave raises his own score: the signature breaks
     files["bad"].write_text("{ this is not json")
     files["other"].write_text('{"some": "other json"}')
+    bob_text = files["bob"].read_text()
+    files["twice"].write_text(bob_text.replace('"student": ', '"student": "Carol", "student": ', 1))
     return files
+
+
+def _dump(path: Path, receipt: dict) -> Path:
+    path.write_text(receipt_to_json(receipt))
+    return path
 
 
 def _run(args: list[str], key: str | None = KEY) -> tuple[int, str]:
@@ -108,20 +145,24 @@ def test_gradebook_csv_content(receipts: dict[str, Path], tmp_path: Path) -> Non
     out = tmp_path / "gradebook.csv"
     code, stderr = _run(["grade", *map(str, receipts.values()), "--csv", str(out)])
     assert code == 0
-    rows = _read_csv(out)
-    assert [row["Student"] for row in rows] == ["Alice Martin", "Bob, Jr."]
-    alice, bob = rows
-    assert alice["SIS Login ID"] == "amartin" and bob["SIS Login ID"] == ""
+    rows = {row["SIS Login ID"]: row for row in _read_csv(out)}
+    assert list(rows) == ["'+cmd", "amartin", "bjr", "frank"]  # sorted by identity key
+    alice, bob, frank = rows["amartin"], rows["bjr"], rows["frank"]
+    assert alice["Student"] == "Alice Martin" and bob["Student"] == "Bob, Jr."
+    # Alice's two receipts form one history: the latest counts.
     assert alice["formulas: He variance of a dense layer (he_variance)"] == "1"
-    assert alice["formulas: Xavier variance (xavier_variance)"] == "1"
+    assert alice["formulas: Xavier variance (xavier_variance)"] == "0.75"
     assert alice["formulas: fan_in of a convolution (conv_fan_in)"] == "0.5"
     assert alice["formulas: He standard deviation (he_std)"] == "0"
-    assert alice[TOTAL] == "2.5" and alice[f"{TOTAL} max"] == str(len(FORMULA_IDS))
-    assert bob[TOTAL] == "0.5"
+    assert alice[TOTAL] == "2.25" and alice[f"{TOTAL} max"] == str(len(FORMULA_IDS))
+    assert bob[TOTAL] == "0.5" and alice["Flags"] == bob["Flags"] == ""
+    # Frank's receipts fork: no best-of, empty cells and a flag for the instructor.
+    assert frank[TOTAL] == "" and frank["formulas: He standard deviation (he_std)"] == ""
+    assert "fork" in frank["Flags"]
     header = out.read_text(encoding="utf-8").splitlines()[0]
     assert header.startswith("Student,SIS Login ID,formulas: ")
-    assert header.endswith(f"{TOTAL},{TOTAL} max")
-    assert len(header.split(",")) >= 2 + len(FORMULA_IDS) + 2
+    assert header.endswith(f"{TOTAL},{TOTAL} max,Flags")
+    assert len(header.split(",")) >= 2 + len(FORMULA_IDS) + 3
 
     lines = stderr.strip().splitlines()
     by_file = {
@@ -133,9 +174,58 @@ def test_gradebook_csv_content(receipts: dict[str, Path], tmp_path: Path) -> Non
     assert "invalid JSON" in by_file["bad"][0]
     assert "format marker" in by_file["other"][0]
     assert "cannot read" in by_file["missing"][0]
-    assert any("several receipts of Alice Martin" in line and "best" in line for line in lines)
-    assert lines[-1].startswith(f"wrote {out}: 2 students from 3 receipts")
+    assert "'student' appears twice" in by_file["twice"][0]
+    (fork,) = [line for line in lines if line.startswith("fork:")]
+    assert "Frank" in fork and str(receipts["frank1"]) in fork and str(receipts["frank2"]) in fork
+    assert "(0 points)" in fork and "(1 points)" in fork
+    assert any("2 receipts of Alice Martin" in line and "latest" in line for line in lines)
+    assert lines[-1].startswith(f"wrote {out}: 4 students from 6 receipts")
     assert all(name not in out.read_text() for name in ("Carol", "Dave", "Erin"))
+
+
+def test_csv_cells_cannot_run_as_formulas(receipts: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "gradebook.csv"
+    code, stderr = _run(["grade", str(receipts["mallory"]), "--csv", str(out)])
+    assert code == 0
+    (row,) = _read_csv(out)
+    assert row["Student"] == """'=HYPERLINK("http://x/?"&A1,"click")"""
+    assert row["SIS Login ID"] == "'+cmd"
+    for cell in row.values():
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    # The escape sequences of the hand-signed name reach neither the CSV nor the terminal.
+    assert "\x1b" not in out.read_text() and "pwned" not in out.read_text()
+    assert "\x1b" not in stderr and "\x07" not in stderr
+
+
+def test_grading_from_the_ledger(ledger_url: str, tmp_path: Path) -> None:
+    ledger = Ledger(ledger_url)
+    ledger.create_schema()
+    ada = QuizSession(_identity("Ada", "ada"), "formulas", ledger=ledger, variant_key="v")
+    _answer(ada, "he_variance", 2)  # 0.75: the ledger's best credit for the question
+    before = make_receipt(ada, KEY, "0.1.0", now=NOW)
+    _answer(ada, "he_std", 1)
+    grace = QuizSession(_identity("Grace", "grace"), "signal", ledger=ledger, variant_key="v")
+    _answer(grace, "linear_randn_log10_variance", 1)
+    # A forged history: Ada's session replayed without the ledger, answered right at once.
+    offline = QuizSession(_identity("Ada", "ada"), "formulas", variant_key="v")
+    _answer(offline, "he_variance", 1)
+    out = tmp_path / "ledger.csv"
+    code, stderr = _run(["grade", "--db", ledger_url, "--csv", str(out)], key=None)
+    assert code == 0, stderr
+    rows = {row["SIS Login ID"]: row for row in _read_csv(out)}
+    assert rows["ada"][TOTAL] == "1.75" and rows["ada"]["Student"] == "Ada"
+    assert rows["grace"]["Signal propagation (signal)"] == "1"
+    assert rows["grace"][TOTAL] == "" and rows["ada"]["Signal propagation (signal)"] == ""
+    assert stderr.strip().splitlines()[-1].startswith(f"wrote {out}: 2 students from 4 ledger")
+    # Receipts beside the ledger: a start of the ledger's history is fine; a forged one is not.
+    good = _dump(tmp_path / "before.json", before)
+    forged = _write(tmp_path / "forged.json", offline)
+    code, stderr = _run(["grade", str(good), str(forged), "--db", ledger_url, "--csv", str(out)])
+    assert code == 0
+    rows = {row["SIS Login ID"]: row for row in _read_csv(out)}
+    assert rows["ada"][TOTAL] == "1.75" and "disagrees with the ledger" in rows["ada"]["Flags"]
+    flagged = [line for line in stderr.splitlines() if "not the start" in line]
+    assert len(flagged) == 1 and str(forged) in flagged[0]
 
 
 def test_key_on_the_command_line_and_custom_env(receipts: dict[str, Path], tmp_path: Path) -> None:
@@ -157,6 +247,12 @@ def test_wrong_key_marks_everything_tampered(receipts: dict[str, Path], tmp_path
     out = tmp_path / "none.csv"
     code, stderr = _run(["grade", str(receipts["bob"]), "--csv", str(out)], key="wrong")
     assert code == 1 and "tampered" in stderr and not out.exists()
+
+
+def test_csv_safe() -> None:
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert csv_safe(f"{start}1+1") == f"'{start}1+1"
+    assert [csv_safe(x) for x in ("Ada", "0.75", "", " =1")] == ["Ada", "0.75", "", " =1"]
 
 
 def test_format_points() -> None:
@@ -202,6 +298,7 @@ def test_cli_usage_errors_exit_2_without_traceback(
         (),
         ("grade",),
         ("grade", str(receipts["bob"])),  # no --csv
+        ("grade", "--csv", "x.csv"),  # neither receipts nor --db
         ("grade", str(receipts["bob"]), "--csv", "x.csv", "--key", "k", "--key-env", "V"),
         ("frobnicate",),
     ):
@@ -211,3 +308,25 @@ def test_cli_usage_errors_exit_2_without_traceback(
     no_key = _cli("grade", str(receipts["bob"]), "--csv", str(tmp_path / "k.csv"), key=None)
     assert no_key.returncode == 2 and "no receipt key" in no_key.stderr
     assert "Traceback" not in no_key.stderr
+
+
+def test_an_assignment_quiz_has_the_columns_of_its_questions(tmp_path: Path) -> None:
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    ledger.create_schema()
+    ada = _identity("Ada", "ada")
+    session = QuizSession(
+        ada, "formulas", assignment="lab1", question_ids=["he_std", "he_variance"], ledger=ledger
+    )
+    _answer(session, "he_variance", 1)
+    seen = Gradebook()
+    add_ledger(seen, ledger.rows())
+    assert seen.header() == [
+        "Student",
+        "SIS Login ID",
+        "lab1/formulas: He variance of a dense layer (he_variance)",
+        "Initialization formulas (lab1/formulas)",
+        "Initialization formulas (lab1/formulas) max",
+    ]
+    listed = Gradebook(question_lists={("lab1", "formulas"): ("he_std", "he_variance")})
+    add_ledger(listed, ledger.rows())
+    assert listed.rows() == [["Ada", "ada", "0", "1", "1", "2"]]

@@ -1,4 +1,5 @@
-"""Signed receipts: round trip, tamper detection down to one byte, unsigned receipts, restore."""
+"""Signed receipts: round trip, tamper detection down to one byte, unsigned receipts, restore,
+duplicate keys, the size limit, attempt histories and forks."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from datetime import UTC, datetime
 import pytest
 
 from quizzes.receipts import (
+    MAX_RECEIPT_BYTES,
+    attempt_history,
     canonical_bytes,
+    history_extends,
     load_receipt,
     make_receipt,
     receipt_to_json,
@@ -25,7 +29,9 @@ QUESTIONS = ["he_variance", "conv_fan_in", "rand_vs_randn"]
 
 
 def _session() -> QuizSession:
-    session = QuizSession("Zoë Example", "review", student_id="zex1", question_ids=QUESTIONS)
+    session = QuizSession(
+        "Zoë Example", "review", student_id="zex1", question_ids=QUESTIONS, nonce="f" * 32
+    )
     session.created_at = "2025-05-06T07:00:00Z"
     session.submit("he_variance", "0.5", now=NOW)
     params = session.current_params("he_variance")
@@ -41,6 +47,8 @@ def receipt() -> dict:
 
 def test_receipt_content(receipt: dict) -> None:
     assert receipt["student"] == "Zoë Example" and receipt["student_id"] == "zex1"
+    assert receipt["student_key"] == "zoë example" and receipt["assignment"] == ""
+    assert receipt["nonce"] == "f" * 32 and receipt["version"] == 2
     assert receipt["quiz"] == {"id": "review", "title": "Review"}
     assert receipt["mode"] == "graded" and receipt["schedule"] == [1.0, 0.75, 0.5]
     assert receipt["app_version"] == "0.1.0" and receipt["issued_at"] == "2025-05-06T07:08:09Z"
@@ -51,6 +59,7 @@ def test_receipt_content(receipt: dict) -> None:
     first = receipt["questions"][0]
     assert [a["status"] for a in first["attempts"]] == ["incorrect", "correct"]
     assert first["attempts"][1]["timestamp"] == "2025-05-06T07:08:09Z"
+    assert first["attempts"][1]["nonce"] == "f" * 32 and first["attempts"][1]["late"] is False
     assert set(first["params"]) == {"fan_in", "fan_out"}
 
 
@@ -148,8 +157,8 @@ def test_unsigned_receipts() -> None:
     [
         ([], "not a JSON object"),
         ({"format": "other"}, "format marker"),
-        ({"format": "weight-init-lab/receipt", "version": 2}, "version"),
-        ({"format": "weight-init-lab/receipt", "version": 1}, "field 'app_version'"),
+        ({"format": "weight-init-lab/receipt", "version": 1}, "version 1 is not 2"),
+        ({"format": "weight-init-lab/receipt", "version": 2}, "field 'app_version'"),
     ],
 )
 def test_malformed_receipts_are_invalid(data, problem: str) -> None:
@@ -182,3 +191,46 @@ def test_make_receipt_validation() -> None:
         make_receipt(session, "", "0.1.0")
     with pytest.raises(ValueError, match="session must be"):
         make_receipt({"student": "x"}, KEY, "0.1.0")
+
+
+def test_duplicate_keys_are_refused(receipt: dict) -> None:
+    # One reader would show the first "student", another grade the last: refuse both.
+    text = receipt_to_json(receipt).replace(
+        '"student": "Zoë Example",', '"student": "Zoë Example", "student": "Mallory",', 1
+    )
+    assert text.count('"student":') == 2
+    with pytest.raises(ValueError, match="the key 'student' appears twice"):
+        load_receipt(text)
+    nested = receipt_to_json(receipt).replace('"score": 0.75,', '"score": 0.75, "score": 3.0,', 1)
+    with pytest.raises(ValueError, match="the key 'score' appears twice"):
+        load_receipt(nested)
+
+
+def test_large_files_are_refused_before_parsing(monkeypatch) -> None:
+    import quizzes.receipts as receipts_module
+
+    def never(*args, **kwargs):
+        raise AssertionError("a file over the limit must not be parsed")
+
+    monkeypatch.setattr(receipts_module.json, "loads", never)
+    big = b'{"format": "weight-init-lab/receipt", "pad": "' + b"x" * MAX_RECEIPT_BYTES + b'"}'
+    for data in (big, big.decode()):
+        with pytest.raises(ValueError, match="larger than 1 MB"):
+            load_receipt(data)
+
+
+def test_histories_extend_or_fork() -> None:
+    session = _session()
+    early = make_receipt(session, KEY, "0.1.0", now=NOW)
+    session.submit("conv_fan_in", "1", now=NOW)
+    later = make_receipt(session, KEY, "0.1.0", now=NOW)
+    assert history_extends(attempt_history(later), attempt_history(early))
+    assert not history_extends(attempt_history(early), attempt_history(later))
+    assert history_extends(attempt_history(early), attempt_history(early))
+    # A branch from the early state: another answer where the later receipt has "1".
+    branch = restore_session(early, KEY)
+    branch.submit("conv_fan_in", "2", now=NOW)
+    forked = make_receipt(branch, KEY, "0.1.0", now=NOW)
+    assert history_extends(attempt_history(forked), attempt_history(early))
+    assert not history_extends(attempt_history(forked), attempt_history(later))
+    assert not history_extends(attempt_history(later), attempt_history(forked))

@@ -1,7 +1,10 @@
-"""Quiz sessions: stable per-student variants, the credit schedule, practice mode, storage."""
+"""Quiz sessions: keyed per-student variants, the credit schedule, practice mode, the reveal
+policy, storage."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import subprocess
@@ -11,30 +14,37 @@ from pathlib import Path
 
 import pytest
 
-from quizzes.bank import TEMPLATES, get_quiz
+from quizzes.bank import QUIZZES, TEMPLATES, get_quiz
+from quizzes.identity import self_declared_identity
 from quizzes.questions import ChoiceQuestion, NumericQuestion
 from quizzes.session import (
     DEFAULT_SCHEDULE,
+    PUBLIC_VARIANT_KEY,
     QuizSession,
     check_schedule,
     normalize_student,
     utc_timestamp,
+    variant_params,
     variant_seed,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2025, 3, 14, 15, 9, 26, 535, tzinfo=UTC)
 WRONG = "123456"  # far from every formula answer and from its known mistakes
+#: Different wrong answers: a repeated one uses no attempt (tests/quizzes/test_repeats.py).
+WRONGS = (WRONG, "654321", "111111")
 
 # Computed once with the implementation and pinned: a change of the seed derivation or of the
 # generators would give students new numbers mid-course and must be deliberate.
-PINNED_SEED = 11900001761560047207
+PINNED_SEED = 4958492945975608584
 PINNED_PARAMS = {
-    "he_variance": {"fan_in": 3072, "fan_out": 256},
-    "conv_fan_in": {"in_channels": 64, "out_channels": 32, "kernel_size": 5},
-    "gain_leaky_relu": {"slope": 0.3},
-    "torch_shape_fan_in": {"shape": [32, 512, 3, 3]},
+    "he_variance": {"fan_in": 2048, "fan_out": 320},
+    "conv_fan_in": {"in_channels": 512, "out_channels": 32, "kernel_size": 7},
+    "gain_leaky_relu": {"slope": 0.25},
+    "torch_shape_fan_in": {"shape": [3072, 1536]},
 }
+KEY = "test-variant-key"
+ADA = self_declared_identity("Ada Lovelace", "alovelace")
 
 
 def _right(session: QuizSession, question_id: str) -> str:
@@ -47,35 +57,55 @@ def _right(session: QuizSession, question_id: str) -> str:
 def test_student_names_are_normalized() -> None:
     assert normalize_student("  Ada   LOVELACE \n") == "ada lovelace"
     assert normalize_student("STRASSE") == normalize_student("straße")  # casefold, not lower
-    for bad in ("", "   ", None, "x" * 201):
+    assert normalize_student("Ada\u200b Lovelace") == "ada lovelace"  # zero-width space removed
+    assert normalize_student("\uff21da") == "ada"  # full-width A (NFKC)
+    for bad in ("", "   ", None, "x" * 201, "\u200b"):
         with pytest.raises(ValueError, match="student must be"):
             normalize_student(bad)
 
 
-def test_variant_seed_is_pinned_and_ignores_name_formatting() -> None:
-    assert variant_seed("Ada Lovelace", "formulas", "he_variance", 0) == PINNED_SEED
-    assert variant_seed("  ada   lovelace ", "formulas", "he_variance", 0) == PINNED_SEED
+def test_variant_seed_is_an_hmac_of_the_deployment_key() -> None:
+    assert variant_seed(ADA.key, "formulas", "he_variance", 0, key=KEY) == PINNED_SEED
+    # An independent computation of HMAC-SHA256 over the documented payload.
+    fields = ["weight-init-lab/variant/v2", "id:alovelace", "", "formulas", "he_variance"]
+    payload = json.dumps([*fields, 0, "graded", 0], separators=(",", ":"))
+    digest = hmac.new(KEY.encode(), payload.encode(), hashlib.sha256).digest()
+    assert PINNED_SEED == int.from_bytes(digest[:8], "big")
     others = {
-        variant_seed("Ada Lovelace", "formulas", "he_variance", 1),
-        variant_seed("Ada Lovelace", "review", "he_variance", 0),
-        variant_seed("Ada Lovelace", "formulas", "he_std", 0),
-        variant_seed("Ada Byron", "formulas", "he_variance", 0),
+        variant_seed(ADA.key, "formulas", "he_variance", 1, key=KEY),
+        variant_seed(ADA.key, "review", "he_variance", 0, key=KEY),
+        variant_seed(ADA.key, "formulas", "he_std", 0, key=KEY),
+        variant_seed("id:someone", "formulas", "he_variance", 0, key=KEY),
+        variant_seed(ADA.key, "formulas", "he_variance", 0, key=KEY, mode="practice"),
+        variant_seed(ADA.key, "formulas", "he_variance", 0, key=KEY, assignment="lab1"),
+        variant_seed(ADA.key, "formulas", "he_variance", 0, key="another deployment"),
+        variant_seed(ADA.key, "formulas", "he_variance", 0),  # no key: the public one
     }
-    assert PINNED_SEED not in others and len(others) == 4
+    assert PINNED_SEED not in others and len(others) == 8
+    public = variant_seed(ADA.key, "formulas", "he_variance", 0)
+    assert public == variant_seed(ADA.key, "formulas", "he_variance", 0, key=PUBLIC_VARIANT_KEY)
     with pytest.raises(ValueError, match="variant must be an integer"):
-        variant_seed("Ada", "formulas", "he_variance", -1)
+        variant_seed(ADA.key, "formulas", "he_variance", -1)
+    with pytest.raises(ValueError, match="mode must be one of"):
+        variant_seed(ADA.key, "formulas", "he_variance", 0, mode="exam")
+    with pytest.raises(ValueError, match="variant key must be"):
+        QuizSession(ADA, "formulas", variant_key="")
 
 
 def test_params_are_pinned() -> None:
-    session = QuizSession("Ada Lovelace", "formulas")
+    session = QuizSession(ADA, "formulas", variant_key=KEY)
     for question_id, params in PINNED_PARAMS.items():
         assert session.current_params(question_id) == params
+    # Without the key, nobody computes these numbers: the public-key params differ.
+    public = QuizSession(ADA, "formulas")
+    assert any(public.current_params(q) != p for q, p in PINNED_PARAMS.items())
 
 
 def test_params_are_the_same_in_another_process() -> None:
     code = (
         "import json; from quizzes.session import QuizSession; "
-        "s = QuizSession(' ADA lovelace', 'formulas'); "
+        "s = QuizSession('Ada', 'formulas', student_key='id:alovelace', "
+        f"variant_key={KEY!r}); "
         f"print(json.dumps({{q: s.current_params(q) for q in {list(PINNED_PARAMS)!r}}}))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}  # a different str hash in the child
@@ -104,8 +134,8 @@ def test_different_students_get_different_params_for_most_questions() -> None:
 @pytest.mark.parametrize(("wrong_first", "credit"), [(0, 1.0), (1, 0.75), (2, 0.5)])
 def test_attempts_decline_100_75_50(wrong_first: int, credit: float) -> None:
     session = QuizSession("carol", "formulas")
-    for _ in range(wrong_first):
-        assert session.submit("he_variance", WRONG, now=NOW).credit == 0.0
+    for wrong in WRONGS[:wrong_first]:
+        assert session.submit("he_variance", wrong, now=NOW).credit == 0.0
     result = session.submit("he_variance", _right(session, "he_variance"), now=NOW)
     assert result.status == "correct" and result.credit == credit
     assert result.attempt == wrong_first + 1 and result.attempts_left == 0
@@ -115,7 +145,7 @@ def test_attempts_decline_100_75_50(wrong_first: int, credit: float) -> None:
 
 def test_no_fourth_attempt_in_graded_mode() -> None:
     session = QuizSession("dave", "formulas")
-    lefts = [session.submit("he_std", WRONG, now=NOW).attempts_left for _ in range(3)]
+    lefts = [session.submit("he_std", wrong, now=NOW).attempts_left for wrong in WRONGS]
     assert lefts == [2, 1, 0]
     fourth = session.submit("he_std", _right(session, "he_std"), now=NOW)
     assert fourth.status == "invalid" and not fourth.counts_as_attempt
@@ -168,8 +198,8 @@ def test_schedule_is_configurable() -> None:
     session = QuizSession("hal", "formulas", schedule=(1.0, 0.25))
     session.submit("he_variance", WRONG, now=NOW)
     assert session.submit("he_variance", _right(session, "he_variance")).credit == 0.25
-    session.submit("he_std", WRONG, now=NOW)
-    session.submit("he_std", WRONG, now=NOW)
+    session.submit("he_std", WRONGS[0], now=NOW)
+    session.submit("he_std", WRONGS[1], now=NOW)
     assert not session.can_submit("he_std")
     for bad in ((), (1.5,), "1", (1.0,) * 11, None):
         with pytest.raises(ValueError, match="schedule"):
@@ -184,8 +214,8 @@ def test_schedule_is_configurable() -> None:
 def test_practice_gives_a_new_variant_after_the_attempts() -> None:
     session = QuizSession("ivy", "formulas", mode="practice")
     first = session.current_params("he_variance")
-    for _ in range(3):
-        session.submit("he_variance", WRONG, now=NOW)
+    for wrong in WRONGS:
+        session.submit("he_variance", wrong, now=NOW)
     closed = session.submit("he_variance", WRONG, now=NOW)
     assert closed.status == "invalid" and "new variant" in closed.message
     fresh = session.new_variant("he_variance")
@@ -196,6 +226,51 @@ def test_practice_gives_a_new_variant_after_the_attempts() -> None:
     result = session.submit("he_variance", _right(session, "he_variance"), now=NOW)
     assert result.credit == 1.0 and result.attempt == 1
     assert session.score() == 1.0 and not session.is_finished()
+
+
+def test_practice_never_shows_the_graded_numbers() -> None:
+    for quiz_id in QUIZZES:
+        graded = QuizSession(ADA, quiz_id, variant_key=KEY)
+        practice = QuizSession(ADA, quiz_id, "practice", variant_key=KEY)
+        for question_id in graded.question_ids:
+            same = practice.current_params(question_id) == graded.current_params(question_id)
+            # Only a question whose numbers cannot differ (none, or one variant) repeats, and
+            # practice then never reveals its answer.
+            assert same == practice.same_as_graded(question_id), (quiz_id, question_id)
+            if same:
+                other = variant_params(
+                    practice.question(question_id), "id:someone-else", quiz_id, 0, key=KEY
+                )
+                assert other == graded.current_params(question_id), question_id
+    assert not QuizSession(ADA, "formulas", "practice", variant_key=KEY).same_as_graded(
+        "he_variance"
+    )
+
+
+def test_reveal_policy() -> None:
+    def closed(session: QuizSession, question_id: str) -> QuizSession:
+        for wrong in WRONGS:
+            session.submit(question_id, wrong, now=NOW)
+        return session
+
+    graded = QuizSession(ADA, "formulas", variant_key=KEY)
+    assert not graded.may_reveal("he_std")  # open
+    closed(graded, "he_std")
+    assert not graded.may_reveal("he_std")  # closed, no due date, not allowed
+    graded.submit("he_variance", _right(graded, "he_variance"), now=NOW)
+    assert graded.may_reveal("he_variance")  # solved: the student has the answer
+    allowed = closed(QuizSession(ADA, "formulas", variant_key=KEY, reveal_closed=True), "he_std")
+    assert allowed.may_reveal("he_std") and not allowed.may_reveal("xavier_variance")
+    due = datetime(2026, 12, 10, 16, 0, tzinfo=UTC)
+    with_due = closed(QuizSession(ADA, "formulas", variant_key=KEY, due=due), "he_std")
+    assert not with_due.may_reveal("he_std", now=due - timedelta(minutes=1))
+    assert with_due.may_reveal("he_std", now=due + timedelta(minutes=1))
+    assert not with_due.may_reveal("xavier_variance", now=due + timedelta(days=1))  # open
+    practice = closed(QuizSession(ADA, "formulas", "practice", variant_key=KEY), "he_std")
+    assert practice.may_reveal("he_std")
+    fixed = next(q for q in practice.question_ids if practice.same_as_graded(q))
+    closed(practice, fixed)
+    assert not practice.can_submit(fixed) and not practice.may_reveal(fixed)
 
 
 # --- time, progress, storage ----------------------------------------------------------------
@@ -224,7 +299,7 @@ def test_progress_summary() -> None:
 
 
 def test_round_trip_through_json() -> None:
-    session = QuizSession(" Kim  Lee ", "review", student_id="klee7")
+    session = QuizSession(" Kim  Lee ", "review", student_id="klee7", nonce="abc")
     session.submit("he_variance", WRONG, now=NOW)
     session.submit("rand_vs_randn", ["positive_mean", "matched_variance"], now=NOW)
     data = json.loads(json.dumps(session.to_dict()))
@@ -232,8 +307,10 @@ def test_round_trip_through_json() -> None:
     assert restored.to_dict() == session.to_dict()
     assert restored.score() == session.score() == 1.0
     assert restored.student == "Kim Lee" and restored.student_id == "klee7"
+    assert data["student_key"] == "kim lee" and data["nonce"] == "abc"
     attempt = data["questions"][0]["attempts"][0]
     assert attempt["answer"] == WRONG and attempt["timestamp"] == "2025-03-14T15:09:26Z"
+    assert attempt["nonce"] == "abc" and attempt["late"] is False
     by_id = {item["id"]: item for item in data["questions"]}
     choice = by_id["rand_vs_randn"]["attempts"][0]
     assert choice["answer"] == ["matched_variance", "positive_mean"]
