@@ -16,6 +16,7 @@ from quizzes.bank_concepts import CONCEPT_TEMPLATES
 from quizzes.bank_formulas import FORMULA_TEMPLATES
 from quizzes.bank_quantization import QUANTIZATION_TEMPLATES
 from quizzes.bank_signal import SIGNAL_TEMPLATES
+from quizzes.bank_training import TRAINING_TEMPLATES
 from quizzes.questions import Question, check_slug
 
 
@@ -61,6 +62,7 @@ TEMPLATE_GROUPS: tuple[tuple[Question, ...], ...] = (
     CONCEPT_TEMPLATES,
     SIGNAL_TEMPLATES,
     QUANTIZATION_TEMPLATES,
+    TRAINING_TEMPLATES,
 )
 TEMPLATES: dict[str, Question] = build_templates(*TEMPLATE_GROUPS)
 
@@ -96,6 +98,13 @@ QUIZZES: dict[str, Quiz] = {
         "Number formats and quantization",
         "Overflow, underflow and rounding of activations in float16, bfloat16, FP8 and INT8.",
         tuple(question.id for question in QUANTIZATION_TEMPLATES),
+    ),
+    "training": Quiz(
+        "training",
+        "Training and the phase diagram",
+        "Which initialization trains first, why equal units stay equal, and how deep a network "
+        "trains at a given distance from the edge of chaos.",
+        tuple(question.id for question in TRAINING_TEMPLATES),
     ),
     "review": Quiz(
         "review",

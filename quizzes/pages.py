@@ -29,6 +29,7 @@ QUIZ_PAGES: dict[str, PageControls] = {
         PageControls("quiz_formulas", "quiz-formulas", ()),
         PageControls("quiz_signal", "quiz-signal", ()),
         PageControls("quiz_quantization", "quiz-quantization", ()),
+        PageControls("quiz_training", "quiz-training", ()),
         PageControls("quiz_review", "quiz-review", ()),
         PRACTICE,
     )

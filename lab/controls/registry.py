@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from lab.controls import (
     forward_pass,
     gradient_flow,
+    phase_diagram,
     quantization,
     signal_propagation,
+    training,
     weight_distribution,
 )
 from lab.controls.core import PageControls
@@ -24,6 +26,8 @@ SIMULATION_PAGES: dict[str, PageControls] = {
         signal_propagation.CONTROLS,
         gradient_flow.CONTROLS,
         quantization.CONTROLS,
+        training.CONTROLS,
+        phase_diagram.CONTROLS,
     )
 }
 

@@ -17,9 +17,12 @@ EXPECTED_PAGES = [
     ("Simulations", "Signal propagation", "pages/signal_propagation.py", "signal-propagation"),
     ("Simulations", "Gradient flow: rand vs randn", "pages/gradient_flow.py", "gradient-flow"),
     ("Simulations", "Quantization range", "pages/quantization_range.py", "quantization"),
+    ("Simulations", "Training", "pages/training.py", "train"),
+    ("Simulations", "Phase diagram", "pages/phase_diagram.py", "phase-diagram"),
     ("Quizzes", "Initialization formulas", "pages/quiz_formulas.py", "quiz-formulas"),
     ("Quizzes", "Signal propagation quiz", "pages/quiz_signal.py", "quiz-signal"),
     ("Quizzes", "Quantization quiz", "pages/quiz_quantization.py", "quiz-quantization"),
+    ("Quizzes", "Training quiz", "pages/quiz_training.py", "quiz-training"),
     ("Quizzes", "Mixed review", "pages/quiz_review.py", "quiz-review"),
     ("Quizzes", "Practice", "pages/quiz_practice.py", "practice"),
 ]

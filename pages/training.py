@@ -1,0 +1,201 @@
+"""Training: the same network trained from each initialization on the same data, its health at
+initialization next to how it trained (engine: lab/experiments/training.py; controls:
+lab/controls/training.py)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lab.controls.training import (
+    CONTROLS,
+    DATA_NAMES,
+    INIT_NAMES,
+    NETWORK_NAMES,
+    SCHEME_PARAMETER_NAMES,
+    TRAINING_NAMES,
+)
+from lab.experiments.training import config_from_values, run
+from pages.ui.charts import show_spec
+from pages.ui.engine import cached_with_progress
+from pages.ui.registry import get_page, page_header
+from pages.ui.text import plain, show_engine_error
+from pages.ui.training_charts import (
+    accuracy_spec,
+    boundary_spec,
+    gradient_spec,
+    loss_spec,
+    symmetry_spec,
+)
+from pages.ui.widgets import Section, draw_controls
+
+PAGE_KEY = "training"
+PHASE_PAGE = "phase_diagram"
+SECTIONS = (
+    Section("Data", DATA_NAMES),
+    Section("Initializations", INIT_NAMES),
+    Section("Network", NETWORK_NAMES),
+    Section("Training", TRAINING_NAMES),
+    Section("Scheme parameters", SCHEME_PARAMETER_NAMES, expander=True),
+)
+#: Small multiples per row (a phone stacks them).
+PANEL_COLUMNS = 3
+run_cached = cached_with_progress(run, text="Training every initialization…")
+
+
+def panels(charts: list[tuple[dict, str]]) -> None:
+    """Charts side by side, PANEL_COLUMNS to a row, each with its note ('' for none) below."""
+    for start in range(0, len(charts), PANEL_COLUMNS):
+        row = charts[start : start + PANEL_COLUMNS]
+        for column, (spec, note) in zip(st.columns(PANEL_COLUMNS, gap="medium"), row, strict=False):
+            with column:
+                show_spec(spec)
+                if note:
+                    st.caption(note)
+
+
+page_header(PAGE_KEY)
+st.markdown(
+    "Initialization is not only about the first forward pass: it decides whether a network "
+    "trains, and how many epochs it wastes first. Here one network is trained several times on "
+    "the same data, with the same minibatches and the same random draws; only the rule that "
+    "scales the first weights changes. Choose the initializations, the data and the network in "
+    "the sidebar."
+)
+
+values = draw_controls(CONTROLS, SECTIONS)
+try:
+    config = config_from_values(values)
+    result = run_cached(config)
+except ValueError as error:
+    show_engine_error(error)
+    st.stop()
+
+for note in result.notes:
+    st.info(note, icon=":material/speed:")
+st.subheader(result.heading)
+st.caption(result.data_caption)
+
+# --------------------------------------------------------------------------- wasted epochs
+
+st.subheader("Wasted epochs: health at initialization and outcome")
+st.markdown(plain(result.fastest))
+table = pd.DataFrame(
+    [
+        {
+            "initialization": o.label,
+            "health": o.health,
+            "verdict": o.verdict,
+            "to_target": o.wasted,
+            "behind": o.behind,
+            "train_loss": o.final_train_loss,
+            "train_accuracy": o.final_train_accuracy,
+            "held_out_accuracy": o.final_held_out_accuracy,
+        }
+        for o in result.outcomes
+    ]
+)
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "initialization": st.column_config.TextColumn("initialization"),
+        "health": st.column_config.TextColumn(
+            "health at init", help="The forward signal's state at initialization."
+        ),
+        "verdict": st.column_config.TextColumn(
+            "verdict", help="Does the scheme suit the activation?"
+        ),
+        "to_target": st.column_config.TextColumn(
+            "epochs to target", help="The first epoch whose training loss reaches the target."
+        ),
+        "behind": st.column_config.NumberColumn(
+            "behind the fastest", format="%d", help="Epochs wasted compared with the fastest."
+        ),
+        "train_loss": st.column_config.NumberColumn("final training loss", format="%.3g"),
+        "train_accuracy": st.column_config.NumberColumn("training accuracy", format="percent"),
+        "held_out_accuracy": st.column_config.NumberColumn("held-out accuracy", format="percent"),
+    },
+)
+st.caption(result.target_caption)
+with st.expander("Why these verdicts"):
+    st.caption(
+        "Health: Signal propagation's diagnosis of the same hidden layers at initialization, "
+        "with a unit-variance Gaussian input. Verdict: whether the scheme's weight scale suits "
+        "the activation."
+    )
+    for o in result.outcomes:
+        st.markdown(f"**{plain(o.label)}**: {plain(o.health_message)}. {plain(o.verdict_reason)}")
+
+# --------------------------------------------------------------------------- curves
+
+st.subheader("Loss and accuracy, epoch by epoch")
+left, right = st.columns(2, gap="medium")
+with left:
+    show_spec(loss_spec(config, result.curves, result.target_loss))
+    if result.loss_note:
+        st.caption(result.loss_note)
+with right:
+    show_spec(accuracy_spec(config, result.curves, result.chance_accuracy))
+st.caption(
+    "Solid: the training part; dashed: the held-out part. Epoch 0 is the network at initialization."
+)
+
+# --------------------------------------------------------------------------- decision regions
+
+if result.boundaries:
+    st.subheader("Decision regions after training")
+    panels(
+        [
+            (
+                boundary_spec(
+                    (config, index), panel, result.points, result.point_labels, result.class_names
+                ),
+                "",
+            )
+            for index, panel in enumerate(result.boundaries)
+        ]
+    )
+    st.caption(
+        "Each panel: the class the trained network predicts at every point of the plane "
+        "(paler where it is less sure), under the training points. The title gives the training "
+        "accuracy."
+    )
+
+# --------------------------------------------------------------------------- gradients
+
+st.subheader("Gradient norm per layer during training")
+panels(
+    [(gradient_spec((config, i), panel), panel.note) for i, panel in enumerate(result.gradients)]
+)
+st.caption(
+    f"The size of dL/dW_l for each weight layer, the read-out last (layer "
+    f"{result.ran.layers + 1}), on a log axis: epoch 0 is the whole training set's gradient at "
+    "initialization, later epochs the root mean square over the epoch's minibatch steps. "
+    "Layers whose gradient lies decades below the others learn far more slowly."
+)
+
+# --------------------------------------------------------------------------- symmetry
+
+st.subheader("Symmetry: do the hidden units stay identical?")
+show_spec(symmetry_spec(config, result.curves))
+for line in result.symmetry_lines:
+    st.markdown(f"- {plain(line)}")
+if not any(o.tied for o in result.outcomes):
+    st.caption(
+        "None of the chosen initializations starts with identical units: add Zeros or "
+        "Constant c in the sidebar to watch a symmetry that never breaks."
+    )
+st.markdown(
+    "Units of a layer that start with the same incoming weights compute the same output for "
+    "every input, so backpropagation hands them the same gradient, and the update keeps them "
+    "equal: after any number of steps they are still copies of one another, and the layer "
+    "works like a single unit. Nothing in gradient descent can tell them apart; random weights "
+    "make them different from the first step, and their scale (Xavier, He) keeps the signal's "
+    "size (Goodfellow, Bengio & Courville 2016, section 8.4)."
+)
+# One short formula per st.latex: KaTeX does not wrap, and a phone shows about 30 characters.
+st.latex(r"w_i = w_j \;\Rightarrow\; \partial L / \partial w_i = \partial L / \partial w_j")
+phase = get_page(PHASE_PAGE)
+st.page_link(phase.path, label="Where do the schemes sit between order and chaos?", icon=phase.icon)

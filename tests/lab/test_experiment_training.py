@@ -1,0 +1,265 @@
+"""Engine tests of lab/experiments/training.py: the page's one result against lab.training (the
+trainer), lab.experiments.signal_propagation (the health at initialization), the declared ranges
+and the budget.
+
+Small networks and few epochs keep the file fast; every comparison is with an independent call
+of the module the number comes from, with the same seed (the draws are identical).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lab import training
+from lab.controls.network import SCHEME_LABELS
+from lab.controls.training import CONTROLS, MAX_TRAINING_WIDTH
+from lab.experiments import signal_propagation
+from lab.experiments.training import (
+    CURVE_POINTS,
+    GRADIENT_LAYERS,
+    Config,
+    config_from_values,
+    curve_epochs,
+    gradient_layers,
+    run,
+    scheme_label,
+)
+
+#: A small request: four initializations, every scheme parameter in play.
+SMALL = {
+    "dataset": "xor",
+    "samples": 120,
+    "inits": ("he_normal", "xavier_normal", "constant", "zeros"),
+    "gain": 1.5,
+    "value": 0.2,
+    "activation": "tanh",
+    "layers": 3,
+    "width": 8,
+    "epochs": 12,
+    "learning_rate": 0.05,
+    "batch_size": 16,
+    "seed": 3,
+}
+
+
+@pytest.fixture(scope="module")
+def small():
+    config = config_from_values(SMALL)
+    return config, run(config)
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def test_config_defaults_are_the_declared_defaults():
+    assert config_from_values({}) == Config() == config_from_values(CONTROLS.defaults())
+    assert Config().inits == training.DEFAULT_INITS
+    assert (Config().layers, Config().width, Config().epochs) == (
+        training.DEFAULT_LAYERS,
+        training.DEFAULT_WIDTH,
+        training.DEFAULT_EPOCHS,
+    )
+
+
+def test_scheme_parameters_go_to_the_schemes_that_take_them():
+    config = config_from_values(SMALL | {"std": 0.5, "inits": ("xavier_normal", "normal")})
+    assert config.init_params("xavier_normal") == (("gain", 1.5),)
+    assert config.init_params("normal") == (("std", 0.5),)
+    assert config.init_params("constant") == (("value", 0.2),)
+    assert config.init_params("he_normal") == ()
+    specs = dict(config.training_config().inits)
+    assert specs == {"xavier_normal": (("gain", 1.5),), "normal": (("std", 0.5),)}
+
+
+def test_the_digits_ignore_the_points_control():
+    assert config_from_values({"dataset": "digits", "samples": 500}) == config_from_values(
+        {"dataset": "digits"}
+    )
+    assert config_from_values({"dataset": "digits"}).training_config().samples is None
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"width": MAX_TRAINING_WIDTH + 1}, r"width must be an integer in \[2, 128\]"),
+        ({"layers": 0}, r"layers must be an integer in \[1, 100\]"),
+        ({"inits": ()}, "inits must name at least 1 of"),
+        ({"inits": ("he_normal", "glorot")}, "inits must be one of"),
+        ({"learning_rate": 0.03}, "learning_rate must be one of"),
+        ({"neurons": 3}, "training has no control 'neurons'"),
+    ],
+)
+def test_config_refuses_what_the_page_does_not_declare(values, message):
+    with pytest.raises(ValueError, match=message):
+        config_from_values(values)
+
+
+def test_every_allowed_network_is_within_the_trainers_parameter_limit():
+    # The largest corner of the declared ranges on the widest input (the digits' 64 pixels):
+    # the trainer refuses networks above MAX_PARAMETERS, so the page must never ask for one.
+    corner = {"dataset": "digits", "layers": CONTROLS["layers"].high, "width": MAX_TRAINING_WIDTH}
+    trainer = config_from_values(corner).training_config()
+    assert training.parameter_count((64, *(MAX_TRAINING_WIDTH,) * 100, 10)) <= (
+        training.MAX_PARAMETERS
+    )
+    fitted, note = training.fit_budget(trainer)
+    assert note.startswith("100 layers × 128 units: ")
+    assert (fitted.layers, fitted.width) == (100, MAX_TRAINING_WIDTH)  # never another network
+
+
+# --------------------------------------------------------------------------- the result
+
+
+def test_outcomes_are_the_trainers_numbers(small):
+    config, result = small
+    engine = training.run(config.training_config())
+    assert result.ran == engine.config and result.notes == ()
+    assert result.target_loss == engine.target_loss
+    for outcome, trained in zip(result.outcomes, engine.runs, strict=True):
+        assert outcome.init == trained.init
+        assert outcome.epochs_to_target == trained.epochs_to_target
+        assert outcome.final_train_loss == trained.train_loss[-1]
+        assert outcome.final_held_out_accuracy == trained.held_out_accuracy[-1]
+        assert outcome.tied == trained.exact_arithmetic
+        expected = "never" if trained.epochs_to_target is None else str(trained.epochs_to_target)
+        assert outcome.wasted == expected
+    reached = [o.epochs_to_target for o in result.outcomes if o.epochs_to_target is not None]
+    assert reached, "the small request must have a winner for this test to mean anything"
+    for outcome in result.outcomes:
+        if outcome.epochs_to_target is not None:
+            assert outcome.behind == outcome.epochs_to_target - min(reached)
+    first = [o.label for o in result.outcomes if o.behind == 0]
+    assert result.fastest.startswith(f"{' and '.join(first)} reach")
+    never = [o.label for o in result.outcomes if o.epochs_to_target is None]
+    assert result.fastest.endswith(f"Never within 12 epochs: {', '.join(never)}.")
+
+
+def test_curves_sample_the_trainers_curves(small):
+    config, result = small
+    engine = training.run(config.training_config())
+    curves = result.curves
+    assert list(curves.epochs) == list(range(config.epochs + 1))
+    for row, trained in enumerate(engine.runs):
+        np.testing.assert_array_equal(curves.train_loss[row], trained.train_loss)
+        np.testing.assert_array_equal(curves.held_out_accuracy[row], trained.held_out_accuracy)
+        np.testing.assert_array_equal(curves.unit_distance[row], trained.symmetry.max(axis=1))
+        panel = result.gradients[row]
+        np.testing.assert_array_equal(panel.norms, trained.gradient_norm)
+
+
+def test_health_is_signal_propagations_diagnosis_of_the_same_layers(small):
+    config, result = small
+    for outcome in result.outcomes:
+        params = config.init_params(outcome.init)
+        independent = signal_propagation.run(
+            signal_propagation.Config(
+                init=outcome.init,
+                init_params=params,
+                activation="tanh",
+                layers=3,
+                width=8,
+                samples=256,
+                seed=3,
+            )
+        )
+        assert outcome.health == independent.summary.diagnosis.state
+        assert outcome.verdict == independent.verdict.label
+    by_init = {o.init: o for o in result.outcomes}
+    assert by_init["zeros"].verdict == by_init["constant"].verdict == "never"
+
+
+def test_equal_units_stay_exactly_equal_and_random_ones_do_not(small):
+    _, result = small
+    by_init = {o.init: o for o in result.outcomes}
+    for tied in ("zeros", "constant"):
+        assert by_init[tied].tied and by_init[tied].unit_distance == 0.0
+        row = result.curves.labels.index(by_init[tied].label)
+        assert np.all(result.curves.unit_distance[row] == 0.0)
+    for random in ("he_normal", "xavier_normal"):
+        assert not by_init[random].tied and by_init[random].unit_distance > 0.1
+    zeros_line = result.symmetry_lines[list(by_init).index("zeros")]
+    assert "exactly identical after 12 epochs (largest distance 0)" in zeros_line
+
+
+def test_labels_are_short_distinct_and_name_a_gain(small):
+    _, result = small
+    assert result.curves.labels == (
+        "He normal",
+        "Xavier normal, gain 1.5",
+        "Constant (0.2)",
+        "Zeros",
+    )
+    assert scheme_label("large_random") == "N(0, 1)"
+    assert scheme_label("small_random") == "N(0, 0.01²)"
+    twins = run(
+        config_from_values(
+            {"inits": ("large_random", "normal"), "layers": 1, "width": 4, "epochs": 1}
+        )
+    )
+    assert twins.curves.labels == ("N(0, 1) (large_random)", "N(0, 1) (normal)")
+
+
+def test_the_2d_sets_have_decision_regions_and_the_digits_do_not(small):
+    _, result = small
+    assert len(result.boundaries) == len(result.outcomes)
+    panel = result.boundaries[0]
+    assert panel.grid_class.shape == (training.GRID_SIZE, training.GRID_SIZE)
+    assert set(np.unique(panel.grid_class)) <= {-1, 0, 1}
+    assert result.points.shape[1] == 2 and len(result.point_labels) == len(result.points)
+    digits = run(
+        config_from_values(
+            {"dataset": "digits", "inits": ("he_normal",), "layers": 1, "width": 4, "epochs": 1}
+        )
+    )
+    assert digits.boundaries == () and digits.points is None
+    assert digits.class_names == tuple(str(k) for k in range(10))
+
+
+def test_more_initializations_than_the_trainer_takes_run_the_first_ones_with_a_note():
+    chosen = tuple(SCHEME_LABELS)[: training.MAX_INITS + 2]
+    result = run(config_from_values({"inits": chosen, "layers": 1, "width": 2, "epochs": 1}))
+    assert [o.init for o in result.outcomes] == list(chosen[: training.MAX_INITS])
+    assert result.notes == (
+        f"{len(chosen)} initializations chosen: the first {training.MAX_INITS} train, the lab "
+        f"trains at most {training.MAX_INITS} at once.",
+    )
+
+
+def test_a_diverged_run_is_named_off_the_log_axis():
+    # N(0, 1) weights in 8 ReLU layers of 32 units overflow in the first epoch.
+    result = run(config_from_values({"inits": ("large_random",), "epochs": 3}))
+    (outcome,) = result.outcomes
+    assert outcome.diverged_epoch is not None
+    assert outcome.wasted == f"never (diverged at epoch {outcome.diverged_epoch})"
+    assert result.loss_note.startswith("Not on the log axis: no values once the loss overflowed")
+    assert "no values from epoch" in result.gradients[0].note
+
+
+def test_progress_reaches_one_and_grows():
+    shares: list[float] = []
+    run(
+        config_from_values({"inits": ("he_normal", "zeros"), "layers": 1, "width": 4, "epochs": 5}),
+        shares.append,
+    )
+    assert shares == sorted(shares) and shares[-1] == pytest.approx(1.0)
+    assert len(shares) == 2 * 5
+
+
+# --------------------------------------------------------------------------- sampling
+
+
+@pytest.mark.parametrize("epochs", [1, 7, CURVE_POINTS, CURVE_POINTS + 1, 1000])
+def test_curve_epochs_keep_the_first_and_the_last(epochs):
+    shown = curve_epochs(epochs)
+    assert shown[0] == 0 and shown[-1] == epochs
+    assert len(shown) <= CURVE_POINTS + 1 and np.all(np.diff(shown) > 0)
+    if epochs <= CURVE_POINTS:
+        assert len(shown) == epochs + 1
+
+
+@pytest.mark.parametrize("weight_layers", [2, GRADIENT_LAYERS, GRADIENT_LAYERS + 1, 101])
+def test_gradient_layers_keep_the_first_and_the_read_out(weight_layers):
+    layers = gradient_layers(weight_layers)
+    assert layers[0] == 1 and layers[-1] == weight_layers
+    assert len(layers) == min(weight_layers, GRADIENT_LAYERS)

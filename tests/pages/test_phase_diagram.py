@@ -1,0 +1,156 @@
+"""AppTest of pages/phase_diagram.py inside the app shell: the plane, the points and their links
+to Signal propagation, the trainability grid. Expected numbers come from the engine
+(lab.experiments.phase_diagram); apart from the default view, the trainability grid runs a few
+steps (``steps`` in the URL) to keep the file fast."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import parse_qsl
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lab.controls.phase_diagram import CONTROLS
+from lab.controls.registry import SIMULATION_PAGES
+from lab.experiments.phase_diagram import config_from_values, run
+from lab.phase import TRAINABILITY_STEPS
+from tests.pages.deep_links import open_link, shown_values
+
+TIMEOUT = 120  # the default view trains the trainability grid (54 networks) once
+PAGE_FILE = "pages/phase_diagram.py"
+PAGE_KEY = "phase_diagram"
+FAST = {"steps": "2"}
+CHARTS = 2  # the plane, the trainability grid
+
+
+def open_page(**query: str) -> AppTest:
+    """The app on the Phase diagram page with these URL parameters."""
+    at = AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT).run()
+    at.query_params.update(query)
+    at.switch_page(PAGE_FILE).run()
+    assert not at.exception
+    return at
+
+
+def warnings(at: AppTest) -> list[str]:
+    return [re.sub(r"\\(.)", r"\1", warning.value) for warning in at.warning]
+
+
+def plain_text(element) -> str:
+    return re.sub(r"\\(.)", r"\1", element.value)
+
+
+def signal_links(at: AppTest) -> list[dict[str, str]]:
+    return [
+        dict(parse_qsl(link.proto.query_string))
+        for link in at.page_link
+        if link.proto.page == "signal-propagation"
+    ]
+
+
+def plane_spec(at: AppTest) -> dict:
+    return json.loads(at.get("vega_lite_chart")[0].proto.spec)
+
+
+def test_default_view_shows_the_plane_the_points_and_the_trainability_grid():
+    at = open_page()
+    assert at.title[0].value == "Phase diagram"
+    assert warnings(at) == [] and len(at.error) == 0 and len(at.info) == 0
+    assert dict(at.query_params) == CONTROLS.query(CONTROLS.applied(CONTROLS.defaults()))
+    result = run(config_from_values({}))
+    assert at.subheader[0].value == result.heading
+    assert len(at.get("vega_lite_chart")) == CHARTS
+    (points,) = at.dataframe
+    assert list(points.value["point"]) == [p.label for p in result.points]
+    assert list(points.value["xi"]) == [p.xi_text for p in result.points]
+    # Xavier at sigma_b^2 = 0 sits on the edge of chaos (reference.md: tanh, sb2 0 -> sw2 1).
+    assert points.value["phase"][0] == "critical" and points.value["xi"][0] == "∞"
+    assert signal_links(at) == [p.link for p in result.points]
+    # The grid is trained once, by the page: its caption names what ran (the default steps) and
+    # the edge of chaos at the grid's sigma_b^2 (reference.md: 0.05 -> 1.7610).
+    (caption,) = [plain_text(c) for c in at.caption if plain_text(c).startswith("tanh networks")]
+    assert f"trained for {TRAINABILITY_STEPS} SGD steps" in caption
+    assert caption.endswith("the dashed rule is the edge of chaos, σ_w² = 1.761.")
+
+
+def test_a_deep_link_shows_exactly_its_values_and_no_warning():
+    query = {"activation": "sigmoid", "heatmap": "xi", "gain": "1.7", "bias_std": "0.5", **FAST}
+    at = open_page(**query)
+    assert warnings(at) == [] and len(at.error) == 0
+    shown = shown_values(at, PAGE_KEY, query)
+    assert shown == {
+        "activation": "sigmoid",
+        "heatmap": "xi",
+        "gain": 1.7,
+        "bias_std": 0.5,
+        "steps": 2,
+    }
+    assert {name: at.query_params[name] for name in query} == query
+    result = run(config_from_values(CONTROLS.parse_query(query).values))
+    assert any(plain_text(m) == result.point_caption for m in at.markdown)
+    # sigmoid's edge of chaos lies far beyond the plane: the page says so.
+    assert [info.value for info in at.info] == [result.plane.edge_outside]
+    spec = plane_spec(at)
+    assert spec["layer"][0]["encoding"]["color"]["condition"]["field"] == "xi"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "reason"),
+    [
+        ("gain", "2.5", "must be a finite number in [0.1, 2.2]"),
+        ("activation", "relu", "must be one of tanh, sigmoid, gelu"),
+        ("heatmap", "<b>q</b>", "must be one of chi1, xi"),
+        ("steps", "0", "must be an integer in [1, 2000]"),
+    ],
+)
+def test_a_bad_value_gives_one_warning_and_the_default(name, text, reason):
+    at = open_page(**(FAST | {name: text}))
+    (warning,) = warnings(at)
+    default = CONTROLS[name].format(CONTROLS[name].default)
+    assert warning.startswith(f"URL parameter {name}={text!r} ignored: it {reason}")
+    assert warning.endswith(f"; using the default {default}.")
+    assert shown_values(at, PAGE_KEY, [name]) == {name: CONTROLS[name].default}
+    assert len(at.get("vega_lite_chart")) == CHARTS
+
+
+def test_a_point_link_opens_signal_propagation_with_its_network():
+    at = open_page(gain="1.3", bias_std="0.1", **FAST)
+    result = run(config_from_values({"gain": 1.3, "bias_std": 0.1}))
+    mine = result.points[-1]
+    assert (
+        signal_links(at)[-1]
+        == mine.link
+        == {
+            "init": "xavier_normal",
+            "gain": "1.3",
+            "activation": "tanh",
+            "bias_std": "0.1",
+        }
+    )
+    target = open_link(mine.href)
+    assert len(target.warning) == 0
+    signal = SIMULATION_PAGES["signal_propagation"]
+    expected = signal.parse_query(mine.link).values
+    assert shown_values(target, "signal_propagation", mine.link) == {
+        name: expected[name] for name in mine.link
+    }
+    # The chart's points carry the same links (Vega-Lite's href channel).
+    spec = plane_spec(at)
+    hrefs = [
+        layer["encoding"]["href"]["field"]
+        for layer in spec["layer"]
+        if "href" in layer.get("encoding", {})
+    ]
+    assert hrefs == ["url"]
+
+
+def test_the_heatmap_switch_redraws_the_plane_and_keeps_the_grid():
+    at = open_page(**FAST)
+    before = at.get("vega_lite_chart")[0].proto.spec
+    trainability = at.get("vega_lite_chart")[1].proto.spec
+    at.button_group(key=f"ctl:{PAGE_KEY}:heatmap").set_value("xi").run()
+    assert not at.exception and at.query_params["heatmap"] == "xi"
+    assert at.get("vega_lite_chart")[0].proto.spec != before
+    assert at.get("vega_lite_chart")[1].proto.spec == trainability

@@ -1,0 +1,196 @@
+"""AppTest of pages/training.py inside the app shell. Expected numbers come from the engine
+(lab.experiments.training) with the page's configuration; small networks and few epochs via
+query parameters keep the file fast (the default view trains the default five networks once)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lab.controls.training import CONTROLS
+from lab.experiments.training import config_from_values, run
+from tests.pages.deep_links import shown_values
+
+TIMEOUT = 90  # the default view trains five networks; CI machines can be busy
+PAGE_FILE = "pages/training.py"
+PAGE_KEY = "training"
+SMALL = {"layers": "2", "width": "6", "epochs": "6", "samples": "60"}
+
+
+def open_page(**query: str) -> AppTest:
+    """The app on the Training page with these URL parameters."""
+    at = AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT).run()
+    at.query_params.update(query)
+    at.switch_page(PAGE_FILE).run()
+    assert not at.exception
+    return at
+
+
+def warnings(at: AppTest) -> list[str]:
+    """The warnings as a student reads them (without the backslashes that keep them literal)."""
+    return [re.sub(r"\\(.)", r"\1", warning.value) for warning in at.warning]
+
+
+def expected(**query: str):
+    return run(config_from_values(CONTROLS.parse_query(query).values))
+
+
+def charts(at: AppTest) -> int:
+    return len(at.get("vega_lite_chart"))
+
+
+def table(at: AppTest):
+    (frame,) = at.dataframe
+    return frame.value
+
+
+def test_default_view_shows_the_engines_outcomes_and_every_chart():
+    at = open_page()
+    assert at.title[0].value == "Training"
+    assert warnings(at) == [] and len(at.error) == 0 and len(at.info) == 0
+    assert dict(at.query_params) == CONTROLS.query(CONTROLS.applied(CONTROLS.defaults()))
+    result = run(config_from_values({}))
+    assert at.subheader[0].value == result.heading
+    frame = table(at)
+    assert list(frame["initialization"]) == [o.label for o in result.outcomes]
+    assert list(frame["to_target"]) == [o.wasted for o in result.outcomes]
+    assert list(frame["health"]) == [o.health for o in result.outcomes]
+    # He + ReLU at depth 8 is healthy and reaches the target; zeros never do (dead, "never").
+    assert frame["health"][0] == "healthy" and frame["to_target"][4] == "never"
+    assert frame["verdict"][4] == "never"
+    # loss, accuracy, five decision regions, five gradient panels, the symmetry panel
+    assert charts(at) == 2 + 5 + 5 + 1
+    lines = [re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown]
+    assert result.fastest in lines
+    assert f"- {result.symmetry_lines[4]}" in lines
+    assert "exactly identical after 200 epochs (largest distance 0)" in result.symmetry_lines[4]
+
+
+def test_a_deep_link_shows_exactly_its_values_and_no_warning():
+    query = {
+        "dataset": "circles",
+        "inits": "xavier_normal,constant",
+        "gain": "1.5",
+        "value": "0.3",
+        "activation": "tanh",
+        "optimizer": "adam",
+        "learning_rate": "0.005",
+        "batch_size": "16",
+        "seed": "7",
+        **SMALL,
+    }
+    at = open_page(**query)
+    assert warnings(at) == [] and len(at.error) == 0
+    shown = shown_values(at, PAGE_KEY, query)
+    assert shown == {
+        "dataset": "circles",
+        "inits": ("xavier_normal", "constant"),
+        "gain": 1.5,
+        "value": 0.3,
+        "activation": "tanh",
+        "optimizer": "adam",
+        "learning_rate": 0.005,
+        "batch_size": 16,
+        "seed": 7,
+        "layers": 2,
+        "width": 6,
+        "epochs": 6,
+        "samples": 60,
+    }
+    assert {name: at.query_params[name] for name in query} == query
+    result = expected(**query)
+    assert list(table(at)["initialization"]) == ["Xavier normal, gain 1.5", "Constant (0.3)"]
+    assert list(table(at)["to_target"]) == [o.wasted for o in result.outcomes]
+    assert charts(at) == 2 + 2 + 2 + 1
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "reason"),
+    [
+        ("layers", "1000", "must be an integer in [1, 100]"),
+        ("width", "129", "must be an integer in [2, 128]"),
+        ("inits", "he_normal,glorot", "must be one of"),
+        ("learning_rate", "0.03", "must be one of 0.0001, 0.0002"),
+    ],
+)
+def test_a_bad_value_gives_one_warning_and_the_default(name, text, reason):
+    at = open_page(**({"layers": "2", "width": "6", "epochs": "4"} | {name: text}))
+    (warning,) = warnings(at)
+    default = CONTROLS[name].format(CONTROLS[name].default)
+    assert warning.startswith(f"URL parameter {name}={text!r} ignored: it {reason}")
+    assert warning.endswith(f"; using the default {default}.")
+    assert shown_values(at, PAGE_KEY, [name]) == {name: CONTROLS[name].default}
+    assert at.query_params[name] == default
+    assert charts(at) >= 3
+
+
+def test_an_undeclared_parameter_gives_one_warning_naming_it():
+    at = open_page(neurons="5", **SMALL)
+    (warning,) = warnings(at)
+    assert warning.startswith("URL parameter 'neurons' is not used on this page")
+    assert "neurons" not in at.query_params
+
+
+def test_the_digits_have_no_decision_regions_and_hide_the_points_control():
+    at = open_page(dataset="digits", inits="he_normal", layers="1", width="4", epochs="2")
+    assert warnings(at) == []
+    assert charts(at) == 2 + 1 + 1  # loss, accuracy, one gradient panel, symmetry
+    assert "samples" not in at.query_params
+    assert not any(s.value.startswith("Decision regions") for s in at.subheader)
+
+
+def test_the_symmetry_panel_asks_for_a_tied_start_when_none_is_chosen():
+    at = open_page(inits="he_normal", **SMALL)
+    assert any(c.value.startswith("None of the chosen initializations") for c in at.caption)
+    tied = open_page(inits="he_normal,zeros", **SMALL)
+    assert not any(c.value.startswith("None of the chosen") for c in tied.caption)
+
+
+def test_changing_a_control_retrains_and_updates_the_url():
+    at = open_page(inits="he_normal,zeros", **SMALL)
+    before = list(table(at)["train_loss"])
+    at.number_input(key=f"ctl:{PAGE_KEY}:seed").set_value(5).run()
+    assert not at.exception
+    assert at.query_params["seed"] == "5"
+    result = expected(inits="he_normal,zeros", seed="5", **SMALL)
+    after = list(table(at)["train_loss"])
+    assert after == pytest.approx([o.final_train_loss for o in result.outcomes])
+    assert after != before
+
+
+def test_the_training_quiz_page_opens(monkeypatch, tmp_path):
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))  # the attempt ledger stays in tmp_path
+    at = AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT).run()
+    at.switch_page("pages/quiz_training.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Training quiz"
+    assert any(r"\xi = -1 / \ln \chi_c" in latex.value for latex in at.latex)
+
+
+def _progress_app():
+    import streamlit as st
+
+    from pages.ui.engine import cached_with_progress
+
+    calls = st.session_state.setdefault("calls", [])
+
+    def double(config, progress):
+        calls.append(config)
+        for share in (0.25, 0.5, 1.0):
+            progress(share)
+        return 2 * config
+
+    run = cached_with_progress(double, text="Working…")
+    st.text(f"{run(21)} {run(21)} {run(4)}")
+
+
+def test_a_cached_run_computes_once_and_leaves_no_progress_bar():
+    at = AppTest.from_function(_progress_app, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert at.text[0].value == "42 42 8"
+    at.run()  # a rerun finds both results in the cache
+    assert not at.exception
+    assert at.session_state["calls"] == [21, 4]
+    assert len(at.get("progress")) == 0  # the bar is removed once the run is done
