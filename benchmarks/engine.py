@@ -10,7 +10,11 @@ What it prints, each against its target:
 3. every simulation page's experiment at its default settings (each view of Forward pass), the
    one engine call a page makes (target < 50 ms each);
 4. the mean-field prediction for 1,000 layers for every activation (target < 5 ms);
-5. peak traced memory of the simulation (tracemalloc) and the process's peak RSS.
+5. peak traced memory of the simulation (tracemalloc) and the process's peak RSS;
+6. the budget's unit (one float32 multiply-add of a matrix product on one core), the cost of a
+   random draw, of an orthogonal draw's QR and of the statistics in that unit, next to the
+   constants ``lab.network`` prices requests with (``DRAW_COSTS``, ``QR_COST``,
+   ``STATISTICS_COST``), and ``lab.budget.MAX_MULTIPLY_ADDS`` in seconds of one core.
 
 Times are the median of several repeats after a warm-up, measured in this process, so the
 ratios compare like with like on whatever machine runs it.
@@ -29,8 +33,10 @@ from functools import partial
 
 import numpy as np
 
+from lab import budget, network
 from lab.activations import ACTIVATION_NAMES
-from lab.network import NetworkConfig, simulate
+from lab.initializers import get_initializer
+from lab.network import NetworkConfig, sample_weights, simulate
 from lab.theory import predict
 
 
@@ -160,6 +166,46 @@ def main(argv: list[str] | None = None) -> None:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"   peak traced memory of one simulation {peak / 2**20:8.1f} MiB")
     print(f"   peak resident set size of this process {rss_mb:8.1f} MiB")
+
+    print("6. the budget's unit and priced costs, one BLAS thread (lab.network.DRAW_COSTS)")
+    cost_units(repeats)
+
+
+def cost_units(repeats: int) -> None:
+    """Section 6: measure the budget's unit and the priced costs with one BLAS thread."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        print("   threadpoolctl is not importable: skipped")
+        return
+    rng = np.random.default_rng(0)
+    with threadpool_limits(1):
+        x = rng.standard_normal((2000, 512)).astype(np.float32)
+        w = rng.standard_normal((512, 512)).astype(np.float32)
+        unit = median_seconds(lambda: x @ w, repeats) / (2000 * 512 * 512)
+        limit = budget.MAX_MULTIPLY_ADDS
+        print(f"   one multiply-add {unit * 1e9:.4f} ns; MAX_MULTIPLY_ADDS = "
+              f"{limit:.2g} is {limit * unit:.2f} s of one core")  # fmt: skip
+        n = 512
+        for init, distribution in (
+            ("he_normal", "normal"),
+            ("he_uniform", "uniform"),
+            ("he_truncated_normal", "truncated_normal"),
+            ("orthogonal", "orthogonal"),
+        ):
+            initializer = get_initializer(init)
+
+            def draw(initializer=initializer) -> object:
+                return sample_weights(initializer, rng, n, n)
+
+            measured = median_seconds(draw, repeats) / unit
+            priced = network.draw_cost(distribution, n, n)
+            print(f"   draw {n}x{n} {distribution:<17} measured {measured / n**2:8.0f} "
+                  f"priced {priced / n**2:8.0f} multiply-adds per weight")  # fmt: skip
+        config = NetworkConfig(init="he_uniform", layers=20, width=n, samples=1)
+        whole = median_seconds(lambda: simulate(config), repeats) / unit
+        print(f"   simulate 20 x {n}, 1 sample: measured {whole:.3g}, priced "
+              f"{network.network_cost(config).multiply_adds:.3g} multiply-adds")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -19,13 +19,18 @@ from lab.validation import check_int
 
 #: Largest peak of array memory one request may allocate, in bytes.
 MAX_PEAK_BYTES = 100 * 2**20
-#: Largest number of multiply-adds (and random draws) one request may spend.
-MAX_MULTIPLY_ADDS = 4_000_000_000
+#: Largest work one request may spend, in multiply-adds: the unit is one float32 multiply-add of
+#: a matrix product on one core, and random draws and statistics are priced in it
+#: (``lab.network.DRAW_COSTS``, ``STATISTICS_COST``). Measured over ``simulate`` runs on a
+#: 2-core x86-64 server with one BLAS thread, a unit takes 0.02 to 0.04 ns, so 4e10 units is
+#: about a second of one core (``python -m benchmarks.engine`` prints the measurement).
+MAX_MULTIPLY_ADDS = 40_000_000_000
 
 
 @dataclass(frozen=True)
 class Cost:
-    """What one request costs: multiply-adds (random draws count as one each) and peak bytes."""
+    """What one request costs: multiply-adds (random draws and statistics priced in
+    multiply-adds, ``MAX_MULTIPLY_ADDS``) and peak bytes."""
 
     multiply_adds: int
     peak_bytes: int

@@ -2,7 +2,8 @@
 ``python -m lab train ...``.
 
 Every number printed comes from ``lab.initializers``, ``lab.network``, ``lab.theory`` and
-``lab.diagnosis``. Errors print one line on stderr and exit with code 2, never a traceback.
+``lab.health`` and ``lab.diagnosis``. Errors print one line on stderr and exit with code 2,
+never a traceback.
 The JSON fields are documented in the README ("Command line"); those of ``train`` in
 ``lab.training``.
 """
@@ -16,11 +17,11 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from lab import __version__, training
+from lab import __version__, health, training
 from lab.controls.core import PageControls, cli_type, to_cli_flag
 from lab.controls.network import INIT_GROUP, NETWORK_GROUP, init_params
 from lab.datasets import DEFAULT_SAMPLES
-from lab.diagnosis import match_verdict, recommended_init
+from lab.diagnosis import advise, match_verdict
 from lab.initializers import SCHEME_NAMES, get_initializer
 from lab.network import NetworkConfig, fit_samples, simulate
 from lab.signal import diagnose_forward, mean_field_phase
@@ -180,7 +181,11 @@ def simulate_report(config: NetworkConfig, budget_note: str = "") -> dict:
     )
     diagnosis = diagnose_forward(result)
     rows = result.rows()
+    flat = result.pre.frac_flat
     for index, row in enumerate(rows):
+        # one saturation for every output: the health model's, not the fixed |z| > 2
+        del row["pre_frac_saturated"]
+        row["saturated"] = None if flat is None else _finite(flat[index])
         row["state"] = diagnosis.layer_states[index]
         row["theory_pre_std"] = _finite(theory.pre_std[index]) if theory.applicable else None
         row["theory_post_std"] = _finite(theory.post_std[index]) if theory.applicable else None
@@ -199,8 +204,12 @@ def simulate_report(config: NetworkConfig, budget_note: str = "") -> dict:
             "phase": mean_field.phase,
             "depth_scale": _finite(mean_field.depth_scale),
         }
-    verdict = match_verdict(config.init, config.activation, params, config.slope, config.width)
-    recommendation = recommended_init(config.activation, config.slope)
+    scales = {"input_std": config.input_std, "bias_std": config.bias_std}
+    verdict = match_verdict(
+        config.init, config.activation, params, config.slope, config.width, **scales
+    )
+    advice = advise(config.activation, config.slope, **scales)
+    threshold = health.flat_threshold(config.activation_function())
     return {
         "config": {
             "init": config.init,
@@ -220,15 +229,55 @@ def simulate_report(config: NetworkConfig, budget_note: str = "") -> dict:
         "backward_overflow": result.backward_overflow_message,
         "diagnosis": {
             "state": diagnosis.state,
+            "problem": diagnosis.problem,
             "first_bad_layer": diagnosis.first_bad_layer,
             "message": diagnosis.message,
+            "signal_ratio": _finite(diagnosis.signal_ratio),
+            "signal_rate": _optional(diagnosis.signal_rate),
+            "spread_ratio": _finite(diagnosis.spread_ratio),
+            "gradient_ratio": _optional(diagnosis.gradient_ratio),
+            "gradient_rate": _optional(diagnosis.gradient_rate),
+            "gradient_state": diagnosis.gradient_state,
+            "gradient_source": diagnosis.gradient_source,
+            "saturated_share": _optional(diagnosis.saturated_share),
+            "saturated_layer": diagnosis.saturated_layer,
+            "thresholds": {
+                "vanishing_ratio": health.VANISHING_RATIO,
+                "exploding_ratio": health.EXPLODING_RATIO,
+                "rate_depth": health.RATE_DEPTH,
+                "vanishing_rate": health.VANISHING_RATE,
+                "exploding_rate": health.EXPLODING_RATE,
+                "dead_fraction": health.DEAD_FRACTION,
+                "saturation_slope": health.SATURATION_SLOPE,
+                "saturated_share": health.SATURATED_SHARE,
+                "flat_threshold": threshold,
+            },
         },
         "theory": {"applicable": theory.applicable, "reason": theory.reason, **(phase or {})},
         "verdict": {"label": verdict.label, "matches": verdict.matches, "reason": verdict.reason},
         "recommended_init": {
-            "init": recommendation.init,
-            "params": dict(recommendation.params),
-            "reason": recommendation.reason,
+            "init": advice.recommended.init,
+            "params": dict(advice.recommended.params),
+            "matches": advice.matched,
+            "reason": advice.reason,
+            "forward_sw2": _finite(advice.forward_sw2),
+            "critical_sw2": _finite(advice.critical_sw2),
+            "critical_q_star": _finite(advice.critical_q),
+            "critical_reached": advice.critical_reached,
+            "schemes": [
+                {
+                    "init": fit.init,
+                    "params": dict(fit.params),
+                    "name": fit.name,
+                    "sw2": fit.sw2,
+                    "forward_gain": _finite(fit.forward_gain),
+                    "q_star": _finite(fit.q_star),
+                    "chi1": _finite(fit.chi1),
+                    "saturated": _optional(fit.saturated),
+                    "label": fit.label,
+                }
+                for fit in advice.fits
+            ],
         },
     }
 
@@ -236,6 +285,10 @@ def simulate_report(config: NetworkConfig, budget_note: str = "") -> dict:
 def _finite(value: float) -> float | None:
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+def _optional(value: float | None) -> float | None:
+    return None if value is None else _finite(value)
 
 
 def _fmt(value: float | None) -> str:

@@ -25,11 +25,11 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
-from scipy import stats
 
 from lab.activations import ACTIVATION_NAMES, DEFAULT_LEAKY_SLOPE, Activation, get_activation
 from lab.budget import MAX_PEAK_BYTES, Cost, Scaled, fit_count
-from lab.initializers import SCHEME_NAMES, TRUNCATION, Initializer, get_initializer
+from lab.health import flat_threshold
+from lab.initializers import SCHEME_NAMES, Initializer, get_initializer
 from lab.validation import check_choice, check_float, check_int
 
 MAX_LAYERS = 1000
@@ -39,6 +39,11 @@ MAX_REPEATS = 100
 MAX_STD = 1e6
 MAX_INPUT_ABS = 1e6
 MAX_EDGES = 1001
+#: An auto-ranged histogram (``NetworkConfig.histogram_bins``) spans its layer's mean ± this
+#: many stds, never beyond the layer's smallest and largest value: a normal layer keeps all
+#: but about 6e-7 of its values on the axis, and a heavy tail cannot squeeze the bulk into one
+#: bin (the values beyond are counted, ``TensorStats.below``/``above``).
+AUTO_RANGE_STDS = 5.0
 MAX_SEED = 2**63 - 1
 DTYPES: tuple[str, ...] = ("float32", "float64")
 BACKWARD_MODES: tuple[str, ...] = ("random", "mean", "none")
@@ -52,12 +57,30 @@ MEMORY_BUDGET_BYTES = 512 * 2**20
 
 # Memory of one simulation, measured with tracemalloc (tests/lab/test_network.py checks that
 # ``estimate_bytes`` bounds it): float64 bytes per weight while one matrix is drawn (the sample;
-# for orthogonal also its Gaussian matrix, QR factors and scaled copy), and per value of a
-# truncated-normal block (scipy's inverse CDF); extra bytes per batch value of the activations
-# that compute in float64 or hold more temporaries (SELU, GELU).
+# for orthogonal also its Gaussian matrix, QR factors and scaled copy); extra bytes per batch
+# value of the activations that compute in float64 or hold more temporaries (SELU, GELU).
 _DRAW_BYTES = {"constant": 8, "normal": 8, "uniform": 8, "truncated_normal": 8, "orthogonal": 32}
-_PPF_BLOCK = 2**14
-_PPF_BYTES = 256
+#: What drawing one random number costs, in the budget's unit (``lab.budget``: one float32
+#: multiply-add of a matrix product on one core, about 0.03 ns here). Measured once on a 2-core
+#: x86-64 server with numpy's default generator and one BLAS thread (``python -m
+#: benchmarks.engine`` prints the measurement next to these constants): a normal draw costs as
+#: much as ~300 multiply-adds, a uniform ~80, a truncated normal (uniform + inverse CDF) ~420.
+#: Without these, a draw counted as one multiply-add and the budget thought the largest
+#: networks cheap while their weights took seconds to draw.
+DRAW_COSTS: dict[str, int] = {
+    "constant": 4,
+    "normal": 300,
+    "uniform": 80,
+    "truncated_normal": 420,
+    "orthogonal": 300,
+}
+#: An orthogonal (m, n) draw adds the QR factorization of its Gaussian matrix (LAPACK geqrf +
+#: orgqr, about 4 m k^2 flops with k = min(m, n)), measured at ~7 multiply-adds per m k^2.
+QR_COST = 7
+#: Summarizing one value of a recorded tensor (a_l, z_l, the gradients, dL/dW_l: masks, float64
+#: copies, moments) costs about as much as 100 multiply-adds (3 ns per value, measured like
+#: ``DRAW_COSTS``); it dominates small batches of wide layers, where dL/dW_l is matrix-sized.
+STATISTICS_COST = 100
 _ACTIVATION_BYTES = {"selu": 16, "gelu": 8}
 _SMALL_OBJECTS = 2**16  # Python objects, generator states, per-layer vectors
 
@@ -95,9 +118,11 @@ class NetworkConfig:
 
     Limits: layers 1..1000, every width 1..4096, samples 1..100_000, input_std and bias_std
     0..1e6, repeats 1..100, slope 0..1, seed 0..2**63-1, histogram_edges 2..1001 strictly
-    increasing finite numbers, input_data 1..100_000 equal-length rows of 1..4096 finite numbers
-    with |x| <= 1e6. ``widths`` overrides ``layers``/``width``; ``input_data`` overrides
-    ``samples``, ``input_width``, ``input_distribution`` and ``input_std``.
+    increasing finite numbers (one set of edges for every layer), histogram_bins 1..1000 (each
+    layer's own equal bins on its own range instead, ``AUTO_RANGE_STDS``), input_data
+    1..100_000 equal-length rows of 1..4096 finite numbers with |x| <= 1e6. ``widths``
+    overrides ``layers``/``width``; ``input_data`` overrides ``samples``, ``input_width``,
+    ``input_distribution`` and ``input_std``.
     """
 
     init: str = "he_normal"
@@ -118,6 +143,7 @@ class NetworkConfig:
     seed: int = 0
     dtype: Literal["float32", "float64"] = "float32"
     histogram_edges: tuple[float, ...] | None = None
+    histogram_bins: int | None = None
     keep_activations: bool = False
 
     def __post_init__(self) -> None:
@@ -183,7 +209,16 @@ def _validated_fields(config: NetworkConfig) -> dict[str, object]:
         "seed": check_int("seed", config.seed, 0, MAX_SEED),
         "dtype": check_choice("dtype", config.dtype, DTYPES),
         "histogram_edges": _check_edges(config.histogram_edges),
+        "histogram_bins": None
+        if config.histogram_bins is None
+        else check_int("histogram_bins", config.histogram_bins, 1, MAX_EDGES - 1),
     }
+    if checked["histogram_edges"] is not None and checked["histogram_bins"] is not None:
+        raise ValueError(
+            "histogram_edges and histogram_bins must not both be given (fixed edges or each "
+            f"layer's own range); got {len(checked['histogram_edges'])} edges and "
+            f"{checked['histogram_bins']} bins"
+        )
     if not isinstance(config.keep_activations, bool | np.bool_):
         raise ValueError(f"keep_activations must be True or False; got {config.keep_activations!r}")
     checked["keep_activations"] = bool(config.keep_activations)
@@ -278,21 +313,9 @@ def sample_weights(
     dtype: np.dtype | str = "float32",
 ) -> np.ndarray:
     """``initializer.sample(rng, fan_in, fan_out)`` cast to ``dtype``: the same numbers from the
-    same draws, with a bounded float64 overhead.
-
-    scipy's ``truncnorm.rvs`` is the inverse CDF of ``rng.uniform`` draws and holds about 200
-    bytes of temporaries per value (200 MB for a 1024 x 1024 matrix); here the same inverse CDF
-    (``truncnorm.ppf``, elementwise) runs on blocks of rows of the same uniform draws, in place.
-    """
-    if initializer.distribution != "truncated_normal":
-        return initializer.sample(rng, fan_in, fan_out).astype(dtype, copy=False)
-    sigma = initializer.untruncated_std(fan_in, fan_out)
-    values = rng.uniform(size=(fan_in, fan_out))
-    step = max(1, _PPF_BLOCK // fan_out)
-    for start in range(0, fan_in, step):
-        block = values[start : start + step]
-        block[...] = stats.truncnorm.ppf(block, -TRUNCATION, TRUNCATION, scale=sigma)
-    return values.astype(dtype, copy=False)
+    same draws, with a bounded float64 overhead (truncated normals are the inverse CDF of the
+    uniform draws computed in place, ``lab.initializers.truncated_normal_from_uniform``)."""
+    return initializer.sample(rng, fan_in, fan_out).astype(dtype, copy=False)
 
 
 def kept_weights(config: NetworkConfig) -> tuple[bool, ...]:
@@ -366,6 +389,8 @@ def _peak_bytes(config: NetworkConfig, kept_bytes: int) -> int:
     held += 6 * len(_RECORD_FIELDS) * 8 * config.repeats * layers
     if config.histogram_edges is not None:
         held += 3 * 8 * len(config.histogram_edges) * (layers + 1)
+    if config.histogram_bins is not None:  # counts and each layer's edges
+        held += 4 * 8 * (config.histogram_bins + 1) * (layers + 1)
     # Kept per layer for the backward pass or to be returned: a_l, and z_l where needed.
     keeps_pre = (backward and config.activation not in _DERIVATIVE_FROM_OUTPUT) or (
         config.keep_activations and config.activation != "linear"
@@ -383,8 +408,6 @@ def _peak_bytes(config: NetworkConfig, kept_bytes: int) -> int:
     statistics = max(largest_batch, largest_matrix) * (item + 9)
     distribution = config.initializer().distribution
     draw = largest_matrix * (_DRAW_BYTES[distribution] + item) + largest_batch * item
-    if distribution == "truncated_normal":
-        draw += _PPF_BYTES * min(largest_matrix, max(_PPF_BLOCK, max(widths)))
     temporary = max(
         largest_batch * per_value + statistics + largest_matrix * item,
         draw,
@@ -393,16 +416,39 @@ def _peak_bytes(config: NetworkConfig, kept_bytes: int) -> int:
     return int(held + stored + kept_bytes + temporary + _SMALL_OBJECTS)
 
 
+def draw_cost(distribution: str, fan_in: int, fan_out: int) -> int:
+    """What drawing one (fan_in, fan_out) weight matrix costs, in multiply-adds: ``DRAW_COSTS``
+    per weight, plus the QR factorization of an orthogonal draw (``QR_COST``)."""
+    check_choice("distribution", distribution, tuple(DRAW_COSTS))
+    cost = DRAW_COSTS[distribution] * fan_in * fan_out
+    if distribution == "orthogonal":
+        cost += QR_COST * max(fan_in, fan_out) * min(fan_in, fan_out) ** 2
+    return cost
+
+
 def network_cost(config: NetworkConfig) -> Cost:
     """What ``simulate(config)`` costs: multiply-adds of the matrix products (forward, and the
-    two backward products unless ``backward="none"``) plus one per weight drawn (weights the
-    backward pass draws again, ``redrawn_weights``, count twice), times the repeats; and
-    ``estimate_bytes``."""
+    two backward products unless ``backward="none"``), plus the random draws priced by
+    ``draw_cost`` (the weights, drawn twice when the backward pass draws them again,
+    ``kept_weights``; and the generated inputs) and the statistics of every recorded value
+    (``STATISTICS_COST``), times the repeats; and ``estimate_bytes``."""
     config = _check_config(config)
-    per_row = sum(a * b for a, b in _fans(config))
+    fans = _fans(config)
+    per_row = sum(a * b for a, b in fans)
     products = 1 if config.backward == "none" else 3
-    draws = per_row + redrawn_weights(config)
-    work = (config.batch_size * per_row * products + draws) * config.repeats
+    distribution = config.initializer().distribution
+    draws = 0
+    for index, ((a, b), kept) in enumerate(zip(fans, kept_weights(config), strict=True)):
+        redrawn = config.backward != "none" and index > 0 and not kept
+        draws += draw_cost(distribution, a, b) * (2 if redrawn else 1)
+    rows, widths = config.batch_size, config.layer_widths
+    if config.input_data is None:
+        inputs = "uniform" if config.input_distribution == "uniform" else "normal"
+        draws += DRAW_COSTS[inputs] * rows * config.input_features
+    summarized = rows * (config.input_features + 2 * sum(widths))  # the input, z_l and a_l
+    if config.backward != "none":
+        summarized += 2 * rows * sum(widths) + per_row  # dL/da_l, dL/dz_l and dL/dW_l
+    work = (rows * per_row * products + draws + STATISTICS_COST * summarized) * config.repeats
     return Cost(multiply_adds=work, peak_bytes=estimate_bytes(config))
 
 
@@ -456,7 +502,12 @@ class TensorStats:
     With histogram edges (input and activations only, else None): edges, hist_counts of shape
     (layers, len(edges) - 1) over the finite values with numpy's convention (last bin closed),
     below/above (finite values outside the edges); so hist_counts.sum(1) + below + above +
-    nonfinite == count.
+    nonfinite == count. With ``histogram_bins`` each layer has its own edges: ``edges`` has
+    shape (layers, bins + 1), row i set by layer i + 1's first finite values (``_auto_edges``)
+    and kept for the later repeats; a layer without finite values gets the edges [-1, 1].
+    frac_flat (pre-activations of tanh and sigmoid only, else None): share of |z| beyond
+    ``lab.health.flat_threshold``, where the slope is below ``lab.health.SATURATION_SLOPE`` of
+    its maximum.
     """
 
     count: np.ndarray
@@ -474,6 +525,7 @@ class TensorStats:
     hist_counts: np.ndarray | None = None
     below: np.ndarray | None = None
     above: np.ndarray | None = None
+    frac_flat: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.count)
@@ -503,6 +555,29 @@ class _Workspace:
         return float(wide.sum())
 
 
+def _auto_edges(
+    values: np.ndarray, smallest: float, largest: float, mean: float, std: float, bins: int
+) -> np.ndarray:
+    """``bins`` equal bins over mean ± AUTO_RANGE_STDS std, cut to [smallest, largest] (the
+    finite ``values``' extremes); a constant layer (or one whose range rounds to a point in the
+    values' dtype) gets [v - |v|/2, v + |v|/2], or [-1/2, 1/2] around 0. The outer edges are
+    numbers of the values' dtype, so numpy's range test and the below/above counts agree."""
+    kind = values.dtype.type
+    low = kind(max(smallest, mean - AUTO_RANGE_STDS * std))
+    high = kind(min(largest, mean + AUTO_RANGE_STDS * std))
+    if not high > low:
+        low, high = kind(smallest), kind(largest)
+    if not high > low:
+        half, top = abs(float(smallest)) / 2 or 0.5, float(np.finfo(kind).max)
+        low = kind(max(-top, float(smallest) - half))
+        high = kind(min(top, float(smallest) + half))
+    if not high > low:  # pragma: no cover - a value too small to halve in its dtype
+        low, high = np.nextafter(low, kind(-np.inf)), np.nextafter(high, kind(np.inf))
+    # In float64, as numpy bins with float64 range ends: a float32 linspace overflows near
+    # float32's largest value.
+    return np.linspace(float(low), float(high), bins + 1)
+
+
 class _Accumulator:
     """Per-repeat, per-layer partial sums of one tensor; ``finish`` pools them (Chan et al.
     1979: total sum of squares = within-group + between-group)."""
@@ -515,8 +590,12 @@ class _Accumulator:
         *,
         measure_zeros: bool = True,
         measure_saturation: bool = True,
+        bins: int | None = None,
+        flat_threshold: float | None = None,
     ) -> None:
         shape = (repeats, layers)
+        self.flat_threshold = flat_threshold
+        self.flat = np.zeros(shape, np.int64)
         self.measure_zeros = measure_zeros
         self.measure_saturation = measure_saturation
         self.count = np.zeros(shape, np.int64)
@@ -536,6 +615,12 @@ class _Accumulator:
             uniform = np.linspace(edges[0], edges[-1], len(edges))
             self.equal_bins = bool(np.array_equal(edges, uniform))
             self.hist = np.zeros((layers, len(edges) - 1), np.int64)
+            self.below = np.zeros(layers, np.int64)
+            self.above = np.zeros(layers, np.int64)
+        #: With ``bins``: each layer's own edges, NaN until its first finite values arrive.
+        self.layer_edges = None if bins is None else np.full((layers, bins + 1), np.nan)
+        if bins is not None:
+            self.hist = np.zeros((layers, bins), np.int64)
             self.below = np.zeros(layers, np.int64)
             self.above = np.zeros(layers, np.int64)
 
@@ -558,7 +643,8 @@ class _Accumulator:
         self.finite[at] = size
         if size == 0:
             return
-        max_abs = max(float(narrow.max()), -float(narrow.min()))
+        smallest, largest = float(narrow.min()), float(narrow.max())
+        max_abs = max(largest, -smallest)
         self.max_abs[at] = max_abs
         exponent = 0
         if max_abs > 2.0**_SAFE_EXPONENT or 0 < max_abs < 2.0**-_SAFE_EXPONENT:
@@ -583,13 +669,22 @@ class _Accumulator:
         if self.measure_saturation and max_abs > SATURATION_THRESHOLD:
             threshold = math.ldexp(SATURATION_THRESHOLD, -exponent)
             self.saturated[at] = np.count_nonzero(wide > threshold)
-        if self.edges is not None:
+        if self.flat_threshold is not None and max_abs > self.flat_threshold:
+            threshold = math.ldexp(self.flat_threshold, -exponent)
+            self.flat[at] = np.count_nonzero(wide > threshold)
+        if self.layer_edges is not None and np.isnan(self.layer_edges[layer, 0]):
+            std = math.ldexp(math.sqrt(self.m2[at] / size), exponent)
+            center = math.ldexp(mean, exponent)
+            self.layer_edges[layer] = _auto_edges(
+                narrow, smallest, largest, center, std, self.layer_edges.shape[1] - 1
+            )
+        if self.edges is not None or self.layer_edges is not None:
             self._histogram(layer, narrow)
 
     def _histogram(self, layer: int, values: np.ndarray) -> None:
-        edges = self.edges
+        edges = self.edges if self.layer_edges is None else self.layer_edges[layer]
         low, high = edges[0], edges[-1]
-        if self.equal_bins:  # numpy's fast path for equal-width bins
+        if self.layer_edges is not None or self.equal_bins:  # numpy's fast equal-width path
             counts, _ = np.histogram(values, bins=len(edges) - 1, range=(low, high))
         else:
             counts, _ = np.histogram(values, bins=edges)
@@ -611,7 +706,9 @@ class _Accumulator:
         at = (repeat, layer)
         for name in _RECORD_FIELDS:
             getattr(self, name)[at] = getattr(source, name)[at]
-        if self.edges is not None and source.finite[at] > 0:
+        if self.layer_edges is not None and np.isnan(self.layer_edges[layer, 0]):
+            self.layer_edges[layer] = source.layer_edges[layer]  # type: ignore[index]
+        if (self.edges is not None or self.layer_edges is not None) and source.finite[at] > 0:
             self._add_histogram(layer, *source.last_histogram)
 
     def finish(self) -> TensorStats:
@@ -642,10 +739,16 @@ class _Accumulator:
                 else None,
                 "frac_nonfinite": nonfinite / count,
                 "nonfinite": nonfinite,
+                "frac_flat": None
+                if self.flat_threshold is None
+                else self.flat.sum(axis=0) / finite,
             }
-        if self.edges is not None:
+        if self.layer_edges is not None:
+            unset = np.isnan(self.layer_edges[:, 0])  # layers without a finite value
+            self.layer_edges[unset] = np.linspace(-1.0, 1.0, self.layer_edges.shape[1])
+        if self.edges is not None or self.layer_edges is not None:
             fields |= {
-                "edges": self.edges,
+                "edges": self.edges if self.layer_edges is None else self.layer_edges,
                 "hist_counts": self.hist,
                 "below": self.below,
                 "above": self.above,
@@ -783,9 +886,12 @@ class _Runner:
         largest = max(rows * max(widths), max(a * b for a, b in fans))
         self.workspace = _Workspace(largest, max(widths))
         edges = None if config.histogram_edges is None else np.array(config.histogram_edges)
-        self.input = _Accumulator(1, 1, edges)
-        self.pre = _Accumulator(repeats, layers, edges)
-        self.post = _Accumulator(repeats, layers, edges)
+        bins = config.histogram_bins
+        self.input = _Accumulator(1, 1, edges, bins=bins)
+        self.pre = _Accumulator(
+            repeats, layers, edges, bins=bins, flat_threshold=flat_threshold(self.activation)
+        )
+        self.post = _Accumulator(repeats, layers, edges, bins=bins)
         self.grad_post = _Accumulator(repeats, layers, **_MOMENTS_ONLY)
         self.grad_pre = _Accumulator(repeats, layers, **_MOMENTS_ONLY)
         self.grad_weight = _Accumulator(repeats, layers, **_MOMENTS_ONLY)

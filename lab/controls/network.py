@@ -145,7 +145,9 @@ WIDTH = IntControl(
     label="Units per layer",
     default=256,
     low=2,
-    high=1024,
+    # 512: drawing 100 orthogonal 1,024 x 1,024 matrices (one QR each) takes about 20 s of one
+    # core even for one sample (lab.network.draw_cost); 100 x 512 takes about 3 s.
+    high=512,
     widget="number",
     help="Every layer's width n.",
 )

@@ -5,12 +5,14 @@ instead of silently dropped. ``vega_spec`` turns a chart into a cacheable Vega-L
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import pickle
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 from lab.validation import check_float, check_int
 
@@ -23,31 +25,97 @@ def _short(value: float) -> str:
 
 #: Colour for annotations (out-of-range counts, dropped points): readable on light and dark.
 ANNOTATION_COLOR = "#e8590c"
+#: Tick labels of a log axis: plain numbers from 0.001 to 10,000, powers of ten beyond ("1e+10",
+#: not "10000000000", which Vega's "~g" prints for some ticks of a log scale).
+LOG_AXIS_LABEL = (
+    "abs(datum.value) >= 1e5 || (datum.value != 0 && abs(datum.value) < 1e-3)"
+    " ? format(datum.value, '.0e') : format(datum.value, '~g')"
+)
+#: Colour of a reference band (``histogram_chart(band=...)``): a neutral grey on both themes.
+BAND_COLOR = "#868e96"
 
 
-def show_chart(chart: alt.TopLevelMixin) -> None:
-    """Render an Altair chart at the container's width."""
+#: Vega's autosize that keeps a chart's ``height`` for the plot and adds the title, the axes
+#: and the legend around it (Streamlit's default, "fit", squeezes all of them into the height:
+#: a legend below the plot left a strip of a plot and pushed the title out of the frame).
+PLOT_HEIGHT_AUTOSIZE = {"type": "fit-x", "contains": "padding"}
+
+
+def show_chart(chart: alt.TopLevelMixin, *, plot_height: bool = False) -> None:
+    """Render an Altair chart at the container's width; ``plot_height``: its height is the
+    plot's (``PLOT_HEIGHT_AUTOSIZE``).
+
+    Builds the spec on every call: pages render through specs cached once per result
+    (``vega_spec`` inside ``st.cache_data``, then ``show_spec``); this is for charts whose data
+    changes on every run.
+    """
     if not isinstance(chart, alt.TopLevelMixin):
         raise ValueError(f"chart must be an Altair chart; got {type(chart).__name__}")
-    st.altair_chart(chart, width="stretch")
+    show_spec(vega_spec(chart, plot_height=plot_height))
 
 
-def vega_spec(chart: alt.TopLevelMixin, *, validate: bool = True) -> dict:
-    """The chart's Vega-Lite dict, without Altair's default 300 x 300 view config.
+#: Altair's default theme sizes every view 300 x 300; Streamlit sizes charts itself.
+_DEFAULT_VIEW = {"continuousWidth": 300, "continuousHeight": 300}
 
-    Pages build it inside ``st.cache_data``, once per configuration: building (and validating)
-    Altair charts costs tens of milliseconds each, too slow to repeat on every rerun.
+
+def vega_spec(
+    chart: alt.TopLevelMixin, *, validate: bool = False, plot_height: bool = False
+) -> dict:
+    """The chart's Vega-Lite dict as ``st.vega_lite_chart`` takes it, without Altair's default
+    300 x 300 view size; with ``plot_height``, its height is the plot's
+    (``PLOT_HEIGHT_AUTOSIZE``).
+
+    Pages build it inside ``st.cache_data``, once per configuration, and render it with
+    ``show_spec``: building an Altair chart costs tens of milliseconds, and validating it
+    against the Vega-Lite schema as much again. Validation is therefore off at run time
+    (``validate=True`` turns it on); tests/pages/test_vega_specs.py validates every spec the
+    pages render against the schema Altair ships. The inline datasets are stored as Arrow IPC
+    bytes, the form Streamlit sends them in (``st.vega_lite_chart`` passes bytes through), so
+    that a rerun does not convert them again.
     """
     spec = chart.to_dict(validate=validate)
     config = spec.get("config", {})
-    config.pop("view", None)
-    if not config:
-        spec.pop("config", None)
+    view = config.get("view", {})
+    for name, value in _DEFAULT_VIEW.items():
+        if view.get(name) == value:
+            del view[name]
+    if "view" in config and not view:
+        del config["view"]
+    if "config" in spec and not config:
+        del spec["config"]
+    if plot_height:
+        spec["autosize"] = dict(PLOT_HEIGHT_AUTOSIZE)
+    datasets = spec.get("datasets")
+    if isinstance(datasets, dict):
+        spec["datasets"] = {
+            name: _arrow(rows) if isinstance(rows, list) else rows
+            for name, rows in datasets.items()
+        }
     return spec
 
 
+def _arrow(rows: list) -> object:
+    """Records as the Arrow IPC bytes ``st.vega_lite_chart`` would make of them on every run;
+    GeoJSON features (dicts with "type" and "geometry") stay as they are, as Streamlit keeps
+    them."""
+    if rows and isinstance(rows[0], dict) and "type" in rows[0] and "geometry" in rows[0]:
+        return rows
+    return dataframe_util.convert_anything_to_arrow_bytes(rows)
+
+
+def by_pickle(value: object) -> bytes:
+    """The cache key of ``value`` for ``st.cache_data(hash_funcs={SomeResultPart: by_pickle})``.
+
+    Streamlit's own hasher walks every field, tuple and array of a result's dataclass (0.2 to
+    2 ms per chart, on every rerun); its pickle takes a few microseconds. Equal pickles mean
+    equal values, so a cached spec is never shown for other data (two pickles of one value
+    that differ, e.g. in memoized references, only cost a cache miss).
+    """
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def show_spec(spec: dict) -> None:
-    """Render a cached Vega-Lite dict at the container's width (as ``show_chart`` does)."""
+    """Render a (cached) Vega-Lite dict from ``vega_spec`` at the container's width."""
     st.vega_lite_chart(spec, width="stretch")
 
 
@@ -63,8 +131,14 @@ def histogram_chart(
     y_title: str = "count",
     height: int = 260,
     y_max: float | None = None,
+    band: tuple[float, float] | None = None,
 ) -> alt.LayerChart:
     """Bars for pre-binned data (``numpy.histogram``'s edges and counts).
+
+    ``band`` (low, high) shades a reference interval behind the bars, cut to the bins' range,
+    with dashed rules at its ends that fall inside the range (so that it still shows, as a line,
+    when the axis is far wider than the band); the subtitle says so when it covers the whole
+    axis or lies outside it. With no value in the bins the chart says so in its middle.
 
     Values outside [edges[0], edges[-1]] (``below``, ``above``) and inf/NaN (``nonfinite``)
     cannot sit on the axis: they are written on the chart at the matching edge and in the
@@ -98,6 +172,11 @@ def histogram_chart(
     x_title = _check_text("x_title", x_title)
     y_title = _check_text("y_title", y_title)
     height = check_int("height", height, 50, 2000)
+    if band is not None:
+        band_values = _finite_list("band", band)
+        if len(band_values) != 2 or not band_values[0] < band_values[1]:
+            raise ValueError(f"band must be two increasing finite numbers (low, high); got {band}")
+        band = (band_values[0], band_values[1])
     top = histogram_top(count_values, below=below, above=above, nonfinite=nonfinite)
     if y_max is not None:
         top = max(top, check_float("y_max", y_max, 0.0))
@@ -120,7 +199,13 @@ def histogram_chart(
         alt.Chart(bins)
         .mark_bar(opacity=0.9, orient="vertical", stroke=None)
         .encode(
-            x=alt.X("left:Q", title=x_title, scale=alt.Scale(domain=[low, high], nice=False)),
+            x=alt.X(
+                "left:Q",
+                title=x_title,
+                scale=alt.Scale(domain=[low, high], nice=False),
+                # "~g": 1e+11 rather than 100,000,000,000; few ticks on a narrow panel.
+                axis=alt.Axis(format="~g", labelOverlap=True, tickCount=5),
+            ),
             x2="right:Q",
             y=alt.Y(
                 "count:Q",
@@ -137,19 +222,58 @@ def histogram_chart(
             ],
         )
     )
-    left_note = f"◀ {below:,} below {low:g}" if below else ""
-    right_parts = [f"{above:,} above {high:g} ▶"] if above else []
+    left_note = f"◀ {below:,} below {low:.3g}" if below else ""
+    right_parts = [f"{above:,} above {high:.3g} ▶"] if above else []
     if nonfinite:
         right_parts.append(f"{nonfinite:,} inf/NaN")
     right_note = " · ".join(right_parts)
-    layers: list[alt.Chart] = [bars]
+    layers: list[alt.Chart] = []
+    band_note = ""
+    if band is not None:
+        band_layers, band_note = _band_layers(band, low, high)
+        layers.extend(band_layers)
+    layers.append(bars)
     if left_note:
         layers.append(_edge_text(low, left_note, "left"))
     if right_note:
         layers.append(_edge_text(high, right_note, "right", line=1 if left_note else 0))
-    notes = [note for note in (left_note.lstrip("◀ "), *right_parts) if note]
-    subtitle = "Not on the axis: " + "; ".join(n.rstrip(" ▶") for n in notes) if notes else ""
+    if sum(count_values) == 0:  # nothing on the axis: say so rather than show an empty frame
+        empty = pd.DataFrame({"x": [(low + high) / 2], "note": ["no value in this range"]})
+        layers.append(
+            alt.Chart(empty)
+            .mark_text(baseline="middle", color=ANNOTATION_COLOR, fontSize=13)
+            .encode(x="x:Q", y=alt.value(height / 2), text="note:N")
+        )
+    # One note per subtitle line: a narrow panel truncates a long line.
+    notes = [note.rstrip(" ▶") for note in (left_note.lstrip("◀ "), *right_parts) if note]
+    subtitle = [f"Not on the axis: {notes[0]}", *notes[1:]] if notes else []
+    if band_note:
+        subtitle.append(band_note)
     return alt.layer(*layers).properties(title=_title(title, subtitle), height=height)
+
+
+def _band_layers(band: tuple[float, float], low: float, high: float) -> tuple[list[alt.Chart], str]:
+    """The shaded part of ``band`` inside [low, high], rules at its ends inside the range and a
+    label; plus a subtitle line when the band covers the whole range or misses it."""
+    start, stop = max(band[0], low), min(band[1], high)
+    label = f"[{band[0]:g}, {band[1]:g}]"
+    if start >= stop:
+        side = "left" if band[1] <= low else "right"
+        return [], f"{label} lies {side} of this axis"
+    layers: list[alt.Chart] = [
+        alt.Chart(pd.DataFrame({"x": [start], "x2": [stop], "note": [f"band {label}"]}))
+        .mark_rect(color=BAND_COLOR, opacity=0.15)
+        .encode(x="x:Q", x2="x2:Q", tooltip=alt.Tooltip("note:N", title="shaded"))
+    ]
+    ends = [{"x": x, "note": f"{x:g}: end of the band {label}"} for x in band if low < x < high]
+    if ends:
+        layers.append(
+            alt.Chart(pd.DataFrame(ends))
+            .mark_rule(color=BAND_COLOR, strokeDash=[3, 3], strokeWidth=1.5)
+            .encode(x="x:Q", tooltip=alt.Tooltip("note:N", title="band"))
+        )
+    note = f"the whole axis lies inside {label}" if start == low and stop == high else ""
+    return layers, note
 
 
 def histogram_top(
@@ -188,15 +312,20 @@ def log_line_chart(
     height: int = 300,
     colors: Sequence[str] | None = None,
     legend: alt.Legend | None = None,
+    zero_band: bool = False,
+    points_only: bool = False,
 ) -> alt.LayerChart:
     """Lines on a log y axis, one per ``color`` group, for values spanning decades.
 
     A log axis cannot show 0, negative numbers, inf or NaN. Those points are left out of the
     line (which breaks there instead of bridging the gap) and marked explicitly: a dashed rule
     at the first such x with a label such as ``0 at layer 7`` or ``inf/NaN from layer 9``, also
-    repeated in the subtitle. Tooltips give the exact values. ``colors`` gives the groups'
-    colours in order of first appearance; ``legend`` replaces Vega's default colour legend
-    (e.g. ``alt.Legend(orient="bottom")`` leaves a narrow chart its full width).
+    repeated in the subtitle. With ``zero_band`` exact zeros are drawn instead as ✕ on a grey
+    band below the axis's lowest value, at a tick labelled 0 (``ZERO_BAND_SHARE`` of the
+    height), so that every x with a 0 is visible. Tooltips give the exact values. ``colors``
+    gives the groups' colours in order of first appearance; ``legend`` replaces Vega's default
+    colour legend (e.g. ``alt.Legend(orient="bottom")`` leaves a narrow chart its full width).
+    ``points_only``: dots without lines (independent runs).
     """
     frame = _as_frame(rows)
     x = _check_column("x", x, frame)
@@ -240,30 +369,48 @@ def log_line_chart(
         axis=alt.Axis(format="d", tickMinStep=1) if integer_x else alt.Axis(format="~g"),
     )
     plotted = data[data["kind"] == "ok"]
-    line = (
-        alt.Chart(plotted)
-        .mark_line(point=True)
-        .encode(
-            x=x_axis,
-            y=alt.Y("y:Q", title=y_title, scale=alt.Scale(type="log"), axis=alt.Axis(format="~g")),
-            color=alt.Color(
-                "series:N",
-                title=color,
-                scale=series_scale,
-                legend=None if color is None else legend if legend is not None else alt.Legend(),
-            ),
-            detail="segment:N",
-            tooltip=[
-                alt.Tooltip("series:N", title=color or "series"),
-                alt.Tooltip("x:Q", title=x_title),
-                alt.Tooltip("exact:N", title=y_title),
-            ],
+    zeros = data[data["kind"] == "zero"]
+    positives = [v for v in plotted["y"] if v > 0]
+    # Explicit ticks: Vega thins a short log axis to odd values such as 40, 0.6, 0.008.
+    y_scale = alt.Scale(type="log")
+    y_axis = alt.Axis(labelExpr=LOG_AXIS_LABEL, values=_log_ticks(positives))
+    band = None
+    if zero_band and not zeros.empty:
+        domain, ticks, band = _zero_band_geometry(list(plotted["y"]))
+        y_scale = alt.Scale(type="log", domain=domain, nice=False)
+        # The band's middle gets a tick labelled 0, as on a broken axis.
+        y_axis = alt.Axis(
+            labelExpr=f"datum.value == {band[2]!r} ? '0' : ({LOG_AXIS_LABEL})",
+            values=[band[2], *ticks],
         )
+    line = (
+        alt.Chart(plotted).mark_point(filled=True, size=40, opacity=1)
+        if points_only
+        else alt.Chart(plotted).mark_line(point=True)
+    ).encode(
+        x=x_axis,
+        y=alt.Y("y:Q", title=y_title, scale=y_scale, axis=y_axis),
+        color=alt.Color(
+            "series:N",
+            title=color,
+            scale=series_scale,
+            legend=None if color is None else legend if legend is not None else alt.Legend(),
+        ),
+        detail="segment:N",
+        tooltip=[
+            alt.Tooltip("series:N", title=color or "series"),
+            alt.Tooltip("x:Q", title=x_title),
+            alt.Tooltip("exact:N", title=y_title),
+        ],
     )
     notes = _unplottable_notes(data, x_title, show_series=color is not None)
     layers: list[alt.Chart] = [line]
-    if notes:
-        marks = pd.DataFrame(notes)
+    if band is not None:
+        y_of = lambda field: alt.Y(field, title=y_title, scale=y_scale, axis=y_axis)  # noqa: E731
+        layers[:0] = _zero_band_layers(zeros, band, x_axis, y_of, series_scale, x_title)
+    ruled = [note for note in notes if band is None or note["kind"] != "zero"]
+    if ruled:
+        marks = pd.DataFrame(ruled)
         marks["pixel_y"] = [4 + 14 * i for i in range(len(marks))]
         rule = (
             alt.Chart(marks)
@@ -292,6 +439,89 @@ def log_line_chart(
                 )
     subtitle = "Not on the log axis: " + "; ".join(n["note"] for n in notes) if notes else ""
     return alt.layer(*layers).properties(title=_title(title, subtitle), height=height)
+
+
+#: Share of a log chart's height that ``log_line_chart(zero_band=True)`` gives the band of exact
+#: zeros, and the gap between it and the lowest value.
+ZERO_BAND_SHARE = 0.18
+ZERO_BAND_GAP = 0.08
+
+
+def _zero_band_geometry(
+    values: Sequence[float],
+) -> tuple[list[float], list[float], tuple[float, float, float]]:
+    """(y domain, tick values, (band bottom, band top, band middle)) of a log axis over the
+    positive ``values`` with the zero band below them. Ticks: powers of ten (at most six),
+    or 1-2-5 steps when the values span less than two decades; none without a positive
+    value."""
+    positives = [v for v in values if math.isfinite(v) and v > 0]
+    low = math.log10(min(positives)) if positives else 0.0
+    high = math.log10(max(positives)) if positives else 0.0
+    span = max(high - low, 1.0)
+    top, bottom = high + 0.06 * span, low - 0.06 * span
+    total = (top - bottom) / (1 - ZERO_BAND_SHARE - ZERO_BAND_GAP)
+    band_top = bottom - ZERO_BAND_GAP * total
+    band_bottom = band_top - ZERO_BAND_SHARE * total
+    ticks = [
+        tick
+        for tick in (_log_ticks([10**bottom, 10**top]) if positives else [])
+        if bottom <= math.log10(tick) <= top
+    ]
+    middle = (band_bottom + band_top) / 2
+    return [10**band_bottom, 10**top], ticks, (10**band_bottom, 10**band_top, 10**middle)
+
+
+def _log_ticks(values: Sequence[float]) -> list[float]:
+    """Tick values of a log axis over the positive ``values``: powers of ten (at most six,
+    every k-th) when they span three or more; else 1-2-5 steps from the power of ten below
+    the smallest to the one above the largest (Vega's nice log domain)."""
+    if not values:
+        return []
+    bottom, top = math.log10(min(values)), math.log10(max(values))
+    powers = list(range(math.ceil(bottom), math.floor(top) + 1))
+    if len(powers) >= 3:
+        return [10.0**k for k in powers[:: math.ceil(len(powers) / 6)]]
+    low, high = math.floor(bottom), max(math.ceil(top), math.floor(bottom) + 1)
+    return [m * 10.0**k for k in range(low, high) for m in (1, 2, 5)] + [10.0**high]
+
+
+def _zero_band_layers(
+    zeros: pd.DataFrame,
+    band: tuple[float, float, float],
+    x_axis: alt.X,
+    y_of: Callable[[str], alt.Y],
+    series_scale: alt.Scale,
+    x_title: str,
+) -> list[alt.Chart]:
+    """The grey band of exact zeros, its label and a ✕ per zero (coloured by series);
+    ``y_of(field)`` is the chart's y encoding of a field (same scale and axis)."""
+    bottom, top, middle = band
+    note = "exactly 0: a log axis has no 0, so zeros sit on this band"
+    strip = pd.DataFrame({"y": [bottom], "y2": [top], "note": [note]})
+    marks = zeros.assign(band=middle)
+    return [
+        alt.Chart(strip)
+        .mark_rect(color=BAND_COLOR, opacity=0.2)
+        .encode(
+            x=alt.value(0),
+            x2=alt.value("width"),
+            y=y_of("y:Q"),
+            y2="y2:Q",
+            tooltip=alt.Tooltip("note:N", title="grey band"),
+        ),
+        alt.Chart(marks)
+        .mark_point(shape="cross", filled=True, size=70, opacity=1)
+        .encode(
+            x=x_axis,
+            y=y_of("band:Q"),
+            color=alt.Color("series:N", scale=series_scale, legend=None),
+            tooltip=[
+                alt.Tooltip("series:N", title="series"),
+                alt.Tooltip("x:Q", title=x_title),
+                alt.Tooltip("exact:N", title="value (exactly 0)"),
+            ],
+        ),
+    ]
 
 
 _KIND_LABELS = {"zero": "0", "negative": "negative", "nonfinite": "inf/NaN"}
@@ -330,11 +560,13 @@ def _unplottable_notes(data: pd.DataFrame, x_title: str, *, show_series: bool) -
             else:
                 where = f"at {x_title} {', '.join(_short(v) for v in xs[:4])}, …"
             prefix = f"{series}: " if show_series else ""
-            notes.append({"x": xs[0], "series": series, "note": f"{prefix}{label} {where}"})
+            notes.append(
+                {"x": xs[0], "series": series, "kind": kind, "note": f"{prefix}{label} {where}"}
+            )
     return notes
 
 
-def _title(title: str, subtitle: str) -> alt.TitleParams:
+def _title(title: str, subtitle: str | list[str]) -> alt.TitleParams:
     # The subtitle lists what the axes cannot show; the annotation colour reads on both themes.
     return alt.TitleParams(
         text=title, subtitle=subtitle or [], subtitleColor=ANNOTATION_COLOR, anchor="start"

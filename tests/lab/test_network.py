@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy import stats as scipy_stats
 
 from lab import network
 from lab.activations import ACTIVATION_NAMES
@@ -312,6 +313,61 @@ def test_histogram_counts_add_up_after_overflow():
     assert np.array_equal(
         stats.hist_counts.sum(axis=1), stats.count - stats.nonfinite - stats.below - stats.above
     )
+
+
+def test_auto_ranged_histograms_take_each_layer_range_from_its_first_repeat():
+    config = NetworkConfig(
+        init="normal",
+        init_params=(("std", 0.5),),
+        activation="relu",
+        layers=5,
+        width=30,
+        samples=40,
+        repeats=3,
+        histogram_bins=20,
+        keep_activations=True,
+    )
+    result = simulate(config)
+    assert result.pre.edges.shape == (5, 21) and result.input.edges.shape == (1, 21)
+    for index, values in enumerate(result.pre_activations):
+        edges = result.pre.edges[index]
+        mean, std = np.mean(values, dtype=np.float64), np.std(values, dtype=np.float64)
+        low = max(values.min(), mean - network.AUTO_RANGE_STDS * std)
+        high = min(values.max(), mean + network.AUTO_RANGE_STDS * std)
+        assert (edges[0], edges[-1]) == (
+            pytest.approx(low, rel=1e-6),
+            pytest.approx(high, rel=1e-6),
+        )
+        np.testing.assert_allclose(np.diff(edges), (edges[-1] - edges[0]) / 20, rtol=1e-9)
+        # The later repeats are binned on the first one's edges (their extremes spill over).
+        assert np.all(result.pre.hist_counts[index] >= np.histogram(values, bins=edges)[0])
+    for stats in (result.input, result.pre, result.post):
+        finite = stats.count - stats.nonfinite
+        assert np.array_equal(stats.hist_counts.sum(axis=1), finite - stats.below - stats.above)
+    assert np.all(result.post.edges[:, 0] == 0)  # ReLU: the smallest value is 0
+
+
+def test_auto_ranged_histograms_of_constant_and_overflowed_layers_have_finite_edges():
+    zeros = simulate(NetworkConfig(init="zeros", layers=2, width=8, samples=5, histogram_bins=4))
+    np.testing.assert_array_equal(zeros.pre.edges, [[-0.5, -0.25, 0.0, 0.25, 0.5]] * 2)
+    np.testing.assert_array_equal(zeros.pre.hist_counts[:, 2], 40)  # every 0 in bin [0, 0.25)
+    overflow = simulate(
+        NetworkConfig(
+            init="large_random",
+            activation="linear",
+            layers=40,
+            width=256,
+            samples=8,
+            histogram_bins=10,
+        )
+    )
+    assert overflow.post.nonfinite[-1] == 8 * 256
+    assert np.all(np.isfinite(overflow.post.edges))
+    np.testing.assert_array_equal(overflow.post.edges[-1], np.linspace(-1.0, 1.0, 11))
+    with pytest.raises(ValueError, match="histogram_edges and histogram_bins must not both"):
+        NetworkConfig(histogram_edges=(0.0, 1.0), histogram_bins=3)
+    with pytest.raises(ValueError, match=r"histogram_bins must be an integer in \[1, 1000\]"):
+        NetworkConfig(histogram_bins=0)
 
 
 def test_same_config_gives_identical_numbers_and_other_seeds_differ():
@@ -632,7 +688,12 @@ def test_weights_that_do_not_fit_are_redrawn_from_the_top_layer_down(monkeypatch
     monkeypatch.setattr(network, "MAX_PEAK_BYTES", network._peak_bytes(config, 0) + 5 * matrix // 2)
     assert network.kept_weights(config) == (False, False, False, True, True)
     assert network.redrawn_weights(config) == 2 * 64 * 64
-    assert network.network_cost(config).multiply_adds == 10 * 5 * 64 * 64 * 3 + 7 * 64 * 64
+    # Products, the weights' normal draws (two redrawn), the input's draws, the statistics of
+    # the input, z, a, both gradients and dL/dW of every layer.
+    draws = network.DRAW_COSTS["normal"] * (7 * 64 * 64 + 10 * 64)
+    statistics = network.STATISTICS_COST * (10 * 64 * (1 + 4 * 5) + 5 * 64 * 64)
+    expected = 10 * 5 * 64 * 64 * 3 + draws + statistics
+    assert network.network_cost(config).multiply_adds == expected
     assert not any(network.kept_weights(replace(config, backward="none")))
 
 
@@ -649,11 +710,32 @@ def test_truncated_normal_weights_take_bounded_memory():
     initializer = get_initializer("he_truncated_normal")
     size = 512 * 1024
     peak = traced_peak(sample_weights, initializer, np.random.default_rng(0), 512, 1024)
-    scipy_peak = traced_peak(initializer.sample, np.random.default_rng(0), 512, 1024)
-    # float64 draws and the float32 cast, plus one block's inverse-CDF temporaries; scipy's
-    # truncnorm.rvs holds about 200 bytes per value.
-    assert peak < 12 * size + network._PPF_BYTES * network._PPF_BLOCK
-    assert scipy_peak > 100 * size
+    # The float64 uniform draws turned into the samples in place, and the float32 cast (scipy's
+    # truncnorm.rvs held about 200 bytes per value).
+    assert peak < 13 * size
+
+
+def test_an_orthogonal_draw_costs_its_qr_factorization():
+    # Drawing an (m, n) orthogonal matrix factors an (m, n) Gaussian matrix: the cost grows as
+    # m n^2, so a square matrix twice as wide costs about 8 times as much, a normal draw 4.
+    normal = [network.draw_cost("normal", n, n) for n in (256, 512)]
+    orthogonal = [network.draw_cost("orthogonal", n, n) for n in (256, 512)]
+    assert normal[1] == 4 * normal[0]
+    assert 7 < orthogonal[1] / orthogonal[0] <= 8
+    assert network.draw_cost("orthogonal", 512, 16) == network.draw_cost("orthogonal", 16, 512)
+    with pytest.raises(ValueError, match="distribution must be one of"):
+        network.draw_cost("gamma", 2, 2)
+
+
+def test_slow_draws_lower_the_samples_of_a_wide_network():
+    # The same network: truncated normal and orthogonal weights cost more to draw than uniform
+    # ones, so within the same budget they leave room for fewer samples.
+    base = NetworkConfig(init="he_uniform", layers=100, width=512, samples=10_000)
+    used = {
+        init: network.fit_samples(replace(base, init=init))[0].samples
+        for init in ("he_uniform", "he_truncated_normal", "orthogonal")
+    }
+    assert used["he_uniform"] > used["he_truncated_normal"] > used["orthogonal"] >= 1
 
 
 def test_memory_guard_uses_the_module_budget(monkeypatch):
@@ -822,3 +904,15 @@ def test_forward_only_mode_skips_the_gradients_and_keeps_the_forward_pass():
     assert forward.backward_overflow_message is None
     assert all(row["grad_post_std"] is None for row in forward.rows())
     assert np.all(np.isfinite(full.grad_post.std))
+
+
+def test_truncated_normal_weights_are_scipys_inverse_cdf_of_the_same_uniforms():
+    # scipy's truncnorm.rvs transforms rng.uniform draws by truncnorm.ppf; the in-place ndtri
+    # transform gives the same numbers up to float64 rounding (measured 2e-15 relative).
+    initializer = get_initializer("he_truncated_normal")
+    sigma = initializer.untruncated_std(300, 200)
+    drawn = sample_weights(initializer, np.random.default_rng(7), 300, 200, dtype="float64")
+    expected = scipy_stats.truncnorm.rvs(
+        -2.0, 2.0, scale=sigma, size=(300, 200), random_state=np.random.default_rng(7)
+    )
+    np.testing.assert_allclose(drawn, expected, rtol=0, atol=1e-13 * sigma)

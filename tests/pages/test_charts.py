@@ -48,8 +48,38 @@ def test_histogram_shows_out_of_range_and_nonfinite_counts():
     # The right note sits one line below the left one, with headroom above the tallest bar.
     assert right_text["mark"]["dy"] > left_text["mark"]["dy"]
     assert bars["encoding"]["y"]["scale"]["domainMax"] == pytest.approx(40 * 1.4)
+    # One note per subtitle line, so that a narrow panel does not cut them.
     subtitle = chart.to_dict()["title"]["subtitle"]
-    assert subtitle == "Not on the axis: 12 below -3; 5 above 3; 3 inf/NaN"
+    assert subtitle == ["Not on the axis: 12 below -3", "5 above 3", "3 inf/NaN"]
+
+
+def test_histogram_band_is_shaded_within_the_axis_with_its_ends_marked():
+    chart = histogram_chart([-8, 0, 8], [10, 10], "Wide", band=(-3, 3))
+    (rect, rect_rows), (rules, rule_rows), (bars, _) = _layers(chart)
+    assert rect["mark"]["type"] == "rect" and bars["mark"]["type"] == "bar"
+    assert (rect_rows[0]["x"], rect_rows[0]["x2"]) == (-3, 3)
+    assert [r["x"] for r in rule_rows] == [-3, 3]
+    assert chart.to_dict()["title"]["subtitle"] == []
+    # A layer that shrank: the band covers the whole axis, and the subtitle says so.
+    narrow = histogram_chart([-0.1, 0, 0.1], [10, 10], "Narrow", band=(-3, 3))
+    (rect, rect_rows), (bars, _) = _layers(narrow)
+    assert (rect_rows[0]["x"], rect_rows[0]["x2"]) == (-0.1, 0.1)
+    assert narrow.to_dict()["title"]["subtitle"] == ["the whole axis lies inside [-3, 3]"]
+    # A band off the axis is named, not drawn.
+    off = histogram_chart([5, 6, 7], [1, 1], "Off", band=(-3, 3), below=4)
+    assert [layer["mark"]["type"] for layer, _ in _layers(off)][0] == "bar"
+    assert off.to_dict()["title"]["subtitle"] == [
+        "Not on the axis: 4 below 5",
+        "[-3, 3] lies left of this axis",
+    ]
+    with pytest.raises(ValueError, match="band must be two increasing finite numbers"):
+        histogram_chart([0, 1], [1], "t", band=(3, -3))
+
+
+def test_histogram_without_values_in_its_bins_says_so():
+    chart = histogram_chart([-1, 0, 1], [0, 0], "Overflow", nonfinite=7)
+    texts = [rows for layer, rows in _layers(chart) if layer["mark"]["type"] == "text"]
+    assert [{"x": 0.0, "note": "no value in this range"}] in texts
 
 
 @pytest.mark.parametrize(
@@ -118,12 +148,60 @@ def test_log_line_chart_single_series_and_scattered_zeros():
 
 def test_show_chart_renders_at_container_width(monkeypatch):
     calls = []
-    monkeypatch.setattr(charts.st, "altair_chart", lambda chart, **kw: calls.append((chart, kw)))
+    monkeypatch.setattr(charts.st, "vega_lite_chart", lambda spec, **kw: calls.append((spec, kw)))
     chart = histogram_chart([0, 1], [3], "t")
     charts.show_chart(chart)
-    assert calls == [(chart, {"width": "stretch"})]
+    assert calls == [(charts.vega_spec(chart), {"width": "stretch"})]
     with pytest.raises(ValueError, match="chart must be an Altair chart; got dict"):
         charts.show_chart({"mark": "bar"})
+
+
+def test_log_line_chart_zero_band_puts_every_zero_below_the_axis():
+    rows = {"x": [1, 2, 3, 4], "g": [1e-3, 1e-1, 0.0, 0.0]}
+    chart = log_line_chart(rows, "x", "g", None, "Gradient", "g", zero_band=True)
+    (band, strip), (marks, zeros), (line, points) = _layers(chart)
+    assert band["mark"]["type"] == "rect" and marks["mark"]["shape"] == "cross"
+    assert [r["x"] for r in zeros] == [3, 4]
+    middle = zeros[0]["band"]
+    # The band lies below the smallest value and inside the axis; its middle is the tick 0.
+    domain = line["encoding"]["y"]["scale"]["domain"]
+    assert domain[0] == strip[0]["y"] < middle < strip[0]["y2"] < 1e-3 < 1e-1 < domain[1]
+    axis = line["encoding"]["y"]["axis"]
+    assert axis["values"] == [middle, 1e-3, 1e-2, 1e-1]
+    assert axis["labelExpr"].startswith(f"datum.value == {middle!r} ? '0'")
+    assert marks["encoding"]["y"]["axis"] == axis  # one axis for every layer
+    assert [r["y"] for r in points] == [1e-3, 1e-1]
+    # No dashed rule for the zeros (the band shows them), still named in the subtitle.
+    assert chart.to_dict()["title"]["subtitle"] == "Not on the log axis: 0 from x 3"
+    # All zeros: the band alone, no ticks on the empty log part.
+    dead = log_line_chart({"x": [1, 2], "g": [0.0, 0.0]}, "x", "g", None, "D", "g", zero_band=True)
+    (_, _), (_, zeros), (line, points) = _layers(dead)
+    assert len(zeros) == 2 and points == []
+    assert line["encoding"]["y"]["axis"]["values"] == [zeros[0]["band"]]
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "ticks"),
+    [
+        # Vega thinned this axis to 40, 0.6, 0.008, 1e-4: powers of ten instead.
+        (1e-4, 40, [1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0]),
+        (1e-45, 1e-5, [1e-45, 1e-38, 1e-31, 1e-24, 1e-17, 1e-10]),
+        (0.1, 0.9, [0.1, 0.2, 0.5, 1.0]),
+        (0.998, 1.02, [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0]),
+    ],
+)
+def test_log_axis_ticks_are_powers_of_ten_or_one_two_five(low, high, ticks):
+    rows = [{"x": 1, "v": low}, {"x": 2, "v": high}]
+    (line, _), *_ = _layers(log_line_chart(rows, "x", "v", None, "T", "v"))
+    assert line["encoding"]["y"]["axis"]["values"] == pytest.approx(ticks)
+
+
+def test_plot_height_keeps_the_height_for_the_plot():
+    chart = histogram_chart([0, 1], [3], "t", height=120)
+    assert "autosize" not in charts.vega_spec(chart)
+    spec = charts.vega_spec(chart, plot_height=True)
+    assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+    assert spec["height"] == 120
 
 
 def test_log_line_chart_without_problems_has_only_the_line():
