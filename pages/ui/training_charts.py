@@ -39,6 +39,16 @@ LEGEND_ROW = 22
 CACHED_SPECS = 64
 
 
+def _epoch_axis(last_epoch: int) -> alt.X:
+    """The epoch axis every training chart shares: whole epochs from 0 to the last one."""
+    return alt.X(
+        "epoch:Q",
+        title="epoch",
+        axis=alt.Axis(format="d", tickMinStep=1),
+        scale=alt.Scale(domain=[0, last_epoch], nice=False),
+    )
+
+
 def _init_scale(labels: Sequence[str]) -> alt.Scale:
     return alt.Scale(domain=list(labels), range=list(INIT_COLORS[: len(labels)]))
 
@@ -82,12 +92,7 @@ def _lines(frame: pd.DataFrame, curves: Curves, y: alt.Y, fmt: str) -> alt.Layer
         alt.Chart(frame)
         .mark_line(strokeWidth=2)
         .encode(
-            x=alt.X(
-                "epoch:Q",
-                title="epoch",
-                axis=alt.Axis(format="d", tickMinStep=1),
-                scale=alt.Scale(domain=[0, int(curves.epochs[-1])], nice=False),
-            ),
+            x=_epoch_axis(int(curves.epochs[-1])),
             y=y,
             color=alt.Color("init:N", scale=_init_scale(curves.labels), legend=_legend()),
             strokeDash=alt.StrokeDash(
@@ -175,12 +180,7 @@ def gradient_spec(key: object, _panel: GradientPanel) -> dict:
         alt.Chart(frame)
         .mark_line(strokeWidth=1.5)
         .encode(
-            x=alt.X(
-                "epoch:Q",
-                title="epoch",
-                axis=alt.Axis(format="d", tickMinStep=1),
-                scale=alt.Scale(domain=[0, int(_panel.epochs[-1])], nice=False),
-            ),
+            x=_epoch_axis(int(_panel.epochs[-1])),
             y=alt.Y(
                 "norm:Q",
                 title="‖dL/dW‖ (log)",
@@ -296,12 +296,7 @@ def symmetry_spec(key: object, _curves: Curves) -> dict:
         alt.Chart(frame)
         .mark_line(strokeWidth=2)
         .encode(
-            x=alt.X(
-                "epoch:Q",
-                title="epoch",
-                axis=alt.Axis(format="d", tickMinStep=1),
-                scale=alt.Scale(domain=[0, int(_curves.epochs[-1])], nice=False),
-            ),
+            x=_epoch_axis(int(_curves.epochs[-1])),
             y=alt.Y(
                 "distance:Q",
                 title="distance",
