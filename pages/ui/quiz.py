@@ -352,7 +352,8 @@ def _answer_widget(question: Question, params: dict, key: str) -> None:
 
 def _show_grade(result: Grade) -> None:
     if result.status == "invalid":
-        st.info(result.message, icon=":material/help:")
+        # The parser's message may quote a character or a name from the student's answer.
+        st.info(plain(result.message), icon=":material/help:")
     elif result.status == "correct":
         # Only numeric grades carry an exact value; a choice's answer is the option itself.
         exact = f" Exact value: **{result.exact_value}**." if result.exact_value else ""
@@ -362,7 +363,7 @@ def _show_grade(result: Grade) -> None:
     if result.feedback:
         st.markdown(f":material/lightbulb: {result.feedback}")
     if result.note:
-        st.info(result.note, icon=":material/replay:")
+        st.info(plain(result.note), icon=":material/replay:")
     parts = []
     if result.attempt is not None:
         parts.append(f"attempt {result.attempt}")
