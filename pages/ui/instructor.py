@@ -296,18 +296,7 @@ def draw_gradebook(rows: Sequence[LedgerRow], assignments: Sequence[Assignment])
     st.subheader("Every question")
     book = Gradebook()
     add_ledger(book, list(rows))
-    st.dataframe(book_frame(book), hide_index=True, width="stretch")
-    stream = io.StringIO()
-    write_csv(book, stream)
-    st.download_button(
-        "Download the question gradebook (CSV)",
-        data=stream.getvalue(),
-        file_name="gradebook.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-        key="instructor_csv_all",
-    )
+    _gradebook_table(book, "Download the question gradebook (CSV)", "gradebook.csv", "all")
 
 
 def receipts_gradebook(files: Sequence[object], key: bytes) -> Gradebook:
@@ -354,18 +343,7 @@ def draw_receipts() -> None:
     if not book.students:
         st.warning("No valid graded receipt.")
         return
-    st.dataframe(book_frame(book), hide_index=True, width="stretch")
-    stream = io.StringIO()
-    write_csv(book, stream)
-    st.download_button(
-        "Download gradebook CSV",
-        data=stream.getvalue(),
-        file_name="gradebook-receipts.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-        key="instructor_csv_receipts",
-    )
+    _gradebook_table(book, "Download gradebook CSV", "gradebook-receipts.csv", "receipts")
 
 
 # --------------------------------------------------------------------------- item analysis
@@ -508,3 +486,19 @@ def draw_instructor_page() -> None:
             show_engine_error(ValueError(problem))
         else:
             draw_item_analysis(rows)
+
+
+def _gradebook_table(book: Gradebook, label: str, file_name: str, key: str) -> None:
+    """A gradebook as a table and as a spreadsheet-safe CSV download."""
+    st.dataframe(book_frame(book), hide_index=True, width="stretch")
+    stream = io.StringIO()
+    write_csv(book, stream)
+    st.download_button(
+        label,
+        data=stream.getvalue(),
+        file_name=file_name,
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key=f"instructor_csv_{key}",
+    )
