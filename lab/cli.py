@@ -25,6 +25,7 @@ from lab.diagnosis import advise, match_verdict
 from lab.initializers import SCHEME_NAMES, get_initializer
 from lab.network import NetworkConfig, fit_samples, simulate
 from lab.signal import diagnose_forward, mean_field_phase
+from lab.text import plural
 from lab.theory import predict
 
 EXIT_USAGE = 2
@@ -298,8 +299,9 @@ def _fmt(value: float | None) -> str:
 def _print_simulation(report: dict) -> None:
     config = report["config"]
     print(
-        f"{config['init']} + {config['activation']}: {config['layers']} layers x "
-        f"{config['width']} units, {config['samples']} samples, input std {config['input_std']:g}"
+        f"{config['init']} + {config['activation']}: {plural(config['layers'], 'layer')} x "
+        f"{plural(config['width'], 'unit')}, {plural(config['samples'], 'sample')}, "
+        f"input std {config['input_std']:g}"
     )
     header = ("layer", "pre std", "post std", "grad std", "state", "theory pre", "theory post")
     print("  ".join(f"{h:>11}" for h in header))
@@ -353,9 +355,10 @@ def _train(args: argparse.Namespace) -> dict:
 def _print_training(report: dict) -> None:
     config, data = report["config"], report["dataset"]
     print(
-        f"{data['label']}: {data['train_samples']} training and {data['held_out_samples']} "
-        f"held-out points; {config['layers']} x {config['width']} {config['activation']}, "
-        f"{config['optimizer']} lr {config['learning_rate']:g}, {config['epochs']} epochs"
+        f"{data['label']}: {plural(data['train_samples'], 'training point')} and "
+        f"{plural(data['held_out_samples'], 'held-out point')}; {config['layers']} x "
+        f"{config['width']} {config['activation']}, {config['optimizer']} lr "
+        f"{config['learning_rate']:g}, {plural(config['epochs'], 'epoch')}"
     )
     if report["budget_note"]:
         print(report["budget_note"])

@@ -22,6 +22,11 @@ dL/dW_l = a_{l-1}^T dL/dz_l (``SimulationResult.grad_weight.mean_abs``), used th
 "final" gradient is that of the first layer (l = 1), the last one the backward pass reaches.
 Ratios are normal / uniform: above 1 the normal weights give the larger gradient ("normal
 wins"); inf when only the uniform gradient is exactly 0; NaN when both are 0.
+
+Saturation is the lab's one definition (``lab.health``): a unit is saturated when its slope
+tanh'(z) = 1 - tanh(z)^2 is below ``lab.health.SATURATION_SLOPE`` (10%) of its maximum
+tanh'(0) = 1, i.e. |z| > atanh(sqrt(0.9)) = 1.818 (``TANH_FLAT_THRESHOLD``); the engine counts
+it per layer (``TensorStats.frac_flat``).
 """
 
 from __future__ import annotations
@@ -32,8 +37,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lab.activations import get_activation
+from lab.health import flat_threshold
 from lab.initializers import get_initializer
-from lab.network import SATURATION_THRESHOLD, NetworkConfig, SimulationResult, simulate
+from lab.network import NetworkConfig, SimulationResult, simulate
 from lab.validation import check_choice, check_int
 
 #: The uniform distributions the page compares with N(0, 1), by key.
@@ -75,6 +82,19 @@ MAX_SEED = 2**32 - 1
 DEFAULT_BINS = 64
 #: Refuse experiments needing more multiply-adds than this (a few seconds on one core).
 WORK_BUDGET = 5e10
+
+
+def _tanh_flat_threshold() -> float:
+    threshold = flat_threshold(get_activation("tanh"))
+    if threshold is None:  # pragma: no cover - lab.health counts tanh as saturating
+        raise RuntimeError("lab.health.flat_threshold gives no threshold for tanh")
+    return threshold
+
+
+#: |z| beyond which a tanh unit is saturated: ``lab.health.flat_threshold`` of tanh (1.818), where
+#: tanh' falls below ``lab.health.SATURATION_SLOPE`` of its maximum. Not a second threshold:
+#: the health model's, read once.
+TANH_FLAT_THRESHOLD = _tanh_flat_threshold()
 
 
 # --- weight schemes -------------------------------------------------------------------------
@@ -134,8 +154,9 @@ class ZDistribution:
     edges/counts: histogram of |z| (numpy's convention, last bin closed; shared edges across
     the schemes of a Comparison); above: finite |z| beyond edges[-1] (0 for a Comparison, whose
     edges reach the largest |z|); nonfinite: inf/NaN values; count: all values. mean_abs:
-    average |z|; std: standard deviation of z; saturated_share: share with |z| > 2 (tanh'(2) =
-    0.07), all over the finite values.
+    average |z|; std: standard deviation of z; saturated_share: share of saturated units in
+    ``lab.health``'s sense (|z| > ``TANH_FLAT_THRESHOLD`` = 1.818, where tanh' is below 10% of
+    its maximum; ``TensorStats.frac_flat``), all over the finite values.
     """
 
     edges: np.ndarray
@@ -154,7 +175,8 @@ class SchemeFlow:
 
     gradient[l - 1] = mean |dL/dW_l| for l = 1..L; final_gradient = gradient[0];
     zero_gradient_layers: the layers l whose gradient is exactly 0 (every tanh slope on the way
-    rounded to 0); saturated_share_per_layer and mean_abs_z_per_layer: per layer l = 1..L.
+    rounded to 0); saturated_share_per_layer (``lab.health``'s saturation, as
+    ``ZDistribution.saturated_share``) and mean_abs_z_per_layer: per layer l = 1..L.
     """
 
     scheme: WeightScheme
@@ -299,8 +321,8 @@ def compare(
     """Run the uniform and the normal network once with the same seed and compare them.
 
     The |z| histogram has ``bins`` equal bins from 0 to just above the largest |z| of either
-    network; the bin width is 2/m (m a whole number) when it is at most 2, so that the
-    saturation threshold |z| = 2 is a bin edge.
+    network; the bin width is t/m (m a whole number) when it is at most t, so that the
+    saturation threshold |z| = t = ``TANH_FLAT_THRESHOLD`` is a bin edge.
     """
     sizes = _check_sizes(layers, neurons, features, samples)
     seed = check_int("seed", seed, 0, MAX_SEED)
@@ -533,12 +555,14 @@ def _largest_abs(result: SimulationResult) -> float:
 
 
 def _z_edges(largest: float, bins: int) -> np.ndarray:
-    """``bins`` equal bins from 0 past ``largest``; width 2/m when <= 2 (|z| = 2 is an edge)."""
-    raw = max(largest, SATURATION_THRESHOLD) / bins
-    if raw <= SATURATION_THRESHOLD:
-        width = SATURATION_THRESHOLD / math.floor(SATURATION_THRESHOLD / raw)
+    """``bins`` equal bins from 0 past ``largest``; width t/m when <= t, else a multiple of t
+    (t = ``TANH_FLAT_THRESHOLD``: the saturation threshold is an edge)."""
+    threshold = TANH_FLAT_THRESHOLD
+    raw = max(largest, threshold) / bins
+    if raw <= threshold:
+        width = threshold / math.floor(threshold / raw)
     else:
-        width = SATURATION_THRESHOLD * math.ceil(raw / SATURATION_THRESHOLD)
+        width = threshold * math.ceil(raw / threshold)
     count = max(1, math.ceil(largest / width))
     if count * width <= largest:  # numpy's last bin is closed: the top edge must reach largest
         count += 1
@@ -553,7 +577,7 @@ def _flow(scheme: WeightScheme, result: SimulationResult, edges: np.ndarray) -> 
         final_gradient=float(gradient[0]),
         zero_gradient_layers=tuple(int(i) + 1 for i in np.flatnonzero(gradient == 0)),
         z=_z_distribution(result, edges),
-        saturated_share_per_layer=np.array(result.pre.frac_saturated, dtype=np.float64),
+        saturated_share_per_layer=np.array(_flat_share(result), dtype=np.float64),
         mean_abs_z_per_layer=np.array(result.pre.mean_abs, dtype=np.float64),
     )
 
@@ -579,7 +603,7 @@ def _z_distribution(result: SimulationResult, edges: np.ndarray) -> ZDistributio
         mean = float(weights @ pre.mean[has_values])
         spread = pre.variance[has_values] + (pre.mean[has_values] - mean) ** 2
         std = math.sqrt(float(weights @ spread))
-        saturated = float(weights @ pre.frac_saturated[has_values])
+        saturated = float(weights @ _flat_share(result)[has_values])
     return ZDistribution(
         edges=edges,
         counts=counts,
@@ -590,6 +614,14 @@ def _z_distribution(result: SimulationResult, edges: np.ndarray) -> ZDistributio
         std=std,
         saturated_share=saturated,
     )
+
+
+def _flat_share(result: SimulationResult) -> np.ndarray:
+    """Per layer, the share of z_l beyond ``lab.health.flat_threshold`` (the engine's count)."""
+    flat = result.pre.frac_flat
+    if flat is None:  # pragma: no cover - every network here is tanh
+        raise ValueError("the network's activation does not saturate")
+    return flat
 
 
 def _winner(normal: float, uniform: float) -> str:

@@ -9,7 +9,9 @@ N(0, q_l), and with z ~ N(0, 1):
 - backward: the variance of dL/da_{l-1} is that of dL/da_l times
   chi_l = sw2_l * E[phi'(sqrt(q_l) z)^2] * n_l / n_{l-1};
 - at a fixed point q* of the length map, chi1 = sw2 * E[phi'(sqrt(q*) z)^2] < 1 is the ordered
-  (vanishing) phase, > 1 the chaotic (exploding) phase, = 1 the edge of chaos.
+  (vanishing) phase, > 1 the chaotic (exploding) phase, = 1 the edge of chaos;
+- at finite width, one input's mean square scatters around the length map by chance
+  (``finite_width_spread``, first order; Hanin & Rolnick 2018 for ReLU).
 
 Gaussian expectations use closed forms for the positively homogeneous activations (linear, ReLU,
 leaky ReLU: E[phi^2] = c q) and quadrature otherwise. The quadrature is a composite
@@ -526,6 +528,97 @@ def predict(
         post_var=post_var,
         post_std=np.sqrt(post_var),
         grad_var=_gradient_variance(act, sw2, q, hidden),
+        applicable=True,
+        reason="",
+    )
+
+
+# --- finite width ------------------------------------------------------------------------------
+
+
+#: Above this log_sd the first-order scatter (``FiniteWidthSpread``) is only a rough guide: the
+#: second-order drift of one input's ln RMS (ReLU: -log_sd^2, from E[ln X] = -Var(X) / 2 for
+#: each layer's mean X of n squares) then exceeds half a standard deviation.
+FIRST_ORDER_LOG_SD = 0.5
+
+
+@dataclass(frozen=True)
+class FiniteWidthSpread:
+    """First-order scatter of one input's E[a_l^2] around the mean-field line at finite width.
+
+    Given a_{l-1}, the pre-activations of one input are n_l independent draws of
+    N(0, sw2_l m_{l-1} + sb2), m_{l-1} = mean_j a_{l-1,j}^2 (W_l and b_l are drawn independently
+    of a_{l-1}), so m_l is an average of n_l draws of phi(z)^2. Mean-field theory is the limit
+    n_l -> inf; at finite width ln m_l moves by chance with variance
+    noise_l^2 = (E[phi^4] / E[phi^2]^2 - 1) / n_l, and a relative change of m_{l-1} reaches m_l
+    multiplied by gain_l = E[phi(u) phi'(u) u] / E[phi(u)^2] * (q_l - sb2) / q_l with
+    u = sqrt(q_l) z (the first factor is d ln E[phi^2] / d ln q; the delta method). So
+    Var(ln m_l) = gain_l^2 Var(ln m_{l-1}) + noise_l^2, from Var(ln m_0) = noise_0^2 = 2 / n_0
+    for a Gaussian input of n_0 units. ReLU: noise_l^2 = 5 / n_l and gain_l = 1, the sum of
+    5 / n_l of Hanin & Rolnick 2018.
+
+    Arrays indexed l - 1 for l = 1..L: noise (sd of ln m_l added by layer l), gain,
+    log_sd (first-order sd of ln RMS_l = ln sqrt(m_l) of one input, = sqrt(Var ln m_l) / 2),
+    factor = exp(log_sd) (one input's RMS at layer l lies within this factor of the theory's,
+    one standard deviation); input_noise = noise_0; sensitivity = d ln m_L / d ln m_0, the
+    product of the gains. NaN where E[phi^2] is 0 or not finite, or when the prediction does
+    not apply (``reason`` then says why). First order: a rough guide once log_sd exceeds
+    ``FIRST_ORDER_LOG_SD``.
+    """
+
+    layers: Array
+    input_noise: float
+    noise: Array
+    gain: Array
+    log_sd: Array
+    factor: Array
+    sensitivity: float
+    applicable: bool
+    reason: str
+
+
+def finite_width_spread(
+    prediction: TheoryPrediction,
+    activation: ActivationLike,
+    *,
+    slope: float = DEFAULT_LEAKY_SLOPE,
+) -> FiniteWidthSpread:
+    """The first-order finite-width scatter of ``prediction`` (see ``FiniteWidthSpread``)."""
+    if not isinstance(prediction, TheoryPrediction):
+        raise ValueError(f"prediction must be a TheoryPrediction; got {prediction!r}")
+    act = _resolve(activation, slope)
+    input_noise = math.sqrt(2.0 / prediction.input_width)
+    layers = len(prediction.layers)
+    if not prediction.applicable:
+        nan = np.full(layers, np.nan)
+        return FiniteWidthSpread(
+            prediction.layers, input_noise, nan, nan, nan, nan, math.nan, False, prediction.reason
+        )
+    q, second = prediction.pre_var, prediction.post_second_moment
+    usable = np.isfinite(q) & (q > 0) & np.isfinite(second) & (second > 0)
+    safe_q = np.where(usable, q, 1.0)
+    with np.errstate(all="ignore"):
+        fourth = _expect(lambda u: np.square(np.square(act.function(u))), safe_q, act.kinks)
+        slope_term = _expect(lambda u: act.function(u) * act.derivative(u) * u, safe_q, act.kinks)
+        widths = np.asarray(prediction.widths, dtype=float)
+        noise = np.sqrt(np.maximum(fourth / np.square(second) - 1.0, 0.0) / widths)
+        gain = slope_term / second * (q - prediction.bias_var) / q
+    noise = np.where(usable, noise, np.nan)
+    gain = np.where(usable, gain, np.nan)
+    variance = np.empty(layers)
+    previous = input_noise * input_noise
+    for index in range(layers):
+        previous = gain[index] * gain[index] * previous + noise[index] * noise[index]
+        variance[index] = previous
+    log_sd = np.sqrt(variance) / 2.0
+    return FiniteWidthSpread(
+        layers=prediction.layers,
+        input_noise=input_noise,
+        noise=noise,
+        gain=gain,
+        log_sd=log_sd,
+        factor=np.exp(log_sd),
+        sensitivity=float(np.prod(gain)),
         applicable=True,
         reason="",
     )

@@ -16,6 +16,7 @@ from lab.experiments.forward_pass import (
     config_from_values,
     run,
 )
+from lab.text import plural
 from pages.ui.engine import cached
 from pages.ui.forward_charts import show_line, show_panel_grid, show_panel_pairs
 from pages.ui.registry import page_header
@@ -66,8 +67,9 @@ def show_state(state: StateLine) -> None:
 def draw_network(view: NetworkView, kind: str, fixed: bool) -> None:
     if fixed:
         st.sidebar.caption(
-            f"Fixed by this experiment: {view.samples:,} samples, {view.layers} layers of "
-            f"{view.width} units. Pick **Your network** to change them."
+            f"Fixed by this experiment: {plural(view.samples, 'sample')}, "
+            f"{plural(view.layers, 'layer')} of {plural(view.width, 'unit')}. Pick **Your "
+            "network** to change them."
         )
     show_state(view.state)
     st.caption(plain(view.fit))
@@ -75,7 +77,8 @@ def draw_network(view: NetworkView, kind: str, fixed: bool) -> None:
     st.subheader(f"{KIND_LABELS[kind]} per layer")
     part = "" if len(hist.shown) == hist.depth else f" ({len(hist.shown)} of {hist.depth} layers)"
     st.caption(
-        f"{plain(view.label)}: {view.samples:,} samples × {view.width} units per layer{part}. "
+        f"{plain(view.label)}: {plural(view.samples, 'sample')} × {plural(view.width, 'unit')} "
+        f"per layer{part}. "
         f"{histogram_note(hist)}"
     )
     show_panel_grid(hist.panels[kind][0])
@@ -85,13 +88,25 @@ def draw_network(view: NetworkView, kind: str, fixed: bool) -> None:
     if view.theory_reason:
         st.caption(f"No theory line: {plain(view.theory_reason)}.")
 
-    st.subheader("The five classic inits in this network")
-    show_line(view.comparison)
-    st.dataframe(pd.DataFrame(view.comparison_rows), hide_index=True, width="stretch")
-    st.caption(
-        "Same inputs, sizes and seed for every scheme. Ratio: the last layer's RMS over the "
-        f"input's; {view.state_band}."
-    )
+    st.subheader("The classic inits in this network")
+    left_out = ", ".join(view.dropped)
+    if not view.comparison_rows:
+        st.caption(
+            f"Not run beside a network this large, so that yours keeps its samples within the "
+            f"lab's budget: {left_out}."
+        )
+    else:
+        show_line(view.comparison)
+        st.dataframe(pd.DataFrame(view.comparison_rows), hide_index=True, width="stretch")
+        inputs = (
+            "Same inputs, sizes and seed for every scheme."
+            if view.comparison_samples == view.samples
+            else f"Same sizes and seed for every scheme, on the first "
+            f"{plural(view.comparison_samples, 'input')} of yours (the lab's budget)."
+        )
+        if left_out:
+            inputs += f" Left out, so that yours keeps its samples: {left_out}."
+        st.caption(f"{inputs} Ratio: the last layer's RMS over the input's; {view.state_band}.")
     with st.expander("Every layer's numbers"):
         st.dataframe(pd.DataFrame(view.layer_rows), hide_index=True, width="stretch")
 
@@ -110,13 +125,14 @@ def histogram_note(hist: Histograms) -> str:
 
 def draw_pair(view: PairView, kind: str) -> None:
     st.sidebar.caption(
-        f"{view.samples:,} samples, {view.width} units per layer, Xavier normal weights, no bias."
+        f"{plural(view.samples, 'sample')}, {plural(view.width, 'unit')} per layer, Xavier "
+        "normal weights, no bias."
     )
     st.markdown(
         "Same weights, same inputs: the only difference is the activation. Xavier's "
         "Var(W) = 1/n is right for the identity, but ReLU sets about half of the values to 0, "
-        f"so E[a²] halves at every layer and the RMS falls as 2^(−l/2): after {view.layers} "
-        f"layers, to 2^(−{view.layers}/2) of the input's."
+        f"so E[a²] halves at every layer and the RMS falls as 2^(−l/2): after "
+        f"{plural(view.layers, 'layer')}, to 2^(−{view.layers}/2) of the input's."
     )
     st.latex(r"\mathbb{E}\!\left[\mathrm{relu}(z)^2\right] = \tfrac12\,\operatorname{Var}(z)")
     for column, state in zip(st.columns(2), view.states, strict=True):
@@ -133,8 +149,9 @@ def draw_pair(view: PairView, kind: str) -> None:
 def draw_sweep(view: SweepView) -> None:
     row = ", ".join(f"{x:g}" for x in view.input_row)
     st.markdown(
-        f"One input row X = [{row}] runs through {view.layers} ReLU layers of {view.width} "
-        f"units with weights W ~ N(0, σ²) and no bias. Every layer multiplies E[z²] by "
+        f"One input row X = [{row}] runs through {plural(view.layers, 'ReLU layer')} of "
+        f"{plural(view.width, 'unit')} with weights W ~ N(0, σ²) and no bias. Every layer "
+        "multiplies E[z²] by "
         f"{view.width}σ²/2 in expectation: below σ = {view.he_sigma:.3g} (He's "
         f"√(2/{view.width})) the signal vanishes, above it it grows. Type any σ in the "
         "sidebar (**Your σ**) to add it to the reference lines."

@@ -104,9 +104,16 @@ st.dataframe(
         "avg |z|": st.column_config.NumberColumn(format="%.3g"),
         "std of z": st.column_config.NumberColumn(format="%.3g"),
         "saturated share": st.column_config.NumberColumn(
-            f"saturated (|z| > {threshold:g})", format="percent"
+            f"saturated (|z| > {threshold:.3g})", format="percent"
         ),
     },
+)
+slope = f"{result.saturation_slope:.0%}"
+st.caption(
+    f"Saturated: a unit whose slope tanh′(z) = 1 − tanh²(z) is below {slope} of its maximum "
+    f"tanh′(0) = 1, which is |z| > {threshold:.3g}: it passes back less than {slope} of the "
+    "gradient a unit at z = 0 would. The lab's one definition of saturation, as on the other "
+    "pages."
 )
 
 st.subheader("Why: the mean and the variance, not the bell shape")

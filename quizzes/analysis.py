@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from lab.text import plural
 from quizzes.assignments import Assignment
 from quizzes.bank import TEMPLATES
 from quizzes.gradebook import csv_safe, format_points
@@ -426,7 +427,7 @@ def grades_table(assignment: Assignment, grades: Sequence[AssignmentGrade]) -> l
     table = [["Student", "SIS Login ID", label, f"{label} max", "Late"]]
     for grade in grades:
         late = (
-            f"late: {grade.late_attempts} of {grade.attempts} attempts"
+            f"late: {grade.late_attempts} of {plural(grade.attempts, 'attempt')}"
             if grade.late_attempts
             else ""
         )

@@ -22,6 +22,7 @@ from lab.activations import get_activation
 from lab.datasets import DATASETS
 from lab.experiments.training import config_from_values, scheme_label
 from lab.phase import TRAINABLE_DEPTH_SCALES, phase_point
+from lab.text import plural
 from quizzes.questions import ChoiceQuestion, Mistake, NumericQuestion, Params, format_value
 
 TOPIC = "training"
@@ -117,7 +118,7 @@ def _outcome_text(p: Params, init: str) -> str:
     reached, diverged = race_outcomes(p)[init]
     label = scheme_label(init)
     if reached is not None:
-        return f"{label} reached the target after {reached} epochs"
+        return f"{label} reached the target after {plural(reached, 'epoch')}"
     if diverged is not None:
         return f"{label} never reached it: its loss overflowed at epoch {diverged}"
     return f"{label} never reached it in {p['epochs']} epochs"

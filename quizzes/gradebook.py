@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from lab.text import plural
 from quizzes.bank import QUIZZES, TEMPLATES
 from quizzes.identity import printable
 from quizzes.ledger import Ledger, LedgerError, LedgerRow
@@ -412,10 +413,11 @@ def run_grade(
         return 2
     sources = []
     if ledger is not None:
-        sources.append(f"{book.ledger_rows} ledger attempts")
+        sources.append(plural(book.ledger_rows, "ledger attempt"))
     if paths:
-        sources.append(f"{book.receipts_used} receipts")
-    say(f"wrote {csv_path}: {len(book.students)} students from {' and '.join(sources)}")
+        sources.append(plural(book.receipts_used, "receipt"))
+    students = plural(len(book.students), "student")
+    say(f"wrote {csv_path}: {students} from {' and '.join(sources)}")
     return 0
 
 

@@ -23,6 +23,7 @@ from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from lab.text import plural
 from quizzes.analysis import (
     assignment_grades,
     grades_table,
@@ -139,9 +140,11 @@ def run_check(path: str | Path, out: TextIO, err: TextIO) -> int:
             locked = f" (locked: {', '.join(step.locked)})" if step.locked else ""
             print(f"  step {step.number}: {assignment.step_link(step.number)}{locked}", file=out)
         for quiz in assignment.quizzes:
+            schedule = ", ".join(f"{x:g}" for x in quiz.schedule)
             print(
-                f"  quiz {quiz.id}: {len(quiz.questions)} questions, {quiz.max_points:g} points, "
-                f"{quiz.attempts} attempts ({', '.join(f'{x:g}' for x in quiz.schedule)})",
+                f"  quiz {quiz.id}: {plural(len(quiz.questions), 'question')}, "
+                f"{quiz.max_points:g} point{'' if quiz.max_points == 1 else 's'}, "
+                f"{plural(quiz.attempts, 'attempt')} ({schedule})",
                 file=out,
             )
     return 0

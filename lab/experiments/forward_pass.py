@@ -18,7 +18,9 @@ Four views (``Config.view``), built on ``lab.presets``:
 
 Every value inside the page's declared ranges runs: a request over the lab's budget
 (``lab.budget``) gets fewer samples (or, in the sweep, fewer pooled weight draws), never a
-smaller network, and ``Result.budget_note`` says so in one line.
+smaller network, and ``Result.budget_note`` says so in one line. In the network views the
+student's network comes first (``fit_network_view``): the comparison networks beside it get
+fewer samples, then are left out, before the student's network loses a sample.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from lab.network import (
     check_init_params,
     network_cost,
 )
+from lab.text import plural
 
 #: Most layers drawn as histograms; deeper networks show evenly spaced ones (first and last).
 HISTOGRAM_PANELS = 9
@@ -53,6 +56,21 @@ ZERO_SHARE_SHOWN = 0.01
 TREND_TOLERANCE = 0.01
 #: Names of the two networks of the ``xavier_pair`` view.
 PAIR_NAMES = ("Xavier + linear", "Xavier + ReLU")
+#: When the budget cannot run the comparison networks on as many samples as the student's
+#: network, they run on fewer, but not on fewer than this (or than the student's network's):
+#: a layer's std from 100 samples of at least 2 units has a relative standard error of about
+#: 1/sqrt(2 * 200) = 5%. Below it a comparison network is left out instead.
+COMPARISON_MIN_SAMPLES = 100
+#: The order in which the comparison networks keep their place when not all of them fit: the
+#: variance-scaling schemes first (the references the student compares with), then the
+#: failures they fix. Zeros draws no random weights and is cheap, so it usually still fits.
+COMPARISON_PRIORITY: tuple[str, ...] = (
+    "he_normal",
+    "xavier_normal",
+    "small_random",
+    "large_random",
+    "zeros",
+)
 
 #: Config field -> the declared control that bounds it (lab.controls.forward_pass).
 _CONTROL_OF = {
@@ -224,10 +242,14 @@ class NetworkView:
     fit: whether the scheme suits the activation (``lab.diagnosis.match_verdict``).
     std_chart: std of a_l per layer; variance_chart: Var(z_l) and Var(a_l), both with the
     theory when it applies, else ``theory_reason`` says why not. comparison: the std of a_l
-    under the five classic schemes in the same network, and ``comparison_rows`` their final
+    under the five classic schemes in the same network (those the budget runs, see
+    ``fit_network_view``), and ``comparison_rows`` their final
     std, RMS ratio, state and verdict; ``state_band`` names the ratios that count as vanishing
-    and exploding. layer_rows: every layer's numbers (``SimulationResult.rows`` without the
-    gradient columns, which this forward-only pass does not compute).
+    and exploding. comparison_samples: the input rows the comparison networks used (the first
+    ``comparison_samples`` of this network's, fewer than ``samples`` when the budget says so);
+    dropped: the labels of the classic schemes left out of the comparison to stay within the
+    budget (empty when all ran). layer_rows: every layer's numbers (``SimulationResult.rows``
+    without the gradient columns, which this forward-only pass does not compute).
     """
 
     label: str
@@ -243,6 +265,8 @@ class NetworkView:
     comparison: LineChart
     comparison_rows: tuple[dict[str, str], ...]
     state_band: str
+    comparison_samples: int
+    dropped: tuple[str, ...]
     layer_rows: tuple[dict[str, int | float | None], ...]
 
 
@@ -302,8 +326,8 @@ def run(config: Config) -> Result:
     if not isinstance(config, Config):
         raise ValueError(f"config must be a forward_pass.Config; got {type(config).__name__}")
     if config.view in NETWORK_VIEWS:
-        view, scaled = _network_view(config)
-        return Result(config, scaled.note, network=view)
+        view, budget = _network_view(config)
+        return Result(config, budget.note, network=view)
     if config.view == "xavier_pair":
         pair, scaled = _pair_view(config)
         return Result(config, scaled.note, pair=pair)
@@ -350,30 +374,141 @@ def pair_configs(config: Config) -> tuple[NetworkConfig, NetworkConfig]:
     )
 
 
+def _subject(config: NetworkConfig) -> str:
+    """ "100 layers × 512 units": what a budget note is about."""
+    return f"{plural(config.depth, 'layer')} × {plural(max(config.layer_widths), 'unit')}"
+
+
+def _total(*parts: tuple[Sequence[NetworkConfig], int]) -> Cost:
+    """The cost of running every network of each (configs, samples) part one after the other:
+    the multiply-adds add up, the peak is the largest network's."""
+    costs = [network_cost(replace(c, samples=n)) for configs, n in parts for c in configs]
+    return Cost(sum(c.multiply_adds for c in costs), max(c.peak_bytes for c in costs))
+
+
 def fit_networks(configs: Sequence[NetworkConfig]) -> Scaled:
     """The samples all of ``configs`` (run one after the other, same sizes and samples) may use
     together within the lab's budget (``lab.network.network_cost``, ``lab.budget.fit_count``)."""
-    first = configs[0]
-    layers, width = first.depth, max(first.layer_widths)
-
-    def cost(samples: int) -> Cost:
-        costs = [network_cost(replace(c, samples=samples)) for c in configs]
-        return Cost(sum(c.multiply_adds for c in costs), max(c.peak_bytes for c in costs))
-
     return fit_count(
-        first.samples,
-        cost,
+        configs[0].samples,
+        lambda samples: _total((configs, samples)),
         what="samples",
-        subject=f"{layers} layer{'s' if layers != 1 else ''} × {width:,} units",
+        subject=_subject(configs[0]),
     )
 
 
-def _network_view(config: Config) -> tuple[NetworkView, Scaled]:
+@dataclass(frozen=True)
+class NetworkBudget:
+    """How a network view's networks share the lab's budget (``fit_network_view``).
+
+    samples: the student's network's samples (``Scaled``: asked for and used);
+    comparison_samples: the samples of every comparison network (<= samples.used, the first
+    rows of the same inputs); compared, dropped: the comparison schemes (lab.presets
+    names) that run and those left out, each in ``lab.presets.COMPARISON_INITS`` order; labels:
+    every comparison scheme's label, by name. note: one line for the page ('' when nothing
+    was lowered).
+    """
+
+    samples: Scaled
+    comparison_samples: int
+    compared: tuple[str, ...]
+    dropped: tuple[str, ...]
+    labels: Mapping[str, str]
+
+    @property
+    def note(self) -> str:
+        used = self.samples.used
+        if not self.dropped and self.comparison_samples == used:
+            return self.samples.note
+        total = len(self.compared) + len(self.dropped)
+        if not self.compared:
+            text = f"the {total} classic inits do not run beside your network"
+        else:
+            names = [self.labels[init] for init in self.compared]
+            text = (
+                f"the {total} classic inits run"
+                if not self.dropped
+                else f"only {_names(names)} run{'s' if len(names) == 1 else ''}"
+            )
+            text += " beside your network"
+            if self.comparison_samples < used:
+                text += (
+                    f", on {plural(self.comparison_samples, 'sample')} (the first of its "
+                    f"{plural(used, 'input')})"
+                )
+            if self.dropped:
+                text += f"; left out: {_names([self.labels[init] for init in self.dropped])}"
+        if self.samples.scaled:
+            text += ", so that yours keeps those samples."
+            return f"{self.samples.note} {text[0].upper()}{text[1:]}"
+        text += f", so that yours keeps {plural(used, 'sample')} within the lab's budget."
+        return f"{self.samples.subject}: {text}"
+
+
+def fit_network_view(
+    requested: NetworkConfig, inits: Sequence[str] = presets.COMPARISON_INITS
+) -> NetworkBudget:
+    """The samples of the student's network and of the comparison networks (``inits`` in the
+    same network, ``lab.presets.comparison_configs``) within the lab's budget.
+
+    1. Everything fits at the samples asked for: nothing changes.
+    2. Else the student's network gets the most samples it can have on its own (at most those
+       asked for): the comparison networks never take samples from it.
+    3. The comparison networks join it in ``COMPARISON_PRIORITY`` order, each if it still fits
+       at ``min(COMPARISON_MIN_SAMPLES, samples)``; those that do not are left out.
+    4. The comparison networks kept run on the most samples (at most the student's) that fit.
+    """
+    comparisons = dict(zip(inits, presets.comparison_configs(requested, inits), strict=True))
+    labels = {init: config.initializer().label for init, config in comparisons.items()}
+    every = tuple(comparisons.values())
+    wanted = requested.samples
+    subject = _subject(requested)
+    if _total(((requested, *every), wanted)).fits():
+        return NetworkBudget(
+            Scaled(wanted, wanted, "samples", subject), wanted, tuple(inits), (), labels
+        )
+    samples = fit_networks((requested,))
+    used = samples.used
+    floor = min(COMPARISON_MIN_SAMPLES, used)
+    kept: list[str] = []
+    ranked = [i for i in COMPARISON_PRIORITY if i in comparisons]
+    ranked += [i for i in inits if i not in ranked]
+    for init in ranked:
+        trial = [comparisons[i] for i in (*kept, init)]
+        if _total(((requested,), used), (trial, floor)).fits():
+            kept.append(init)
+    compared = tuple(i for i in inits if i in kept)
+    chosen = [comparisons[i] for i in compared]
+    comparison_samples = used
+    if chosen:
+        comparison_samples = fit_count(
+            used,
+            lambda n: _total(((requested,), used), (chosen, n)),
+            what="samples",
+            subject=subject,
+            minimum=floor,
+        ).used
+    dropped = tuple(i for i in inits if i not in kept)
+    return NetworkBudget(samples, comparison_samples, compared, dropped, labels)
+
+
+def _names(names: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _network_view(config: Config) -> tuple[NetworkView, NetworkBudget]:
     requested = network_config(config)
-    scaled = fit_networks((requested, *presets.comparison_configs(requested)))
-    network = replace(requested, samples=scaled.used)
+    budget = fit_network_view(requested)
+    network = replace(requested, samples=budget.samples.used)
     run = presets.layer_histograms(network)
-    outcomes = presets.init_comparison(network)
+    outcomes = (
+        presets.init_comparison(
+            replace(network, samples=budget.comparison_samples), budget.compared
+        )
+        if budget.compared
+        else ()
+    )
     verdict = match_verdict(
         network.init,
         network.activation,
@@ -410,7 +545,7 @@ def _network_view(config: Config) -> tuple[NetworkView, Scaled]:
         ),
     )
     comparison = LineChart(
-        "Five classic inits in this network",
+        "Classic inits in this network",
         "std of a_l (layer 0: input)",
         "scheme",
         tuple(_series(o.label, o.input_std, o.post_std) for o in outcomes),
@@ -439,9 +574,11 @@ def _network_view(config: Config) -> tuple[NetworkView, Scaled]:
         comparison=comparison,
         comparison_rows=rows,
         state_band=f"the lab's states: {band_text()}",
+        comparison_samples=budget.comparison_samples,
+        dropped=tuple(budget.labels[init] for init in budget.dropped),
         layer_rows=_layer_rows(run.result),
     )
-    return view, scaled
+    return view, budget
 
 
 def _pair_view(config: Config) -> tuple[PairView, Scaled]:
@@ -488,7 +625,7 @@ def _sweep_view(config: Config) -> tuple[SweepView, Scaled]:
         config.repeats,
         lambda repeats: presets.sweep_cost(repeats, sigmas=sigmas, layers=layers, width=width),
         what="weight draws",
-        subject=f"σ sweep, {layers} layers × {width} units",
+        subject=f"σ sweep, {plural(layers, 'layer')} × {plural(width, 'unit')}",
     )
     sweep = presets.sigma_sweep(
         sigmas, repeats=scaled.used, seed=config.seed, layers=layers, width=width

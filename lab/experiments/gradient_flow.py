@@ -27,6 +27,7 @@ from lab.gradient_flow import (
     DEFAULT_SWEEP_VALUES,
     NORMAL_KIND,
     SWEEP_PARAMETERS,
+    TANH_FLAT_THRESHOLD,
     UNIFORM_KINDS,
     Comparison,
     ManyRuns,
@@ -38,7 +39,9 @@ from lab.gradient_flow import (
     sweep,
     weight_scheme,
 )
-from lab.network import SATURATION_THRESHOLD, estimate_bytes, network_cost
+from lab.health import SATURATION_SLOPE
+from lab.network import estimate_bytes, network_cost
+from lab.text import plural
 
 #: Bytes a result keeps per run and per sweep point and seed (a few float64 values, a winner
 #: string and numpy's per-array overhead shared out), generously rounded up.
@@ -92,8 +95,11 @@ class Result:
     exactly 0 somewhere, where = "every layer" or "layers 1, 2, ...". summary_rows: one row per
     network of the pair for the table. sweeps: the layers, neurons and features sweeps, in that
     order, around the config's sizes. stats: the many-runs statistics (None when no runs were
-    asked for). samples: input rows of every network. saturation_threshold: |z| beyond which a
-    tanh unit counts as saturated; tanh_slope_at_threshold: tanh' there. runs, sweep_seeds: the
+    asked for). samples: input rows of every network. saturation_slope: ``lab.health``'s
+    SATURATION_SLOPE, the share of its maximum slope below which a unit counts as saturated;
+    saturation_threshold: the |z| beyond which a tanh unit is saturated in that sense
+    (``lab.health.flat_threshold``, 1.818); tanh_slope_at_threshold: tanh' there (0.1, tanh'(0)
+    being 1). runs, sweep_seeds: the
     counts asked for and used (runs is None without runs). cost: the request's cost with the
     counts used. budget_note: one line when the budget lowered a count, else "".
     """
@@ -106,6 +112,7 @@ class Result:
     sweeps: tuple[Sweep, ...]
     stats: ManyRuns | None
     samples: int
+    saturation_slope: float
     saturation_threshold: float
     tanh_slope_at_threshold: float
     runs: Scaled | None
@@ -159,7 +166,7 @@ def fit_counts(config: Config) -> tuple[Scaled | None, Scaled]:
             config.runs,
             lambda count: request_cost(config, count, 1),
             what="runs",
-            subject=f"{_count(config.layers, 'layer')} × {_count(config.width, 'unit')}",
+            subject=f"{plural(config.layers, 'layer')} × {plural(config.width, 'unit')}",
         )
     used_runs = runs.used if runs else 0
     seeds = fit_count(
@@ -210,8 +217,9 @@ def run(config: Config) -> Result:
         sweeps=sweeps,
         stats=stats,
         samples=sizes["samples"],
-        saturation_threshold=SATURATION_THRESHOLD,
-        tanh_slope_at_threshold=float(get_activation("tanh").derivative(SATURATION_THRESHOLD)),
+        saturation_slope=SATURATION_SLOPE,
+        saturation_threshold=TANH_FLAT_THRESHOLD,
+        tanh_slope_at_threshold=float(get_activation("tanh").derivative(TANH_FLAT_THRESHOLD)),
         runs=runs,
         sweep_seeds=seeds,
         cost=request_cost(config, runs.used if runs else 0, seeds.used),
@@ -226,8 +234,3 @@ def _layers_text(layers: tuple[int, ...], depth: int, none: str = "no layer") ->
     if len(layers) == depth:
         return "every layer"
     return ("layer " if len(layers) == 1 else "layers ") + ", ".join(map(str, layers))
-
-
-def _count(number: int, noun: str) -> str:
-    """ "1 layer", "20 layers"."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -47,6 +47,7 @@ from lab.formats import (
     uniform_int8_sqnr_db,
 )
 from lab.network import NetworkConfig, fit_samples, network_cost, simulate
+from lab.text import plural
 from lab.validation import check_choice
 
 #: The per-layer magnitudes (lab.formats.LayerRange fields) and their labels, in chart order.
@@ -369,7 +370,10 @@ def layer_list(layers: list[int]) -> str:
 
 def _summary(headline: str | None, layers: int) -> str:
     if headline is None:
-        return f"None of the selected formats breaks in any of the {layers} layers."
+        where = (
+            "the network's only layer" if layers == 1 else f"any of the {plural(layers, 'layer')}"
+        )
+        return f"None of the selected formats breaks in {where}."
     return f"Earliest failure among the selected formats: {headline}."
 
 

@@ -49,7 +49,14 @@ from lab.signal import (
     simulated_network_view,
     summarize_signal,
 )
-from lab.theory import TheoryPrediction, predict
+from lab.text import plural
+from lab.theory import (
+    FIRST_ORDER_LOG_SD,
+    FiniteWidthSpread,
+    TheoryPrediction,
+    finite_width_spread,
+    predict,
+)
 
 #: Names of the two lines of every chart.
 SIMULATED = "simulation"
@@ -217,6 +224,7 @@ def run(config: Config) -> Result:
         bias_std=network.bias_std,
         **common,
     )
+    spread = finite_width_spread(prediction, act)
     gradients = gradient_prediction(prediction, act, network.samples, slope=network.slope)
     phase = mean_field_phase(network.init, act, network.width, network.bias_std, **common)
     scales = {"input_std": network.input_std, "bias_std": network.bias_std}
@@ -229,12 +237,12 @@ def run(config: Config) -> Result:
         network=network,
         budget_note=scaled.note,
         heading=(
-            f"{network.initializer().label} + {act.label}, {network.layers} layers of "
-            f"{network.width:,} units"
+            f"{network.initializer().label} + {act.label}, {plural(network.layers, 'layer')} "
+            f"of {plural(network.width, 'unit')}"
         ),
         warnings=_warnings(summary, network.dtype),
         cards=(
-            *_signal_cards(summary, network, act.saturates, act.label, prediction),
+            *_signal_cards(summary, network, act.saturates, act.label, prediction, spread),
             *_advice_cards(recommendation, verdict, phase, act.label, summary),
         ),
         states_caption=thresholds_text(),
@@ -245,7 +253,7 @@ def run(config: Config) -> Result:
             _floats([summary.input_std, *summary.forward_std]),
             _floats([network.input_std, *prediction.post_std]) if prediction.applicable else None,
         ),
-        forward_caption=_forward_caption(prediction, network),
+        forward_caption=_forward_caption(prediction, network, spread, summary),
         grad_post=LayerSeries(
             "Std of dL/da_l (the output's gradient is N(0, 1))",
             "std of dL/da_l (log)",
@@ -254,7 +262,7 @@ def run(config: Config) -> Result:
             _floats(gradients.grad_post_std) if gradients.applicable else None,
         ),
         grad_weight=LayerSeries(
-            f"Std of dL/dW_l (summed over {network.samples:,} samples)",
+            f"Std of dL/dW_l (summed over {plural(network.samples, 'sample')})",
             "std of dL/dW_l (log)",
             layers,
             _floats(summary.grad_weight_std),
@@ -303,6 +311,7 @@ def _signal_cards(
     saturates: bool,
     activation: str,
     prediction: TheoryPrediction,
+    spread: FiniteWidthSpread,
 ) -> tuple[Card, ...]:
     health = summary.diagnosis
     state_captions = [health.message + "."]
@@ -311,8 +320,10 @@ def _signal_cards(
         if theory.problem != health.problem:
             state_captions.append(
                 f"Mean-field theory (infinitely wide layers) says {theory.message}. This "
-                f"simulation ({network.width:,} units, {network.samples:,} inputs) lands "
-                "elsewhere; the charts below show where the two part."
+                f"simulation ({plural(network.width, 'unit')}, "
+                f"{plural(network.samples, 'input')}) lands elsewhere"
+                f"{_finite_width_gap(summary, prediction, spread)}. The charts below show where "
+                "the two part."
             )
     threshold = flat_threshold(network.activation_function())
     if saturates and threshold is not None and math.isfinite(summary.final_saturated):
@@ -397,14 +408,68 @@ def _advice_cards(
     )
 
 
-def _forward_caption(prediction: TheoryPrediction, network: NetworkConfig) -> str:
+def _spread_known(spread: FiniteWidthSpread) -> bool:
+    """Whether every number of the first-order finite-width scatter is finite."""
+    values = [*spread.noise, *spread.gain, spread.sensitivity, spread.log_sd[-1]]
+    return spread.applicable and all(math.isfinite(value) for value in values)
+
+
+def _finite_width_gap(
+    summary: SignalSummary, prediction: TheoryPrediction, spread: FiniteWidthSpread
+) -> str:
+    """The simulation's last-layer RMS ratio against the theory's, measured in the first-order
+    finite-width scatter (``lab.theory.finite_width_spread``); "" when a number is missing."""
+    simulated, theory = summary.rms_ratio, float(prediction.rms_ratio[-1])
+    known = math.isfinite(simulated) and simulated > 0.0 and math.isfinite(theory)
+    if not (known and theory > 0.0 and _spread_known(spread)):
+        return ""
+    layers, log_sd = len(spread.layers), float(spread.log_sd[-1])
+    gap = simulated / theory
+    text = (
+        f": its RMS ratio at layer {layers} is {_times(gap)} the theory's. Finite width scatters "
+        f"every input: to first order one input's RMS at layer {layers} lies within a factor "
+        f"{number_text(math.exp(log_sd))} of the theory's (one standard deviation), and 4 times "
+        f"wider layers narrow that factor to {number_text(math.exp(log_sd / 2.0))}"
+    )
+    if log_sd > FIRST_ORDER_LOG_SD:
+        return text + f"; {_rough_guide()}"
+    within = "within" if abs(math.log(gap)) <= 2.0 * log_sd else "beyond"
+    return text + f"; this gap is {within} two of those standard deviations"
+
+
+def _rough_guide() -> str:
+    return (
+        f"a factor above {number_text(math.exp(FIRST_ORDER_LOG_SD))} is only a rough guide, as "
+        "second-order terms are no longer small"
+    )
+
+
+def _forward_caption(
+    prediction: TheoryPrediction,
+    network: NetworkConfig,
+    spread: FiniteWidthSpread,
+    summary: SignalSummary,
+) -> str:
     if not prediction.applicable:
         return f"No theory line: {prediction.reason}."
-    return (
+    start = (
         "The theory line is the limit of infinitely wide layers. The simulation uses "
-        f"{network.width:,} units and {network.samples:,} samples in {network.dtype}, so it "
-        "scatters around the line, a little more with every layer; a wider network or another "
-        "seed shows how much."
+        f"{plural(network.width, 'unit')} and {plural(network.samples, 'sample')} in "
+        f"{network.dtype}, so it scatters around the line"
+    )
+    if summary.overflow_message or not _spread_known(spread):
+        return start + ", more with every layer; a wider network or another seed shows how much."
+    layers = len(spread.layers)
+    rough = f" ({_rough_guide()})" if spread.log_sd[-1] > FIRST_ORDER_LOG_SD else ""
+    return (
+        f"{start}. Each layer's sum over its units changes one input's mean square E[a²] by up "
+        f"to {percent(float(np.max(spread.noise)))} by chance (one standard deviation), and "
+        f"this network's length map multiplies a relative change of E[a²] by "
+        f"{number_text(spread.sensitivity)} from the input to layer {layers}, so to first order "
+        f"one input's RMS at layer {layers} lies within a factor "
+        f"{number_text(float(spread.factor[-1]))} of the theory's{rough}. That factor's logarithm "
+        "shrinks like 1/√width: the theory holds as the layers widen. Another seed shows the "
+        "scatter."
     )
 
 

@@ -25,7 +25,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from lab.text import plural
 from pages.ui.registry import ASSIGNMENT_PAGE, INSTRUCTOR_PAGE, REPO_ROOT, get_page
+from pages.ui.student import secret
 from pages.ui.text import plain
 from pages.ui.widgets import SHELL_LOCKS_STATE
 from quizzes.assignments import (
@@ -59,10 +61,7 @@ _MAX_ID_TEXT = 64
 def assignments_path() -> Path:
     """The assignments file: ``assignments.toml`` at the repository root, unless the
     deployment's secrets name another (``assignments_file``)."""
-    try:
-        configured = st.secrets.get(FILE_SECRET)
-    except (FileNotFoundError, KeyError, AttributeError, TypeError, ValueError):
-        configured = None
+    configured = secret(FILE_SECRET)
     if isinstance(configured, str) and configured.strip():
         path = Path(configured.strip())
         return path if path.is_absolute() else REPO_ROOT / path
@@ -373,8 +372,9 @@ def draw_assignment_page(assignment: Assignment | None) -> None:
     with summary:
         st.progress(
             done.fraction,
-            text=f"{done.done} of {done.total} done: {done.steps_done} of {done.steps} steps "
-            f"opened, {done.questions_done} of {done.questions} questions closed",
+            text=f"{done.done} of {done.total} done: {done.steps_done} of "
+            f"{plural(done.steps, 'step')} opened, {done.questions_done} of "
+            f"{plural(done.questions, 'question')} closed",
         )
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from lab.gradient_flow import Comparison, ManyRuns, Sweep
+from lab.text import plural
 from pages.ui.charts import ANNOTATION_COLOR, log_line_chart, vega_spec
 
 #: Uniform red, normal teal (as in the demo), in every chart; readable on light and dark.
@@ -74,7 +75,7 @@ def gradient_chart(pair: Comparison) -> alt.LayerChart:
 
 def z_chart(pair: Comparison, threshold: float, slope: float) -> alt.LayerChart:
     """Overlaid |z| histograms of both networks (shared bins) with the saturation threshold
-    marked; ``slope`` is tanh' at the threshold."""
+    (``lab.health``'s: slope below a tenth of its maximum) marked; ``slope`` is tanh' there."""
     flows = (pair.uniform, pair.normal)
     data = pd.concat(
         [
@@ -86,7 +87,7 @@ def z_chart(pair: Comparison, threshold: float, slope: float) -> alt.LayerChart:
                     "share": flow.z.counts / max(flow.z.count, 1),
                     "count": flow.z.counts,
                     "bin": [
-                        f"[{a:g}, {b:g})"
+                        f"[{a:.4g}, {b:.4g})"
                         for a, b in zip(flow.z.edges[:-1], flow.z.edges[1:], strict=True)
                     ],
                 }
@@ -118,7 +119,7 @@ def z_chart(pair: Comparison, threshold: float, slope: float) -> alt.LayerChart:
             ],
         )
     )
-    note = f"|z| = {threshold:g}: tanh′ = {slope:.2g}, saturated beyond"
+    note = f"|z| = {threshold:.3g}: tanh′ = {slope:.2g}, saturated beyond"
     marker = pd.DataFrame({"x": [threshold], "note": [note]})
     rule = (
         alt.Chart(marker)
@@ -131,7 +132,7 @@ def z_chart(pair: Comparison, threshold: float, slope: float) -> alt.LayerChart:
         .encode(x="x:Q", y=alt.value(0), text="note:N")
     )
     subtitle = [
-        f"Saturated (|z| > {threshold:g}):",
+        f"Saturated (|z| > {threshold:.3g}, tanh′ < {slope:.2g}):",
         "; ".join(f"{flow.scheme.label} {flow.z.saturated_share:.1%}" for flow in flows),
     ]
     return alt.layer(bars, rule, text).properties(
@@ -144,7 +145,7 @@ def sweep_heading(result: Sweep) -> tuple[str, str]:
     """A sweep's title and the line under it: the fixed sizes and the seeds per point."""
     runs = len(result.seeds)
     fixed = ", ".join(f"{name} {value}" for name, value in result.base.items())
-    seeds = f"{runs} seed{'s' if runs > 1 else ''} per point"
+    seeds = f"{plural(runs, 'seed')} per point"
     return SWEEP_TITLES[result.parameter], f"{fixed}; {seeds}"
 
 

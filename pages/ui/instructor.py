@@ -34,6 +34,7 @@ import pandas as pd
 import streamlit as st
 
 from lab.controls.core import PageControls, Value
+from lab.text import plural
 from pages.ui.assignment import assignment_file_error, assignments_path, due_line, load
 from pages.ui.charts import show_chart
 from pages.ui.registry import INSTRUCTOR_PAGE, PAGES, get_page, page_header
@@ -171,7 +172,7 @@ def instructor_sidebar() -> None:
             if blocked:
                 st.error("Too many wrong passwords: open a new browser session to try again.")
             elif tries:
-                st.error(f"Wrong password ({MAX_TRIES - tries} tries left).")
+                st.error(f"Wrong password ({plural(MAX_TRIES - tries, 'try', 'tries')} left).")
 
 
 # --------------------------------------------------------------------------- links

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Mapping
 
 import streamlit as st
@@ -46,18 +47,39 @@ SELF_DECLARED_NOTE = (
     "student ID. Your student ID identifies you: it decides your numbers and keeps your attempts."
 )
 
+#: How long ``secret`` takes a secrets store that had no readable file as empty.
+SECRETS_RECHECK_SECONDS = 5.0
+
 _schema_lock = threading.Lock()
 _schema_ready: set[str] = set()
+#: The ``st.secrets`` object last found without a readable file, and until when (``_clock``)
+#: ``secret`` takes it as empty.
+_no_secrets: tuple[object, float] | None = None
+_clock = time.monotonic
 
 
 # --------------------------------------------------------------------------- secrets
 
 
 def secret(name: str) -> object | None:
-    """The top-level secret ``name``, or None (no secrets file, no such key)."""
+    """The top-level secret ``name``, or None (no secrets file, no such key).
+
+    Without a secrets file every ``st.secrets`` lookup tries to open the files again. So once
+    ``st.secrets`` has had no (readable) file, it is taken as empty for
+    ``SECRETS_RECHECK_SECONDS``: the files are tried at most once in that time (not several times
+    per run), and a file added to a running server is still found. A file that exists is read by
+    Streamlit once and reloaded when it changes, so those lookups are not cached here."""
+    global _no_secrets
+    store = st.secrets
+    missing = _no_secrets
+    if missing is not None and missing[0] is store and _clock() < missing[1]:
+        return None
     try:
-        return st.secrets.get(name)
-    except (FileNotFoundError, KeyError, AttributeError, TypeError, ValueError):
+        return store.get(name)
+    except FileNotFoundError:  # also Streamlit's "no secrets found" and unreadable files
+        _no_secrets = (store, _clock() + SECRETS_RECHECK_SECONDS)
+        return None
+    except (KeyError, AttributeError, TypeError, ValueError):
         return None
 
 

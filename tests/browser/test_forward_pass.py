@@ -67,16 +67,40 @@ def test_other_views_render(page, query, name, count):
     assert screenshot(page, name).stat().st_size > 10_000
 
 
+#: A network over the lab's budget: 40 layers of 256 units, 10,000 samples asked for.
+DEEP = {"view": "network", "init": "he_normal", "activation": "tanh", "layers": 40}
+DEEP_QUERY = "&".join(f"{name}={value}" for name, value in DEEP.items()) + "&samples=10000"
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_deep_network_with_a_budget_note_fits_every_width(page, width):
     from playwright.sync_api import expect
 
+    from lab.experiments.forward_pass import (
+        HISTOGRAM_PANELS,
+        config_from_values,
+        fit_network_view,
+        network_config,
+    )
+    from lab.presets import panel_layers
+
+    # The engine's budget for this URL (no simulation): the student's network keeps the most
+    # samples that fit, and the comparison networks, dropped first, do not run at all.
+    budget = fit_network_view(network_config(config_from_values({**DEEP, "samples": 10_000})))
+    assert budget.samples.scaled and budget.samples.used < 10_000
+    assert budget.compared == () and budget.dropped
     page.set_viewport_size({"width": width, "height": 900})
-    open_page(page, URL, "view=network&init=he_normal&activation=tanh&layers=40&samples=10000")
+    open_page(page, URL, DEEP_QUERY)
     assert_no_errors(page)
     expect(page.get_by_text("40 layers × 256 units: ")).to_have_count(1)
+    expect(page.get_by_test_id("stAlertContentInfo")).to_contain_text(budget.note)
+    left_out = page.get_by_text("Not run beside a network this large")
+    expect(left_out).to_have_count(1)
+    for init in budget.dropped:
+        expect(left_out).to_contain_text(budget.labels[init])
     charts = page.locator(CHART)
-    expect(charts).to_have_count(9 + 3)
+    # The histogram panels, the std and the variance charts; no comparison chart.
+    expect(charts).to_have_count(len(panel_layers(40, HISTOGRAM_PANELS)) + 2)
     main = page.locator('[data-testid="stMain"]').bounding_box()
     for index in range(charts.count()):
         box = charts.nth(index).bounding_box()

@@ -90,6 +90,17 @@ def test_simulate_text_output(capsys):
     assert "diagnosis: healthy" in out
 
 
+def test_one_layer_one_sample_and_one_epoch_are_named_in_the_singular(capsys):
+    assert main(["simulate", "--layers", "1", "--width", "16", "--samples", "1"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == "he_normal + relu: 1 layer x 16 units, 1 sample, input std 1"
+    argv = ["train", "--inits", "he_normal", "--epochs", "1", "--samples", "20", "--layers", "1"]
+    assert main(argv) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.endswith(", 1 epoch")
+    assert "15 training points and 5 held-out points; 1 x 32 relu" in first
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

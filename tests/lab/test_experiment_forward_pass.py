@@ -18,16 +18,21 @@ from lab import presets
 from lab.budget import MAX_MULTIPLY_ADDS, MAX_PEAK_BYTES
 from lab.controls.forward_pass import CONTROLS
 from lab.experiments.forward_pass import (
+    COMPARISON_MIN_SAMPLES,
+    COMPARISON_PRIORITY,
     HISTOGRAM_PANELS,
     Config,
     config_from_values,
+    fit_network_view,
     fit_networks,
+    fmt,
     network_config,
     pair_configs,
     run,
 )
 from lab.health import band_text
-from lab.network import network_cost
+from lab.initializers import get_initializer
+from lab.network import network_cost, simulate
 from lab.theory import predict
 
 #: A small custom network, quick to simulate.
@@ -190,37 +195,114 @@ def test_a_deep_network_shows_evenly_spaced_layers_and_flags_an_overflow():
 # --------------------------------------------------------------------------- budget
 
 
+def comparison_cost(requested, budget):
+    """Multiply-adds and peak bytes of the view's networks as the budget runs them."""
+    chosen = presets.comparison_configs(requested, budget.compared) if budget.compared else ()
+    costs = [network_cost(replace(requested, samples=budget.samples.used))] + [
+        network_cost(replace(c, samples=budget.comparison_samples)) for c in chosen
+    ]
+    return sum(c.multiply_adds for c in costs), max(c.peak_bytes for c in costs)
+
+
+def test_comparison_priority_ranks_every_classic_init_once():
+    assert sorted(COMPARISON_PRIORITY) == sorted(presets.COMPARISON_INITS)
+
+
 @pytest.mark.parametrize("layers", [90, 95, 100])
-def test_depths_that_used_to_be_refused_fit_the_budget_with_fewer_samples(layers):
+def test_deep_networks_keep_their_samples_and_the_comparison_gets_fewer(layers):
+    # 256 units: the six networks together do not fit at 500 samples, the student's alone does.
     config = Config(view="network", layers=layers)
     requested = network_config(config)
-    networks = (requested, *presets.comparison_configs(requested))
-    scaled = fit_networks(networks)
-    assert 0 < scaled.used < config.samples
-    assert scaled.note == (
-        f"{layers} layers × 256 units: {scaled.used:,} samples instead of 500, "
-        "to stay within the lab's budget."
+    assert fit_networks((requested, *presets.comparison_configs(requested))).scaled
+    budget = fit_network_view(requested)
+    assert not budget.samples.scaled and budget.samples.used == 500
+    assert budget.compared == presets.COMPARISON_INITS and budget.dropped == ()
+    used = budget.comparison_samples
+    assert COMPARISON_MIN_SAMPLES <= used < 500
+    assert budget.note == (
+        f"{layers} layers × 256 units: the 5 classic inits run beside your network, on "
+        f"{used} samples (the first of its 500 inputs), so that yours keeps 500 samples "
+        "within the lab's budget."
     )
-
-    def total(samples):
-        costs = [network_cost(replace(n, samples=samples)) for n in networks]
-        return sum(c.multiply_adds for c in costs), max(c.peak_bytes for c in costs)
-
-    # The six networks of the view together: the samples used fit, one more does not.
-    work, peak = total(scaled.used)
+    work, peak = comparison_cost(requested, budget)
     assert work <= MAX_MULTIPLY_ADDS and peak <= MAX_PEAK_BYTES
-    assert total(scaled.used + 1)[0] > MAX_MULTIPLY_ADDS
+    # The comparison's samples are the most that fit: one more does not.
+    more = replace(budget, comparison_samples=used + 1)
+    assert comparison_cost(requested, more)[0] > MAX_MULTIPLY_ADDS
 
 
-@pytest.mark.parametrize("layers", [90, 100])
-def test_a_deep_network_at_the_default_width_runs_with_a_note(layers):
-    result = run(Config(view="network", layers=layers))
+def test_a_deep_network_runs_its_comparison_on_fewer_samples_and_says_so():
+    config = Config(view="network", layers=100)
+    result = run(config)
     view = result.network
-    assert view.layers == layers and view.width == 256 and view.samples < 500
-    assert result.budget_note.startswith(
-        f"{layers} layers × 256 units: {view.samples:,} samples instead of 500"
+    budget = fit_network_view(network_config(config))
+    assert view.layers == 100 and view.width == 256 and view.samples == 500
+    assert view.comparison_samples == budget.comparison_samples < 500 and view.dropped == ()
+    assert result.budget_note == budget.note
+    assert f"on {view.comparison_samples} samples (the first of its 500 inputs)" in (
+        result.budget_note
     )
-    assert view.layer_rows[-1]["layer"] == layers
+    # The comparison rows are the classic inits on the first rows of the same inputs.
+    outcomes = presets.init_comparison(
+        replace(network_config(config), samples=view.comparison_samples)
+    )
+    assert [row["final std"] for row in view.comparison_rows] == [
+        fmt(o.final_std) for o in outcomes
+    ]
+    assert view.layer_rows[-1]["layer"] == 100
+
+
+def test_the_heaviest_network_keeps_its_samples_and_drops_the_comparison():
+    # 100 layers x 512 units x 10,000 samples: the six networks together fitted 2 samples;
+    # each comparison network's weight draws alone cost as much as ~200 of the student's
+    # samples, so the comparison is left out and the student's network gets all it can have.
+    config = Config(view="network", layers=100, width=512, samples=10_000)
+    requested = network_config(config)
+    assert fit_networks((requested, *presets.comparison_configs(requested))).used == 2
+    alone = fit_networks((requested,))
+    result = run(config)
+    view = result.network
+    assert view.samples == alone.used >= 800
+    assert view.comparison_rows == () and view.comparison.series == ()
+    assert view.dropped == tuple(get_initializer(init).label for init in presets.COMPARISON_INITS)
+    assert result.budget_note == (
+        f"100 layers × 512 units: {alone.used} samples instead of 10,000, to stay within the "
+        "lab's budget. The 5 classic inits do not run beside your network, so that yours "
+        "keeps those samples."
+    )
+
+
+def test_comparison_networks_that_do_not_fit_are_left_out_in_priority_order():
+    # At 500 samples the student's 100 x 512 network fits alone; beside it only He's network
+    # fits (at fewer samples), the first of COMPARISON_PRIORITY.
+    requested = network_config(Config(view="network", layers=100, width=512, samples=500))
+    budget = fit_network_view(requested)
+    assert budget.samples.used == 500 and not budget.samples.scaled
+    assert budget.compared == ("he_normal",)
+    assert budget.dropped == ("zeros", "small_random", "large_random", "xavier_normal")
+    assert COMPARISON_MIN_SAMPLES <= budget.comparison_samples < 500
+    assert budget.note == (
+        "100 layers × 512 units: only He/Kaiming normal runs beside your network, on "
+        f"{budget.comparison_samples} samples (the first of its 500 inputs); left out: Zeros, "
+        "Small random (std 0.01), Large random (std 1.0) and Xavier/Glorot normal, so that "
+        "yours keeps 500 samples within the lab's budget."
+    )
+    work, peak = comparison_cost(requested, budget)
+    assert work <= MAX_MULTIPLY_ADDS and peak <= MAX_PEAK_BYTES
+    # Xavier's network, next in line, would not fit even at the floor.
+    with_xavier = replace(
+        budget, compared=("xavier_normal", "he_normal"), comparison_samples=COMPARISON_MIN_SAMPLES
+    )
+    assert comparison_cost(requested, with_xavier)[0] > MAX_MULTIPLY_ADDS
+
+
+def test_fewer_samples_are_the_first_rows_of_the_same_inputs():
+    # What the note promises: the engine draws the input first, row by row, so a network of
+    # the same seed with fewer samples sees the first rows of the same inputs.
+    network = replace(network_config(SMALL), keep_activations=True)
+    full = simulate(network)
+    first = simulate(replace(network, samples=7))
+    np.testing.assert_array_equal(first.input_values, full.input_values[:7])
 
 
 @pytest.mark.parametrize("activation", ["relu", "gelu"])
@@ -228,12 +310,10 @@ def test_the_heaviest_allowed_request_fits_the_budget(activation):
     # gelu keeps z_l as well as a_l (its derivative needs z): the larger memory estimate.
     heaviest = Config(view="network", layers=100, width=CONTROLS["width"].high, samples=10_000)
     requested = network_config(replace(heaviest, activation=activation))
-    networks = (requested, *presets.comparison_configs(requested))
-    scaled = fit_networks(networks)
-    assert scaled.used >= 1
-    costs = [network_cost(replace(n, samples=scaled.used)) for n in networks]
-    assert sum(c.multiply_adds for c in costs) <= MAX_MULTIPLY_ADDS
-    assert max(c.peak_bytes for c in costs) <= MAX_PEAK_BYTES
+    budget = fit_network_view(requested)
+    assert budget.samples.used >= 1
+    work, peak = comparison_cost(requested, budget)
+    assert work <= MAX_MULTIPLY_ADDS and peak <= MAX_PEAK_BYTES
     pair = pair_configs(Config(view="xavier_pair", pair_layers=CONTROLS["pair_layers"].high))
     assert not fit_networks(pair).scaled
     assert presets.sweep_cost(int(CONTROLS["reps"].high)).fits()

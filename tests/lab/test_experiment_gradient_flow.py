@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import lab.gradient_flow as engine
+from lab.activations import get_activation
 from lab.budget import MAX_PEAK_BYTES
 from lab.controls.gradient_flow import CONTROLS
 from lab.experiments.gradient_flow import (
@@ -21,6 +22,7 @@ from lab.experiments.gradient_flow import (
     run,
 )
 from lab.gradient_flow import DEFAULT_SWEEP_SEEDS, compare, many_runs, sweep
+from lab.health import SATURATION_SLOPE, flat_threshold
 from lab.network import network_cost
 
 #: Every size and the collected runs at the top of their declared ranges.
@@ -90,8 +92,12 @@ def test_run_is_the_engine_calls_of_the_page(default_result):
     assert [s.parameter for s in result.sweeps] == ["layers", "neurons", "features"]
     features = sweep("features", layers=10, neurons=50, samples=result.samples, uniform="rand")
     np.testing.assert_array_equal(result.sweeps[2].run_ratios, features.run_ratios)
-    # tanh'(2) = 1 - tanh(2)^2 = 0.0707: the slope the |z| chart names at the threshold.
-    assert result.tanh_slope_at_threshold == pytest.approx(1 - np.tanh(2.0) ** 2, rel=1e-12)
+    # lab.health's saturation: tanh' below SATURATION_SLOPE (10%) of its maximum tanh'(0) = 1,
+    # i.e. |z| > atanh(sqrt(0.9)) = 1.818, where tanh' = 1 - 0.9 = 0.1.
+    assert result.saturation_slope == SATURATION_SLOPE == 0.1
+    assert result.saturation_threshold == flat_threshold(get_activation("tanh"))
+    assert result.saturation_threshold == pytest.approx(np.arctanh(np.sqrt(0.9)), rel=1e-12)
+    assert result.tanh_slope_at_threshold == pytest.approx(SATURATION_SLOPE, rel=1e-12)
 
 
 def test_rand_pair_reports_where_the_gradient_is_zero(default_result):

@@ -139,6 +139,19 @@ def test_default_view_fits_the_budget_and_no_format_breaks():
     assert result.notes == () and result.gaps == () and result.fp16_note == ""
 
 
+@pytest.mark.parametrize(
+    ("layers", "summary"),
+    [
+        (1, "None of the selected formats breaks in the network's only layer."),
+        (2, "None of the selected formats breaks in any of the 2 layers."),
+    ],
+)
+def test_a_summary_without_failure_counts_the_layers_it_checked(layers, summary):
+    result = run(Config(layers=layers))
+    assert result.headline is None and len(result.ranges) == layers
+    assert result.summary == summary
+
+
 def test_an_exploding_network_overflows_and_leaves_the_log_axis():
     config = Config(init="large_random", activation="linear", layers=50, width=64, samples=32)
     result = run(config)

@@ -8,7 +8,9 @@ activation parameters would change the answer if they were dropped on the way.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
 import tracemalloc
 
 import numpy as np
@@ -17,6 +19,7 @@ import pytest
 from lab.budget import MAX_PEAK_BYTES
 from lab.controls.signal_propagation import CONTROLS
 from lab.diagnosis import match_verdict, recommended_init
+from lab.experiments import signal_propagation as sp
 from lab.experiments.signal_propagation import Config, config_from_values, run
 from lab.health import flat_threshold, percent, thresholds_text
 from lab.network import NetworkConfig, fit_samples, network_cost, simulate
@@ -28,7 +31,7 @@ from lab.signal import (
     simulated_network_view,
     summarize_signal,
 )
-from lab.theory import predict
+from lab.theory import FIRST_ORDER_LOG_SD, finite_width_spread, predict
 
 #: He weights for leaky ReLU with slope 0.5 (Var(W) = 2 / ((1 + 0.25) n)), fan_out mode, a
 #: bias: every scheme and activation parameter changes the numbers.
@@ -175,6 +178,96 @@ def test_no_theory_line_for_weights_with_a_mean():
     assert result.forward_caption.startswith("No theory line: rand has mean 0.5")
     assert cards(result)["Mean-field phase"] == ("not applicable", (result.phase.reason,))
     assert result.verdict.label == "never"
+
+
+# --------------------------------------------------------------------------- finite width
+
+
+def test_he_gelu_lands_far_above_the_theory_and_the_captions_say_why():
+    # He + GELU, 20 layers of 256 units, 500 inputs, seed 0: the simulation's RMS ratio is 0.309
+    # against the theory's 0.0369. Not an engine bug (tests/lab/test_theory_finite_width.py
+    # replays it): finite width, amplified by the length map. Over 40 seeds the median network
+    # of 256 units ended 3.1 times above the theory, of 4,096 units 1.04 times.
+    result = run(Config(activation="gelu", layers=20))
+    assert (result.network.init, result.network.width, result.network.samples) == (
+        "he_normal",
+        256,
+        500,
+    )
+    spread = finite_width_spread(result.prediction, "gelu")
+    gap = result.summary.rms_ratio / result.prediction.rms_ratio[-1]
+    assert gap > 4.0
+    log_sd = float(spread.log_sd[-1])
+    assert log_sd > FIRST_ORDER_LOG_SD  # so the captions call the factor a rough guide
+    state = cards(result)["Signal state"][1][-1]
+    assert state.startswith("Mean-field theory (infinitely wide layers) says vanishing")
+    assert f"its RMS ratio at layer 20 is {number_text(gap)} times the theory's" in state
+    assert f"within a factor {number_text(math.exp(log_sd))} of the theory's" in state
+    # "4 times wider layers narrow that factor to ...": the engine's factor at 1,024 units.
+    wider = finite_width_spread(predict("he_normal", "gelu", 20, 1024), "gelu").factor[-1]
+    assert f"narrow that factor to {number_text(wider)}" in state
+    rough = f"a factor above {number_text(math.exp(FIRST_ORDER_LOG_SD))} is only a rough guide"
+    assert rough in state and rough in result.forward_caption
+    caption = result.forward_caption
+    assert f"by up to {percent(float(np.max(spread.noise)))} by chance" in caption
+    assert (
+        f"multiplies a relative change of E[a²] by {number_text(spread.sensitivity)} from the "
+        "input to layer 20"
+    ) in caption
+    assert f"within a factor {number_text(float(spread.factor[-1]))} of the theory's" in caption
+
+
+@pytest.mark.parametrize("sds", [0.5, 3.0])
+def test_a_gap_in_a_narrow_scatter_is_placed_within_or_beyond_two_sds(sds):
+    # SELU with LeCun weights, 100 layers of 16 units: theory and simulation disagree on the
+    # gradient; the RMS gap is measured in the first-order scatter, which is narrow here.
+    result = run(Config(init="lecun_normal", activation="selu", layers=100, width=16, samples=50))
+    spread = finite_width_spread(result.prediction, "selu")
+    log_sd = float(spread.log_sd[-1])
+    assert 0.0 < log_sd <= FIRST_ORDER_LOG_SD
+    state = cards(result)["Signal state"][1][-1]
+    gap = result.summary.rms_ratio / result.prediction.rms_ratio[-1]
+    within = abs(math.log(gap)) <= 2.0 * log_sd
+    assert f"this gap is {'within' if within else 'beyond'} two of those" in state
+    # The same sentence for a simulation sds standard deviations above the theory.
+    theory = float(result.prediction.rms_ratio[-1])
+    moved = dataclasses.replace(result.summary, rms_ratio=theory * math.exp(sds * log_sd))
+    text = sp._finite_width_gap(moved, result.prediction, spread)
+    assert f"this gap is {'within' if sds <= 2 else 'beyond'} two of those" in text
+
+
+def test_no_finite_width_numbers_without_a_signal():
+    result = run(Config(init="zeros", activation="relu", layers=3, width=16, samples=20))
+    assert result.forward_caption.endswith(
+        "so it scatters around the line, more with every layer; a wider network or another "
+        "seed shows how much."
+    )
+
+
+def texts(value: object) -> list[str]:
+    """Every string a result carries (dataclass fields, tuples, dicts), recursively."""
+    if isinstance(value, str):
+        return [value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [t for field in dataclasses.fields(value) for t in texts(getattr(value, field.name))]
+    if isinstance(value, dict):
+        return [t for item in value.items() for t in texts(item)]
+    if isinstance(value, list | tuple):
+        return [t for item in value for t in texts(item)]
+    return []
+
+
+def test_one_layer_and_one_sample_are_named_in_the_singular():
+    # large_random + tanh with one input row: mean-field theory and this simulation disagree,
+    # so the caption naming the simulation's units and inputs is shown too.
+    result = run(Config(init="large_random", activation="tanh", layers=1, width=16, samples=1))
+    assert result.heading == "Large random (std 1.0) + tanh, 1 layer of 16 units"
+    assert result.grad_weight.title == "Std of dL/dW_l (summed over 1 sample)"
+    assert "uses 16 units and 1 sample in float32" in result.forward_caption
+    (caption,) = [c for card in result.cards for c in card.captions if "This simulation" in c]
+    assert "This simulation (16 units, 1 input) lands elsewhere" in caption
+    shown = texts(result)
+    assert not [t for t in shown if re.search(r"\b1 (samples|layers|units|inputs)\b", t)]
 
 
 # --------------------------------------------------------------------------- the budget

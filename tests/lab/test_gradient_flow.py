@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lab.activations import get_activation
 from lab.gradient_flow import (
     DEFAULT_SAMPLES,
     DEFAULT_SWEEP_VALUES,
@@ -24,14 +25,17 @@ from lab.gradient_flow import (
     MAX_RUNS,
     SWEEP_PARAMETERS,
     SWEEP_RANGES,
+    TANH_FLAT_THRESHOLD,
     UNIFORM_KINDS,
     compare,
     estimate_work,
     gradient_ratio,
     many_runs,
+    network_config,
     sweep,
     weight_scheme,
 )
+from lab.health import SATURATION_SLOPE, flat_threshold
 from lab.network import NetworkConfig, simulate
 from lab.theory import expected_dphi2, predict
 
@@ -85,10 +89,10 @@ def test_sampled_weights_have_the_stated_moments():
 def test_rand_saturates_tanh_and_its_gradient_dies(rand_default):
     uniform, normal = rand_default.uniform, rand_default.normal
     # All-positive weights with mean 1/2: each unit of layer l >= 2 sums ~50 inputs of the same
-    # sign (|a| ~ 1), so |z| ~ 50 * 1/2 = 25, far past the threshold 2.
+    # sign (|a| ~ 1), so |z| ~ 50 * 1/2 = 25, far past lab.health's threshold 1.82.
     assert uniform.z.saturated_share > 0.95
     assert normal.z.saturated_share < 0.85
-    # Unsaturated share: 1 - 0.969 = 0.031 for rand against 0.23 for randn.
+    # Unsaturated share: 1 - 0.972 = 0.028 for rand against 0.21 for randn.
     assert (1 - normal.z.saturated_share) > 5 * (1 - uniform.z.saturated_share)
     assert uniform.z.mean_abs > 3 * normal.z.mean_abs
     # Deep layers: |z| = |sum_i w_i a_i| with a_i = +-1 (all one sign) is a sum of 50 U[0, 1)
@@ -157,14 +161,37 @@ def test_z_histogram_accounts_for_every_value(rand_default, matched_default):
             assert z.above == 0 and z.nonfinite == 0
             np.testing.assert_array_equal(z.edges, result.uniform.z.edges)  # shared edges
             assert z.edges[0] == 0 and z.edges[-1] > flow.mean_abs_z_per_layer.max()
-            # |z| = 2 is a bin edge, so the histogram's mass above it is the saturated share
-            # the engine counted on its own (ties at exactly 2.0 have probability ~0).
-            (at_two,) = np.flatnonzero(np.isclose(z.edges, 2.0, rtol=0, atol=1e-12))
-            assert z.counts[at_two:].sum() / z.count == pytest.approx(z.saturated_share, abs=1e-9)
+            # lab.health's threshold is a bin edge, so the histogram's mass above it is the
+            # saturated share the engine counted on its own (a float32 z within 1e-12 of the
+            # irrational 1.8184... does not occur).
+            threshold = flat_threshold(get_activation("tanh"))
+            (edge,) = np.flatnonzero(np.isclose(z.edges, threshold, rtol=0, atol=1e-12))
+            assert z.counts[edge:].sum() / z.count == pytest.approx(z.saturated_share, abs=1e-9)
             # The histogram's mean from bin centres is within half a bin of the exact mean |z|.
             centres = (z.edges[:-1] + z.edges[1:]) / 2
             width = z.edges[1] - z.edges[0]
             assert abs(centres @ z.counts / z.count - z.mean_abs) <= width / 2
+
+
+def test_saturation_is_lab_health_definition_counted_on_the_same_z():
+    # lab.health: a unit is saturated when its slope is below SATURATION_SLOPE of the
+    # activation's maximum, tanh'(0) = 1. Counted here on the very z values of both networks
+    # (same configs, same seed: the draws are identical), by the slope, not by |z|.
+    sizes = {"layers": 6, "neurons": 40, "features": 32, "samples": 50}
+    result = compare(**sizes, seed=3, uniform="centered")
+    tanh = get_activation("tanh")
+    assert TANH_FLAT_THRESHOLD == flat_threshold(tanh) == pytest.approx(1.8184464592, rel=1e-9)
+    for flow in (result.uniform, result.normal):
+        kept = simulate(network_config(flow.scheme, 3, keep=True, **sizes))
+        z = [layer.astype(np.float64).ravel() for layer in kept.pre_activations]
+        flat = [tanh.derivative(layer) < SATURATION_SLOPE * tanh.derivative(0.0) for layer in z]
+        expected = [float(np.mean(layer)) for layer in flat]
+        np.testing.assert_allclose(flow.saturated_share_per_layer, expected, rtol=0, atol=1e-12)
+        pooled = float(np.mean(np.concatenate(flat)))
+        assert flow.z.saturated_share == pytest.approx(pooled, abs=1e-12)
+        # Not the old |z| > 2 count: here 4.2% (uniform) and 2.5% (normal) of z lie in (1.82, 2].
+        beyond_two = float(np.mean(np.abs(np.concatenate(z)) > 2.0))
+        assert flow.z.saturated_share - beyond_two > 0.02
 
 
 def test_compare_is_deterministic_and_seed_dependent():

@@ -187,6 +187,20 @@ def test_an_answer_after_the_due_date_is_recorded_as_late(tmp_path):
     assert row.late
 
 
+def test_the_progress_bar_counts_in_the_singular_for_one_step_and_one_question(tmp_path):
+    one = PAST_DUE.replace(
+        'questions = ["he_variance", "he_std"]', 'questions = ["he_variance"]'
+    ).replace(
+        "[[assignment.quiz]]", '[[assignment.step]]\npage = "forward_pass"\n\n[[assignment.quiz]]'
+    )
+    at = app(tmp_path, one, assignment="old")
+    assert not at.exception
+    (bar,) = at.get("progress")
+    assert bar.proto.text == "0 of 2 done: 0 of 1 step opened, 0 of 1 question closed"
+    (bar,) = app(tmp_path, assignment="lab1").get("progress")
+    assert bar.proto.text == "0 of 10 done: 0 of 2 steps opened, 0 of 8 questions closed"
+
+
 def test_a_quiz_set_waits_for_the_opening_date(tmp_path):
     upcoming = PAST_DUE.replace(
         "due = 2020-01-01T00:00:00", "opens = 2099-01-01T00:00:00\ndue = 2099-02-01T00:00:00"

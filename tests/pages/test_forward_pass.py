@@ -15,7 +15,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lab.controls.forward_pass import CONTROLS
-from lab.experiments.forward_pass import Config, config_from_values, run
+from lab.experiments.forward_pass import (
+    HISTOGRAM_PANELS,
+    Config,
+    config_from_values,
+    fit_network_view,
+    network_config,
+    run,
+)
 from pages.ui.widgets import widget_key
 
 TIMEOUT = 60
@@ -181,6 +188,39 @@ def test_deep_link_shows_exactly_its_values_and_the_budget_note():
     (note,) = at.info
     assert text(note) == result.budget_note
     assert text(note).startswith("40 layers × 256 units: ")
+
+
+def test_the_heaviest_network_keeps_its_samples_and_the_page_says_what_was_left_out():
+    query = {"view": "network", "layers": "100", "width": "512", "samples": "10000"}
+    at = page(**query)
+    assert not at.exception and not at.error and not url_warnings(at)
+    values = {"view": "network", "layers": 100, "width": 512, "samples": 10_000}
+    config = config_from_values(values)
+    budget = fit_network_view(network_config(config))
+    used = budget.samples.used
+    assert used >= 800 and budget.compared == ()  # the six networks together fitted 2
+    (note,) = at.info
+    assert text(note) == budget.note
+    assert "The 5 classic inits do not run beside your network" in text(note)
+    assert any(f"{used:,} samples × 512 units per layer" in text(c) for c in at.caption)
+    # No comparison chart or table: the histograms, the std and the variance charts only.
+    # The one table left is the expander's "Every layer's numbers".
+    assert len(specs(at)) == HISTOGRAM_PANELS + 2 and len(at.dataframe) == 1
+    labels = ", ".join(budget.labels[init] for init in budget.dropped)
+    assert any(text(c).endswith(f"lab's budget: {labels}.") for c in at.caption)
+
+
+def test_one_layer_and_one_sample_are_named_in_the_singular():
+    at = page(view="network", layers="1", width="16", samples="1")
+    assert not at.exception and not at.error
+    assert any(
+        text(c).startswith("Xavier/Glorot normal + ReLU: 1 sample × 16 units per layer")
+        for c in at.caption
+    )
+    pair = page(view="xavier_pair", pair_layers="1")
+    assert any("after 1 layer, to 2^(−1/2)" in text(m) for m in pair.markdown)
+    shown = [text(e) for e in (*at.caption, *at.markdown, *pair.caption, *pair.markdown)]
+    assert not [t for t in shown if re.search(r"\b1 (samples|layers|units|inputs)\b", t)]
 
 
 def test_readme_link_sets_the_scheme_and_the_activation():

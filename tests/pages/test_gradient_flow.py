@@ -10,11 +10,16 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lab.activations import get_activation
 from lab.experiments.gradient_flow import Config, run
+from lab.gradient_flow import network_config
+from lab.health import SATURATION_SLOPE, flat_threshold
+from lab.network import simulate
 from pages.ui.widgets import widget_key
 
 TIMEOUT = 60
@@ -130,7 +135,7 @@ def test_default_view_shows_the_rand_comparison():
     assert points["y"].tolist() == pytest.approx(result.pair.normal.gradient.tolist(), rel=1e-12)
     # The |z| chart: saturated shares from the engine, shared bins.
     assert specs(at)[1]["title"]["subtitle"] == [
-        "Saturated (|z| > 2):",
+        "Saturated (|z| > 1.82, tanh′ < 0.1):",
         f"rand: U[0, 1) {result.pair.uniform.z.saturated_share:.1%}; "
         f"randn: N(0, 1) {result.pair.normal.z.saturated_share:.1%}",
     ]
@@ -160,6 +165,39 @@ def test_default_view_shows_the_rand_comparison():
 
 
 # --------------------------------------------------------------------------- deep links
+
+
+def test_saturated_share_is_lab_health_definition_on_the_same_z():
+    # The table, the chart and the caption count a unit as saturated where lab.health does:
+    # tanh' below SATURATION_SLOPE of its maximum tanh'(0) = 1 (|z| > atanh(sqrt(0.9)) = 1.818),
+    # checked on the very z values of the page's two networks (same config and seed).
+    query = SMALL | {"uniform": "matched", "seed": "4"}
+    at = open_page(**query)
+    assert not at.exception
+    result = expected(**query)
+    config = result.config
+    tanh = get_activation("tanh")
+    table = at.dataframe[0].value
+    flows = (result.pair.uniform, result.pair.normal)
+    for row, flow in zip(table.to_dict("records"), flows, strict=True):
+        kept = simulate(network_config(flow.scheme, config.seed, keep=True, **config.sizes))
+        z = np.concatenate([layer.astype(np.float64).ravel() for layer in kept.pre_activations])
+        share = float(np.mean(tanh.derivative(z) < SATURATION_SLOPE * tanh.derivative(0.0)))
+        assert row["saturated share"] == pytest.approx(share, abs=1e-12)
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns["saturated share"]["label"] == "saturated (|z| > 1.82)"
+    assert f"{flat_threshold(tanh):.3g}" == "1.82"
+    assert any(
+        c.value.startswith(
+            "Saturated: a unit whose slope tanh′(z) = 1 − tanh²(z) is below 10% of its "
+            "maximum tanh′(0) = 1, which is |z| > 1.82"
+        )
+        for c in at.caption
+    )
+    # The threshold marked on the |z| chart is the same one.
+    marker = [f for f in chart_frames(at, 1) if "note" in f]
+    assert marker[0]["x"].tolist() == [flat_threshold(tanh)]
+    assert marker[0]["note"].tolist() == ["|z| = 1.82: tanh′ = 0.1, saturated beyond"]
 
 
 def test_deep_link_shows_exactly_its_values_and_the_budget_note():

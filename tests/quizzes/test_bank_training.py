@@ -17,6 +17,8 @@ from lab import training
 from lab.controls.registry import SIMULATION_PAGES
 from lab.experiments.training import config_from_values, scheme_label
 from lab.initializers import get_initializer
+from lab.text import plural
+from quizzes import bank_training
 from quizzes.bank import QUIZZES, get_question
 from quizzes.bank_training import (
     RACE,
@@ -112,9 +114,8 @@ def test_first_to_target_over_many_variants(races):
         explanation = question.render_explanation(params)
         for init, (epochs, _) in races[race].items():
             if epochs is not None:
-                assert f"{scheme_label(init)} reached the target after {epochs} epochs" in (
-                    explanation
-                )
+                outcome = f"{scheme_label(init)} reached the target after {plural(epochs, 'epoch')}"
+                assert outcome in explanation
 
 
 def test_first_to_target_feedback_names_both_outcomes():
@@ -123,6 +124,19 @@ def test_first_to_target_feedback_names_both_outcomes():
     result = grade(question, params, ["zeros"])
     assert result.mistake == "chose_zeros"
     assert result.feedback.startswith("Zeros never reached it in 100 epochs, but He normal")
+
+
+def test_a_race_won_after_one_epoch_says_1_epoch(monkeypatch):
+    question = get_question("training_first_to_target")
+    params = {"dataset": "xor", "activation": "relu", "layers": 3, **RACE}
+    outcomes = {init: (None, None) for init in RACED}
+    outcomes["he_normal"] = (1, None)
+    outcomes["xavier_normal"] = (12, None)
+    monkeypatch.setattr(bank_training, "race_outcomes", lambda p: outcomes)
+    explanation = question.render_explanation(params)
+    assert f"{scheme_label('he_normal')} reached the target after 1 epoch;" in explanation
+    assert f"{scheme_label('xavier_normal')} reached the target after 12 epochs" in explanation
+    assert "1 epochs" not in explanation
 
 
 # --------------------------------------------------------------------------- trainable depth

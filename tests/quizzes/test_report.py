@@ -51,6 +51,9 @@ def ledger_url(tmp_path):
         attempt("id:ada", "Ada", "fp16_max", 2, "correct", ON_TIME),
         # Bob answers after the due date, with a terminal escape in his name.
         attempt("id:bob", "Bob\x1b[31m", "fp16_max", 1, "correct", LATE, late=True),
+        # Cy: one attempt on time, the second after the due date.
+        attempt("id:cy", "Cy", "fp16_max", 1, "incorrect", ON_TIME),
+        attempt("id:cy", "Cy", "fp16_max", 2, "correct", LATE, late=True),
     ):
         ledger.record(row)
     return url
@@ -64,7 +67,9 @@ def test_report_prints_totals_with_points_and_late_flags(ledger_url, capsys):
     ada = next(line for line in lines if line.startswith("Ada "))
     assert ada.split()[:4] == ["Ada", "ada", "2.75", "7"]
     bob = next(line for line in lines if line.startswith("Bob "))
-    assert "late: 1 of 1 attempts" in bob
+    assert bob.endswith("late: 1 of 1 attempt")
+    cy = next(line for line in lines if line.startswith("Cy "))
+    assert cy.endswith("late: 1 of 2 attempts")
     assert "\x1b" not in out
     assert "== Gradebook per question ==" in out
     assert "== Item analysis ==" in out
@@ -97,6 +102,7 @@ def test_the_assignments_command_checks_a_file(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "lab1: Lab 1: Xavier vs He on ReLU at 20 layers" in out
     assert "step 2: ./signal-propagation?init=he_normal" in out
+    assert "quiz formulas: 8 questions, 8 points, 2 attempts (1, 0.5)" in out
     broken = tmp_path / "assignments.toml"
     broken.write_text(
         EXAMPLES.read_text().replace('page = "quantization"', 'page = "quantisation"')
@@ -106,3 +112,16 @@ def test_the_assignments_command_checks_a_file(tmp_path, capsys):
     line = broken.read_text().splitlines().index('page = "quantisation"') + 1
     assert err.startswith(f"assignments.toml, line {line}: assignment lab2, step 3: page must be")
     assert len(err.splitlines()) == 1
+
+
+def test_the_assignments_command_says_1_question_1_point_1_attempt(tmp_path, capsys):
+    single = tmp_path / "assignments.toml"
+    single.write_text(
+        EXAMPLES.read_text()
+        .replace('questions = ["formulas:1-8"]', 'questions = ["formulas:1"]')
+        .replace("schedule = [1.0, 0.5]", "schedule = [1.0]")
+    )
+    assert main(["assignments", str(single)]) == 0
+    out = capsys.readouterr().out
+    assert "quiz formulas: 1 question, 1 point, 1 attempt (1)" in out
+    assert "quiz formats: 6 questions, 7 points, 3 attempts (1, 0.75, 0.5)" in out
