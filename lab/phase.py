@@ -21,15 +21,35 @@ ordered phase; in the chaotic phase the two differ and xi_c is the one that boun
 trainability: Schoenholz et al.'s experiments find that networks deeper than about 6 xi_c do
 not train (``TRAINABLE_DEPTH_SCALES``).
 
-``trainability`` trains tanh networks (lab.training) over a grid of (sw2, depth) at a fixed
-sb2 and returns the training accuracy after a fixed number of steps next to the 6 xi_c line.
+``trainability`` trains tanh networks (lab.training) over a grid of (sw2, depth) at a fixed sb2
+and returns the training accuracy after a fixed number of steps next to the 6 xi_c line, and
+where each column's trainable region ends in units of xi_c (``Trainability.reach``). Every
+network uses the same plain optimizer and learning rate, so that the grid compares
+initializations, not tuning. Measured on the default grid (width 32, 300 steps, seeds 0 to 3),
+the boundary follows xi_c on both sides but not at the same multiple: the deepest network that
+trains lies at 4 to 9 xi_c on the ordered side and at 2 to 4.5 xi_c on the chaotic side (the
+grid's next row fails). The chaotic side's smaller multiple is not the learning rate: no rate
+from 0.0005 to 0.05, Adam (0.0003 to 0.003), five times the steps or four times the width
+trains sw2 = 8 at 24 layers (5.1 xi_c) past 37 % accuracy; a rate of 0.001 for 1000 steps, or
+width 128, trains sw2 = 4 at 32 layers (4.6 xi_c) but not at 48 (6.9 xi_c). More steps move the
+ordered side instead: at 1500 steps sw2 = 0.75 trains at 24 layers (11.7 xi_c). xi_c describes
+infinitely wide networks; 6 xi_c is the bound Schoenholz et al. measured in their own
+experiments.
 
-The two-dimensional Gaussian expectations use a tensor product of a composite Gauss-Legendre
-rule in z on [-10, 10] (panels ``_PANEL_EDGES``, ``_GL_ORDER`` nodes each); against
-scipy.integrate.dblquad it agrees to better than 1e-9 for tanh with q <= 12 (the tests check
-1e-8). Activations with a kink (ReLU, leaky ReLU, SELU) are left out of the correlation map: a
-tensor rule cannot follow the slanted line where phi'(u2) jumps. Linear, ReLU and leaky ReLU
-have no finite q* in their chaotic phase anyway.
+For tanh and sigmoid (bounded, so q* <= sw2 + sb2 <= 12) the two-dimensional Gaussian
+expectations use a tensor product of a composite Gauss-Legendre rule in z on [-10, 10] (panels
+``_PANEL_EDGES``, ``_GL_ORDER`` nodes each); against scipy.integrate.dblquad it agrees to better
+than 1e-9 for tanh with q <= 12 (the tests check 1e-8), and q* comes from
+``lab.theory.fixed_point``. GELU (phi(u) = u Phi(u)) is unbounded: near sw2 = 2 its q* can be
+any size or infinite, which no fixed rule resolves, so every GELU quantity here is in closed
+form (``gelu_kernel``, ``gelu_kernel_slope``, derived by writing Phi(u) = P(e <= u) for an
+independent e ~ N(0, 1), and checked against dblquad), and its q* is solved with the
+cancellation-free ``gelu_deficit`` (``length_fixed_point``). At sw2 = 2 the length map is
+q -> q + sb2 - 2 R(q) with R = ``gelu_deficit`` <= ``GELU_DEFICIT_MAX``: for sb2 above
+2 R's maximum (0.1566) there is no finite fixed point and q grows without bound (q*
+infinite), as for ReLU with He and a bias. Activations with a kink (ReLU, leaky ReLU, SELU)
+are left out of the correlation map: a tensor rule cannot follow the slanted line where
+phi'(u2) jumps. Linear, ReLU and leaky ReLU have no finite q* in their chaotic phase anyway.
 """
 
 from __future__ import annotations
@@ -84,6 +104,161 @@ def _check_activation(activation: str) -> Activation:
     return get_activation(activation)
 
 
+# --- GELU in closed form ---------------------------------------------------------------------
+
+#: R(q) = q/2 - E[gelu(sqrt(q) z)^2] rises to its maximum at q = GELU_DEFICIT_PEAK, is concave
+#: below GELU_DEFICIT_INFLECTION and convex, falling to 0 like 3 / (16 sqrt(q)), above it
+#: (the tests check all three on a grid against an independent quadrature).
+GELU_DEFICIT_PEAK = 1.6790748748
+GELU_DEFICIT_INFLECTION = 3.3728360421
+#: R at its peak: at sw2 = 2 GELU has a finite q* exactly when sb2 <= 2 GELU_DEFICIT_MAX.
+GELU_DEFICIT_MAX = 0.0783007513
+#: Taylor coefficients of f(t) = t/2 - cos(t) tan(t/2) = t^3 (c0 + c1 t^2 + ...), used below
+#: t = _SERIES_BELOW, where the closed form would cancel (the next term is below 1e-21 of f).
+_DEFICIT_SERIES = (
+    5.0 / 24.0,
+    -1.0 / 240.0,
+    5.0 / 8064.0,
+    29.0 / 725760.0,
+    139.0 / 31933440.0,
+    5459.0 / 12454041600.0,
+    185917.0 / 4184557977600.0,
+)
+_SERIES_BELOW = 0.1
+_TWO_PI = 2.0 * math.pi
+
+
+def _check_q(q: object) -> float:
+    """q in [0, inf] (inf stands for the limit q -> inf)."""
+    return math.inf if q == math.inf else check_float("q", q, 0.0)
+
+
+def _gelu_terms(q: float, c: float) -> tuple[float, float, float, float]:
+    """(a, b, root, P) for u1, u2 with variances q and correlation c: a = q + 1, b = q c,
+    root = sqrt(a^2 - b^2) (factored, so exact near c = +-1) and
+    P = E[Phi(u1) Phi(u2)] = 1/4 + arcsin(b / a) / (2 pi)."""
+    a, b = q + 1.0, q * c
+    root = math.sqrt((q * (1.0 - c) + 1.0) * (q * (1.0 + c) + 1.0))
+    return a, b, root, 0.25 + math.atan2(b, root) / _TWO_PI
+
+
+def gelu_kernel(q: float, c: float) -> float:
+    """E[gelu(u1) gelu(u2)] for (u1, u2) normal with variances q and correlation c, exactly:
+    b P + q^2 (1 + c^2 + q (1 - c^2)) / (2 pi a root) (``_gelu_terms``). At c = 1 it is
+    E[gelu(sqrt(q) z)^2] = q P + q^2 / (pi (q + 1) sqrt(2 q + 1))."""
+    q = check_float("q", q, 0.0)
+    c = check_float("c", c, -1.0, 1.0)
+    a, b, root, p = _gelu_terms(q, c)
+    return b * p + q * q * (1.0 + c * c + q * (1.0 - c) * (1.0 + c)) / (_TWO_PI * a * root)
+
+
+def gelu_kernel_slope(q: float, c: float) -> float:
+    """E[gelu'(u1) gelu'(u2)] (the same u1, u2), exactly:
+    P + b / (pi a root) + b / (2 pi root^3); q = inf gives the limit 1/2 at c = 1."""
+    q = _check_q(q)
+    c = check_float("c", c, -1.0, 1.0)
+    if math.isinf(q):
+        if c != 1.0:
+            raise ValueError(f"c must be 1 when q is infinite; got {c:g}")
+        return 0.5
+    a, b, root, p = _gelu_terms(q, c)
+    return p + b / (math.pi * a * root) + b / (_TWO_PI * root**3)
+
+
+def gelu_deficit(q: float) -> float:
+    """R(q) = q/2 - E[gelu(sqrt(q) z)^2] = (q / pi) f(t), f(t) = t/2 - cos(t) tan(t/2),
+    t = arccos(q / (q + 1)), without the cancellation of the difference (0 at q = 0 and inf)."""
+    q = _check_q(q)
+    if q == 0.0 or math.isinf(q):
+        return 0.0
+    t = math.atan2(math.sqrt(2.0 * q + 1.0), q)
+    if t < _SERIES_BELOW:
+        t2 = t * t
+        f = t * t2 * math.fsum(c * t2**k for k, c in enumerate(_DEFICIT_SERIES))
+    else:
+        f = t / 2.0 - q / ((q + 1.0) * math.sqrt(2.0 * q + 1.0))
+    return q * f / math.pi
+
+
+def _root(gap: Callable[[float], float], low: float, high: float) -> float:
+    """The root of ``gap`` between low >= 0 and high > low (a sign change), by Brent's method
+    on [low / high, 1] with gap scaled by high: q* as small as 1e-300 stays out of underflow."""
+    scaled = optimize.brentq(
+        lambda t: gap(t * high) / high,
+        low / high,
+        1.0,
+        xtol=1e-300,
+        rtol=4.0 * np.finfo(float).eps,
+        maxiter=500,
+    )
+    return float(scaled) * high
+
+
+def _gelu_fixed_point(sw2: float, sb2: float) -> float:
+    """q* = lim q_l of q -> sw2 E[gelu^2] + sb2 = q + gap(q) from q0 = 1,
+    gap(q) = (sw2/2 - 1) q + sb2 - sw2 R(q); inf where q grows without bound.
+
+    The sequence is monotone, so q* is the first root of gap in the direction it moves. gap is
+    convex on (0, GELU_DEFICIT_INFLECTION] and concave above (R's shape), which makes the
+    bracketing exact: below 1 the halving search meets one sign change; above 1 a root on the
+    convex part lies before gap's minimum there; past it a concave gap has one root when
+    sw2 < 2 and none when sw2 >= 2 (gap then rises: R falls past its peak).
+    """
+
+    def gap(q: float) -> float:
+        return (0.5 * sw2 - 1.0) * q + sb2 - sw2 * gelu_deficit(q)
+
+    first = gap(1.0)
+    if first == 0.0:
+        return 1.0
+    if first < 0.0:
+        high = 1.0
+        while True:
+            low = high / (2.0 if high > 1e-6 else 1e3)
+            low = low if low >= 1e-300 else 0.0  # gap(0) = sb2 >= 0 ends the search
+            g_low = gap(low)
+            if g_low == 0.0:
+                return low
+            if g_low > 0.0:
+                return _root(gap, low, high)
+            high = low
+    bend = GELU_DEFICIT_INFLECTION
+    if gap(bend) > 0.0:
+        lowest = optimize.minimize_scalar(gap, bounds=(1.0, bend), method="bounded")
+        bend = float(lowest.x) if lowest.fun <= 0.0 else bend
+    g_bend = gap(bend)
+    if g_bend == 0.0:
+        return bend
+    if g_bend < 0.0:
+        return _root(gap, 1.0, bend)
+    if sw2 >= 2.0:
+        return math.inf
+    low = bend  # gap(q) < 0 once q > sb2 / (1 - sw2/2): the doubling ends
+    while True:
+        high = 2.0 * low
+        if gap(high) <= 0.0:
+            return _root(gap, low, high)
+        low = high
+
+
+def length_fixed_point(activation: str, sw2: float, sb2: float) -> float:
+    """q* = lim q_l of the length map from q0 = 1 (``lab.theory.fixed_point``'s convention);
+    inf where the variance grows without bound (no finite fixed point above the start)."""
+    act = _check_activation(activation)
+    sw2 = check_float("sw2", sw2, 0.0, MAX_SW2, low_inclusive=False)
+    sb2 = check_float("sb2", sb2, 0.0, MAX_SB2)
+    if act.name == "gelu":
+        return _gelu_fixed_point(sw2, sb2)
+    return theory.fixed_point(act, sw2, sb2)
+
+
+def _chi1(act: Activation, sw2: float, q_star: float) -> float:
+    """sw2 E[phi'(sqrt(q*) z)^2]; at q* = inf its limit (GELU: sw2 / 2)."""
+    if act.name == "gelu":
+        return sw2 * gelu_kernel_slope(q_star, 1.0)
+    return sw2 * float(theory.expected_dphi2(act, q_star))
+
+
 def bivariate_expectation(
     f: Callable[[Array], Array], g: Callable[[Array], Array], q: float, c: float
 ) -> float:
@@ -102,26 +277,28 @@ def correlation_map(activation: str, c: float, sw2: float, sb2: float, q_star: f
     """One layer of the correlation map at the length fixed point q*:
     c -> (sw2 E[phi(u1) phi(u2)] + sb2) / q* (Poole et al. 2016)."""
     act = _check_activation(activation)
+    if act.name == "gelu":
+        return (sw2 * gelu_kernel(q_star, c) + sb2) / q_star
     return (sw2 * bivariate_expectation(act.function, act.function, q_star, c) + sb2) / q_star
 
 
 def correlation_slope(activation: str, c: float, sw2: float, q_star: float) -> float:
     """chi_c = sw2 E[phi'(u1) phi'(u2)]: the slope of the correlation map at c."""
     act = _check_activation(activation)
+    if act.name == "gelu":
+        return sw2 * gelu_kernel_slope(q_star, c)
     return sw2 * bivariate_expectation(act.derivative, act.derivative, q_star, c)
 
 
 def correlation_fixed_point(activation: str, sw2: float, sb2: float) -> tuple[float, float]:
     """(q*, c*): the length fixed point and the stable fixed point of the correlation map
     (c* = 1 unless chi1 > 1; then the root of c_map(c) = c below 1, by Brent's method).
-    (nan, nan) where q* is infinite."""
+    (nan, nan) where q* is infinite (``length_fixed_point``)."""
     act = _check_activation(activation)
-    sw2 = check_float("sw2", sw2, 0.0, MAX_SW2, low_inclusive=False)
-    sb2 = check_float("sb2", sb2, 0.0, MAX_SB2)
-    q_star = theory.fixed_point(act, sw2, sb2)
+    q_star = length_fixed_point(act.name, sw2, sb2)
     if not math.isfinite(q_star) or q_star <= 0.0:
         return (q_star, 1.0) if q_star == 0.0 else (math.nan, math.nan)
-    if theory.chi1(act, sw2, sb2) <= 1.0:
+    if _chi1(act, sw2, q_star) <= 1.0:
         return q_star, 1.0
 
     def gap(c: float) -> float:
@@ -201,18 +378,22 @@ def _xi(slope: float) -> float:
 
 
 def phase_point(activation: str, sw2: float, sb2: float) -> dict[str, float | str]:
-    """Every quantity of ``PhaseDiagram`` at one (sw2, sb2)."""
+    """Every quantity of ``PhaseDiagram`` at one (sw2, sb2). Where q* is infinite (GELU from
+    sw2 = 2 up when q0 = 1 lies above every fixed point, e.g. sw2 = 2 with sb2 >
+    2 GELU_DEFICIT_MAX) q_star, c_star, chi_c and the depth scale are NaN (undefined: the
+    variance grows without bound) and chi1 is its limit."""
     act = _check_activation(activation)
     q_star, c_star = correlation_fixed_point(act.name, sw2, sb2)
-    gain = theory.chi1(act, sw2, sb2)
-    if not math.isfinite(q_star):
+    finite = math.isfinite(q_star)
+    gain = _chi1(act, float(sw2), q_star if finite else math.inf)
+    if not finite:
         slope = math.nan
     elif c_star == 1.0:
         slope = gain
     else:
         slope = correlation_slope(act.name, c_star, sw2, q_star)
     # At the edge chi_c = chi1 = 1 only up to the rounding of the quadrature and root finding.
-    at_edge = abs(gain - 1.0) <= EDGE_TOL
+    at_edge = finite and abs(gain - 1.0) <= EDGE_TOL
     return {
         "q_star": q_star,
         "chi1": gain,
@@ -259,9 +440,12 @@ def phase_diagram(
 # --- trainability ----------------------------------------------------------------------------
 
 #: Defaults of the trainability grid: tanh on the digits, sb2 = 0.05 (the reference's edge of
-#: chaos at sw2 = 1.7610), SGD with momentum at a small learning rate.
-TRAINABILITY_SW2: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
-TRAINABILITY_DEPTHS: tuple[int, ...] = (2, 4, 8, 16, 24, 32)
+#: chaos at sw2 = 1.7610), SGD with momentum at one small learning rate for every network (the
+#: best of 0.0005 to 0.05 for the deep networks at and beyond the edge; larger rates stop them
+#: training). The sw2 reach far into the chaotic phase, where xi_c falls to 4.5 (sw2 = 9), so
+#: that the grid's depths cross about 10 xi_c on both sides.
+TRAINABILITY_SW2: tuple[float, ...] = (0.5, 0.75, 1.0, 1.5, 2.0, 4.0, 6.0, 9.0)
+TRAINABILITY_DEPTHS: tuple[int, ...] = (2, 4, 8, 16, 24, 32, 48)
 TRAINABILITY_SB2 = 0.05
 TRAINABILITY_WIDTH = 32
 TRAINABILITY_STEPS = 300
@@ -278,6 +462,10 @@ MAX_TRAINABILITY_WIDTH = 128
 MAX_TRAINABILITY_STEPS = 2000
 #: Points of the 6 xi_c line between the smallest and the largest sw2.
 LINE_POINTS = 61
+#: A network has trained when its training accuracy reaches this: half the digits right, four
+#: times chance (0.12 on the digits' 10 classes). Networks stuck by their depth stay near
+#: chance; partly trained ones fall between.
+TRAINED_ACCURACY = 0.5
 
 
 @dataclass(frozen=True)
@@ -339,11 +527,15 @@ class Trainability:
 
     accuracy, loss: (len(depths), len(sw2)), the training accuracy and mean cross-entropy on
     the ``samples`` training points after ``steps`` steps (accuracy 0 and loss NaN where
-    training diverged). chance_accuracy: the most frequent class's share. depth_scale: xi_c at
-    (sw2, sb2) for each sw2 of the grid (``phase_point``); trainable_depth =
-    TRAINABLE_DEPTH_SCALES * xi_c (inf at the edge of chaos). line_sw2, line_depth: the same
-    6 xi_c line on LINE_POINTS values of sw2 for drawing. edge_sw2: sw2 at the edge of chaos
-    for sb2. budget_note: '' or one line saying how many steps the budget left.
+    training diverged). chance_accuracy: the most frequent class's share. trained: accuracy
+    >= TRAINED_ACCURACY. depth_scale: xi_c at (sw2, sb2) for each sw2 of the grid
+    (``phase_point``), phase: its phase; trainable_depth = TRAINABLE_DEPTH_SCALES * xi_c (inf
+    at the edge of chaos). reach: for each sw2, the deepest depth that trained below the
+    column's first failure, in units of xi_c; NaN where no network of the column failed or
+    none trained (the boundary lies outside the grid) or xi_c is infinite. line_sw2,
+    line_depth: the same 6 xi_c line on LINE_POINTS values of sw2 for drawing. edge_sw2: sw2
+    at the edge of chaos for sb2. budget_note: '' or one line saying how many steps the budget
+    left.
     """
 
     config: TrainabilityConfig
@@ -354,8 +546,11 @@ class Trainability:
     accuracy: Array
     loss: Array
     chance_accuracy: float
+    trained: Array
     depth_scale: Array
+    phase: Array
     trainable_depth: Array
+    reach: Array
     line_sw2: Array
     line_depth: Array
     edge_sw2: float
@@ -377,6 +572,19 @@ def trainability_cost(config: TrainabilityConfig) -> Cost:
         peak_bytes=int(peak + 2 * training.CHUNK_BYTES),
         limit=int(TRAINABILITY_BUDGET_SECONDS * training.MULTIPLY_ADDS_PER_SECOND),
     )
+
+
+def _reach(depths: Array, trained: Array, scale: Array) -> Array:
+    """Per column: the deepest depth that trained below the first that did not, over xi_c
+    (NaN where every depth trained, none did, or xi_c is not finite)."""
+    order = np.argsort(depths, kind="stable")
+    reach = np.full(trained.shape[1], np.nan)
+    for j in range(trained.shape[1]):
+        column = trained[order, j]
+        failed = np.flatnonzero(~column)
+        if failed.size and failed[0] > 0 and math.isfinite(scale[j]) and scale[j] > 0:
+            reach[j] = depths[order[failed[0] - 1]] / scale[j]
+    return reach
 
 
 def _shape(dataset: str) -> tuple[int, int]:
@@ -424,9 +632,9 @@ def trainability(
             done += 1
             if progress is not None:
                 progress(done / total)
-    scale = np.array(
-        [phase_point(fitted.activation, w, fitted.sb2)["depth_scale"] for w in fitted.sw2]
-    )
+    points = [phase_point(fitted.activation, w, fitted.sb2) for w in fitted.sw2]
+    scale = np.array([point["depth_scale"] for point in points], dtype=float)
+    trained = accuracy >= TRAINED_ACCURACY
     line_sw2 = np.linspace(min(fitted.sw2), max(fitted.sw2), LINE_POINTS)
     line_scale = np.array(
         [phase_point(fitted.activation, float(w), fitted.sb2)["depth_scale"] for w in line_sw2]
@@ -441,8 +649,11 @@ def trainability(
         accuracy=accuracy,
         loss=loss,
         chance_accuracy=float(counts.max() / counts.sum()),
+        trained=trained,
         depth_scale=scale,
+        phase=np.array([str(point["phase"]) for point in points]),
         trainable_depth=TRAINABLE_DEPTH_SCALES * scale,
+        reach=_reach(np.array(fitted.depths), trained, scale),
         line_sw2=line_sw2,
         line_depth=TRAINABLE_DEPTH_SCALES * line_scale,
         edge_sw2=float(theory.edge_of_chaos(fitted.activation, fitted.sb2)[0]),

@@ -39,12 +39,15 @@ digits, growing). Other networks use BLAS (``numpy.matmul``). Batches go through
 at most ``CHUNK_BYTES`` of stored activations (the gradient is summed over the chunks).
 
 Budget (lab.budget): ``training_cost`` predicts the seconds of one core from the work of the
-request (``cost_features``: multiply-adds, array elements, numpy calls, optimizer updates; the
-coefficients ``SECONDS_PER`` are fitted by benchmarks/training.py) and compares them with the
-data set's ``BUDGET_SECONDS``; the bytes go against lab.budget's byte budget. A larger request
-keeps its network and lowers the samples (down to ``MIN_FITTED_SAMPLES``), then the epochs, and
-says so in one line (``budget_note``). Networks with more than ``MAX_PARAMETERS`` weights and
-biases are refused.
+request (``cost_features``, counted from this module's code: multiply-adds, parameters touched,
+array elements, numpy calls, phi and phi' priced per call and element; the coefficients
+``SECONDS_PER`` are fitted by benchmarks/training.py) and compares them with the data set's
+``BUDGET_SECONDS``; the bytes go against lab.budget's byte budget. A larger request keeps its
+network and lowers the points (down to ``MIN_FITTED_SAMPLES``), then the epochs, and when one
+epoch of the fewest points is still over, trains only the first initializations; the decision
+grid of a 2-D set takes at most ``GRID_BUDGET_SHARE`` of the budget (a coarser grid for large
+networks, ``decision_grid_size``). ``fit_budget`` says what it lowered in one line. Networks
+with more than ``MAX_PARAMETERS`` weights and biases are refused.
 
 JSON of ``python -m lab train --json`` (``report``): ``config`` (the configuration that ran,
 after the budget: dataset, inits, activation, leaky_slope, layers, width, epochs, optimizer,
@@ -67,6 +70,7 @@ of the 2-D sets is in the Python result only (``InitRun.grid_class``).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -288,9 +292,10 @@ class InitRun:
     target ("wasted epochs"), None = never. diverged_epoch: the first epoch whose training loss
     is not finite, None = never; training stops there. exact_arithmetic: the network started
     with tied units and computed its products one unit at a time (module docstring).
-    grid_class, grid_probability: (GRID_SIZE, GRID_SIZE) predicted class (-1 where the logits
-    overflowed) and its softmax probability on the result's grid (row i at grid_y[i], column j
-    at grid_x[j]) after the last epoch; None for the digits.
+    grid_class, grid_probability: (n, n) predicted class (-1 where the logits overflowed) and
+    its softmax probability on the result's grid (row i at grid_y[i], column j at grid_x[j],
+    n = ``decision_grid_size``, GRID_SIZE unless the network is large) after the last epoch;
+    None for the digits.
     """
 
     init: str
@@ -447,7 +452,7 @@ class _Network:
 
     def _chunk_gradient(self, x: Array, labels: Array, scale: float) -> None:
         pre, post, logits = self._forward(x)
-        probs = logits - logits.max(axis=1, keepdims=True)
+        probs = logits - _row_max(logits)
         np.exp(probs, out=probs)
         probs /= probs.sum(axis=1, keepdims=True)
         probs[np.arange(len(labels)), labels] -= 1.0
@@ -509,9 +514,21 @@ def _derivative(activation: Activation, z: Array, a: Array) -> Array | float:
     return activation.derivative(z)
 
 
+def _row_max(values: Array) -> Array:
+    """The largest entry of each row, as a column: ``values.max(axis=1, keepdims=True)``
+    (the same numbers), one np.maximum per column on many rows, where numpy's reduction along
+    a short last axis takes about 100 ns per row."""
+    if len(values) <= 64:
+        return values.max(axis=1, keepdims=True)
+    largest = values[:, :1].copy()
+    for column in range(1, values.shape[1]):
+        np.maximum(largest, values[:, column : column + 1], out=largest)
+    return largest
+
+
 def _softmax_cross_entropy(logits: Array, labels: Array) -> tuple[float, Array, Array]:
     """(mean loss, softmax probabilities, correct-prediction mask) of a batch."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
+    shifted = logits - _row_max(logits)
     exp = np.exp(shifted)
     total = exp.sum(axis=1, keepdims=True)
     rows = np.arange(len(labels))
@@ -615,12 +632,15 @@ class TrainingCost(Cost):
         return self.multiply_adds <= self.limit and self.peak_bytes <= MAX_PEAK_BYTES
 
 
+@functools.lru_cache(maxsize=256)
+def _distributions(inits: tuple[InitSpec, ...]) -> tuple[str, ...]:
+    """The weight distribution of each initialization."""
+    return tuple(get_initializer(name, **dict(params)).distribution for name, params in inits)
+
+
 def _exact_start(config: TrainingConfig) -> tuple[bool, ...]:
     """Which initializations start with tied units (constant weights): the per-unit products."""
-    return tuple(
-        get_initializer(name, **dict(params)).distribution == "constant"
-        for name, params in config.inits
-    )
+    return tuple(kind == "constant" for kind in _distributions(config.inits))
 
 
 def _widths(config: TrainingConfig, features: int, classes: int) -> tuple[int, ...]:
@@ -639,82 +659,292 @@ def _dataset_shape(dataset: str) -> tuple[int, int]:
     return 2, 3 if dataset == "blobs" else 2
 
 
-def cost_features(config: TrainingConfig) -> dict[str, Array]:
-    """The work of ``run(config)``, per initialization (arrays in the order of ``inits``):
-    ``blas`` and ``exact`` multiply-adds of the matrix products (training: forward and two
-    backward products per minibatch row; records: a forward pass over both parts each epoch),
-    ``elements`` of the activation arrays those passes touch, ``activation`` (the same elements
-    times ``ACTIVATION_SECONDS``, the measured seconds per element of phi and phi'), ``calls``
-    (layers times the minibatch steps and evaluation passes: numpy's per-call overhead),
-    ``updates`` (parameters times steps: the optimizer) and ``symmetry`` (the Gram matrices of
-    the symmetry measure)."""
+#: Seconds of phi (``Activation.function``) and of phi' (as the trainer computes it,
+#: ``_derivative``, given phi's output) on an array of one hidden layer: (per call, per element
+#: of an array of at most CACHED_ELEMENTS elements, per element of a larger one: their
+#: temporaries leave the cache). Numpy on one core, measured by
+#: ``python -m benchmarks.training --calibrate``.
+PHI_SECONDS: dict[str, tuple[float, float, float]] = {
+    "linear": (0.32e-6, 0.09e-9, 0.1e-9),
+    "relu": (0.49e-6, 0.48e-9, 0.44e-9),
+    "leaky_relu": (1.7e-6, 0.65e-9, 3.2e-9),
+    "tanh": (0.28e-6, 0.77e-9, 0.72e-9),
+    "sigmoid": (0.34e-6, 4e-9, 3.6e-9),
+    "gelu": (0.57e-6, 4.3e-9, 9.9e-9),
+    "selu": (2.8e-6, 1.9e-9, 4.9e-9),
+}
+DERIVATIVE_SECONDS: dict[str, tuple[float, float, float]] = {
+    "linear": (0.065e-6, 0.0, 0.0),
+    "relu": (0.48e-6, 0.083e-9, 0.045e-9),
+    "leaky_relu": (1.5e-6, 0.52e-9, 3.1e-9),
+    "tanh": (0.73e-6, 0.26e-9, 0.28e-9),
+    "sigmoid": (0.73e-6, 0.28e-9, 0.27e-9),
+    "gelu": (2.2e-6, 5.6e-9, 20e-9),
+    "selu": (2.9e-6, 1.8e-9, 4.7e-9),
+}
+#: A hidden layer's array of at most CACHED_ELEMENTS elements (128 KiB of float64), whose
+#: chunk's stored activations (z_l and a_l of every layer) have at most STORED_CACHED_ELEMENTS,
+#: counts as in the cache; parameter buffers of at most CACHED_PARAMETERS values likewise.
+CACHED_ELEMENTS = 16_384
+STORED_CACHED_ELEMENTS = 2**18
+CACHED_PARAMETERS = 2**15
+#: Numpy calls the trainer makes, counted in its code (each costs about a microsecond on a
+#: small array): per chunk of a training pass, 6 per weight layer and 6 for the softmax; per
+#: chunk of a forward pass, 2 per weight layer and 2; per loss and accuracy of a whole part,
+#: 14; per minibatch step, the optimizer's update and the gradient norms; per record, the
+#: symmetry measure and the bookkeeping; per epoch, the shuffle.
+_TRAIN_CALLS = (6, 6)
+_EVALUATION_CALLS = (2, 2, 14)
+_STEP_CALLS = {"sgd": 10, "adam": 19}
+_RECORD_CALLS = 40
+_EPOCH_CALLS = 6
+#: Passes over the parameter buffer per minibatch step: the update (SGD with momentum 4,
+#: Adam 13 numpy calls) and the gradient norms (2).
+_UPDATE_PASSES = {"sgd": 6, "adam": 15}
+#: Seconds per unit of each ``cost_features`` entry (``activation`` and ``large_activation``
+#: are already seconds, so theirs is a factor): non-negative least squares of the relative
+#: error over ~300 measured runs of many shapes (one core, OPENBLAS_NUM_THREADS=1, CPU
+#: seconds), then raised so that 97.5 % of the measured times are at most the prediction;
+#: ``python -m benchmarks.training --calibrate`` refits them. Measured on a busy 2-core
+#: server, so the seconds are on the slow side.
+SECONDS_PER: dict[str, float] = {
+    "blas": 3.34e-11,
+    "exact": 5.61e-11,
+    "exact_units": 6.37e-08,
+    "exact_pairs": 9.48e-09,
+    "weights": 6.99e-10,
+    "updates": 9.07e-11,
+    "large_updates": 1.35e-10,
+    "elements": 1.21e-09,
+    "large_elements": 9.17e-10,
+    "activation": 1.74,
+    "large_activation": 0.25,
+    "calls": 1.12e-06,
+    "rows": 6.49e-09,
+    "symmetry": 1.11e-10,
+    "setup": 1.32e-07,
+}
+#: The decision grid of a 2-D set (the forward pass of GRID_SIZE^2 points per initialization)
+#: takes at most this share of the budget: a larger network gets a coarser grid, down to
+#: MIN_GRID_SIZE points per side.
+GRID_BUDGET_SHARE = 0.25
+MIN_GRID_SIZE = 20
+
+
+def _chunk_sizes(rows: int, chunk: int) -> tuple[tuple[int, int], ...]:
+    """(rows, count) of the chunks of a pass over ``rows`` rows."""
+    full, rest = divmod(rows, chunk)
+    return tuple((size, count) for size, count in ((chunk, full), (rest, 1)) if size and count)
+
+
+class _Work:
+    """The work of one initialization's run, feature by feature (``cost_features``);
+    ``exact``: the per-unit products of a network that starts with tied units."""
+
+    def __init__(self, widths: Sequence[int], activation: str, *, exact: bool = False) -> None:
+        self.widths = tuple(widths)
+        self.layers = len(widths) - 1
+        self.per_row = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=True))
+        self.units = sum(widths[1:])
+        self.hidden = sum(widths[1:-1])
+        self.width = max(widths[1:-1])
+        self.params = parameter_count(widths)
+        self.chunk = chunk_rows(widths)
+        self.exact = exact
+        self.phi = PHI_SECONDS[activation]
+        self.derivative = DERIVATIVE_SECONDS[activation]
+        self.total = dict.fromkeys(SECONDS_PER, 0.0)
+
+    def _per_element(self, seconds: tuple[float, float, float], rows: int) -> tuple[float, float]:
+        """Seconds per element of phi or phi' on a hidden layer's array of ``rows`` rows:
+        (in the cache, the extra of a larger array)."""
+        extra = 0.0 if rows * self.width <= CACHED_ELEMENTS else max(0.0, seconds[2] - seconds[1])
+        return seconds[1], extra
+
+    def _chunk(self, size: int, count: int, *, train: bool) -> None:
+        """``count`` chunks of ``size`` rows: forward (and with ``train`` backward)."""
+        work, classes, hidden_layers = self.total, self.widths[-1], self.layers - 1
+        products = 3 if train else 1
+        work["exact" if self.exact else "blas"] += count * products * size * self.per_row
+        work["weights"] += count * products * self.params
+        # per row and layer: the bias gradient's sum over the rows (numpy's reduction along the
+        # first axis of a narrow array costs up to tens of ns per row); the transposed copies
+        # of the per-unit products
+        per_row_passes = (1 if train else 0) + (2 if self.exact else 0)
+        work["rows"] += count * size * self.layers * per_row_passes
+        if self.exact:  # a matrix-vector product per unit, a dot product per weight
+            units = self.units + self.hidden if train else self.units
+            work["exact_units"] += count * units
+            work["exact_pairs"] += count * self.per_row if train else 0
+            work["elements"] += count * size * units
+        phi, derivative = self.phi, self.derivative
+        cached = size * self.width <= CACHED_ELEMENTS and (
+            not train or 2 * size * self.units <= STORED_CACHED_ELEMENTS
+        )
+        if train:
+            elements = count * size * (3 * self.units + 8 * classes)
+            work["calls"] += count * (_TRAIN_CALLS[0] * self.layers + _TRAIN_CALLS[1])
+            per_call = phi[0] + derivative[0]
+            phi_element, phi_extra = self._per_element(phi, size)
+            derivative_element, derivative_extra = self._per_element(derivative, size)
+            per_element, extra = phi_element + derivative_element, phi_extra + derivative_extra
+        else:
+            elements = count * size * self.units
+            work["calls"] += count * (_EVALUATION_CALLS[0] * self.layers + _EVALUATION_CALLS[1])
+            per_call, (per_element, extra) = phi[0], self._per_element(phi, size)
+        work["elements"] += elements
+        work["large_elements"] += 0 if cached else elements
+        work["activation"] += count * (hidden_layers * per_call + size * self.hidden * per_element)
+        work["large_activation"] += count * size * self.hidden * extra
+
+    def forward(self, rows: int, times: int = 1, *, loss: bool = True) -> None:
+        """``times`` forward passes over ``rows`` rows (``predict``), with the loss and
+        accuracy of the whole part when ``loss``."""
+        for size, count in _chunk_sizes(rows, self.chunk):
+            self._chunk(size, count * times, train=False)
+        self.total["calls"] += times * _EVALUATION_CALLS[2]
+        elements = times * rows * self.widths[-1] * (10 if loss else 4)
+        self.total["elements"] += elements
+        self.total["large_elements"] += 0 if rows * self.widths[-1] <= CACHED_ELEMENTS else elements
+
+    def gradient(self, rows: int, times: int = 1) -> None:
+        """``times`` gradients of the mean loss over ``rows`` rows (forward and backward)."""
+        chunks = 0
+        for size, count in _chunk_sizes(rows, self.chunk):
+            self._chunk(size, count * times, train=True)
+            chunks += count
+        if chunks > 1:  # the chunks' gradients are summed in a second buffer
+            self._updates(times * (chunks + 2) * self.params)
+
+    def _updates(self, elements: float) -> None:
+        """Passes over the parameter buffers: beyond the cache for a large network."""
+        self.total["updates"] += elements
+        self.total["large_updates"] += 0 if self.params <= CACHED_PARAMETERS else elements
+
+    def step(self, rows: int, optimizer: str, times: int = 1) -> None:
+        """``times`` minibatch steps of ``rows`` rows: the gradient, the update and the
+        gradient norms."""
+        self.gradient(rows, times)
+        self._updates(times * _UPDATE_PASSES[optimizer] * self.params)
+        self.total["calls"] += times * _STEP_CALLS[optimizer]
+
+    def record(self, train: int, held_out: int, times: int = 1) -> None:
+        """``times`` records of an epoch: the loss and accuracy of both parts and the symmetry
+        measure."""
+        self.forward(train, times)
+        self.forward(held_out, times)
+        measured = min(self.width, SYMMETRY_UNITS)
+        symmetry = sum(
+            fan_in * (measured * measured + self.width) + 6 * measured * measured
+            for fan_in in self.widths[:-2]
+        )
+        self.total["symmetry"] += times * symmetry
+        self.total["calls"] += times * _RECORD_CALLS
+
+    def seconds(self) -> float:
+        """The predicted seconds: SECONDS_PER times the features."""
+        return sum(SECONDS_PER[name] * value for name, value in self.total.items())
+
+
+def _planned_work(config: TrainingConfig, grid_size: int, exact: bool) -> dict[str, float]:
+    """The features of one initialization's run (``cost_features``)."""
     features, classes = _dataset_shape(config.dataset)
     widths = _widths(config, features, classes)
-    per_sample = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=True))
-    units = sum(widths[1:])
     samples = config.sample_count
     held_out = min(max(1, round(config.held_out * samples)), samples - 1)
     train = samples - held_out
     batch = min(config.batch_size, train)
-    chunk = chunk_rows(widths)
-    steps = math.ceil(train / batch) * max(1, math.ceil(batch / chunk))
-    evaluations = math.ceil(train / chunk) + math.ceil(held_out / chunk)
-    rows = 3 * train + train + held_out
-    exact = np.array(_exact_start(config), dtype=float)
+    work = _Work(widths, config.activation, exact=exact)
     epochs = config.epochs
-    measured = min(config.width, SYMMETRY_UNITS)
-    one = np.ones_like(exact)
-    return {
-        "blas": epochs * rows * per_sample * (1.0 - exact),
-        "exact": epochs * rows * per_sample * exact,
-        "elements": epochs * rows * units * one,
-        "activation": epochs * rows * units * ACTIVATION_SECONDS[config.activation] * one,
-        "calls": epochs * (steps + evaluations) * len(widths) * one,
-        "updates": epochs * steps * parameter_count(widths) * one,
-        "symmetry": epochs * config.layers * measured * measured * config.width * one,
-    }
+    # the network: its buffers, the draws and the check for tied units
+    work.total["setup"] += work.params
+    # epoch 0: the records and the gradient of the whole training part
+    work.record(train, held_out)
+    work.gradient(train)
+    # every epoch: the shuffle, the minibatch steps, the records
+    full, rest = divmod(train, batch)
+    work.step(batch, config.optimizer, epochs * full)
+    if rest:
+        work.step(rest, config.optimizer, epochs)
+    work.total["elements"] += epochs * 3 * train * (features + 1)
+    work.total["calls"] += epochs * _EPOCH_CALLS
+    work.record(train, held_out, epochs)
+    if grid_size:
+        work.forward(grid_size * grid_size, loss=False)
+    return work.total
 
 
-#: Seconds per element of phi and phi' together (numpy, one core; measured by
-#: benchmarks/training.py).
-ACTIVATION_SECONDS: dict[str, float] = {
-    "linear": 0.5e-9,
-    "relu": 0.5e-9,
-    "leaky_relu": 12.5e-9,
-    "tanh": 9.4e-9,
-    "sigmoid": 9.2e-9,
-    "gelu": 33e-9,
-    "selu": 19e-9,
-}
-#: Seconds per unit of each ``cost_features`` entry, fitted on this machine's measurements
-#: (one core, OPENBLAS_NUM_THREADS=1) by benchmarks/training.py --calibrate.
-SECONDS_PER = {
-    "blas": 6.09e-11,
-    "exact": 2.48e-10,
-    "elements": 1.32e-09,
-    "activation": 0.202,
-    "calls": 1.71e-05,
-    "updates": 4.91e-10,
-    "symmetry": 5.18e-10,
-}
+def decision_grid_size(config: TrainingConfig) -> int:
+    """Points per side of the decision grid of ``config`` (0 for the digits): GRID_SIZE, or
+    fewer (down to MIN_GRID_SIZE) when predicting the grid from every initialization would
+    take more than GRID_BUDGET_SHARE of the data set's budget."""
+    if config.dataset == "digits":
+        return 0
+    features, classes = _dataset_shape(config.dataset)
+    exact = _exact_start(config)
+    return _grid_side(
+        _widths(config, features, classes),
+        config.activation,
+        (exact.count(False), exact.count(True)),
+        GRID_BUDGET_SHARE * BUDGET_SECONDS[config.dataset],
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _grid_side(
+    widths: tuple[int, ...], activation: str, counts: tuple[int, int], limit: float
+) -> int:
+    """The largest side in [MIN_GRID_SIZE, GRID_SIZE] whose grid predictions from ``counts``
+    = (BLAS, per-unit) networks take at most ``limit`` seconds (else MIN_GRID_SIZE)."""
+
+    def seconds(side: int) -> float:
+        total = 0.0
+        for exact, count in zip((False, True), counts, strict=True):
+            if count:
+                work = _Work(widths, activation, exact=exact)
+                work.forward(side * side, count, loss=False)
+                total += work.seconds()
+        return total
+
+    side = GRID_SIZE
+    while side > MIN_GRID_SIZE and seconds(side) > limit:
+        side -= 1
+    return side
+
+
+def cost_features(config: TrainingConfig) -> dict[str, Array]:
+    """The work of ``run(config)``, per initialization (arrays in the order of ``inits``),
+    counted from the trainer's code (``_Work``): ``blas`` and ``exact`` multiply-adds of the
+    matrix products (a row of a gradient: the forward and two backward products; a predicted
+    row: the forward product), ``exact_units`` and ``exact_pairs`` (the per-unit products of a
+    network with tied units: a matrix-vector product per unit, a dot product per weight),
+    ``weights`` (parameters read per product call: BLAS packs the weight matrix on every call),
+    ``updates`` (passes over the parameter buffers: the optimizer, the gradient norms, the sums
+    of chunked gradients; ``large_updates`` again beyond ``CACHED_PARAMETERS``), ``elements``
+    (elements of the activations, logits and shuffled data the passes touch;
+    ``large_elements`` again for arrays beyond the cache), ``activation`` (seconds of phi and
+    phi' from ``PHI_SECONDS`` and ``DERIVATIVE_SECONDS`` in the cache, ``large_activation``
+    the extra seconds beyond it), ``calls`` (numpy calls, whose overhead dominates small
+    arrays), ``rows`` (rows times weight layers: the bias gradients' sums, the per-unit
+    products' transposed copies), ``symmetry`` (the symmetry measure's Gram matrices and
+    distance arrays) and ``setup`` (parameters: the buffers, the random draws and the check
+    for tied units). The decision grid of a 2-D set is ``decision_grid_size`` points per
+    side."""
+    grid_size = decision_grid_size(config)
+    exact = _exact_start(config)
+    shared = {tied: _planned_work(config, grid_size, tied) for tied in set(exact)}
+    return {name: np.array([shared[tied][name] for tied in exact]) for name in SECONDS_PER}
 
 
 def estimated_step_seconds(
     widths: Sequence[int], activation: str, rows: int, *, exact: bool = False
 ) -> float:
-    """Predicted seconds of one minibatch step of ``rows`` rows (forward, backward, update) of
-    the MLP with layer sizes ``widths`` (the cost model of ``estimated_seconds``)."""
-    per_sample = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=True))
-    units = sum(widths[1:])
-    chunks = max(1, math.ceil(rows / chunk_rows(widths)))
-    products = 3 * rows * per_sample
-    return (
-        SECONDS_PER["exact" if exact else "blas"] * products
-        + SECONDS_PER["elements"] * 3 * rows * units
-        + SECONDS_PER["activation"] * 3 * rows * units * ACTIVATION_SECONDS[activation]
-        + SECONDS_PER["calls"] * chunks * len(widths)
-        + SECONDS_PER["updates"] * parameter_count(widths)
-    )
+    """Predicted seconds of one minibatch step of ``rows`` rows (forward, backward, SGD
+    update and the gradient norms) of the MLP with layer sizes ``widths`` (the cost model of
+    ``estimated_seconds``)."""
+    work = _Work(widths, activation, exact=exact)
+    work.step(rows, "sgd")
+    return work.seconds()
 
 
 def estimated_seconds(config: TrainingConfig) -> float:
@@ -744,47 +974,72 @@ def training_cost(config: TrainingConfig) -> TrainingCost:
     )
 
 
+def _counted(count: int, noun: str) -> str:
+    """'1 epoch', '2 epochs', '1,000 points'."""
+    return f"{count:,} {noun if count == 1 else noun + 's'}"
+
+
 def fit_budget(config: TrainingConfig) -> tuple[TrainingConfig, str]:
-    """``config`` with as many samples, then epochs, as the budget allows, and a one-line note
-    ('' when nothing was lowered). Never changes the network."""
-    if training_cost(config).fits():
-        return config, ""
-    subject = f"{config.layers} layer{'s' if config.layers != 1 else ''} × {config.width:,} units"
-    requested_samples = config.sample_count
-    floor = min(requested_samples, MIN_FITTED_SAMPLES)
-    samples = fit_count(
-        requested_samples,
-        lambda count: training_cost(replace(config, samples=count)),
-        what="samples",
-        subject=subject,
-        minimum=floor,
-    )
-    fitted = replace(config, samples=samples.used) if samples.scaled else config
-    epochs = fit_count(
-        config.epochs,
-        lambda count: training_cost(replace(fitted, epochs=count)),
-        what="epochs",
-        subject=subject,
-    )
-    fitted = replace(fitted, epochs=epochs.used)
-    parts = [
-        f"{scaled.used:,} {scaled.what} instead of {scaled.requested:,}"
-        for scaled in (samples, epochs)
-        if scaled.scaled
-    ]
-    note = f"{subject}: {' and '.join(parts)}, to stay within the lab's budget." if parts else ""
-    return fitted, note
+    """``config`` with as many points, then epochs, as the budget allows (and, when even one
+    epoch of ``MIN_FITTED_SAMPLES`` points is over the budget, only the first
+    initializations), and a one-line note ('' when nothing was lowered). Never changes the
+    network. The decision grid of a 2-D set (``decision_grid_size``) is coarser for large
+    networks; the note says so too."""
+    fitted = config
+    parts = []
+    if not training_cost(config).fits():
+        requested_samples = config.sample_count
+        samples = fit_count(
+            requested_samples,
+            lambda count: training_cost(replace(config, samples=count)),
+            what="points",
+            subject="",
+            minimum=min(requested_samples, MIN_FITTED_SAMPLES),
+        )
+        fitted = replace(config, samples=samples.used) if samples.scaled else config
+        epochs = fit_count(
+            config.epochs,
+            lambda count: training_cost(replace(fitted, epochs=count)),
+            what="epochs",
+            subject="",
+        )
+        fitted = replace(fitted, epochs=epochs.used)
+        inits = fit_count(
+            len(config.inits),
+            lambda count: training_cost(replace(fitted, inits=config.inits[:count])),
+            what="initializations",
+            subject="",
+        )
+        fitted = replace(fitted, inits=config.inits[: inits.used])
+        if samples.scaled:
+            parts.append(f"{_counted(samples.used, 'point')} instead of {requested_samples:,}")
+        if epochs.scaled:
+            parts.append(f"{_counted(epochs.used, 'epoch')} instead of {config.epochs:,}")
+        if inits.scaled:
+            first = "only the first" if inits.used == 1 else f"the first {inits.used}"
+            parts.append(f"{first} of {len(config.inits)} initializations")
+    grid_size = decision_grid_size(fitted)
+    if 0 < grid_size < GRID_SIZE:
+        parts.append(
+            f"decision regions on a {grid_size} × {grid_size} grid instead of "
+            f"{GRID_SIZE} × {GRID_SIZE}"
+        )
+    if not parts:
+        return fitted, ""
+    listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    subject = f"{_counted(config.layers, 'layer')} × {_counted(config.width, 'unit')}"
+    return fitted, f"{subject}: {listed}, to stay within the lab's budget."
 
 
 # --- training -------------------------------------------------------------------------------
 
 
-def _grid(dataset: Dataset) -> tuple[Array, Array]:
+def _grid(dataset: Dataset, side: int) -> tuple[Array, Array]:
     points = np.concatenate([dataset.x_train, dataset.x_test])
     low, high = points.min(axis=0), points.max(axis=0)
     margin = GRID_MARGIN * (high - low) / 2.0
-    gx = np.linspace(low[0] - margin[0], high[0] + margin[0], GRID_SIZE)
-    gy = np.linspace(low[1] - margin[1], high[1] + margin[1], GRID_SIZE)
+    gx = np.linspace(low[0] - margin[0], high[0] + margin[0], side)
+    gy = np.linspace(low[1] - margin[1], high[1] + margin[1], side)
     return gx, gy
 
 
@@ -945,9 +1200,10 @@ def _grid_predictions(net: _Network, points: Array) -> tuple[Array, Array]:
     logits = net.predict(points)
     finite = np.all(np.isfinite(logits), axis=1)
     logits = np.where(finite[:, None], logits, 0.0)
-    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs = np.exp(logits - _row_max(logits))
     probs /= probs.sum(axis=1, keepdims=True)
-    shape = (GRID_SIZE, GRID_SIZE)
+    side = math.isqrt(len(points))
+    shape = (side, side)
     classes = np.where(finite, probs.argmax(axis=1), -1).reshape(shape)
     return classes, np.where(finite, probs.max(axis=1), np.nan).reshape(shape)
 
@@ -1020,7 +1276,7 @@ def run(config: TrainingConfig, progress: Callable[[float], None] | None = None)
         target = DEFAULT_TARGET_SHARE * data.chance_loss
     grid_x = grid_y = grid_points = None
     if data.planar:
-        grid_x, grid_y = _grid(data)
+        grid_x, grid_y = _grid(data, decision_grid_size(fitted))
         mesh_x, mesh_y = np.meshgrid(grid_x, grid_y)
         grid_points = np.column_stack([mesh_x.ravel(), mesh_y.ravel()])
     root = np.random.SeedSequence(fitted.seed)

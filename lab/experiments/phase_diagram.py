@@ -10,7 +10,8 @@ point, each with its link to Signal propagation (a declared link:
 
 ``run_trainability(config, progress) -> TrainabilityPanel``: the training accuracy of tanh
 networks over a grid of (sigma_w^2, depth) after a fixed number of steps, with the
-6 xi line over it (``lab.phase.trainability``, within its budget).
+6 xi line over it (``lab.phase.trainability``, within its budget), and where the trainable
+region ends on each side of the edge of chaos in units of xi (``TrainabilityPanel.reach``).
 
 The plane does not depend on the point or the bias, so it is computed once per activation and
 kept (``PLANE_CACHE`` planes).
@@ -202,7 +203,13 @@ class TrainabilityPanel:
     """The trainability grid: accuracy (len(depths), len(sw2)) after the steps that ran, the
     cells' edges (``sw2_edges``, ``depth_edges``), the 6 xi line (``line_sw2``,
     ``line_depth``), the edge of chaos at the grid's sigma_b^2 (``edge_sw2``), the chance
-    accuracy, the budget note ('' or one line) and the caption saying what was trained."""
+    accuracy, the budget note ('' or one line) and the caption saying what was trained.
+
+    reach: phase ("ordered", "chaotic") -> (lowest, highest) over the columns of that phase
+    whose 6 xi lies within the grid's depths of ``lab.phase.Trainability.reach``: the deepest
+    depth that trained (accuracy >= ``trained_accuracy``) below the column's first failure,
+    in units of xi. A phase without such a column is absent. Closer to the edge 6 xi is above
+    the grid and the deepest networks are limited by the steps, not by xi."""
 
     request: TrainabilityRequest
     sw2: np.ndarray
@@ -216,6 +223,8 @@ class TrainabilityPanel:
     sb2: float
     chance_accuracy: float
     trainable_depth_scales: float
+    trained_accuracy: float
+    reach: dict[str, tuple[float, float]]
     budget_note: str
     caption: str
 
@@ -425,6 +434,7 @@ def run_trainability(
     config = phase.TrainabilityConfig(steps=request.steps, seed=request.seed)
     grid = phase.trainability(config, progress)
     ran = grid.config
+    reach = reach_by_phase(grid)
     return TrainabilityPanel(
         request=request,
         sw2=grid.sw2,
@@ -438,16 +448,49 @@ def run_trainability(
         sb2=ran.sb2,
         chance_accuracy=grid.chance_accuracy,
         trainable_depth_scales=phase.TRAINABLE_DEPTH_SCALES,
+        trained_accuracy=phase.TRAINED_ACCURACY,
+        reach=reach,
         budget_note=grid.budget_note,
         caption=(
             f"{get_activation(ran.activation).label} networks of width {ran.width} with "
             f"weights N(0, σ_w²/n) and biases N(0, {ran.sb2:g}), trained for {ran.steps:,} "
-            f"SGD steps (momentum, learning rate {ran.learning_rate:g}, batch "
-            f"{ran.batch_size}) on {ran.samples:,} {_dataset_words(ran.dataset)}; the colour "
-            f"is the training accuracy (chance {grid.chance_accuracy:.1%}). The red line is "
-            f"{phase.TRAINABLE_DEPTH_SCALES:g} ξ at σ_b² = {ran.sb2:g}; the dashed rule is the "
-            f"edge of chaos, σ_w² = {grid.edge_sw2:.4g}."
+            f"SGD steps with momentum, batch {ran.batch_size} and the same learning rate, "
+            f"{ran.learning_rate:g}, for every network, on {ran.samples:,} "
+            f"{_dataset_words(ran.dataset)}; the colour is the training "
+            f"accuracy (chance {grid.chance_accuracy:.1%}).{_reach_sentence(reach)} The red "
+            f"line is {phase.TRAINABLE_DEPTH_SCALES:g} ξ at σ_b² = {ran.sb2:g}; the dashed rule "
+            f"is the edge of chaos, σ_w² = {grid.edge_sw2:.4g}."
         ),
+    )
+
+
+def reach_by_phase(grid: phase.Trainability) -> dict[str, tuple[float, float]]:
+    """``TrainabilityPanel.reach`` of a trained grid."""
+    deepest = float(np.max(grid.depths))
+    inside = np.isfinite(grid.reach) & (grid.trainable_depth <= deepest)
+    reach = {}
+    for name in ("ordered", "chaotic"):
+        values = grid.reach[inside & (grid.phase == name)]
+        if values.size:
+            reach[name] = (float(values.min()), float(values.max()))
+    return reach
+
+
+def reach_text(low: float, high: float) -> str:
+    """A range of depths in units of xi as the caption writes it: "3.4–6.7 ξ" (one value when
+    both round alike)."""
+    low_text, high_text = f"{low:.2g}", f"{high:.2g}"
+    return f"{low_text} ξ" if low_text == high_text else f"{low_text}–{high_text} ξ"
+
+
+def _reach_sentence(reach: dict[str, tuple[float, float]]) -> str:
+    parts = [f"{reach_text(*reach[name])} on the {name} side" for name in reach]
+    if not parts:
+        return ""
+    return (
+        f" Where {phase.TRAINABLE_DEPTH_SCALES:g} ξ lies within the grid's depths, the "
+        f"trainable region ends (the deepest network with accuracy ≥ "
+        f"{phase.TRAINED_ACCURACY:.0%} below the first without) at {' and at '.join(parts)}."
     )
 
 

@@ -16,8 +16,9 @@ constant weights: identical units get identical gradients; Goodfellow, Bengio & 
 section 8.4).
 
 Every value inside the page's declared ranges runs: the trainer's budget lowers the points,
-then the epochs, never the network (``lab.training.fit_budget``), and at most
-``lab.training.MAX_INITS`` initializations train; ``Result.notes`` says what was lowered.
+then the epochs, never the network, and draws the decision regions of a large network on a
+coarser grid (``lab.training.fit_budget``); at most ``lab.training.MAX_INITS``
+initializations train; ``Result.notes`` says what was lowered.
 """
 
 from __future__ import annotations

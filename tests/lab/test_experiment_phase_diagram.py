@@ -5,12 +5,14 @@ trainability panel (a few steps, to stay fast)."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import numpy as np
 import pytest
 from scipy import integrate, optimize
 
+from lab import phase as lab_phase
 from lab.controls.phase_diagram import CONTROLS, MAX_PHASE_GAIN
 from lab.controls.registry import SIMULATION_PAGES
 from lab.experiments.phase_diagram import (
@@ -22,6 +24,7 @@ from lab.experiments.phase_diagram import (
     config_from_values,
     depth_text,
     plane,
+    reach_text,
     run,
     run_trainability,
     trainability_from_values,
@@ -172,6 +175,29 @@ def test_sigmoid_has_its_edge_beyond_the_plane():
     assert [text for text, *_ in result.region_labels] == ["ordered (χ₁ < 1)"]
 
 
+@pytest.mark.parametrize("activation", CONTROLS["activation"].values)
+def test_every_declared_point_runs(activation):
+    """Every activation, bias option and gain the controls declare (the gain's ends, the
+    default and sqrt(2), whose sigma_w^2 = 2.0000000000000004 sits next to He's 2): the page
+    gets a value for every point, never an exception. GELU at sigma_w^2 = 2 with sigma_b^2 =
+    0.25 or 1 has no finite q*: its xi is "undefined" and the caption says so."""
+    gain = CONTROLS["gain"]
+    for bias_std in CONTROLS["bias_std"].options:
+        for g in (gain.low, gain.default, math.sqrt(2.0), gain.high):
+            result = run(Config(activation=activation, gain=g, bias_std=bias_std))
+            for point in result.points:
+                assert math.isfinite(point.chi1)
+                assert point.xi_text == depth_text(point.xi)
+            mine = result.points[-1]
+            if math.isnan(mine.xi):
+                assert "ξ is undefined" in result.point_caption
+            else:
+                assert f"ξ = {mine.xi_text} layers" in result.point_caption
+    if activation == "gelu":
+        he = run(Config(activation="gelu", bias_std=0.5)).points[2]
+        assert he.key == "he" and he.xi_text == "undefined" and he.phase == "critical"
+
+
 def test_the_plane_is_computed_once_per_activation():
     assert plane("tanh") is plane("tanh")
 
@@ -204,6 +230,43 @@ def test_trainability_panel_runs_the_grid_with_its_line():
     assert panel.edge_sw2 == pytest.approx(1.7610, abs=5e-5)  # reference.md, sb2 = 0.05
     assert panel.budget_note == ""
     assert "trained for 3 SGD steps" in panel.caption
+
+
+def test_the_caption_states_where_the_trainable_region_ends(monkeypatch):
+    """The caption's multiples of xi are the engine's: the deepest trained depth below each
+    column's first failure over xi, over the columns whose 6 xi lies within the grid (here a
+    3-step grid with its accuracies replaced: 0.5 and 9 qualify, 1.5 has 6 xi = 95 > 48)."""
+    small = lab_phase.trainability(
+        lab_phase.TrainabilityConfig(sw2=(0.5, 1.5, 9.0), depths=(2, 8, 48), steps=3)
+    )
+    accuracy = np.array([[0.97, 0.98, 0.97], [0.67, 0.99, 0.99], [0.12, 0.3, 0.13]])
+    trained = accuracy >= lab_phase.TRAINED_ACCURACY
+    grid = replace(
+        small,
+        accuracy=accuracy,
+        trained=trained,
+        reach=lab_phase._reach(small.depths, trained, small.depth_scale),
+    )
+    monkeypatch.setattr(lab_phase, "trainability", lambda config, progress=None: grid)
+    panel = run_trainability(TrainabilityRequest())
+    xi = grid.depth_scale
+    assert panel.reach == {
+        "ordered": (pytest.approx(8 / xi[0]),) * 2,
+        "chaotic": (pytest.approx(8 / xi[2]),) * 2,
+    }
+    ordered, chaotic = f"{8 / xi[0]:.2g} ξ", f"{8 / xi[2]:.2g} ξ"
+    assert (
+        "Where 6 ξ lies within the grid's depths, the trainable region ends (the deepest "
+        f"network with accuracy ≥ 50% below the first without) at {ordered} on the ordered "
+        f"side and at {chaotic} on the chaotic side. The red line is 6 ξ"
+    ) in panel.caption
+    assert panel.caption.endswith("the dashed rule is the edge of chaos, σ_w² = 1.761.")
+    assert reach_text(2.94, 3.56) == "2.9–3.6 ξ" and reach_text(3.01, 2.99) == "3 ξ"
+    # No column with its boundary inside the grid: no sentence.
+    unbounded = replace(grid, reach=np.full(3, np.nan))
+    monkeypatch.setattr(lab_phase, "trainability", lambda config, progress=None: unbounded)
+    panel = run_trainability(TrainabilityRequest())
+    assert panel.reach == {} and "trainable region ends" not in panel.caption
 
 
 def test_cell_edges_surround_their_values():

