@@ -4,7 +4,6 @@ lab/experiments/phase_diagram.py; controls: lab/controls/phase_diagram.py)."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from lab.controls.phase_diagram import (
@@ -21,7 +20,8 @@ from lab.experiments.phase_diagram import (
 )
 from pages.ui.charts import show_spec
 from pages.ui.engine import cached, cached_with_progress
-from pages.ui.phase_charts import plane_spec, trainability_spec
+from pages.ui.memo import page_of
+from pages.ui.phase_charts import plane_spec, points_table, trainability_spec
 from pages.ui.registry import get_page, page_header
 from pages.ui.text import plain, show_engine_error
 from pages.ui.widgets import Section, draw_controls
@@ -64,7 +64,7 @@ st.subheader(result.heading)
 if result.plane.edge_outside:
     st.info(result.plane.edge_outside, icon=":material/info:")
 heatmap = str(values["heatmap"])
-show_spec(plane_spec((result.config, heatmap), result, heatmap))
+show_spec(plane_spec(result, heatmap))
 st.caption(
     f"Colour: {result.heatmaps[heatmap]} at each cell (grey: undefined, where the variance "
     f"grows without bound). ξ is capped at {result.xi_shown_max:g} layers in the colours; "
@@ -74,22 +74,8 @@ st.caption(
 st.latex(r"\chi_1 = \sigma_w^2\,\mathbb{E}\!\left[\phi'(\sqrt{q^*}\,z)^2\right]")
 st.latex(r"q^* = \sigma_w^2\,\mathbb{E}\!\left[\phi(\sqrt{q^*}\,z)^2\right] + \sigma_b^2")
 
-points = pd.DataFrame(
-    [
-        {
-            "point": p.label,
-            "sw2": p.sw2,
-            "sb2": p.sb2,
-            "chi1": p.chi1,
-            "xi": p.xi_text,
-            "phase": p.phase,
-            "depth": p.depth_text,
-        }
-        for p in result.points
-    ]
-)
 st.dataframe(
-    points,
+    points_table(result),
     hide_index=True,
     width="stretch",
     column_config={
@@ -117,7 +103,9 @@ for start in range(0, len(result.points), LINK_COLUMNS):
     row = result.points[start : start + LINK_COLUMNS]
     for column, point in zip(st.columns(LINK_COLUMNS), row, strict=False):
         with column:
-            st.page_link(signal.path, label=point.label, icon=signal.icon, query_params=point.link)
+            st.page_link(
+                page_of(signal), label=point.label, icon=signal.icon, query_params=point.link
+            )
 
 # --------------------------------------------------------------------------- gradients
 
@@ -154,14 +142,15 @@ except ValueError as error:
     st.stop()
 if panel.budget_note:
     st.info(panel.budget_note, icon=":material/speed:")
-show_spec(trainability_spec(panel.request, panel))
+show_spec(trainability_spec(panel))
 st.caption(panel.caption)
 st.markdown(
     "Near the edge of chaos the deepest networks train; moving away from it, the trainable "
-    f"depth shrinks with ξ. On the ordered side the {result.trainable_depth_scales:g} ξ line "
-    "follows the boundary between the networks that learned and those stuck near chance. On the "
-    "chaotic side the deepest of these short runs can fail below the line: it estimates what "
-    "long training reaches, not what a few hundred steps do."
+    "depth shrinks with ξ on both sides, and networks several ξ too deep stay near chance. "
+    "The caption gives where the trainable region of this grid ends in units of ξ on each "
+    f"side, to compare with the {result.trainable_depth_scales:g} ξ line of the paper."
 )
 training = get_page("training")
-st.page_link(training.path, label="Train one network from each initialization", icon=training.icon)
+st.page_link(
+    page_of(training), label="Train one network from each initialization", icon=training.icon
+)

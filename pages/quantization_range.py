@@ -6,7 +6,6 @@ Prose, the declared controls (lab.controls.quantization), one cached engine call
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from lab.controls.quantization import CONTROLS, NETWORK_NAMES, QUANTIZATION_NAMES, network_values
@@ -15,7 +14,8 @@ from lab.experiments.quantization import TABLE_CAPTION, config_from_values, run
 from lab.formats import FORMATS, INT8, LOW_PERCENTILE
 from pages.ui.charts import show_spec
 from pages.ui.engine import cached
-from pages.ui.quantization_charts import chart_specs, layer_frame, show_panels, table_config
+from pages.ui.memo import page_of
+from pages.ui.quantization_charts import chart_specs, show_panels, tables
 from pages.ui.registry import get_page, page_header
 from pages.ui.text import show_engine_error
 from pages.ui.widgets import Section, draw_controls
@@ -73,19 +73,21 @@ st.markdown(
     "format. The shaded zones are each format's limits; for INT8 they follow the scale of each "
     "layer."
 )
-panels, legend, bar = chart_specs(config, result)
-show_panels(panels, legend)
+# Specs and tables are built once per result and shared by every rerun.
+specs, shown_tables = chart_specs(result), tables(result)
+show_panels(specs.panels, specs.legend)
 if result.range_note:
     st.caption(f"{result.range_note} (dashed lines).")
 
 st.subheader("FP16 dynamic range")
 st.markdown(f"{result.fp16.description} The ticks mark each layer.")
-show_spec(bar)
+show_spec(specs.bar)
 
 # Table -------------------------------------------------------------------------------------
 st.subheader("Per layer")
-table = layer_frame(result)
-st.dataframe(table, column_config=table_config(result.columns), hide_index=True, width="stretch")
+st.dataframe(
+    shown_tables.layers, column_config=shown_tables.layer_config, hide_index=True, width="stretch"
+)
 st.caption(TABLE_CAPTION)
 
 # Why initialization matters --------------------------------------------------------------------
@@ -143,18 +145,7 @@ st.markdown(
     "value, and the more values there are, the further out the maximum lies."
 )
 st.dataframe(
-    pd.DataFrame(
-        [
-            {
-                "signal": e.distribution,
-                "values": e.samples,
-                "crest factor c": e.crest_factor,
-                "SQNR measured (dB)": e.sqnr_db,
-                "SQNR from c (dB)": e.predicted_db,
-            }
-            for e in result.sqnr_examples
-        ]
-    ),
+    shown_tables.sqnr,
     column_config={
         "values": st.column_config.NumberColumn(format="localized"),
         "crest factor c": st.column_config.NumberColumn(format="%.2f"),
@@ -166,7 +157,7 @@ st.dataframe(
 
 with st.expander("Format limits (from ml_dtypes.finfo and real casts)"):
     st.dataframe(
-        pd.DataFrame(list(result.format_limits)).drop(columns="name"),
+        shown_tables.limits,
         column_config={
             "flush_to_zero_up_to": st.column_config.NumberColumn(format="%.3e"),
             "smallest_subnormal": st.column_config.NumberColumn(format="%.3e"),
@@ -180,7 +171,7 @@ with st.expander("Format limits (from ml_dtypes.finfo and real casts)"):
 
 signal = get_page("signal_propagation")
 st.page_link(
-    signal.path,
+    page_of(signal),
     label="Open this network in Signal propagation",
     icon=signal.icon,
     query_params=SIMULATION_PAGES[signal.key].query(network_values(values)),

@@ -4,17 +4,17 @@ controls: lab/controls/signal_propagation.py)."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from lab.controls.registry import SIMULATION_PAGES
 from lab.controls.signal_propagation import CONTROLS
 from lab.experiments.signal_propagation import Card, config_from_values, run
-from lab.signal import MISSING_TEXT, layer_table_text
+from lab.signal import MISSING_TEXT
 from pages.ui.charts import show_spec
 from pages.ui.engine import cached
+from pages.ui.memo import page_of
 from pages.ui.registry import get_page, page_header
-from pages.ui.signal_charts import network_view_spec, series_spec
+from pages.ui.signal_charts import chart_specs, layer_table
 from pages.ui.text import show_engine_error
 from pages.ui.widgets import Section, draw_controls
 
@@ -54,6 +54,9 @@ except ValueError as error:
     show_engine_error(error)
     st.stop()
 
+# Built once per result and shared by every rerun (pages.ui.signal_charts).
+specs = chart_specs(result)
+
 # --------------------------------------------------------------------------- result cards
 
 st.subheader(result.heading)
@@ -68,7 +71,7 @@ st.caption(result.states_caption)
 # --------------------------------------------------------------------------- forward chart
 
 st.subheader("Forward: the activations, layer by layer")
-show_spec(series_spec(result.forward))
+show_spec(specs.forward)
 st.caption(result.forward_caption)
 # One short formula per st.latex: KaTeX does not wrap, and a phone shows about 30 characters.
 st.latex(r"z_l = a_{l-1} W_l + b_l,\quad a_l = \phi(z_l)")
@@ -101,8 +104,8 @@ st.markdown(
 
 st.subheader("Backward: the gradients, layer by layer")
 # One below the other: side by side, each is too narrow for its title at 800 px.
-show_spec(series_spec(result.grad_post))
-show_spec(series_spec(result.grad_weight))
+show_spec(specs.grad_post)
+show_spec(specs.grad_weight)
 st.caption(result.gradient_caption)
 st.latex(
     r"\operatorname{Var}\!\left(\frac{\partial L}{\partial a_{l-1}}\right) = \chi_1\,"
@@ -122,11 +125,7 @@ st.markdown(
 # --------------------------------------------------------------------------- network view
 
 st.subheader("Network view")
-show_spec(
-    network_view_spec(
-        result.view, result.network.layers, result.view_decades, "Layers left to right"
-    )
-)
+show_spec(specs.view)
 st.caption(
     "One column of nodes per layer. Size and brightness: the layer's std on a log scale, "
     f"clipped at ±{result.view_decades:g} decades around the input's; dark = vanished, red "
@@ -137,11 +136,9 @@ st.caption(
 
 st.subheader("Per-layer statistics")
 # Text from the engine: Streamlit's "%.3g" prints 6.02e10 as 60200000000 and None as "None".
-table = pd.DataFrame(layer_table_text(result.table))
-if not result.saturation_label:  # the activation does not saturate: no such column
-    table = table.drop(columns="frac_saturated")
+# An Arrow table built once per result; without the saturated column when nothing saturates.
 st.dataframe(
-    table,
+    layer_table(result),
     hide_index=True,
     width="stretch",
     column_config={
@@ -174,7 +171,7 @@ shared = {
 }
 st.markdown("Where do these activations fit in float16, bfloat16, FP8 and INT8?")
 st.page_link(
-    get_page(QUANTIZATION).path,
+    page_of(get_page(QUANTIZATION)),
     label="Open this network in Quantization range",
     icon=get_page(QUANTIZATION).icon,
     query_params=quantization.query(shared),

@@ -4,7 +4,6 @@ lab/controls/training.py)."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from lab.controls.training import (
@@ -18,14 +17,15 @@ from lab.controls.training import (
 from lab.experiments.training import config_from_values, run
 from pages.ui.charts import show_spec
 from pages.ui.engine import cached_with_progress
+from pages.ui.memo import page_of
 from pages.ui.registry import get_page, page_header
 from pages.ui.text import plain, show_engine_error
 from pages.ui.training_charts import (
-    accuracy_spec,
-    boundary_spec,
-    gradient_spec,
-    loss_spec,
-    symmetry_spec,
+    CURVE_MIN_WIDTH,
+    PANEL_COLUMNS,
+    PANEL_MIN_WIDTH,
+    SYMLOG_CONSTANT,
+    training_view,
 )
 from pages.ui.widgets import Section, draw_controls
 
@@ -38,20 +38,18 @@ SECTIONS = (
     Section("Training", TRAINING_NAMES),
     Section("Scheme parameters", SCHEME_PARAMETER_NAMES, expander=True),
 )
-#: Small multiples per row (a phone stacks them).
-PANEL_COLUMNS = 3
 run_cached = cached_with_progress(run, text="Training every initialization…")
 
 
 def panels(charts: list[tuple[dict, str]]) -> None:
-    """Charts side by side, PANEL_COLUMNS to a row, each with its note ('' for none) below."""
-    for start in range(0, len(charts), PANEL_COLUMNS):
-        row = charts[start : start + PANEL_COLUMNS]
-        for column, (spec, note) in zip(st.columns(PANEL_COLUMNS, gap="medium"), row, strict=False):
-            with column:
-                show_spec(spec)
-                if note:
-                    st.caption(note)
+    """Small multiples, up to PANEL_COLUMNS to a row and none narrower than PANEL_MIN_WIDTH
+    (the grid drops a column first), each with its note ('' for none) below."""
+    grid = st.grid(PANEL_COLUMNS, min_column_width=PANEL_MIN_WIDTH, gap="medium")
+    for spec, note in charts:
+        with grid.cell():
+            show_spec(spec)
+            if note:
+                st.caption(note)
 
 
 page_header(PAGE_KEY)
@@ -75,28 +73,14 @@ for note in result.notes:
     st.info(note, icon=":material/speed:")
 st.subheader(result.heading)
 st.caption(result.data_caption)
+view = training_view(result)  # built once per result: a rerun only sends it
 
 # --------------------------------------------------------------------------- wasted epochs
 
 st.subheader("Wasted epochs: health at initialization and outcome")
 st.markdown(plain(result.fastest))
-table = pd.DataFrame(
-    [
-        {
-            "initialization": o.label,
-            "health": o.health,
-            "verdict": o.verdict,
-            "to_target": o.wasted,
-            "behind": o.behind,
-            "train_loss": o.final_train_loss,
-            "train_accuracy": o.final_train_accuracy,
-            "held_out_accuracy": o.final_held_out_accuracy,
-        }
-        for o in result.outcomes
-    ]
-)
 st.dataframe(
-    table,
+    view.table,
     hide_index=True,
     width="stretch",
     column_config={
@@ -131,13 +115,13 @@ with st.expander("Why these verdicts"):
 # --------------------------------------------------------------------------- curves
 
 st.subheader("Loss and accuracy, epoch by epoch")
-left, right = st.columns(2, gap="medium")
-with left:
-    show_spec(loss_spec(config, result.curves, result.target_loss))
+curves = st.grid(2, min_column_width=CURVE_MIN_WIDTH, gap="medium")
+with curves.cell():
+    show_spec(view.loss)
     if result.loss_note:
         st.caption(result.loss_note)
-with right:
-    show_spec(accuracy_spec(config, result.curves, result.chance_accuracy))
+with curves.cell():
+    show_spec(view.accuracy)
 st.caption(
     "Solid: the training part; dashed: the held-out part. Epoch 0 is the network at initialization."
 )
@@ -146,17 +130,7 @@ st.caption(
 
 if result.boundaries:
     st.subheader("Decision regions after training")
-    panels(
-        [
-            (
-                boundary_spec(
-                    (config, index), panel, result.points, result.point_labels, result.class_names
-                ),
-                "",
-            )
-            for index, panel in enumerate(result.boundaries)
-        ]
-    )
+    panels([(spec, "") for spec in view.boundaries])
     st.caption(
         "Each panel: the class the trained network predicts at every point of the plane "
         "(paler where it is less sure), under the training points. The title gives the training "
@@ -166,9 +140,7 @@ if result.boundaries:
 # --------------------------------------------------------------------------- gradients
 
 st.subheader("Gradient norm per layer during training")
-panels(
-    [(gradient_spec((config, i), panel), panel.note) for i, panel in enumerate(result.gradients)]
-)
+panels([(spec, panel.note) for spec, panel in zip(view.gradients, result.gradients, strict=True)])
 st.caption(
     f"The size of dL/dW_l for each weight layer, the read-out last (layer "
     f"{result.ran.layers + 1}), on a log axis: epoch 0 is the whole training set's gradient at "
@@ -179,7 +151,12 @@ st.caption(
 # --------------------------------------------------------------------------- symmetry
 
 st.subheader("Symmetry: do the hidden units stay identical?")
-show_spec(symmetry_spec(config, result.curves))
+show_spec(view.symmetry)
+st.caption(
+    "The largest distance between the incoming weights of two units of the same hidden layer, "
+    "over every hidden layer: 0 while the units are identical. The axis is close to linear "
+    f"below {SYMLOG_CONSTANT:g} and logarithmic above, so that 0 sits on it."
+)
 for line in result.symmetry_lines:
     st.markdown(f"- {plain(line)}")
 if not any(o.tied for o in result.outcomes):
@@ -198,4 +175,6 @@ st.markdown(
 # One short formula per st.latex: KaTeX does not wrap, and a phone shows about 30 characters.
 st.latex(r"w_i = w_j \;\Rightarrow\; \partial L / \partial w_i = \partial L / \partial w_j")
 phase = get_page(PHASE_PAGE)
-st.page_link(phase.path, label="Where do the schemes sit between order and chaos?", icon=phase.icon)
+st.page_link(
+    page_of(phase), label="Where do the schemes sit between order and chaos?", icon=phase.icon
+)

@@ -6,7 +6,9 @@ across processes and machines, so a student who reloads sees the same numbers an
 see different ones, and nobody without the key can compute anyone's numbers from the public
 code. The mode is part of the seed, so practice never shows a graded variant. Without a key the
 seed uses a public key (:data:`PUBLIC_VARIANT_KEY`): variants are then predictable, which the
-app says (self-assessment mode).
+app says (self-assessment mode). The params drawn from a seed are kept per (template, seed) in a
+bounded cache of the process (:func:`variant_params`), so a reload or a new browser session of
+the same student (every anonymous practice session is one) does not draw them again.
 
 Credit follows a declining schedule (PrairieLearn-style): attempt k earns
 ``schedule[k] * credit_fraction`` and the best attempt counts. In graded mode the variant is
@@ -27,6 +29,8 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -110,7 +114,16 @@ def variant_params(
     key: bytes | str | None = None,
     draw: int = 0,
 ) -> Params:
-    """The params a student sees for one variant of ``question`` (see :func:`variant_seed`)."""
+    """The params a student sees for one variant of ``question`` (see :func:`variant_seed`),
+    a new dict on every call.
+
+    Drawing them takes about a millisecond (a numeric question redraws until its mistakes can be
+    told apart), and a practice session draws every question's params and those of the graded
+    quizzes it must avoid. The params are a pure function of the template and the seed, so they
+    are drawn once per (template, seed) in the process (:func:`_drawn`); the seed already covers
+    everything that decides them (student, assignment, quiz, question, variant, mode, redraw and
+    the deployment's key), so one student's numbers are never served for another's seed.
+    """
     seed = variant_seed(
         student_key,
         quiz_id,
@@ -121,7 +134,33 @@ def variant_params(
         key=key,
         draw=draw,
     )
-    return question.variant_params(np.random.default_rng(seed))
+    return json.loads(_drawn(question, seed))
+
+
+#: (template, seed) pairs whose params ``variant_params`` keeps, least recently used dropped
+#: first: about 200 bytes each, so a class's sessions fit.
+CACHED_VARIANTS = 4096
+_DRAWN: OrderedDict[tuple[int, int], tuple[Question, str]] = OrderedDict()
+_DRAWN_LOCK = threading.Lock()
+
+
+def _drawn(question: Question, seed: int) -> str:
+    """The JSON text of ``question.variant_params`` for ``seed`` (immutable, so a caller never
+    shares a dict with another), drawn once while cached. The entry holds the template itself,
+    so the template's ``id()`` in the key cannot be reused by another object while it lasts."""
+    key = (id(question), seed)
+    with _DRAWN_LOCK:
+        entry = _DRAWN.get(key)
+        if entry is not None and entry[0] is question:
+            _DRAWN.move_to_end(key)
+            return entry[1]
+    text = json.dumps(question.variant_params(np.random.default_rng(seed)))
+    with _DRAWN_LOCK:
+        _DRAWN[key] = (question, text)
+        _DRAWN.move_to_end(key)
+        while len(_DRAWN) > CACHED_VARIANTS:
+            _DRAWN.popitem(last=False)
+    return text
 
 
 def new_nonce() -> str:

@@ -3,8 +3,13 @@
 ``plane_spec`` draws the (sigma_w^2, sigma_b^2) plane as a heatmap of chi1 or of the depth scale
 xi, the edge of chaos, the regions' names and the points (a click on a point opens Signal
 propagation: Vega-Lite's ``href`` channel with the declared link); ``trainability_spec`` draws
-the accuracy grid with the 6 xi line. Both return cached Vega-Lite dicts; the first argument
-is the cache key, the data arguments (determined by it) start with ``_`` and are not hashed.
+the accuracy grid with the 6 xi line. Both return Vega-Lite dicts built once per result and
+heatmap (``pages.ui.memo.once_per``, keyed by the result's Config or the grid's request, which
+determine them) and shared, unchanged, by every rerun and session; ``points_table`` is the
+points' table as an Arrow table, built once the same way.
+
+Titles are short enough for a 390 px phone (the detail goes in the subtitle), and the colour
+legends sit below the plot.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ import math
 import altair as alt
 import numpy as np
 import pandas as pd
-import streamlit as st
+import pyarrow as pa
 
 from lab.experiments.phase_diagram import Result, TrainabilityPanel, depth_text
 from pages.ui.charts import vega_spec
+from pages.ui.memo import arrow_table, once_per
 
 PLANE_HEIGHT = 480
 TRAINABILITY_HEIGHT = 400
@@ -28,7 +34,8 @@ RULE_COLOR = "#ffffff"
 POINT_FILL = "#ffffff"
 POINT_STROKE = "#111111"
 MISSING_COLOR = "#adb5bd"
-CACHED_SPECS = 32
+#: The heatmaps a plane can show, each with its title's symbol.
+HEATMAP_SYMBOLS = {"chi1": "χ₁", "xi": "ξ"}
 
 
 def _cells(result: Result) -> pd.DataFrame:
@@ -52,13 +59,20 @@ def _cells(result: Result) -> pd.DataFrame:
     )
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
-def plane_spec(key: object, _result: Result, heatmap: str) -> dict:
+def plane_spec(result: Result, heatmap: str) -> dict:
     """The heatmap (``heatmap``: "chi1" or "xi") with the edge of chaos, the region names and
-    the points (each a link to Signal propagation)."""
-    cells = _cells(_result)
-    x_scale = alt.Scale(domain=[0, _result.sw2_max], nice=False)
-    y_scale = alt.Scale(domain=[0, _result.sb2_max], nice=False)
+    the points (each a link to Signal propagation), built once per result and heatmap."""
+    if heatmap not in HEATMAP_SYMBOLS:
+        raise ValueError(f"heatmap must be one of {', '.join(HEATMAP_SYMBOLS)}; got {heatmap!r}")
+    return _plane_spec((result, heatmap))
+
+
+@once_per(lambda job: (job[0].config, job[1]))
+def _plane_spec(job: tuple[Result, str]) -> dict:
+    result, heatmap = job
+    cells = _cells(result)
+    x_scale = alt.Scale(domain=[0, result.sw2_max], nice=False)
+    y_scale = alt.Scale(domain=[0, result.sb2_max], nice=False)
     x = alt.X("sw2:Q", title="σ_w² = n Var(W)", scale=x_scale)
     y = alt.Y("sb2:Q", title="σ_b² = Var(b)", scale=y_scale)
     if heatmap == "chi1":
@@ -67,7 +81,7 @@ def plane_spec(key: object, _result: Result, heatmap: str) -> dict:
     else:
         field, legend_title = "xi", "ξ (layers)"
         color_scale = alt.Scale(
-            type="log", scheme="viridis", domainMax=_result.xi_shown_max, clamp=True
+            type="log", scheme="viridis", domainMax=result.xi_shown_max, clamp=True
         )
     tooltip = [
         alt.Tooltip("centre_sw2:Q", title="σ_w²", format=".3g"),
@@ -98,7 +112,7 @@ def plane_spec(key: object, _result: Result, heatmap: str) -> dict:
         )
     )
     layers: list[alt.Chart] = [heat]
-    plane = _result.plane
+    plane = result.plane
     if plane.edge_sw2.size:
         edge = pd.DataFrame(
             {"sw2": plane.edge_sw2, "sb2": plane.edge_sb2, "order": range(plane.edge_sw2.size)}
@@ -110,7 +124,7 @@ def plane_spec(key: object, _result: Result, heatmap: str) -> dict:
                 x="sw2:Q", y="sb2:Q", order="order:Q", tooltip=alt.value("edge of chaos (χ₁ = 1)")
             )
         )
-    for text, sw2, sb2, align in _result.region_labels:
+    for text, sw2, sb2, align in result.region_labels:
         region = pd.DataFrame([{"text": text, "sw2": sw2, "sb2": sb2}])
         layers += _halo_text(region, "text:N", align=align, size=13)
     markers = pd.DataFrame(
@@ -124,7 +138,7 @@ def plane_spec(key: object, _result: Result, heatmap: str) -> dict:
                 "action": "click to open it in Signal propagation",
                 "row": index,
             }
-            for index, marker in enumerate(_result.markers)
+            for index, marker in enumerate(result.markers)
         ]
     )
     layers.append(
@@ -157,12 +171,33 @@ def plane_spec(key: object, _result: Result, heatmap: str) -> dict:
         layers += _halo_text(chosen, "label:N", align="left", dx=-4, dy=-14 - 15 * row, size=12)
     chart = alt.layer(*layers).properties(
         title=alt.TitleParams(
-            f"{'χ₁' if heatmap == 'chi1' else 'ξ'} over the plane; black line: the edge of chaos",
+            f"{HEATMAP_SYMBOLS[heatmap]} over the plane",
+            subtitle="black line: the edge of chaos",
             anchor="start",
         ),
         height=PLANE_HEIGHT,
     )
     return vega_spec(chart, validate=False)
+
+
+@once_per(lambda result: result.config)
+def points_table(result: Result) -> pa.Table:
+    """One row per point: its label, σ_w², σ_b², χ₁, ξ (text), phase and trainable depth (text),
+    under the page's column names."""
+    return arrow_table(
+        [
+            {
+                "point": p.label,
+                "sw2": p.sw2,
+                "sb2": p.sb2,
+                "chi1": p.chi1,
+                "xi": p.xi_text,
+                "phase": p.phase,
+                "depth": p.depth_text,
+            }
+            for p in result.points
+        ]
+    )
 
 
 def _halo_text(
@@ -177,33 +212,32 @@ def _halo_text(
     ]
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
-def trainability_spec(key: object, _panel: TrainabilityPanel) -> dict:
-    """Training accuracy over (sigma_w^2, depth), with the 6 xi line and the edge of chaos."""
+@once_per(lambda panel: panel.request)
+def trainability_spec(panel: TrainabilityPanel) -> dict:
+    """Training accuracy over (sigma_w^2, depth), with the 6 xi line and the edge of chaos,
+    built once per grid (its request)."""
     rows = []
-    for i, depth in enumerate(_panel.depths):
-        for j, sw2 in enumerate(_panel.sw2):
+    for i, depth in enumerate(panel.depths):
+        for j, sw2 in enumerate(panel.sw2):
             rows.append(
                 {
-                    "sw2": _panel.sw2_edges[j],
-                    "sw2_end": _panel.sw2_edges[j + 1],
-                    "depth": _panel.depth_edges[i],
-                    "depth_end": _panel.depth_edges[i + 1],
+                    "sw2": panel.sw2_edges[j],
+                    "sw2_end": panel.sw2_edges[j + 1],
+                    "depth": panel.depth_edges[i],
+                    "depth_end": panel.depth_edges[i + 1],
                     "centre_sw2": float(sw2),
                     "layers": int(depth),
-                    "accuracy": float(_panel.accuracy[i, j]),
+                    "accuracy": float(panel.accuracy[i, j]),
                 }
             )
     cells = pd.DataFrame(rows)
-    x_scale = alt.Scale(
-        domain=[float(_panel.sw2_edges[0]), float(_panel.sw2_edges[-1])], nice=False
-    )
+    x_scale = alt.Scale(domain=[float(panel.sw2_edges[0]), float(panel.sw2_edges[-1])], nice=False)
     # The axis reaches above the grid (up to twice its depth) where the line does.
-    finite = np.isfinite(_panel.line_depth)
-    top = float(_panel.depth_edges[-1])
-    line_top = float(np.max(_panel.line_depth[finite])) if finite.any() else top
+    finite = np.isfinite(panel.line_depth)
+    top = float(panel.depth_edges[-1])
+    line_top = float(np.max(panel.line_depth[finite])) if finite.any() else top
     y_scale = alt.Scale(
-        domain=[float(_panel.depth_edges[0]), min(max(top, line_top), 2 * top)], nice=False
+        domain=[float(panel.depth_edges[0]), min(max(top, line_top), 2 * top)], nice=False
     )
     heat = (
         alt.Chart(cells)
@@ -230,12 +264,12 @@ def trainability_spec(key: object, _panel: TrainabilityPanel) -> dict:
     )
     line = pd.DataFrame(
         {
-            "sw2": _panel.line_sw2[finite],
-            "depth": np.minimum(_panel.line_depth[finite], _panel.depth_edges[-1] * 10),
+            "sw2": panel.line_sw2[finite],
+            "depth": np.minimum(panel.line_depth[finite], panel.depth_edges[-1] * 10),
             "order": np.arange(int(finite.sum())),
         }
     )
-    label = f"{_panel.trainable_depth_scales:g} ξ"
+    label = f"{panel.trainable_depth_scales:g} ξ"
     layers = [
         heat,
         alt.Chart(line)
@@ -247,10 +281,10 @@ def trainability_spec(key: object, _panel: TrainabilityPanel) -> dict:
             tooltip=alt.value(f"{label}: the deepest trainable depth"),
         ),
     ]
-    if math.isfinite(_panel.edge_sw2):
+    if math.isfinite(panel.edge_sw2):
         # The rule spans the grid's depths only: above them the background is white.
         edge = pd.DataFrame(
-            {"sw2": [_panel.edge_sw2], "low": [float(_panel.depth_edges[0])], "high": [top]}
+            {"sw2": [panel.edge_sw2], "low": [float(panel.depth_edges[0])], "high": [top]}
         )
         layers.append(
             alt.Chart(edge)

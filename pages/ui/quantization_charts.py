@@ -1,16 +1,25 @@
-"""Charts and the per-layer table of the Quantization range page, drawn from an experiment
-result (lab.experiments.quantization.Result): no arithmetic on the numbers here, only layout."""
+"""Charts and the tables of the Quantization range page, drawn from an experiment result
+(lab.experiments.quantization.Result): no arithmetic on the numbers here, only layout.
+
+``chart_specs`` and ``tables`` are built once per result (``pages.ui.memo.once_per``, keyed by
+its Config) and shared by every rerun and session: building Altair charts takes longer than the
+rest of a rerun, and pandas tables were converted to Arrow on every one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
-from lab.experiments.quantization import BAR_STATISTICS, STATISTICS, Column, Config, Panel, Result
+from lab.experiments.quantization import BAR_STATISTICS, STATISTICS, Column, Panel, Result
 from lab.formats import FORMAT_ZONES
 from pages.ui.charts import vega_spec
-from pages.ui.engine import CACHED_RESULTS
+from pages.ui.memo import arrow_table, once_per
 
 #: Fill colours of the format zones (FORMAT_ZONES order), readable at low opacity on light and
 #: dark backgrounds.
@@ -155,7 +164,7 @@ def panel_legend(*, width: int = LEGEND_WIDTH, height: int = PANEL_HEIGHT) -> al
     )
 
 
-def show_panels(panels: list[dict], legend: dict, *, width: int = PANEL_WIDTH) -> None:
+def show_panels(panels: Sequence[dict], legend: dict, *, width: int = PANEL_WIDTH) -> None:
     """The legend's spec, then the panels' side by side, ``width`` pixels each, wrapping onto
     more rows when the page is narrow (one a row on a phone)."""
     with st.container(horizontal=True, gap="medium"):
@@ -226,17 +235,53 @@ def dynamic_range_bar(result: Result, *, row_height: int = 40) -> alt.LayerChart
     )
 
 
-@st.cache_data(max_entries=CACHED_RESULTS, show_spinner=False)
-def chart_specs(config: Config, _result: Result) -> tuple[list[dict], dict, dict]:
-    """The Vega-Lite specs of range_panels, panel_legend and dynamic_range_bar for ``_result``,
-    the result of ``config`` (the cache key: run is deterministic), built once per
-    configuration: building and validating Altair charts takes longer than the rest of a rerun.
-    """
-    panels = [vega_spec(panel) for panel in range_panels(_result)]
-    return panels, vega_spec(panel_legend()), vega_spec(dynamic_range_bar(_result))
+def _config(result: Result) -> object:
+    return result.config
+
+
+@dataclass(frozen=True)
+class ChartSpecs:
+    """The Vega-Lite specs of one result's charts (read-only dicts): range_panels, one per
+    shown format, their panel_legend, and the FP16 dynamic_range_bar."""
+
+    panels: tuple[dict, ...]
+    legend: dict
+    bar: dict
+
+
+@once_per(_config)
+def chart_specs(result: Result) -> ChartSpecs:
+    """The page's charts for ``result``, built once per result (its Config)."""
+    return ChartSpecs(
+        panels=tuple(vega_spec(panel) for panel in range_panels(result)),
+        legend=vega_spec(panel_legend()),
+        bar=vega_spec(dynamic_range_bar(result)),
+    )
 
 
 _FORMATS = {"layer": "%d", "magnitude": "%.2e", "share": "percent", "db": "%.1f"}
+
+
+#: Columns of the SQNR examples' table, by field of ``lab.formats.SqnrExample``.
+SQNR_COLUMNS = {
+    "distribution": "signal",
+    "samples": "values",
+    "crest_factor": "crest factor c",
+    "sqnr_db": "SQNR measured (dB)",
+    "predicted_db": "SQNR from c (dB)",
+}
+
+
+@dataclass(frozen=True)
+class Tables:
+    """One result's tables as Arrow tables (immutable): ``layers``, the per-layer table with
+    its column_config (``layer_config``); ``sqnr``, INT8's SQNR examples; ``limits``, the
+    format limits (``Result.format_limits`` without the internal name)."""
+
+    layers: pa.Table
+    layer_config: dict[str, object]
+    sqnr: pa.Table
+    limits: pa.Table
 
 
 def table_config(columns: tuple[Column, ...]) -> dict[str, object]:
@@ -250,6 +295,22 @@ def table_config(columns: tuple[Column, ...]) -> dict[str, object]:
     }
 
 
-def layer_frame(result: Result) -> pd.DataFrame:
-    """The per-layer table as a DataFrame."""
-    return pd.DataFrame(list(result.table), columns=[c.name for c in result.columns])
+def layer_frame(result: Result) -> pa.Table:
+    """The per-layer table (result.columns and result.table) as an Arrow table."""
+    return arrow_table(result.table, [c.name for c in result.columns])
+
+
+@once_per(_config)
+def tables(result: Result) -> Tables:
+    """The page's tables for ``result``, built once per result (its Config). The result's
+    rows are read, never changed (st.dataframe copies a column_config before it edits one)."""
+    sqnr = [
+        {title: getattr(example, field) for field, title in SQNR_COLUMNS.items()}
+        for example in result.sqnr_examples
+    ]
+    return Tables(
+        layers=layer_frame(result),
+        layer_config=table_config(result.columns),
+        sqnr=arrow_table(sqnr, list(SQNR_COLUMNS.values())),
+        limits=arrow_table(result.format_limits, drop=("name",)),
+    )

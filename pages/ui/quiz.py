@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any, Literal
 
-import pandas as pd
 import streamlit as st
 
 import lab
 from lab.validation import check_choice
+from pages.ui.memo import arrow_table, page_of
 from pages.ui.registry import get_page
 from pages.ui.student import (
     RECEIPT_SECRET,
@@ -80,6 +81,8 @@ _STATUS_TEXT = {
     "closed": "closed",
     "practice": "needs a new variant",
 }
+#: Columns of the progress table.
+PROGRESS_COLUMNS = ("#", "question", "status", "attempts used", "attempts left", "score")
 
 
 # --------------------------------------------------------------------------- state
@@ -303,19 +306,20 @@ def render_progress(session: QuizSession) -> None:
     answered.metric("Questions tried", f"{progress.answered} / {progress.total}")
     attempts.metric("Attempts used", progress.attempts_used)
     rows = [
-        {
-            "#": index,
-            "question": row.title,
-            "status": _STATUS_TEXT[_status(session, row.question_id)],
-            "attempts used": row.attempts_used,
-            "attempts left": row.attempts_left,
-            "score": row.score,
-        }
+        (
+            index,
+            row.title,
+            _STATUS_TEXT[_status(session, row.question_id)],
+            row.attempts_used,
+            row.attempts_left,
+            float(row.score),
+        )
         for index, row in enumerate(progress.questions, start=1)
     ]
     with st.expander("Progress per question"):
+        # An Arrow table: st.dataframe sends it as it is (a pandas one is converted each run).
         st.dataframe(
-            pd.DataFrame(rows),
+            arrow_table(rows, PROGRESS_COLUMNS),
             hide_index=True,
             width="stretch",
             column_config={
@@ -454,7 +458,7 @@ def simulation_link(question: Question, params: dict) -> None:
     page_key, query = link
     info = get_page(page_key)
     st.page_link(
-        info.path,
+        page_of(info),
         label=f"Explore this in {info.title}",
         icon=info.icon,
         help=question.link_help(params),
@@ -465,8 +469,14 @@ def simulation_link(question: Question, params: dict) -> None:
 def _question_footer(
     session: QuizSession, session_key: str, question: Question, params: dict, status: str
 ) -> None:
-    columns = st.columns(2) if session.mode == "practice" else [st.container()]
-    with columns[0]:
+    # Practice: the link and the "new variant" button in one row (one block, where columns
+    # would send three for each of the page's questions); graded: the link alone.
+    row = (
+        st.container(horizontal=True, vertical_alignment="center", gap="medium")
+        if session.mode == "practice"
+        else nullcontext()
+    )
+    with row:
         # A simulation shows the numbers a question asks for: a graded question links to it
         # only when its answer may be shown, and so does a practice question whose variant is
         # also a graded one.
@@ -475,8 +485,7 @@ def _question_footer(
             simulation_link(question, params)
         elif question.page is not None and status == "open":
             st.caption("The simulation of this question opens here once it is answered.")
-    if session.mode == "practice":
-        with columns[-1]:
+        if session.mode == "practice":
             st.button(
                 "Try a new variant" if status != "open" else "New variant",
                 key=new_variant_key(session_key, question.id),

@@ -1,21 +1,27 @@
-"""Charts of the Signal propagation page, built from ``lab.experiments.signal_propagation``.
+"""Charts and the per-layer table of the Signal propagation page, built from
+``lab.experiments.signal_propagation``.
 
 ``series_spec`` draws one ``LayerSeries`` (simulation and theory on a log axis, via
-``pages.ui.charts.log_line_chart``); ``network_view_spec`` draws the network view's rows. Both
-return cached Vega-Lite dicts: building Altair charts costs tens of milliseconds each, too slow
-to repeat on every rerun.
+``pages.ui.charts.log_line_chart``); ``network_view_spec`` draws the network view's rows.
+The page takes them through ``chart_specs`` and the table through ``layer_table``, both built
+once per result (``pages.ui.memo.once_per``, keyed by its Config) and shared by every rerun and
+session: building Altair charts costs tens of milliseconds each, and converting a pandas table
+to Arrow on every rerun was a fifth of one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
-import streamlit as st
+import pyarrow as pa
 
-from lab.experiments.signal_propagation import SIMULATED, THEORY, LayerSeries
-from pages.ui.charts import by_pickle, log_line_chart, vega_spec
+from lab.experiments.signal_propagation import SIMULATED, THEORY, LayerSeries, Result
+from lab.signal import layer_table_text
+from pages.ui.charts import log_line_chart, vega_spec
+from pages.ui.memo import arrow_table, once_per
 
 #: Series colours and the overflow mark: readable on light and dark themes.
 SIMULATION_COLOR = "#1c7ed6"
@@ -28,13 +34,46 @@ VIEW_HEIGHT = 220
 #: Node area (px²) bounds of the network view.
 LARGEST_NODE = 480.0
 SMALLEST_NODE = 6.0
-CACHED_SPECS = 64
-#: A series and the view's rows (a tuple of dicts) are keyed by their pickle (``by_pickle``:
-#: Streamlit's hasher walks every value, about 2 ms a rerun for the view).
-HASH_FUNCS = {LayerSeries: by_pickle, tuple: by_pickle}
+#: Title of the network view.
+VIEW_TITLE = "Layers left to right"
+#: The per-layer table's column of saturated units, left out when the activation has none.
+SATURATED_COLUMN = "frac_saturated"
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False, hash_funcs=HASH_FUNCS)
+@dataclass(frozen=True)
+class ChartSpecs:
+    """The Vega-Lite specs of one result's charts, in page order (read-only dicts)."""
+
+    forward: dict
+    grad_post: dict
+    grad_weight: dict
+    view: dict
+
+
+def _config(result: Result) -> object:
+    return result.config
+
+
+@once_per(_config)
+def chart_specs(result: Result) -> ChartSpecs:
+    """The page's four charts for ``result``, built once per result (its Config)."""
+    return ChartSpecs(
+        forward=series_spec(result.forward),
+        grad_post=series_spec(result.grad_post),
+        grad_weight=series_spec(result.grad_weight),
+        view=network_view_spec(result.view, result.network.layers, result.view_decades, VIEW_TITLE),
+    )
+
+
+@once_per(_config)
+def layer_table(result: Result) -> pa.Table:
+    """The per-layer table as the page shows it (``lab.signal.layer_table_text``: numbers as
+    text), without the saturated column when the activation does not saturate; built once per
+    result (its Config). The result's rows are read, never changed."""
+    drop = () if result.saturation_label else (SATURATED_COLUMN,)
+    return arrow_table(layer_table_text(result.table), drop=drop)
+
+
 def series_spec(series: LayerSeries) -> dict:
     """The simulated std per layer and, when the theory applies, its line underneath, in the
     same two colours on every chart; exact zeros (a gradient that died) on the zero band. The
@@ -66,7 +105,6 @@ def series_spec(series: LayerSeries) -> dict:
     return vega_spec(chart, validate=False, plot_height=True)
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False, hash_funcs=HASH_FUNCS)
 def network_view_spec(
     rows: Sequence[Mapping[str, object]], layers: int, decades: float, title: str
 ) -> dict:

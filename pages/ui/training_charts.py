@@ -1,22 +1,52 @@
-"""Charts of the Training page, built from ``lab.experiments.training``.
+"""Charts and the outcome table of the Training page, built from ``lab.experiments.training``.
 
-Every builder returns a cached Vega-Lite dict (building Altair charts costs tens of
-milliseconds each). The first argument ``key`` (the page's Config) is the cache key; the data
-arguments, determined by it, start with ``_`` and are not hashed. Each initialization keeps
-its colour on every chart (``INIT_COLORS``, in the order of ``Curves.labels``).
+``training_view(result)`` builds everything the page draws from one result once
+(``pages.ui.memo.once_per``, keyed by the result's Config, which determines it): the Vega-Lite
+dicts (building Altair charts costs tens of milliseconds each) and the outcome table as an
+Arrow table (``st.dataframe`` then sends it without converting a DataFrame). A rerun and every
+other session with the same Config get the same objects and build nothing. Each initialization
+keeps its colour on every chart (``INIT_COLORS``, in the order of ``Curves.labels``).
+
+Every rerun still sends the charts' rows (Streamlit hashes each message), so the rows are
+compact: they go as Arrow with their small dtypes (``_Typed``; Altair's own inline data would
+widen every column to 64 bits), names are small integer codes that a Vega ``calculate`` turns
+back into text, and the decision grid is sent as cell indices, its coordinates computed in the
+browser.
+
+Layout: the page sets the loss and accuracy side by side and the per-initialization panels
+``PANEL_COLUMNS`` to a row in grids that drop a column before a chart would be narrower than
+``CURVE_MIN_WIDTH`` or ``PANEL_MIN_WIDTH``; a phone stacks them at ``PHONE_WIDTH``. Titles and
+legends are sized for those widths with Streamlit's Vega theme (Source Sans: 16 px bold titles,
+14 px legend labels): a title line is at most ``TITLE_CHARS`` characters (panel titles wrap), a
+legend label gets ``LABEL_PX_PER_CHAR`` pixels per character, and a legend takes two columns
+only when both fit beside the y axis.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
+import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import altair as alt
 import numpy as np
 import pandas as pd
-import streamlit as st
+import pyarrow as pa
+from streamlit import dataframe_util
 
-from lab.experiments.training import HELD_OUT, TRAIN, BoundaryPanel, Curves, GradientPanel
+from lab.experiments.training import (
+    HELD_OUT,
+    TRAIN,
+    BoundaryPanel,
+    Curves,
+    GradientPanel,
+    Result,
+)
 from pages.ui.charts import ANNOTATION_COLOR, vega_spec
+from pages.ui.memo import arrow_table, once_per
 
 #: One colour per initialization (Tableau 10, readable on light and dark themes).
 INIT_COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1")
@@ -26,17 +56,113 @@ CLASS_COLORS = ("#1c7ed6", "#f08c00", "#2f9e44")
 NO_PREDICTION = "no prediction (overflow)"
 NO_PREDICTION_COLOR = "#868e96"
 REFERENCE_COLOR = "#868e96"
-#: Heights (px) of the charts' plot, axes and title; each legend row adds LEGEND_ROW. Axis
-#: titles stay short: Vega also fits a long rotated y title into the height.
-CURVE_HEIGHT = 360
-PANEL_HEIGHT = 360
-BOUNDARY_HEIGHT = 250
-LEGEND_COLUMNS = 2
+#: Written on a gradient panel with no norm above 0 (all exactly 0 or after divergence).
+NO_GRADIENT = "no finite norm above 0 to draw"
+
+#: Small multiples per row on a wide screen.
+PANEL_COLUMNS = 3
+#: The narrowest a chart gets (px): a curve or a panel in its grid, and any chart on a 390 px
+#: phone (its main column; a grid's one remaining column is then as wide, even below its
+#: minimum).
+CURVE_MIN_WIDTH = 360
+PANEL_MIN_WIDTH = 280
+PHONE_WIDTH = 358
+#: The narrowest chart with the initializations' legend (the curves and the symmetry chart).
+LEGEND_CHART_WIDTH = min(CURVE_MIN_WIDTH, PHONE_WIDTH)
+#: Text sizes in Streamlit's Vega theme (Source Sans), measured on a canvas in Chromium for every
+#: name and title these charts can show, with a margin: a bold 16 px title takes at most
+#: TITLE_PX_PER_CHAR pixels per character (measured up to 8.2, "LeCun normal"), a 14 px legend
+#: label LABEL_PX_PER_CHAR (measured up to 6.8); tests/browser/test_widths.py checks it.
+TITLE_PX_PER_CHAR = 8.5
+LABEL_PX_PER_CHAR = 7.0
+#: A title's margin, the y axis's labels and title left of a bottom legend, a legend entry's
+#: symbol and the gap before its label, and the gap between two legend columns (px).
+TITLE_MARGIN = 30
+Y_AXIS_WIDTH = 90
+LEGEND_SYMBOL = 20
+LEGEND_COLUMN_GAP = 16
+#: A title line fits the narrowest panel.
+TITLE_CHARS = int((PANEL_MIN_WIDTH - TITLE_MARGIN) // TITLE_PX_PER_CHAR)
+#: The layer legend's colour bar (px).
+GRADIENT_LENGTH = 140
+#: Plot heights (px): Vega adds the title, the axes and the legend around them
+#: (``vega_spec(plot_height=True)``).
+CURVE_HEIGHT = 240
+PANEL_HEIGHT = 200
+BOUNDARY_HEIGHT = 220
+SYMMETRY_HEIGHT = 240
 #: The symmetry chart's axis is linear below this distance and logarithmic above.
 SYMLOG_CONSTANT = 0.01
 SYMLOG_TICKS = (0, 0.01, 0.1, 1, 10, 100, 1000)
-LEGEND_ROW = 22
-CACHED_SPECS = 64
+#: The two parts of the data, in the order of the curves' ``part`` codes.
+PARTS = (TRAIN, HELD_OUT)
+#: Tick labels of a log axis: at most this many powers of ten (no minor grid lines).
+LOG_TICKS = 6
+
+
+@dataclass(frozen=True)
+class TrainingView:
+    """What the Training page draws from one result: the outcome table and every chart's
+    Vega-Lite dict (one decision-region and one gradient panel per initialization)."""
+
+    table: pa.Table
+    loss: dict
+    accuracy: dict
+    boundaries: tuple[dict, ...]
+    gradients: tuple[dict, ...]
+    symmetry: dict
+
+
+def _config(result: Result) -> object:
+    return result.config
+
+
+@once_per(_config)
+def training_view(result: Result) -> TrainingView:
+    """The page's table and charts of ``result``, built once per result (its Config). The
+    panels of a set get titles of as many lines as the longest needs, so that the plots of a
+    row line up."""
+    boundary_lines = max(
+        (len(_title_lines(boundary_title(p))) for p in result.boundaries), default=1
+    )
+    gradient_lines = max((len(_title_lines(p.label)) for p in result.gradients), default=1)
+    return TrainingView(
+        table=outcome_table(result),
+        loss=loss_spec(result.curves, result.target_loss),
+        accuracy=accuracy_spec(result.curves, result.chance_accuracy),
+        boundaries=tuple(
+            boundary_spec(
+                panel, result.points, result.point_labels, result.class_names, boundary_lines
+            )
+            for panel in result.boundaries
+            if result.points is not None and result.point_labels is not None
+        ),
+        gradients=tuple(gradient_spec(panel, gradient_lines) for panel in result.gradients),
+        symmetry=symmetry_spec(result.curves),
+    )
+
+
+def outcome_table(result: Result) -> pa.Table:
+    """One row per initialization: health at initialization, verdict, epochs to the target,
+    epochs behind the fastest, final loss and accuracies (the page's column names)."""
+    return arrow_table(
+        [
+            {
+                "initialization": o.label,
+                "health": o.health,
+                "verdict": o.verdict,
+                "to_target": o.wasted,
+                "behind": o.behind,
+                "train_loss": o.final_train_loss,
+                "train_accuracy": o.final_train_accuracy,
+                "held_out_accuracy": o.final_held_out_accuracy,
+            }
+            for o in result.outcomes
+        ]
+    )
+
+
+# --------------------------------------------------------------------------- layout helpers
 
 
 def _epoch_axis(last_epoch: int) -> alt.X:
@@ -53,51 +179,139 @@ def _init_scale(labels: Sequence[str]) -> alt.Scale:
     return alt.Scale(domain=list(labels), range=list(INIT_COLORS[: len(labels)]))
 
 
-def _legend() -> alt.Legend:
-    return alt.Legend(orient="bottom", title=None, columns=LEGEND_COLUMNS, labelLimit=150)
+def legend_label_limit(labels: Sequence[str]) -> int:
+    """Pixels the longest of ``labels`` takes in a legend (``LABEL_PX_PER_CHAR``)."""
+    return math.ceil(max((len(label) for label in labels), default=1) * LABEL_PX_PER_CHAR)
 
 
-def _height(plot: int, entries: int) -> int:
-    """The chart's height: Vega fits the plot, the axes and the legend into it (Streamlit's
-    "fit" sizing), so every legend row adds its own height to the plot's."""
-    rows = -(-entries // LEGEND_COLUMNS)
-    return plot + LEGEND_ROW * rows
+def legend_columns(labels: Sequence[str], width: int = LEGEND_CHART_WIDTH) -> int:
+    """2 when two columns of ``labels`` fit beside the y axis of a chart ``width`` px wide,
+    else 1."""
+    entry = LEGEND_SYMBOL + legend_label_limit(labels)
+    return 2 if Y_AXIS_WIDTH + 2 * entry + LEGEND_COLUMN_GAP <= width else 1
+
+
+def _legend(labels: Sequence[str]) -> alt.Legend:
+    """The initializations' legend below the chart, every label whole."""
+    return alt.Legend(
+        orient="bottom",
+        title=None,
+        columns=legend_columns(labels),
+        labelLimit=legend_label_limit(labels),
+    )
+
+
+def _title_lines(text: str) -> list[str]:
+    """``text`` wrapped at word boundaries into lines that fit the narrowest panel."""
+    return textwrap.wrap(text, TITLE_CHARS, break_long_words=False) or [text]
+
+
+def _panel_title(text: str, lines: int = 1) -> alt.TitleParams:
+    """A panel's title on at least ``lines`` lines (blank ones below the text)."""
+    wrapped = _title_lines(text)
+    wrapped += [" "] * (lines - len(wrapped))
+    return _title(wrapped if len(wrapped) > 1 else wrapped[0])
+
+
+def _title(text: str | list[str], subtitle: str = "") -> alt.TitleParams:
+    return alt.TitleParams(
+        text=text, subtitle=subtitle or [], subtitleColor=ANNOTATION_COLOR, anchor="start"
+    )
+
+
+def _decades(values: pd.Series) -> list[float]:
+    """Tick values of a log axis over the positive ``values``: powers of ten, at most
+    LOG_TICKS of them (every k-th); Vega's own log ticks draw a grid line at every 1-9 multiple."""
+    if values.empty:
+        return []
+    low = math.floor(math.log10(float(values.min())))
+    high = math.ceil(math.log10(float(values.max())))
+    powers = list(range(low, high + 1))
+    return [10.0**k for k in powers[:: math.ceil(len(powers) / LOG_TICKS)]]
+
+
+def _log_axis(values: pd.Series) -> alt.Axis:
+    ticks = _decades(values)
+    return alt.Axis(format="~g", values=ticks) if ticks else alt.Axis(format="~g")
+
+
+def _named(code: str, names: Sequence[str], missing: str | None = None) -> str:
+    """A Vega expression: the name at index ``datum[code]`` of ``names`` (``missing`` for a
+    negative code)."""
+    lookup = f"{json.dumps(list(names))}[datum.{code}]"
+    return lookup if missing is None else f"datum.{code} < 0 ? {json.dumps(missing)} : {lookup}"
+
+
+class _Typed:
+    """Rows sent as Arrow IPC bytes with their own dtypes, under a name derived from them."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.arrow = dataframe_util.convert_anything_to_arrow_bytes(frame)
+        digest = hashlib.md5(self.arrow, usedforsecurity=False).hexdigest()
+        self.data = alt.NamedData(name=f"rows-{digest}")
+
+
+def _spec(chart: alt.TopLevelMixin, *rows: _Typed) -> dict:
+    """The chart's Vega-Lite dict (its height is the plot's) with the typed rows it names."""
+    spec = vega_spec(chart, validate=False, plot_height=True)
+    datasets = spec.setdefault("datasets", {})
+    for typed in rows:
+        datasets[typed.data.name] = typed.arrow
+    return spec
+
+
+def _series_rows(curves: Curves, parts: Sequence[np.ndarray], column: str) -> pd.DataFrame:
+    """The finite values of ``parts`` (each (initializations, epochs)) as rows: epoch, ``k``
+    (the initialization's index in ``curves.labels``), ``part`` (the index in ``parts``) and
+    ``column``, by part, initialization and epoch."""
+    blocks = []
+    for index, values in enumerate(parts):
+        k, e = np.nonzero(np.isfinite(values))
+        blocks.append(
+            pd.DataFrame(
+                {
+                    "epoch": curves.epochs[e].astype(np.int32),
+                    "k": k.astype(np.int8),
+                    "part": np.full(k.size, index, dtype=np.int8),
+                    column: values[k, e].astype(np.float64),
+                }
+            )
+        )
+    return pd.concat(blocks, ignore_index=True)
 
 
 def _curve_rows(curves: Curves, field: str) -> pd.DataFrame:
-    parts = (
-        (TRAIN, getattr(curves, f"train_{field}")),
-        (HELD_OUT, getattr(curves, f"held_out_{field}")),
-    )
-    rows = []
-    for part, values in parts:
-        for label, line in zip(curves.labels, values, strict=True):
-            rows += [
-                {"epoch": int(e), "init": label, "part": part, "value": float(v)}
-                for e, v in zip(curves.epochs, line, strict=True)
-                if np.isfinite(v)
-            ]
-    return pd.DataFrame(rows, columns=["epoch", "init", "part", "value"])
+    parts = (getattr(curves, f"train_{field}"), getattr(curves, f"held_out_{field}"))
+    return _series_rows(curves, parts, "value")
 
 
-def _with_ends(chart: alt.Chart, frame: pd.DataFrame, keys: list[str], x: str) -> alt.LayerChart:
+def _with_ends(
+    chart: alt.Chart, frame: pd.DataFrame, keys: list[str], x: str, *, filled: bool = True
+) -> alt.LayerChart:
     """``chart``'s lines and a dot at the last point of each, so that a curve cut short after
-    one epoch (a diverged run) still shows."""
+    one epoch (a diverged run) still shows. Rings (``filled=False``) colour only the stroke, as
+    the lines do: Vega draws a legend shared by fills and strokes as symbols, never as a
+    colour bar."""
     last = frame.loc[frame.groupby(keys)[x].idxmax()] if len(frame) else frame
-    return alt.layer(chart, chart.mark_point(filled=True, size=36, opacity=1).properties(data=last))
+    dots = chart.mark_point(filled=filled, size=36, opacity=1, strokeWidth=2)
+    return alt.layer(chart, dots.properties(data=last))
 
 
-def _lines(frame: pd.DataFrame, curves: Curves, y: alt.Y, fmt: str) -> alt.LayerChart:
+def _lines(rows: _Typed, curves: Curves, y: alt.Y, fmt: str) -> alt.LayerChart:
     lines = (
-        alt.Chart(frame)
+        alt.Chart(rows.data)
+        .transform_calculate(init=_named("k", curves.labels), part=_named("part", PARTS))
         .mark_line(strokeWidth=2)
         .encode(
             x=_epoch_axis(int(curves.epochs[-1])),
             y=y,
-            color=alt.Color("init:N", scale=_init_scale(curves.labels), legend=_legend()),
+            color=alt.Color(
+                "init:N", scale=_init_scale(curves.labels), legend=_legend(curves.labels)
+            ),
             strokeDash=alt.StrokeDash(
                 "part:N",
-                scale=alt.Scale(domain=[TRAIN, HELD_OUT], range=[[1, 0], [5, 3]]),
+                scale=alt.Scale(domain=list(PARTS), range=[[1, 0], [5, 3]]),
                 legend=None,
             ),
             detail="part:N",
@@ -109,13 +323,7 @@ def _lines(frame: pd.DataFrame, curves: Curves, y: alt.Y, fmt: str) -> alt.Layer
             ],
         )
     )
-    return _with_ends(lines, frame, ["init", "part"], "epoch")
-
-
-def _title(text: str, subtitle: str = "") -> alt.TitleParams:
-    return alt.TitleParams(
-        text=text, subtitle=subtitle or [], subtitleColor=ANNOTATION_COLOR, anchor="start"
-    )
+    return _with_ends(lines, rows.frame, ["k", "part"], "epoch")
 
 
 def _reference(value: float, label: str) -> list[alt.Chart]:
@@ -129,27 +337,30 @@ def _reference(value: float, label: str) -> list[alt.Chart]:
     return [rule, text]
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
-def loss_spec(key: object, _curves: Curves, _target: float) -> dict:
+# --------------------------------------------------------------------------- charts
+
+
+def loss_spec(curves: Curves, target: float) -> dict:
     """Training (solid) and held-out (dashed) loss of every initialization on a log axis, with
     the target loss (a loss of exactly 0 or not finite is left out: the page says so)."""
-    frame = _curve_rows(_curves, "loss")
-    frame = frame[frame["value"] > 0.0]
+    frame = _curve_rows(curves, "loss")
+    rows = _Typed(frame[frame["value"] > 0.0].reset_index(drop=True))
+    frame = rows.frame
     y = alt.Y(
-        "value:Q", title="loss (log)", scale=alt.Scale(type="log"), axis=alt.Axis(format="~g")
+        "value:Q",
+        title="loss (log)",
+        scale=alt.Scale(type="log"),
+        axis=_log_axis(pd.concat([frame["value"], pd.Series([target])])),
     )
     chart = alt.layer(
-        _lines(frame, _curves, y, ".4g"), *_reference(_target, f"target {_target:.3g}")
-    ).properties(
-        title=_title("Cross-entropy loss"), height=_height(CURVE_HEIGHT, len(_curves.labels))
-    )
-    return vega_spec(chart, validate=False)
+        _lines(rows, curves, y, ".4g"), *_reference(target, f"target {target:.3g}")
+    ).properties(title=_title("Cross-entropy loss"), height=CURVE_HEIGHT)
+    return _spec(chart, rows)
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
-def accuracy_spec(key: object, _curves: Curves, _chance: float) -> dict:
+def accuracy_spec(curves: Curves, chance: float) -> dict:
     """Training (solid) and held-out (dashed) accuracy, with the chance level."""
-    frame = _curve_rows(_curves, "accuracy")
+    rows = _Typed(_curve_rows(curves, "accuracy"))
     y = alt.Y(
         "value:Q",
         title="accuracy",
@@ -157,40 +368,50 @@ def accuracy_spec(key: object, _curves: Curves, _chance: float) -> dict:
         axis=alt.Axis(format="%"),
     )
     chart = alt.layer(
-        _lines(frame, _curves, y, ".1%"), *_reference(_chance, f"chance {_chance:.0%}")
-    ).properties(title=_title("Accuracy"), height=_height(CURVE_HEIGHT, len(_curves.labels)))
-    return vega_spec(chart, validate=False)
+        _lines(rows, curves, y, ".1%"), *_reference(chance, f"chance {chance:.0%}")
+    ).properties(title=_title("Accuracy"), height=CURVE_HEIGHT)
+    return _spec(chart, rows)
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
-def gradient_spec(key: object, _panel: GradientPanel) -> dict:
+def gradient_spec(panel: GradientPanel, title_lines: int = 1) -> dict:
     """The Frobenius norm of dL/dW_l per weight layer over training on a log axis, one line per
     layer coloured by its depth (the read-out is layer L + 1); exact zeros and values after
     divergence are left out (the panel's note names them)."""
-    rows = []
-    for column, layer in enumerate(_panel.layers):
-        rows += [
-            {"epoch": int(e), "layer": int(layer), "norm": float(v)}
-            for e, v in zip(_panel.epochs, _panel.norms[:, column], strict=True)
-            if np.isfinite(v) and v > 0.0
-        ]
-    frame = pd.DataFrame(rows, columns=["epoch", "layer", "norm"])
-    layers = [int(_panel.layers[0]), int(_panel.layers[-1])]
+    e, column = np.nonzero(np.isfinite(panel.norms) & (panel.norms > 0.0))
+    order = np.lexsort((e, column))  # by layer, then epoch
+    e, column = e[order], column[order]
+    frame = pd.DataFrame(
+        {
+            "epoch": panel.epochs[e].astype(np.int32),
+            "layer": np.asarray(panel.layers, dtype=np.int16)[column],
+            "norm": panel.norms[e, column].astype(np.float64),
+        }
+    )
+    rows = _Typed(frame)
+    layers = [int(panel.layers[0]), int(panel.layers[-1])]
     chart = (
-        alt.Chart(frame)
+        alt.Chart(rows.data)
         .mark_line(strokeWidth=1.5)
         .encode(
-            x=_epoch_axis(int(_panel.epochs[-1])),
+            x=_epoch_axis(int(panel.epochs[-1])),
             y=alt.Y(
                 "norm:Q",
                 title="‖dL/dW‖ (log)",
                 scale=alt.Scale(type="log"),
-                axis=alt.Axis(format="~g"),
+                axis=_log_axis(frame["norm"]),
             ),
             color=alt.Color(
                 "layer:Q",
                 scale=alt.Scale(scheme="viridis", domain=layers),
-                legend=alt.Legend(orient="bottom", direction="horizontal", title="layer"),
+                legend=alt.Legend(
+                    type="gradient",
+                    orient="bottom",
+                    direction="horizontal",
+                    title="layer",
+                    format="d",
+                    values=layers,
+                    gradientLength=GRADIENT_LENGTH,
+                ),
             ),
             detail="layer:Q",
             tooltip=[
@@ -200,50 +421,77 @@ def gradient_spec(key: object, _panel: GradientPanel) -> dict:
             ],
         )
     )
-    chart = _with_ends(chart, frame, ["layer"], "epoch").properties(
-        title=_title(_panel.label), height=PANEL_HEIGHT
+    layers_drawn = [_with_ends(chart, frame, ["layer"], "epoch", filled=False)]
+    if frame.empty:  # nothing above 0 to draw: say so on the chart, not only in the note
+        empty = pd.DataFrame({"note": [NO_GRADIENT]})
+        layers_drawn.append(
+            alt.Chart(empty)
+            .mark_text(align="left", dx=8, color=ANNOTATION_COLOR, fontSize=13)
+            .encode(x=alt.value(0), y=alt.value(PANEL_HEIGHT / 2), text="note:N")
+        )
+    chart = alt.layer(*layers_drawn).properties(
+        title=_panel_title(panel.label, title_lines), height=PANEL_HEIGHT
     )
-    return vega_spec(chart, validate=False)
+    return _spec(chart, rows)
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
+def boundary_title(panel: BoundaryPanel) -> str:
+    """The initialization and its final training accuracy ("diverged" once the loss
+    overflowed)."""
+    if not np.isfinite(panel.final_train_accuracy):
+        return f"{panel.label}: diverged"
+    return f"{panel.label}: {panel.final_train_accuracy:.0%}"
+
+
 def boundary_spec(
-    key: object,
-    _panel: BoundaryPanel,
-    _points: np.ndarray,
-    _labels: np.ndarray,
-    _class_names: tuple[str, ...],
+    panel: BoundaryPanel,
+    points: np.ndarray,
+    labels: np.ndarray,
+    class_names: tuple[str, ...],
+    title_lines: int = 1,
 ) -> dict:
     """The predicted class on the grid (paler where the network is less sure) under the
-    training points, coloured by their class."""
-    xs, ys = np.meshgrid(_panel.grid_x, _panel.grid_y)
-    classes = _panel.grid_class.ravel()
-    names = [_class_names[c] if c >= 0 else NO_PREDICTION for c in classes]
-    cells = pd.DataFrame(
-        {
-            "x": xs.ravel() - _panel.cell_x,
-            "x2": xs.ravel() + _panel.cell_x,
-            "y": ys.ravel() - _panel.cell_y,
-            "y2": ys.ravel() + _panel.cell_y,
-            "class": names,
-            "p": np.nan_to_num(_panel.grid_probability.ravel(), nan=1.0),
-        }
+    training points, coloured by their class; the title (``boundary_title``) on at least
+    ``title_lines`` lines."""
+    rows, columns = panel.grid_class.shape  # rows at grid_y, columns at grid_x
+    cells = _Typed(
+        pd.DataFrame(
+            {
+                "i": np.tile(np.arange(columns, dtype=np.uint16), rows),
+                "j": np.repeat(np.arange(rows, dtype=np.uint16), columns),
+                "c": panel.grid_class.ravel().astype(np.int8),
+                "p": np.nan_to_num(panel.grid_probability.ravel(), nan=1.0).astype(np.float32),
+            }
+        )
     )
-    points = pd.DataFrame(
-        {
-            "x": _points[:, 0],
-            "y": _points[:, 1],
-            "class": [_class_names[int(c)] for c in _labels],
-        }
+    dots_rows = _Typed(
+        pd.DataFrame(
+            {
+                "x": points[:, 0].astype(np.float32),
+                "y": points[:, 1].astype(np.float32),
+                "c": labels.astype(np.int8),
+            }
+        )
     )
-    domain = [*_class_names, NO_PREDICTION]
+    # The cells' edges: the grid is evenly spaced, cell_x and cell_y are half its steps.
+    left, bottom = float(panel.grid_x[0] - panel.cell_x), float(panel.grid_y[0] - panel.cell_y)
+    step_x, step_y = 2.0 * float(panel.cell_x), 2.0 * float(panel.cell_y)
+    edges = {
+        "x": f"{left!r} + datum.i * {step_x!r}",
+        "x2": f"{left!r} + (datum.i + 1) * {step_x!r}",
+        "y": f"{bottom!r} + datum.j * {step_y!r}",
+        "y2": f"{bottom!r} + (datum.j + 1) * {step_y!r}",
+    }
+    domain = [*class_names, NO_PREDICTION]
     colors = alt.Scale(
-        domain=domain, range=[*CLASS_COLORS[: len(_class_names)], NO_PREDICTION_COLOR]
+        domain=domain, range=[*CLASS_COLORS[: len(class_names)], NO_PREDICTION_COLOR]
     )
-    x_scale = alt.Scale(domain=[float(cells["x"].min()), float(cells["x2"].max())], nice=False)
-    y_scale = alt.Scale(domain=[float(cells["y"].min()), float(cells["y2"].max())], nice=False)
+    x_scale = alt.Scale(domain=[left, left + columns * step_x], nice=False)
+    y_scale = alt.Scale(domain=[bottom, bottom + rows * step_y], nice=False)
+    name = _named("c", class_names, NO_PREDICTION)
     regions = (
-        alt.Chart(cells)
+        alt.Chart(cells.data)
+        .transform_calculate(**edges, **{"class": name})
         .mark_rect(strokeWidth=0)
         .encode(
             x=alt.X("x:Q", scale=x_scale, axis=None),
@@ -261,7 +509,8 @@ def boundary_spec(
         )
     )
     dots = (
-        alt.Chart(points)
+        alt.Chart(dots_rows.data)
+        .transform_calculate(**{"class": name})
         .mark_circle(size=14, opacity=1.0, stroke="#ffffff", strokeWidth=0.4)
         .encode(
             x=alt.X("x:Q", scale=x_scale),
@@ -270,40 +519,34 @@ def boundary_spec(
             tooltip=[alt.Tooltip("class:N", title="true class")],
         )
     )
-    title = f"{_panel.label}: {_panel.final_train_accuracy:.0%}"
-    if not np.isfinite(_panel.final_train_accuracy):
-        title = f"{_panel.label}: diverged"
     chart = alt.layer(regions, dots).properties(
-        title=_title(title), height=BOUNDARY_HEIGHT, view=alt.ViewBackground(strokeWidth=0)
+        title=_panel_title(boundary_title(panel), title_lines),
+        height=BOUNDARY_HEIGHT,
+        view=alt.ViewBackground(strokeWidth=0),
     )
-    return vega_spec(chart, validate=False)
+    return _spec(chart, cells, dots_rows)
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
-def symmetry_spec(key: object, _curves: Curves) -> dict:
+def symmetry_spec(curves: Curves) -> dict:
     """The largest distance between two units of any hidden layer, per initialization, on a
     symmetric-log axis: linear near 0, so that exactly 0 sits on the axis and a small distance
     (N(0, 0.01²) weights) stands clear of it, logarithmic beyond."""
-    rows = []
-    for label, line in zip(_curves.labels, _curves.unit_distance, strict=True):
-        rows += [
-            {"epoch": int(e), "init": label, "distance": float(v)}
-            for e, v in zip(_curves.epochs, line, strict=True)
-            if np.isfinite(v)
-        ]
-    frame = pd.DataFrame(rows, columns=["epoch", "init", "distance"])
+    rows = _Typed(_series_rows(curves, [curves.unit_distance], "distance"))
     chart = (
-        alt.Chart(frame)
+        alt.Chart(rows.data)
+        .transform_calculate(init=_named("k", curves.labels))
         .mark_line(strokeWidth=2)
         .encode(
-            x=_epoch_axis(int(_curves.epochs[-1])),
+            x=_epoch_axis(int(curves.epochs[-1])),
             y=alt.Y(
                 "distance:Q",
                 title="distance",
                 scale=alt.Scale(type="symlog", constant=SYMLOG_CONSTANT),
                 axis=alt.Axis(format="~g", values=list(SYMLOG_TICKS)),
             ),
-            color=alt.Color("init:N", scale=_init_scale(_curves.labels), legend=_legend()),
+            color=alt.Color(
+                "init:N", scale=_init_scale(curves.labels), legend=_legend(curves.labels)
+            ),
             tooltip=[
                 alt.Tooltip("init:N", title="initialization"),
                 alt.Tooltip("epoch:Q", title="epoch"),
@@ -311,8 +554,7 @@ def symmetry_spec(key: object, _curves: Curves) -> dict:
             ],
         )
     )
-    chart = _with_ends(chart, frame, ["init"], "epoch").properties(
-        title=_title("Largest distance between two units of a hidden layer"),
-        height=_height(CURVE_HEIGHT, len(_curves.labels)),
+    chart = _with_ends(chart, rows.frame, ["k"], "epoch").properties(
+        title=_title("Largest distance between two units"), height=SYMMETRY_HEIGHT
     )
-    return vega_spec(chart, validate=False)
+    return _spec(chart, rows)

@@ -5,8 +5,12 @@ and browser (one tab per width), and must not be wider than the viewport: the do
 scroll sideways, no visible element reaches past the right edge (an element inside a container
 that scrolls or clips sideways counts only with the part that container shows; Streamlit's
 hidden and screen-reader-only elements and KaTeX's hidden MathML are not looked at), no text
-of the page ends in "…" because its box is too narrow (a result card's "He/Kaimi…"), and no
-displayed formula is wider than its block. Screenshots go to
+of the page ends in "…" because its box is too narrow (a result card's "He/Kaimi…"), no
+displayed formula is wider than its block, and on the pages whose charts stretch to a grid's
+columns no chart is narrower than the width their titles and legends are made for (Vega draws
+into a canvas, where a cut title or legend cannot be seen: tests/pages/test_training.py checks
+the specs against that width with a text model, and ``test_the_text_model_covers_the_font``
+checks the model against the browser's font). Screenshots go to
 artifacts/screenshots/<page>_<width>.png: a chart that renders but teaches nothing does not
 fail a test, so look at them.
 """
@@ -18,7 +22,9 @@ from typing import Any
 
 import pytest
 
+from lab.controls.training import CONTROLS as TRAINING_CONTROLS
 from pages.ui.registry import HOME_KEY, PAGES, PageInfo
+from pages.ui.training_charts import LABEL_PX_PER_CHAR, PANEL_MIN_WIDTH, TITLE_PX_PER_CHAR
 from tests.browser.conftest import assert_no_errors, open_page, screenshot
 
 pytestmark = pytest.mark.browser
@@ -78,6 +84,22 @@ OVERFLOW_SCRIPT = """(slack) => {
 }"""
 
 
+#: Pages whose charts stretch to the columns of a grid that drops a column before one would be
+#: narrower than this (at 800 px, three st.columns panels were 135 px wide).
+MIN_CHART_WIDTH = {"training": PANEL_MIN_WIDTH, "phase_diagram": PANEL_MIN_WIDTH}
+CHART_WIDTHS_SCRIPT = """() => [...document.querySelectorAll(
+  '[data-testid="stMain"] [data-testid="stVegaLiteChart"]')]
+  .map(chart => chart.getBoundingClientRect().width)"""
+#: The widest each string is drawn in ``font`` (px), measured as Vega measures: on a canvas.
+TEXT_WIDTHS_SCRIPT = """async ([font, texts]) => {
+  const family = getComputedStyle(document.body).fontFamily;
+  await document.fonts.load(`${font} ${family}`);
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = `${font} ${family}`;
+  return texts.map(text => context.measureText(text).width);
+}"""
+
+
 @pytest.fixture(scope="module")
 def tabs(browser: Any, app_url: str) -> Iterator[dict[int, Any]]:
     """One browser tab per width, reused by every page (each visit is a fresh script run)."""
@@ -97,4 +119,25 @@ def test_page_fits_the_width(tabs: dict[int, Any], info: PageInfo, width: int) -
     open_page(tab, "" if info.key == HOME_KEY else info.url_path)
     assert_no_errors(tab)
     assert tab.evaluate(OVERFLOW_SCRIPT, SLACK) == []
+    if info.key in MIN_CHART_WIDTH:
+        widths = tab.evaluate(CHART_WIDTHS_SCRIPT)
+        assert widths and min(widths) >= MIN_CHART_WIDTH[info.key] - SLACK, widths
     assert screenshot(tab, f"{info.key}_{width}").stat().st_size > 10_000
+
+
+def test_the_text_model_covers_the_font(tabs: dict[int, Any]) -> None:
+    """The charts' titles and legend labels are sized with a pixels-per-character model
+    (pages/ui/training_charts.py): it must cover what the browser draws, in Streamlit's font,
+    for the initializations' names (their long forms, longer than the charts' labels) and the
+    Training page's titles (bold 16 px titles, 14 px legend labels)."""
+    tab = tabs[WIDTHS[0]]
+    open_page(tab, "")
+    names = [label for _, label in TRAINING_CONTROLS["inits"].options]
+    titles = [*(f"{name}: 100%" for name in names), "Largest distance between two units"]
+    for font, texts, per_char in (
+        ("14px", names, LABEL_PX_PER_CHAR),
+        ("bold 16px", titles, TITLE_PX_PER_CHAR),
+    ):
+        drawn = tab.evaluate(TEXT_WIDTHS_SCRIPT, [font, texts])
+        wider = [(t, w) for t, w in zip(texts, drawn, strict=True) if w > len(t) * per_char]
+        assert wider == [], f"{font}: drawn wider than {per_char} px per character"

@@ -12,13 +12,16 @@ from urllib.parse import parse_qsl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import pages.ui.phase_charts as phase_charts
 from lab.controls.phase_diagram import CONTROLS
 from lab.controls.registry import SIMULATION_PAGES
 from lab.experiments.phase_diagram import config_from_values, run
 from lab.phase import TRAINABILITY_STEPS
+from pages.ui.training_charts import PHONE_WIDTH
 from tests.pages.deep_links import open_link, shown_values
+from tests.pages.test_training import charts_with_widths, readability_problems
 
-TIMEOUT = 120  # the default view trains the trainability grid (54 networks) once
+TIMEOUT = 120  # the default view trains the trainability grid (56 networks) once
 PAGE_FILE = "pages/phase_diagram.py"
 PAGE_KEY = "phase_diagram"
 FAST = {"steps": "2"}
@@ -154,3 +157,29 @@ def test_the_heatmap_switch_redraws_the_plane_and_keeps_the_grid():
     assert not at.exception and at.query_params["heatmap"] == "xi"
     assert at.get("vega_lite_chart")[0].proto.spec != before
     assert at.get("vega_lite_chart")[1].proto.spec == trainability
+
+
+@pytest.mark.parametrize(
+    "query", [{}, {"heatmap": "xi", "activation": "gelu", **FAST}], ids=["chi1", "xi"]
+)
+def test_titles_and_legends_fit_a_phone(query):
+    """Both charts are as wide as the page, a phone's column at the narrowest: every title and
+    subtitle line fits it and the colour bars sit below the plot (the lab's text model)."""
+    drawn = charts_with_widths(open_page(**query))
+    assert [width for _, width in drawn] == [PHONE_WIDTH] * CHARTS
+    assert readability_problems(drawn) == []
+
+
+def test_a_rerun_sends_the_same_charts_without_building_them(monkeypatch):
+    """The plane (per heatmap), the grid and the points' table are built once per result: a
+    rerun builds nothing and sends the same specs."""
+    at = open_page(**FAST)
+    before = [chart.proto.spec for chart in at.get("vega_lite_chart")]
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("a chart was built again")
+
+    monkeypatch.setattr(phase_charts, "vega_spec", no_build)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [chart.proto.spec for chart in at.get("vega_lite_chart")] == before

@@ -444,6 +444,25 @@ def test_practice_runs_anonymously_and_draws_new_variants() -> None:
     assert session_of(at, "anonymous", "formulas", "practice").attempts_left("he_variance") == 3
 
 
+def test_practice_sessions_share_drawn_numbers_but_grade_on_their_own() -> None:
+    first = open_page(PRACTICE_PAGE)
+    second = open_page(PRACTICE_PAGE)  # another browser: its numbers come from the process cache
+    ours = session_of(second, "anonymous", "formulas", "practice")
+    theirs = session_of(first, "anonymous", "formulas", "practice")
+    assert ours is not theirs
+    assert all(ours.current_params(q) == theirs.current_params(q) for q in ours.question_ids)
+    answer(second, "anonymous", "formulas", "he_variance", WRONGS[0], mode="practice")
+    assert session_of(second, "anonymous", "formulas", "practice").attempts_left("he_variance") == 2
+    right = correct_text(ours, "he_variance")
+    answer(second, "anonymous", "formulas", "he_variance", right, mode="practice")
+    assert any(box.value.startswith("Correct") for box in second.success)
+    assert "Score 0.75 of 23" in progress_text(second)
+    # The other session's attempts and score are its own.
+    first.run()
+    assert "Score 0.00 of 23" in progress_text(first)
+    assert session_of(first, "anonymous", "formulas", "practice").attempts_left("he_variance") == 3
+
+
 def test_practice_topic_comes_from_the_url_and_bad_values_warn() -> None:
     at = AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT).run()
     at.switch_page(PRACTICE_PAGE)

@@ -4,19 +4,41 @@ query parameters keep the file fast (the default view trains the default five ne
 
 from __future__ import annotations
 
+import json
+import math
 import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Column, Grid
 
+import pages.ui.training_charts as training_charts
 from lab.controls.training import CONTROLS
 from lab.experiments.training import config_from_values, run
+from pages.ui.training_charts import (
+    CURVE_MIN_WIDTH,
+    LABEL_PX_PER_CHAR,
+    LEGEND_COLUMN_GAP,
+    LEGEND_SYMBOL,
+    PANEL_MIN_WIDTH,
+    PHONE_WIDTH,
+    TITLE_MARGIN,
+    TITLE_PX_PER_CHAR,
+    Y_AXIS_WIDTH,
+)
 from tests.pages.deep_links import shown_values
 
 TIMEOUT = 90  # the default view trains five networks; CI machines can be busy
 PAGE_FILE = "pages/training.py"
 PAGE_KEY = "training"
 SMALL = {"layers": "2", "width": "6", "epochs": "6", "samples": "60"}
+#: The longest legend labels and panel titles the page can get: Keras's truncated normals,
+#: PyTorch's default and schemes with a gain.
+LONG_LABELS = {
+    "inits": "glorot_truncated_normal,he_truncated_normal,lecun_truncated_normal,"
+    "torch_linear_default,xavier_normal,orthogonal",
+    "gain": "1.5",
+}
 
 
 def open_page(**query: str) -> AppTest:
@@ -194,3 +216,150 @@ def test_a_cached_run_computes_once_and_leaves_no_progress_bar():
     assert not at.exception
     assert at.session_state["calls"] == [21, 4]
     assert len(at.get("progress")) == 0  # the bar is removed once the run is done
+
+
+# --------------------------------------------------------------------------- readability
+
+
+def charts_with_widths(at: AppTest) -> list[tuple[dict, int]]:
+    """Every rendered spec with the narrowest width (px) it can get: its grid's smallest
+    column (the grid drops a column first), at most a phone's column; PHONE_WIDTH outside a
+    grid. A chart in st.columns has no such bound (0): columns only stack below 640 px, so at
+    800 px three of them were 135 px wide."""
+    found: list[tuple[dict, int]] = []
+
+    def walk(node, width: int) -> None:
+        if isinstance(node, Grid):
+            width = min(width, node.proto.min_column_width_px)
+        elif isinstance(node, Column):
+            width = 0
+        if getattr(node, "type", None) == "vega_lite_chart":
+            found.append((json.loads(node.proto.spec), width))
+        for child in getattr(node, "children", {}).values():
+            walk(child, width)
+
+    walk(at.main, PHONE_WIDTH)
+    return found
+
+
+def title_lines(spec: dict) -> list[str]:
+    """Every line of the chart's title and subtitle."""
+    title = spec.get("title", "")
+    parts = [title] if not isinstance(title, dict) else [title.get("text"), title.get("subtitle")]
+    lines: list[str] = []
+    for part in parts:
+        lines += [part] if isinstance(part, str) else list(part or [])
+    return [line for line in lines if line]
+
+
+def legends(spec: object) -> list[tuple[dict, dict]]:
+    """(channel definition, legend) of every legend anywhere in the spec (conditions too)."""
+    found: list[tuple[dict, dict]] = []
+    if isinstance(spec, dict):
+        for channel in (spec.get("encoding") or {}).values():
+            if not isinstance(channel, dict):  # a list of tooltips
+                continue
+            for definition in (channel, channel.get("condition")):
+                if isinstance(definition, dict) and isinstance(definition.get("legend"), dict):
+                    found.append((definition, definition["legend"]))
+        for value in spec.values():
+            found += legends(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += legends(value)
+    return found
+
+
+def readability_problems(charts: list[tuple[dict, int]]) -> list[str]:
+    """What would be cut inside a chart's canvas at its narrowest width, with the lab's text
+    model (``pages.ui.training_charts``: Source Sans in Streamlit's Vega theme): a title line
+    wider than the chart, a legend not below the plot, a legend label longer than its
+    ``labelLimit`` (Vega cuts it with "…"), a legend wider than the space beside the y axis."""
+    problems = []
+    for spec, width in charts:
+        name = (title_lines(spec) or ["untitled"])[0]
+        if width <= 0:
+            problems.append(f"{name}: in st.columns, no narrowest width")
+            continue
+        for line in title_lines(spec):
+            if TITLE_MARGIN + len(line) * TITLE_PX_PER_CHAR > width:
+                problems.append(f"{name}: title line {line!r} does not fit {width} px")
+        for channel, legend in legends(spec):
+            if legend.get("orient") != "bottom":
+                problems.append(f"{name}: legend {legend.get('orient')!r}, not below the plot")
+            if channel.get("type") == "nominal":
+                labels = channel["scale"]["domain"]
+                longest = max(len(label) for label in labels)
+                limit = legend.get("labelLimit", 0)
+                if limit < math.ceil(longest * LABEL_PX_PER_CHAR):
+                    problems.append(f"{name}: labelLimit {limit} cuts a {longest}-character label")
+                columns = legend.get("columns", len(labels))
+                needed = Y_AXIS_WIDTH + columns * (LEGEND_SYMBOL + limit)
+                needed += (columns - 1) * LEGEND_COLUMN_GAP
+                if needed > width:
+                    problems.append(f"{name}: {columns}-column legend needs {needed} of {width} px")
+            elif Y_AXIS_WIDTH + legend.get("gradientLength", 200) > width:
+                problems.append(f"{name}: colour bar wider than {width} px")
+    return problems
+
+
+@pytest.mark.parametrize("query", [{}, LONG_LABELS | SMALL], ids=["default", "long-labels"])
+def test_every_title_and_legend_fits_the_narrowest_chart(query):
+    at = open_page(**query)
+    drawn = charts_with_widths(at)
+    assert len(drawn) == charts(at)
+    # loss and accuracy in a grid of CURVE_MIN_WIDTH, the panels in grids of PANEL_MIN_WIDTH,
+    # the symmetry chart full width
+    widths = [width for _, width in drawn]
+    assert widths[:2] == [min(CURVE_MIN_WIDTH, PHONE_WIDTH)] * 2 and widths[-1] == PHONE_WIDTH
+    assert set(widths[2:-1]) == {PANEL_MIN_WIDTH}
+    assert readability_problems(drawn) == []
+
+
+def test_the_readability_check_finds_what_the_page_used_to_draw():
+    """The check can fail: a 160 px labelLimit, a two-column legend of long labels, a legend at
+    the right, a long title in a panel and a chart in st.columns are all reported."""
+    legend = {"orient": "bottom", "columns": 2, "labelLimit": 160}
+    channel = {"type": "nominal", "scale": {"domain": ["Glorot truncated normal (Keras/JAX)"]}}
+    spec = {
+        "title": {"text": "Accuracy"},
+        "layer": [{"encoding": {"color": channel | {"legend": legend}}}],
+    }
+    right = {
+        "title": "x",
+        "encoding": {
+            "color": {"type": "quantitative", "legend": {"orient": "right", "gradientLength": 100}}
+        },
+    }
+    long_title = {"title": {"text": "Glorot truncated normal (Keras/JAX): 100%"}}
+    problems = readability_problems(
+        [
+            (spec, CURVE_MIN_WIDTH),
+            (right, PANEL_MIN_WIDTH),
+            (long_title, PANEL_MIN_WIDTH),
+            (long_title, 0),
+        ]
+    )
+    assert len(problems) == 5, problems
+    assert "labelLimit 160 cuts a 35-character label" in problems[0]
+    assert "2-column legend needs" in problems[1]
+    assert "not below the plot" in problems[2]
+    assert f"does not fit {PANEL_MIN_WIDTH} px" in problems[3]
+    assert "in st.columns" in problems[4]
+
+
+def test_a_rerun_sends_the_same_charts_without_building_them(monkeypatch):
+    """The charts and the table are built once per result (its Config): a rerun, and another
+    session on the same view, build nothing and send the same specs."""
+    at = open_page(**SMALL)
+    before = [chart.proto.spec for chart in at.get("vega_lite_chart")]
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("a chart was built again")
+
+    monkeypatch.setattr(training_charts, "vega_spec", no_build)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [chart.proto.spec for chart in at.get("vega_lite_chart")] == before
+    other = open_page(**SMALL)
+    assert [chart.proto.spec for chart in other.get("vega_lite_chart")] == before

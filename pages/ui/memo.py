@@ -1,0 +1,149 @@
+"""What a page builds once per result and reuses on every rerun and in every session.
+
+A rerun with a warm engine cache should only send elements: the tables handed to
+``st.dataframe`` and the Vega-Lite specs of the charts depend on the result alone, so they are
+built once per result. ``once_per`` caches a builder of one argument in a small LRU (bounded,
+thread-safe, shared by the sessions of the server process) under a hashable key of that
+argument: for an experiment's result, its frozen ``Config``, which determines it (``run`` is
+deterministic). A cache hit returns the very object built the first time, without a copy:
+``pyarrow.Table`` is immutable, and dicts from a builder (chart specs) are read, never changed.
+
+``arrow_table`` builds the Arrow table Streamlit sends: ``st.dataframe`` serializes a
+``pyarrow.Table`` as it is, where a pandas DataFrame is converted to Arrow on every call.
+``page_of`` gives ``st.page_link`` a page object made once per process instead of a file path
+it would resolve on the file system on every call.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Generic, TypeVar
+
+import pyarrow as pa
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from lab.validation import check_int
+from pages.ui.registry import PageInfo
+
+Arg = TypeVar("Arg")
+Value = TypeVar("Value")
+
+#: Entries kept per builder: the engine keeps as many results (pages.ui.engine.CACHED_RESULTS).
+CACHED_BUILDS = 16
+
+
+class BoundedCache(Generic[Value]):
+    """Values by key, the least recently used dropped beyond ``size``; safe across threads.
+
+    Two sessions that miss the same key at once may both build; the first value stored is the
+    one every caller gets, so a key always maps to one object while it is cached.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = check_int("size", size, 1, 10_000)
+        self._items: OrderedDict[Hashable, Value] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_build(self, key: Hashable, build: Callable[[], Value]) -> Value:
+        """The value cached under ``key``, or ``build()`` stored under it (built unlocked)."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = build()
+        with self._lock:
+            value = self._items.setdefault(key, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def clear(self) -> None:
+        """Drop every entry."""
+        with self._lock:
+            self._items.clear()
+
+
+def once_per(
+    key: Callable[[Arg], Hashable], size: int = CACHED_BUILDS
+) -> Callable[[Callable[[Arg], Value]], Callable[[Arg], Value]]:
+    """Decorator: ``build(arg)`` runs once per ``key(arg)`` (e.g. a result's Config) and its
+    value is shared while cached (``size`` entries; the wrapper's ``cache`` holds them)."""
+
+    def decorate(build: Callable[[Arg], Value]) -> Callable[[Arg], Value]:
+        cache: BoundedCache[Value] = BoundedCache(size)
+
+        @functools.wraps(build)
+        def cached(arg: Arg) -> Value:
+            return cache.get_or_build(key(arg), lambda: build(arg))
+
+        cached.cache = cache  # type: ignore[attr-defined]
+        return cached
+
+    return decorate
+
+
+def _cell(value: object) -> object:
+    # pandas turns a float NaN into a missing value when it converts a frame to Arrow, and
+    # st.dataframe draws both as an empty cell: keep that.
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def arrow_table(
+    rows: Sequence[Mapping[str, object]] | Sequence[Sequence[object]],
+    columns: Sequence[str] | None = None,
+    *,
+    drop: Sequence[str] = (),
+) -> pa.Table:
+    """``rows`` (dicts, or sequences in the order of ``columns``) as a ``pyarrow.Table`` with
+    ``columns`` (default: the first dict's keys) in order, less the columns in ``drop``; NaN is
+    a missing value, as in pandas' conversion. An empty ``rows`` needs ``columns``."""
+    if columns is None:
+        if not rows or not isinstance(rows[0], Mapping):
+            raise ValueError("columns must be given for empty rows or rows that are not dicts")
+        columns = list(rows[0])
+    names = [name for name in columns if name not in drop]
+    if rows and isinstance(rows[0], Mapping):
+        records = [[row[name] for name in columns] for row in rows]  # type: ignore[index]
+    else:
+        records = [list(row) for row in rows]
+    for record in records:
+        if len(record) != len(columns):
+            raise ValueError(f"each row must have {len(columns)} values; got {len(record)}")
+    index = {name: i for i, name in enumerate(columns)}
+    return pa.table({name: [_cell(record[index[name]]) for record in records] for name in names})
+
+
+_PAGES: dict[tuple[str, str], StreamlitPage] = {}
+_PAGES_LOCK = threading.Lock()
+
+
+def page_of(info: PageInfo) -> StreamlitPage:
+    """The ``st.Page`` of one of the app's pages, made once per process, for ``st.page_link``.
+
+    Given a file path, ``st.page_link`` resolves it on every call (the working directory and a
+    file-system lookup per folder, each letting other threads take the interpreter); given a
+    page, it looks its URL path up among the pages ``st.navigation`` registered, by which the
+    link is the same. A page object is only read there, so one serves every session. Call it
+    while a script runs (``st.Page`` needs the run's context).
+    """
+    key = (str(info.path), info.url_path)
+    with _PAGES_LOCK:
+        page = _PAGES.get(key)
+    if page is None:
+        if get_script_run_ctx() is None:  # st.Page would be an empty shell: never cache one
+            raise RuntimeError(f"page_of({info.key!r}) needs a running script")
+        made = st.Page(info.path, title=info.title, icon=info.icon, url_path=info.url_path)
+        with _PAGES_LOCK:
+            page = _PAGES.setdefault(key, made)
+    return page
