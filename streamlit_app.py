@@ -8,16 +8,17 @@ under the assignment (presets, locked controls, a banner); instructors (pages/ui
 also get the Instructor page.
 
 ``streamlit run`` finds ``app`` below, imports this file to serve it, and runs its startup hook
-before the first visitor arrives: the hook keeps Streamlit's legacy pages/ folder mode off, so a
-deep link opened first on a fresh server shows no "Page not found" (pages/ui/page_folder.py,
-docs/DEVELOPING.md). Every script run executes this file as ``__main__`` and draws the shell.
+(pages/ui/startup.py) before the first visitor arrives: the hook keeps Streamlit's legacy pages/
+folder mode off, so a deep link opened first on a fresh server shows no "Page not found"
+(pages/ui/page_folder.py, docs/DEVELOPING.md), limits the allocator's arenas and starts computing
+every simulation page's default result in the background. Every script run executes this file as
+``__main__`` and draws the shell.
 """
 
 import streamlit as st
 
 from pages.ui.assignment import assignment_scope, follow_assignment
 from pages.ui.instructor import instructor_sidebar, is_instructor
-from pages.ui.page_folder import without_legacy_page_folder
 from pages.ui.registry import (
     ASSIGNMENT_PAGE,
     HOME_KEY,
@@ -26,11 +27,12 @@ from pages.ui.registry import (
     SECTIONS,
     wrapping_text,
 )
+from pages.ui.startup import server_startup
 from pages.ui.student import student_sidebar
 from pages.ui.widgets import deep_link_scope
 
 if __name__ != "__main__":
-    app = st.App(__file__, lifespan=without_legacy_page_folder)
+    app = st.App(__file__, lifespan=server_startup)
 else:
     st.set_page_config(
         page_title="Weight Initialization Lab",

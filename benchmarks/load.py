@@ -13,8 +13,10 @@ as the browser's frontend does: each session opens the websocket
 URL path (``page_name``) and query string, and reads ForwardMsgs until the run's
 ``script_finished``. Every figure is printed next to its target; nothing is asserted.
 
-1. Warm-up: one session per page opens its default URL once (imports, the default result
-   computed and cached), then the server's resident memory is taken as its idle value.
+1. Warm-up: once the server's startup has computed every default result (its log's
+   ``pages.ui.startup.DEFAULTS_READY`` line), one session per page opens its default URL once
+   (imports, charts built and cached), then the server's resident memory is taken as its idle
+   value.
 2. Load: page by page, ``--sessions`` sessions connect at once and each runs the page's
    default URL ``--runs`` times in a row (a rerun of the page, cache warm). Per page: the
    median and 95th percentile of a run (send to ``script_finished``), p95 over the Home page's
@@ -48,10 +50,11 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 
-from benchmarks.pages import heaviest_links
+from benchmarks.pages import heaviest_links, wait_for_log_line
 from lab.controls.registry import SIMULATION_PAGES
 from lab.validation import check_int
 from pages.ui.registry import HOME_KEY, PAGES, PageInfo
+from pages.ui.startup import DEFAULTS_READY
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 APP = REPO_ROOT / "streamlit_app.py"
@@ -172,7 +175,7 @@ SERVER_ENV = {"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
 @contextmanager
 def server(log_dir: Path, malloc_arena_max: int | None) -> Iterator[tuple[int, str]]:
     """A fresh ``streamlit run`` of the app (``SERVER_ENV``, and ``MALLOC_ARENA_MAX`` when
-    given): its pid and its websocket URL."""
+    given): its pid and its websocket URL, once its default results are computed."""
     from tests.browser.conftest import free_port, start_streamlit, stop_streamlit, wait_healthy
 
     port = free_port()
@@ -192,6 +195,8 @@ def server(log_dir: Path, malloc_arena_max: int | None) -> Iterator[tuple[int, s
                 os.environ[name] = value
     try:
         wait_healthy(f"http://127.0.0.1:{port}", process, log)
+        seconds = wait_for_log_line(log, DEFAULTS_READY, process)
+        print(f"Default results computed {seconds:.0f} s after the server was ready", flush=True)
         yield process.pid, f"ws://127.0.0.1:{port}/_stcore/stream"
     finally:
         stop_streamlit(process)
@@ -233,7 +238,7 @@ def run_benchmark(args: argparse.Namespace) -> None:
             raise SystemExit(f"--pages must name pages of {', '.join(keys)}; got {unknown}")
         keys = [HOME_KEY] + [key for key in asked if key != HOME_KEY]  # Home: the reference
     infos = {info.key: info for info in PAGES}
-    arena = args.malloc_arena_max or os.environ.get("MALLOC_ARENA_MAX", "unset")
+    arena = args.malloc_arena_max or os.environ.get("MALLOC_ARENA_MAX", "unset (mallopt: 2)")
     print(
         f"Load: {args.sessions} sessions x {args.runs} runs per page, {os.cpu_count()} CPUs, "
         f"server MALLOC_ARENA_MAX={arena}",
@@ -334,7 +339,8 @@ def main(argv: list[str] | None = None) -> None:
         "--malloc-arena-max",
         type=int,
         default=None,
-        help="set MALLOC_ARENA_MAX for the server (default: inherited, usually unset)",
+        help="set MALLOC_ARENA_MAX for the server (default: inherited, usually unset; the "
+        "app's startup limits the arenas to 2 itself when the variable is unset)",
     )
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per script run")
     parser.add_argument(

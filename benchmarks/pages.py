@@ -4,6 +4,7 @@ Run from the repository root::
 
     python -m benchmarks.pages              # AppTest reruns, plus browser loads if chromium exists
     python -m benchmarks.pages --reruns 31 --no-browser
+    python -m benchmarks.pages --only browser --rounds 3   # only the cold loads, 3 servers
 
 1. AppTest: for every page of ``pages.ui.registry.PAGES`` whose file exists, the median time of a
    rerun after a control change with a warm cache (the page's first slider, number box,
@@ -12,26 +13,33 @@ Run from the repository root::
    an empty page (a script that only imports streamlit). Pages without a control report plain
    reruns.
 2. Browser (when Debian's ``chromium`` and Playwright are available): one fresh
-   ``streamlit run`` of the app; after a warm-up visit of the home page, each page is opened
-   once in a fresh session and timed until its first chart is drawn (or, without a chart,
-   until the script run ends): the cold cost of the page's imports and first computation.
-   The reference is an empty Streamlit page served the same way.
-3. Memory (with the browser): for each simulation page, a fresh server opens the page's
-   default URL (imports, first computation), then its heaviest allowed URL (every size control
-   at its largest declared value, built and checked by the page's declaration); printed is the
-   rise of the server's peak resident memory (``VmHWM`` over the ``VmRSS`` before the
-   request) and what stays held afterwards. The budget is 150 MB per request.
+   ``streamlit run`` of the app per round (``--rounds``); once the server's startup has
+   computed every simulation page's default result (``pages.ui.startup``, the line
+   ``DEFAULTS_READY`` in its log) and after a warm-up visit of the home page, each page is
+   opened once in a fresh session and timed until its first chart is drawn (or, without a
+   chart, until the script run ends): the cold cost of the page's first view. The reference
+   is an empty Streamlit page served the same way; a page that only draws one tiny chart
+   (``st.vega_lite_chart``, no Altair) shows what the browser's first chart costs by itself
+   (loading Vega's JavaScript, which an empty page never loads, and drawing).
+3. Memory (with the browser): for each simulation page, a fresh server computes the default
+   results (``DEFAULTS_READY``) and opens the page's default URL, then its heaviest allowed
+   URL (every size control at its largest declared value, built and checked by the page's
+   declaration); printed is the rise of the server's peak resident memory (``VmHWM`` over the
+   ``VmRSS`` before the request) and what stays held afterwards. The budget is 150 MB per
+   request.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +53,21 @@ from pages.ui.registry import HOME_KEY, PAGES, PageInfo
 REPO_ROOT = Path(__file__).resolve().parent.parent
 APP = REPO_ROOT / "streamlit_app.py"
 EMPTY_PAGE = "import streamlit as st\n"
+#: The smallest page with a chart: what the browser's first chart costs by itself.
+TINY_CHART_PAGE = """import streamlit as st
+
+st.vega_lite_chart(
+    {
+        "data": {"values": [{"x": 0, "y": 0}, {"x": 1, "y": 1}]},
+        "mark": "line",
+        "encoding": {"x": {"field": "x", "type": "quantitative"},
+                     "y": {"field": "y", "type": "quantitative"}},
+    }
+)
+"""
 TIMEOUT_S = 120
+#: Seconds a fresh app server may take to compute every default result at startup.
+STARTUP_S = 600
 #: Targets: a rerun after a control change at most 20 x an empty page's; the first chart of a
 #: simulation page in a new browser session at most 1.5 x an empty page's load.
 RERUN_TARGET = 20.0
@@ -156,15 +178,36 @@ def apptest_report(reruns: int) -> list[tuple[str, str, float]]:
 # --------------------------------------------------------------------------- browser loads
 
 
-def _cold_load(browser: Any, base_url: str, url_path: str) -> tuple[float, bool]:
-    """Seconds from navigation to the first drawn chart (or, for a page without charts, to
-    the end of the first run with every element loaded) in a new session; and whether a chart
-    was drawn."""
+@dataclass(frozen=True)
+class ColdLoad:
+    """One cold load: wall seconds to the first drawn chart (or to the end of the run), whether
+    a chart was drawn, the browser's main-thread busy seconds over it (Chromium's
+    ``Performance.getMetrics`` TaskDuration: parsing and running JavaScript, style, layout,
+    painting) and the server process's CPU seconds over it."""
+
+    seconds: float
+    chart: bool
+    browser_cpu: float
+    server_cpu: float
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (/proc/PID/stat fields 14, 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cold_load(browser: Any, base_url: str, url_path: str, server_pid: int = 0) -> ColdLoad:
+    """Load ``/url_path`` in a new session until its first chart is drawn (or, for a page
+    without charts, until the first run has ended with every element loaded)."""
     from tests.browser.conftest import APP_IDLE, APP_TIMEOUT_MS, CHART, ERROR_SELECTORS, SKELETON
 
     context = browser.new_context(base_url=base_url)
     page = context.new_page()
     try:
+        devtools = context.new_cdp_session(page)
+        devtools.send("Performance.enable")
+        server_start = cpu_seconds(server_pid) if server_pid else 0.0
         start = time.perf_counter()
         page.goto(f"/{url_path}")
         page.wait_for_function(
@@ -177,16 +220,22 @@ def _cold_load(browser: Any, base_url: str, url_path: str) -> tuple[float, bool]
             timeout=APP_TIMEOUT_MS,
         )
         elapsed = time.perf_counter() - start
+        server = cpu_seconds(server_pid) - server_start if server_pid else float("nan")
+        metrics = devtools.send("Performance.getMetrics")["metrics"]
+        busy = next(m["value"] for m in metrics if m["name"] == "TaskDuration")
         problems = page.locator(", ".join(ERROR_SELECTORS)).count()
         if problems:
             raise RuntimeError(f"/{url_path} showed {problems} error(s); nothing to measure")
-        return elapsed, page.locator(f"{CHART} canvas, {CHART} svg").count() > 0
+        chart = page.locator(f"{CHART} canvas, {CHART} svg").count() > 0
+        return ColdLoad(elapsed, chart, busy, server)
     finally:
         context.close()
 
 
 @contextmanager
-def _server(script: Path, log_dir: Path) -> Iterator[str]:
+def _server(script: Path, log_dir: Path, wait_for: str | None = None) -> Iterator[tuple[str, int]]:
+    """A fresh ``streamlit run script``: its base URL and pid once healthy (and, with
+    ``wait_for``, once its log holds that line)."""
     from tests.browser.conftest import free_port, start_streamlit, stop_streamlit, wait_healthy
 
     port = free_port()
@@ -194,13 +243,36 @@ def _server(script: Path, log_dir: Path) -> Iterator[str]:
     process = start_streamlit(script, port, log)
     try:
         wait_healthy(f"http://127.0.0.1:{port}", process, log)
-        yield f"http://127.0.0.1:{port}"
+        if wait_for is not None:
+            wait_for_log_line(log, wait_for, process)
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         stop_streamlit(process)
 
 
-def browser_report() -> list[tuple[str, float, bool]] | str:
-    """(page, cold seconds, has chart) for the empty page and each page, or why not run."""
+def wait_for_log_line(log: Path, text: str, process: Any, timeout: float = STARTUP_S) -> float:
+    """Seconds until a line of the server's log contains ``text``; RuntimeError when the
+    server exits or ``timeout`` passes first."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if text in log.read_text(errors="replace"):
+            return time.monotonic() - start
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited before logging {text!r}")
+        time.sleep(0.25)
+    raise RuntimeError(f"the server did not log {text!r} within {timeout:.0f} s")
+
+
+#: The two reference pages of the browser timings.
+REFERENCES = (("empty page", EMPTY_PAGE), ("one tiny chart", TINY_CHART_PAGE))
+
+
+def browser_report(
+    rounds: int = 1, app: Path = APP, wait_for_defaults: bool = True
+) -> dict[str, list[ColdLoad]] | str:
+    """Each round's cold load of the empty page, the tiny-chart page and each page of the app,
+    or why not run. With ``wait_for_defaults`` the app's server is first left to compute every
+    default result (its log's ``DEFAULTS_READY`` line)."""
     from tests.browser.conftest import browser_problem, launch_chromium
 
     problem = browser_problem()
@@ -208,23 +280,30 @@ def browser_report() -> list[tuple[str, float, bool]] | str:
         return problem
     from playwright.sync_api import sync_playwright
 
-    rows = []
+    wait_for = None
+    if wait_for_defaults:
+        from pages.ui.startup import DEFAULTS_READY
+
+        wait_for = DEFAULTS_READY
+    loads: dict[str, list[ColdLoad]] = {}
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
-            empty = Path(folder) / "empty_page.py"
-            empty.write_text(EMPTY_PAGE)
-            with _server(empty, Path(folder)) as url:
-                _cold_load(browser, url, "")  # warm-up: the server's first session
-                rows.append(("empty page", *_cold_load(browser, url, "")))
-            with _server(APP, Path(folder)) as url:
-                _cold_load(browser, url, "")  # warm-up with the home page (see the docstring)
-                for info in _existing(PAGES):
-                    path = "" if info.key == HOME_KEY else info.url_path
-                    rows.append((info.key, *_cold_load(browser, url, path)))
+            for _ in range(rounds):
+                for key, text in REFERENCES:
+                    script = Path(folder) / f"{key.replace(' ', '_')}.py"
+                    script.write_text(text)
+                    with _server(script, Path(folder)) as (url, pid):
+                        _cold_load(browser, url, "")  # warm-up: the server's first session
+                        loads.setdefault(key, []).append(_cold_load(browser, url, "", pid))
+                with _server(app, Path(folder), wait_for) as (url, pid):
+                    _cold_load(browser, url, "")  # warm-up with the home page (see the docstring)
+                    for info in _existing(PAGES):
+                        path = "" if info.key == HOME_KEY else info.url_path
+                        loads.setdefault(info.key, []).append(_cold_load(browser, url, path, pid))
         finally:
             browser.close()
-    return rows
+    return loads
 
 
 def _existing(pages: tuple[PageInfo, ...]) -> list[PageInfo]:
@@ -290,6 +369,8 @@ def memory_report() -> list[tuple[str, str, float, float]] | str:
         return problem
     from playwright.sync_api import sync_playwright
 
+    from pages.ui.startup import DEFAULTS_READY
+
     rows = []
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
@@ -302,6 +383,7 @@ def memory_report() -> list[tuple[str, str, float, float]] | str:
                     try:
                         url = f"http://127.0.0.1:{port}"
                         wait_healthy(url, process, log)
+                        wait_for_log_line(log, DEFAULTS_READY, process)
                         # Warm up with the page's default view: its imports and first
                         # computation are not what the heavy request adds.
                         controls = SIMULATION_PAGES[page_key]
@@ -330,14 +412,40 @@ def memory_report() -> list[tuple[str, str, float, float]] | str:
 # --------------------------------------------------------------------------- report
 
 
+PARTS = ("apptest", "browser", "memory")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Print both tables."""
+    """Print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reruns", type=int, default=15, help="timed reruns per page")
-    parser.add_argument("--no-browser", action="store_true", help="skip the browser timings")
+    parser.add_argument(
+        "--no-browser", action="store_true", help="skip the browser timings and memory"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=PARTS,
+        help="run only this part (repeatable): apptest (reruns), browser (cold loads), "
+        "memory (heaviest URLs)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="browser cold loads: fresh servers, median shown"
+    )
     args = parser.parse_args(argv)
     reruns = check_int("reruns", args.reruns, 3, 1000)
+    rounds = check_int("rounds", args.rounds, 1, 20)
+    parts = set(args.only or (PARTS[:1] if args.no_browser else PARTS))
 
+    if "apptest" in parts:
+        print_apptest(reruns)
+    if "browser" in parts:
+        print_browser(rounds)
+    if "memory" in parts:
+        print_memory()
+
+
+def print_apptest(reruns: int) -> None:
     rows = apptest_report(reruns)
     empty = rows[0][2]
     print(f"AppTest rerun after a control change, warm cache (median of {reruns}):")
@@ -346,24 +454,43 @@ def main(argv: list[str] | None = None) -> None:
         ratio = seconds / empty
         status = "ok" if ratio <= RERUN_TARGET else "MISSED"
         print(f"  {key:<22} {seconds * 1e3:>10.1f} {ratio:>8.1f} {status:>7}  {label}")
-
-    if args.no_browser:
-        return
     print()
-    report = browser_report()
+
+
+def print_browser(rounds: int) -> None:
+    report = browser_report(rounds)
     if isinstance(report, str):
-        print(f"Browser timings skipped: {report}")
+        print(f"Browser timings skipped: {report}\n")
         return
-    empty = report[0][1]
-    print("Cold load in Chromium, new session, to the first chart (or end of run if none):")
-    print(f"  {'page':<22} {'ms':>10} {'x empty':>8} {f'(≤ {FIRST_VIEW_TARGET:g})':>7}  chart")
-    for key, seconds, has_chart in report:
-        note = "yes" if has_chart else "no chart: time to end of run"
+    print(
+        "Cold load in Chromium, new session, to the first chart (or end of run if none), "
+        f"median of {rounds} server(s); the app's default results computed at startup.\n"
+        "CPU seconds over the load: the browser's main thread (JavaScript, layout, paint) and "
+        "the server process."
+    )
+    print(
+        f"  {'page':<22} {'ms':>7} {'x empty':>8} {f'(≤ {FIRST_VIEW_TARGET:g})':>7} "
+        f"{'x tiny chart':>12} {'browser s':>9} {'server s':>8}  {'rounds ms':<20} chart"
+    )
+    empty, tiny = (statistics.median(load.seconds for load in report[key]) for key, _ in REFERENCES)
+    for key, loads in report.items():
+        seconds = statistics.median(load.seconds for load in loads)
+        browser = statistics.median(load.browser_cpu for load in loads)
+        server = statistics.median(load.server_cpu for load in loads)
+        chart = loads[-1].chart
+        note = "yes" if chart else "no chart: time to end of run"
         ratio = seconds / empty
-        status = "ok" if ratio <= FIRST_VIEW_TARGET or not has_chart else "MISSED"
-        print(f"  {key:<22} {seconds * 1e3:>10.1f} {ratio:>8.1f} {status:>7}  {note}")
-
+        reference = key in dict(REFERENCES)
+        status = "" if reference else "ok" if ratio <= FIRST_VIEW_TARGET or not chart else "MISSED"
+        each = " ".join(f"{load.seconds * 1e3:.0f}" for load in loads)
+        print(
+            f"  {key:<22} {seconds * 1e3:>7.0f} {ratio:>8.2f} {status:>7} {seconds / tiny:>12.2f} "
+            f"{browser:>9.2f} {server:>8.2f}  {each:<20} {note}"
+        )
     print()
+
+
+def print_memory() -> None:
     memory = memory_report()
     if isinstance(memory, str):
         print(f"Memory skipped: {memory}")

@@ -10,16 +10,13 @@ streamlit/runtime/pages_manager.py, streamlit/runtime/scriptrunner/script_runner
 streamlit/commands/navigation.py.
 
 The entry script cannot fix this itself (the runner checks the attribute before executing it),
-so streamlit_app.py declares an ``st.App`` whose ``lifespan`` startup hook, which runs before the
-server accepts its first connection, calls ``disable_legacy_page_folder``. tests/browser/
-test_deep_link.py checks that Streamlit still behaves as described here.
+so streamlit_app.py declares an ``st.App`` whose ``lifespan`` startup hook
+(``pages.ui.startup.server_startup``), which runs before the server accepts its first
+connection, calls ``disable_legacy_page_folder``. tests/browser/test_deep_link.py checks that
+Streamlit still behaves as described here.
 """
 
 from __future__ import annotations
-
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
 
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -34,10 +31,3 @@ def disable_legacy_page_folder() -> None:
     """
     if hasattr(PagesManager, "uses_pages_directory"):
         PagesManager.uses_pages_directory = False
-
-
-@asynccontextmanager
-async def without_legacy_page_folder(_app: Any) -> AsyncIterator[None]:
-    """``st.App`` lifespan: switch the legacy page folder off at startup, nothing at shutdown."""
-    disable_legacy_page_folder()
-    yield

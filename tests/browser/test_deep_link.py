@@ -17,7 +17,7 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web.server.app_discovery import discover_asgi_app
 
-from pages.ui.page_folder import without_legacy_page_folder
+from pages.ui import startup
 from pages.ui.registry import PAGES
 from tests.browser.conftest import REPO_ROOT, VIEWPORT, assert_no_errors, open_page
 
@@ -41,9 +41,11 @@ def test_a_pages_folder_still_turns_streamlit_legacy_mode_on(monkeypatch):
 
 def test_the_startup_hook_keeps_legacy_mode_off_for_the_first_session(monkeypatch):
     monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
+    # The hook's other step that outlives it (computing default results) is not this test's.
+    monkeypatch.setattr(startup, "start_computing_defaults", lambda: None)
 
     async def start_server() -> None:
-        async with without_legacy_page_folder(None):
+        async with startup.server_startup(None):
             PagesManager(str(ENTRY))  # what the first browser session builds
 
     asyncio.run(start_server())

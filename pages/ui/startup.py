@@ -1,0 +1,117 @@
+"""The server's startup hook (``st.App``'s lifespan in streamlit_app.py).
+
+Before the server accepts its first connection it
+
+1. keeps Streamlit's legacy pages/ folder mode off (``pages.ui.page_folder``: deep links opened
+   first on a fresh server show no "Page not found");
+2. limits glibc's malloc arenas, as ``MALLOC_ARENA_MAX=2`` would (``pages.ui.allocator``): a
+   server that has served a class otherwise keeps much more memory than before. A limit set
+   in the environment (``MALLOC_ARENA_MAX``, or ``glibc.malloc.arena_max`` in
+   ``GLIBC_TUNABLES``) is left as it is;
+3. starts a background thread that computes every simulation page's default result into the
+   store the page reads (``pages.ui.engine.compute_default``), one at a time in the process's
+   simulation slot, so that a student's first view of a page is a cache hit. The server does
+   not wait for it; a computation that fails is logged and skipped (the page computes, and
+   reports, it on its first view as before). When all are done the server logs a line
+   starting with ``DEFAULTS_READY`` (benchmarks wait for it).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from streamlit.logger import get_logger
+
+from pages.ui.allocator import SERVER_ARENAS, limit_arenas
+from pages.ui.page_folder import disable_legacy_page_folder
+
+#: Start of the log line written once every default result is computed.
+DEFAULTS_READY = "Default results computed"
+THREAD_NAME = "lab-default-results"
+
+_LOGGER = get_logger(__name__)
+
+#: One default computation: page key, the experiment's run and its ``*_from_values``.
+DefaultRun = tuple[str, Callable[..., Any], Callable[[Mapping[str, object]], Any]]
+
+
+def default_runs() -> tuple[DefaultRun, ...]:
+    """Every computation a simulation page makes on its default view, in the pages' order;
+    the Phase diagram page makes two (the plane, then the trainability grid, the slowest)."""
+    # Imported here, in the startup thread: the engine's imports must not delay the server.
+    from lab.experiments import (
+        forward_pass,
+        gradient_flow,
+        phase_diagram,
+        quantization,
+        signal_propagation,
+        training,
+        weight_distribution,
+    )
+
+    return (
+        ("forward_pass", forward_pass.run, forward_pass.config_from_values),
+        ("weight_distribution", weight_distribution.run, weight_distribution.config_from_values),
+        ("signal_propagation", signal_propagation.run, signal_propagation.config_from_values),
+        ("gradient_flow", gradient_flow.run, gradient_flow.config_from_values),
+        ("quantization", quantization.run, quantization.config_from_values),
+        ("training", training.run, training.config_from_values),
+        ("phase_diagram", phase_diagram.run, phase_diagram.config_from_values),
+        ("phase_diagram", phase_diagram.run_trainability, phase_diagram.trainability_from_values),
+    )
+
+
+def compute_defaults() -> tuple[int, int]:
+    """Compute every page's default result into the page's cache; (computed or already
+    there, failed). Never raises: a failure is logged and the next page is computed."""
+    from pages.ui.engine import compute_default
+
+    start = time.perf_counter()
+    done = failed = 0
+    try:
+        from lab.controls.registry import SIMULATION_PAGES
+
+        runs = default_runs()
+    except Exception:
+        _LOGGER.exception("Default results not computed: the engine could not be imported")
+        runs, failed = (), 1
+    for page, run, from_values in runs:
+        try:
+            compute_default(run, from_values(SIMULATION_PAGES[page].defaults()))
+            done += 1
+        except Exception:
+            failed += 1
+            _LOGGER.exception("Default result of %s (%s) not computed", page, run.__name__)
+    _LOGGER.info(
+        "%s: %d, %d failed, in %.1f s", DEFAULTS_READY, done, failed, time.perf_counter() - start
+    )
+    return done, failed
+
+
+def start_computing_defaults() -> threading.Thread:
+    """``compute_defaults`` in a daemon thread (the server's exit does not wait for it)."""
+    thread = threading.Thread(target=compute_defaults, name=THREAD_NAME, daemon=True)
+    thread.start()
+    return thread
+
+
+def arenas_set_by_environment(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether the server's environment already chose glibc's arena limit."""
+    return "MALLOC_ARENA_MAX" in environ or "glibc.malloc.arena_max" in environ.get(
+        "GLIBC_TUNABLES", ""
+    )
+
+
+@asynccontextmanager
+async def server_startup(_app: Any) -> AsyncIterator[None]:
+    """``st.App`` lifespan: the three steps of the module docstring, nothing at shutdown."""
+    disable_legacy_page_folder()
+    if not arenas_set_by_environment() and limit_arenas():
+        _LOGGER.info("malloc arenas limited to %d (mallopt M_ARENA_MAX)", SERVER_ARENAS)
+    start_computing_defaults()
+    yield

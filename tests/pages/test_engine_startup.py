@@ -1,0 +1,181 @@
+"""pages/ui/startup.py: the server's startup computes every simulation page's default result
+into the store the page reads, in a thread the server does not wait for, and survives
+failures."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from lab.controls.registry import SIMULATION_PAGES
+from pages.ui import engine, startup
+from pages.ui.registry import get_page
+
+TIMEOUT = 120  # a page's first run imports the engine and Altair; CI machines can be busy
+HANG_S = 60.0
+
+
+class Asked(Exception):
+    """Stops a page at its engine call: the test only wants to know what it asked for."""
+
+
+def open_default(page: str) -> AppTest:
+    """The app on ``page``'s default view (shell run first, as a browser does)."""
+    at = AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT).run()
+    return at.switch_page(get_page(page).file).run()
+
+
+@pytest.fixture
+def log_lines(monkeypatch) -> list[str]:
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    logger = logging.getLogger("test_engine_startup")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    logger.addHandler(Keep())
+    monkeypatch.setattr(startup, "_LOGGER", logger)
+    return lines
+
+
+def test_the_defaults_are_those_of_every_simulation_page():
+    assert [page for page, _, _ in startup.default_runs()][:-1] == list(SIMULATION_PAGES)
+    assert startup.default_runs()[-1][0] == "phase_diagram"  # its second, slowest panel
+
+
+def test_each_page_first_view_asks_for_exactly_what_the_startup_computes(monkeypatch, log_lines):
+    planned: list[tuple[str, object]] = []
+    monkeypatch.setattr(
+        engine, "compute_default", lambda run, config: planned.append((engine._name(run), config))
+    )
+    assert startup.compute_defaults() == (len(startup.default_runs()), 0)
+    assert log_lines[-1].startswith(startup.DEFAULTS_READY)
+
+    asked: list[tuple[str, object]] = []
+    real = engine._get_or_compute
+
+    def spy(name, config, compute, *, show=True):
+        asked.append((name, config))
+        if name == "lab.experiments.phase_diagram.run":  # the plane: needed to reach the grid
+            return real(name, config, compute, show=show)
+        raise Asked
+
+    monkeypatch.setattr(engine, "_get_or_compute", spy)
+    for page in SIMULATION_PAGES:
+        before = len(asked)
+        open_default(page)
+        assert len(asked) > before, f"{page} asked the engine for nothing"
+    assert asked == planned  # same experiments, same configs, same order
+
+
+@pytest.mark.parametrize("page", ["weight_distribution", "signal_propagation"])
+def test_after_the_startup_a_page_first_view_is_a_cache_hit(monkeypatch, page):
+    ((_, run, from_values),) = [entry for entry in startup.default_runs() if entry[0] == page]
+    engine.cached(run).clear()
+    assert engine.compute_default(run, from_values(SIMULATION_PAGES[page].defaults())) is True
+    computed: list[bool] = []
+    real = engine._get_or_compute
+
+    def spy(name, config, compute, *, show=True):
+        result, fresh = real(name, config, compute, show=show)
+        computed.append(fresh)
+        return result, fresh
+
+    monkeypatch.setattr(engine, "_get_or_compute", spy)
+    at = open_default(page)
+    assert not at.exception
+    assert computed == [False]
+
+
+def test_a_failing_default_is_logged_and_the_others_are_computed(monkeypatch, log_lines):
+    def broken(config):
+        raise RuntimeError("no memory left")
+
+    def fine(config):
+        return {"config": config}
+
+    broken.__qualname__ = "broken_default"
+    fine.__qualname__ = "fine_default"
+    engine.cached(fine).clear()
+    monkeypatch.setattr(
+        startup,
+        "default_runs",
+        lambda: (
+            ("weight_distribution", broken, lambda values: 1),
+            ("signal_propagation", fine, lambda values: 2),
+        ),
+    )
+    assert startup.compute_defaults() == (1, 1)
+    assert "Default result of weight_distribution (broken) not computed" in log_lines
+    assert log_lines[-1].startswith(f"{startup.DEFAULTS_READY}: 1, 1 failed")
+    assert engine.compute_default(fine, 2) is False  # stored by the startup
+
+    def no_engine():
+        raise ImportError("no module named lab")
+
+    monkeypatch.setattr(startup, "default_runs", no_engine)
+    assert startup.compute_defaults() == (0, 1)
+    assert log_lines[-1].startswith(f"{startup.DEFAULTS_READY}: 0, 1 failed")
+
+
+def test_the_server_does_not_wait_for_the_defaults(monkeypatch):
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
+    started, release = threading.Event(), threading.Event()
+    arenas: list[bool] = []
+
+    def slow_defaults() -> tuple[int, int]:
+        started.set()
+        assert release.wait(HANG_S)
+        return 0, 0
+
+    monkeypatch.setattr(startup, "compute_defaults", slow_defaults)
+    monkeypatch.setattr(startup, "limit_arenas", lambda: arenas.append(True) or True)
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+
+    async def serve() -> bool:
+        async with startup.server_startup(None):
+            # Serving while the defaults are still being computed.
+            return started.wait(HANG_S) and not release.is_set()
+
+    try:
+        assert asyncio.run(serve())
+        assert PagesManager.uses_pages_directory is False
+        assert arenas == [True]
+        (thread,) = [t for t in threading.enumerate() if t.name == startup.THREAD_NAME]
+        assert thread.daemon
+    finally:
+        release.set()
+    thread.join(HANG_S)
+    assert not thread.is_alive()
+
+
+def test_an_arena_limit_chosen_in_the_environment_is_kept():
+    assert startup.arenas_set_by_environment({"MALLOC_ARENA_MAX": "4"})
+    assert startup.arenas_set_by_environment({"GLIBC_TUNABLES": "glibc.malloc.arena_max=4"})
+    other_tunable = {"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=0"}
+    assert not startup.arenas_set_by_environment(other_tunable)
+    assert not startup.arenas_set_by_environment({})
+
+
+def test_the_startup_leaves_an_arena_limit_of_the_environment(monkeypatch):
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
+    monkeypatch.setattr(startup, "start_computing_defaults", lambda: None)
+    called: list[bool] = []
+    monkeypatch.setattr(startup, "limit_arenas", lambda: called.append(True) or True)
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+
+    async def serve() -> None:
+        async with startup.server_startup(None):
+            pass
+
+    asyncio.run(serve())
+    assert called == []
