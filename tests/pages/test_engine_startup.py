@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
@@ -18,10 +20,31 @@ from pages.ui.registry import get_page
 
 TIMEOUT = 120  # a page's first run imports the engine and Altair; CI machines can be busy
 HANG_S = 60.0
+T = TypeVar("T")
 
 
 class Asked(Exception):
     """Stops a page at its engine call: the test only wants to know what it asked for."""
+
+
+def run_coroutine(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run(make())`` in a thread of its own: an earlier test (Playwright's sync API,
+    Streamlit's runtime) can leave an event loop running in the test thread."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = asyncio.run(make())
+        except BaseException as error:  # re-raised in the test thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(HANG_S * 2)
+    assert not thread.is_alive(), "the coroutine did not finish"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def open_default(page: str) -> AppTest:
@@ -147,7 +170,7 @@ def test_the_server_does_not_wait_for_the_defaults(monkeypatch):
             return started.wait(HANG_S) and not release.is_set()
 
     try:
-        assert asyncio.run(serve())
+        assert run_coroutine(serve)
         assert PagesManager.uses_pages_directory is False
         assert arenas == [True]
         (thread,) = [t for t in threading.enumerate() if t.name == startup.THREAD_NAME]
@@ -177,5 +200,5 @@ def test_the_startup_leaves_an_arena_limit_of_the_environment(monkeypatch):
         async with startup.server_startup(None):
             pass
 
-    asyncio.run(serve())
+    run_coroutine(serve)
     assert called == []
