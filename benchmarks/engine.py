@@ -6,7 +6,8 @@
 What it prints, each against its target:
 1. forward + backward, 30 layers x width 512 x 2,000 samples (float32): ``lab.network.simulate``
    time over the time of the same 90 matrix products alone (target <= 1.25);
-2. the same simulation in plain PyTorch on the CPU when torch is importable (target: faster);
+2. the same simulation in plain PyTorch on the CPU when torch is importable (target: faster),
+   with torch's own thread count and, when numpy's BLAS has another, with that one too;
 3. every simulation page's experiment at its default settings (each view of Forward pass), the
    one engine call a page makes (target < 50 ms each);
 4. the mean-field prediction for 1,000 layers for every activation (target < 5 ms);
@@ -17,13 +18,17 @@ What it prints, each against its target:
    ``STATISTICS_COST``), and ``lab.budget.MAX_MULTIPLY_ADDS`` in seconds of one core.
 
 Times are the median of several repeats after a warm-up, measured in this process, so the
-ratios compare like with like on whatever machine runs it.
+ratios compare like with like on whatever machine runs it. Sections 1 and 2 take turns (engine,
+products, torch, engine, ...) so that a shared machine's load falls on all of them alike, and
+print the ratios of the fastest repeats (the least disturbed) next to those of the medians, with
+the BLAS threads and the load average.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import resource
 import statistics
 import time
@@ -49,6 +54,49 @@ def median_seconds(func: Callable[[], object], repeats: int) -> float:
         func()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def interleaved_seconds(
+    funcs: dict[str, Callable[[], object]], repeats: int
+) -> dict[str, list[float]]:
+    """Wall times of each of ``funcs`` over ``repeats`` rounds, one call of each per round in
+    turn, after one warm-up call of each."""
+    for func in funcs.values():
+        func()
+    times: dict[str, list[float]] = {name: [] for name in funcs}
+    for _ in range(repeats):
+        for name, func in funcs.items():
+            start = time.perf_counter()
+            func()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def blas_threads() -> tuple[str, int | None]:
+    """The BLAS libraries' thread counts (threadpoolctl) as text, and numpy's BLAS threads (the
+    most any BLAS library has), or a note that they are unknown and None."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (threadpoolctl is not importable)", None
+    pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    text = ", ".join(f"{p['internal_api']} {p['num_threads']}" for p in pools)
+    return text or "unknown", max((p["num_threads"] for p in pools), default=None)
+
+
+def with_torch_threads(run: Callable[[], None], threads: int) -> Callable[[], None]:
+    """``run`` with PyTorch limited to ``threads`` intra-op threads (restored after)."""
+    torch = importlib.import_module("torch")
+
+    def limited() -> None:
+        before = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            run()
+        finally:
+            torch.set_num_threads(before)
+
+    return limited
 
 
 def matrix_products_only(config: NetworkConfig) -> Callable[[], None]:
@@ -131,19 +179,38 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     print(f"1. forward + backward, 30 layers x 512 units x {samples} samples, float32")
-    engine = median_seconds(lambda: simulate(config), repeats)
-    products = median_seconds(matrix_products_only(config), repeats)
-    print(f"   engine {engine * 1e3:8.1f} ms   matrix products {products * 1e3:8.1f} ms")
-    print(f"   ratio engine / products = {engine / products:.2f}   (target <= 1.25)")
-
-    print("2. plain PyTorch CPU, same network")
+    blas_text, blas_count = blas_threads()
+    print(f"   BLAS threads: {blas_text}; load average before: {load_average()}")
+    funcs = {"engine": lambda: simulate(config), "products": matrix_products_only(config)}
     torch_run = torch_simulation(config)
+    torch_threads = None
+    if torch_run is not None:
+        funcs["torch"] = torch_run
+        torch_threads = importlib.import_module("torch").get_num_threads()
+        if blas_count is not None and blas_count != torch_threads:  # also with numpy's threads
+            funcs["torch, BLAS threads"] = with_torch_threads(torch_run, blas_count)
+    times = interleaved_seconds(funcs, repeats)
+    for label, pick in (("fastest", min), ("median", statistics.median)):
+        chosen = {name: pick(values) for name, values in times.items()}
+        engine, products = chosen["engine"], chosen["products"]
+        print(f"   {label:<8} engine {engine * 1e3:8.1f} ms   matrix products "
+              f"{products * 1e3:8.1f} ms   ratio engine / products = {engine / products:.2f}"
+              "   (target <= 1.25)")  # fmt: skip
+
+    print("2. plain PyTorch CPU, same network (timed in turn with section 1)")
     if torch_run is None:
         print("   torch is not importable here: skipped")
     else:
-        torch_time = median_seconds(torch_run, repeats)
-        print(f"   torch {torch_time * 1e3:8.1f} ms   ratio engine / torch = "
-              f"{engine / torch_time:.2f}   (target < 1)")  # fmt: skip
+        runs = [("torch", torch_threads)]
+        if "torch, BLAS threads" in times:
+            runs.append(("torch, BLAS threads", blas_count))
+        for name, threads in runs:
+            print(f"   torch with {threads} thread{'s' if threads != 1 else ''}")
+            for label, pick in (("fastest", min), ("median", statistics.median)):
+                engine, torch_time = pick(times["engine"]), pick(times[name])
+                print(f"   {label:<8} torch {torch_time * 1e3:8.1f} ms   ratio engine / torch = "
+                      f"{engine / torch_time:.2f}   (target < 1)")  # fmt: skip
+    print(f"   load average after: {load_average()}")
 
     print("3. each page's experiment at its default settings (target < 50 ms each)")
     for name, seconds in experiment_timings(repeats):
@@ -169,6 +236,14 @@ def main(argv: list[str] | None = None) -> None:
 
     print("6. the budget's unit and priced costs, one BLAS thread (lab.network.DRAW_COSTS)")
     cost_units(repeats)
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, or "unknown"."""
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def cost_units(repeats: int) -> None:

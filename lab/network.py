@@ -20,7 +20,8 @@ when keeping them would not fit the lab's budget (``kept_weights``), and ``estim
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -82,6 +83,13 @@ QR_COST = 7
 #: ``DRAW_COSTS``); it dominates small batches of wide layers, where dL/dW_l is matrix-sized.
 STATISTICS_COST = 100
 _ACTIVATION_BYTES = {"selu": 16, "gelu": 8}
+#: While the calling thread computes and measures a layer, a helper thread draws the weights
+#: that come next (numpy's generators and casts release the GIL), for layers whose products
+#: have at least this many multiply-adds; below that, handing a draw over costs more than it
+#: saves. The draws keep their order and generator, so the numbers are the same either way.
+#: The statistics stay on the calling thread: BLAS called from two threads at once competes
+#: for the same BLAS threads.
+_OVERLAP_PRODUCT = 2**24
 _SMALL_OBJECTS = 2**16  # Python objects, generator states, per-layer vectors
 
 # Activations whose derivative we compute from the stored output a_l (no need to keep z_l).
@@ -403,7 +411,11 @@ def _peak_bytes(config: NetworkConfig, kept_bytes: int) -> int:
     # new a_l or gradient, the activation's own temporaries. For the statistics of any tensor
     # (dL/dW_l is matrix-sized): the finite values, a mask and float64 deviations. With the
     # weight matrix (or dL/dW_l) beside them. Or a weight draw in float64 and its cast, beside
-    # the gradient; or the input's float64 draw.
+    # the gradient; or the input's float64 draw. A draw on the helper thread (``simulate``) runs
+    # beside a product, its output and one matrix, and beside statistics that make no more than
+    # a mask (1 byte a value; the rare larger temporaries and those of activations other than
+    # ReLU and identity wait for the draw): within the first term, whose statistics share
+    # (item + 9 bytes a value) holds the draw's 8 + item and the mask.
     per_value = item + _ACTIVATION_BYTES.get(config.activation, 0) + (0 if stores else 2 * item)
     statistics = max(largest_batch, largest_matrix) * (item + 9)
     distribution = config.initializer().distribution
@@ -578,6 +590,23 @@ def _auto_edges(
     return np.linspace(float(low), float(high), bins + 1)
 
 
+def _count_beyond(values: np.ndarray, smallest: float, largest: float, threshold: float) -> int:
+    """How many ``values`` have |value| > ``threshold`` (> 0), compared in the values' own
+    dtype: above the largest number of that dtype not above the threshold, which selects the
+    same values as the exact comparison. Sides that the extremes keep within the threshold are
+    not scanned."""
+    kind = values.dtype.type
+    bound = kind(threshold)
+    if float(bound) > threshold:
+        bound = np.nextafter(bound, kind(0))
+    count = 0
+    if largest > threshold:
+        count += int(np.count_nonzero(values > bound))
+    if smallest < -threshold:
+        count += int(np.count_nonzero(values < -bound))
+    return count
+
+
 class _Accumulator:
     """Per-repeat, per-layer partial sums of one tensor; ``finish`` pools them (Chan et al.
     1979: total sum of squares = within-group + between-group)."""
@@ -624,54 +653,73 @@ class _Accumulator:
             self.below = np.zeros(layers, np.int64)
             self.above = np.zeros(layers, np.int64)
 
-    def add(self, repeat: int, layer: int, values: np.ndarray, workspace: _Workspace) -> None:
-        """Measure ``values`` (float32 or float64, 1-D or 2-D) as layer ``layer`` (0-based).
+    def add(
+        self,
+        repeat: int,
+        layer: int,
+        values: np.ndarray,
+        workspace: _Workspace,
+        make_room: Callable[[], None] | None = None,
+    ) -> None:
+        """Measure ``values`` (float32 or float64, 1-D or 2-D) as layer ``layer`` (0-based);
+        ``make_room`` is called before the rare value-sized temporaries (inf/NaN, cancellation).
 
-        Passes over the data: a float64 copy, its sum, min, max, sum of squares, |x| and its
-        sum, plus the zero and saturation counts when asked for.
+        Passes over the data: its min and max (which also reveal inf/NaN: both propagate NaN),
+        a float64 copy, its sum and sum of squares (BLAS); then only what the min and max leave
+        open: |x| and its sum when the values have both signs (else the sum of |x| is |sum x|),
+        the zero count when 0 lies within [min, max], and the saturation counts on the sides
+        that reach past the threshold.
         """
         at = (repeat, layer)
         self.count[at] = values.size
-        narrow = values  # the values in the simulation dtype
-        wide = workspace.copy(values)
-        total = workspace.total(wide)
-        if not math.isfinite(total):  # inf/NaN somewhere (or a float64 sum overflowed)
+        narrow = values  # the finite values in the simulation dtype
+        if values.size == 0:  # pragma: no cover - every layer has at least one value
+            return
+        smallest, largest = float(values.min()), float(values.max())
+        if not (math.isfinite(smallest) and math.isfinite(largest)):  # inf/NaN somewhere
+            if make_room is not None:
+                make_room()
             narrow = values[np.isfinite(values)]
-            wide = workspace.copy(narrow)
-            total = workspace.total(wide)
+            if narrow.size == 0:
+                self.finite[at] = 0
+                return
+            smallest, largest = float(narrow.min()), float(narrow.max())
         size = narrow.size
         self.finite[at] = size
-        if size == 0:
-            return
-        smallest, largest = float(narrow.min()), float(narrow.max())
         max_abs = max(largest, -smallest)
         self.max_abs[at] = max_abs
         exponent = 0
         if max_abs > 2.0**_SAFE_EXPONENT or 0 < max_abs < 2.0**-_SAFE_EXPONENT:
             exponent = math.frexp(max_abs)[1]
-            np.ldexp(wide, -exponent, out=wide)  # exact: a power of two
-            total = workspace.total(wide)
         self.exponent[at] = exponent
+        wide = workspace.copy(narrow)
+        if exponent:
+            np.ldexp(wide, -exponent, out=wide)  # exact: a power of two
+        total = workspace.total(wide)
         flat = wide.reshape(-1)
         squares = float(np.dot(flat, flat))
         mean = total / size
         m2 = squares - total * mean
         if m2 <= 1e-6 * squares:  # cancellation (|mean| >> std): redo with the two-pass formula
+            if make_room is not None:
+                make_room()
             deviation = flat - mean
             m2 = float(np.dot(deviation, deviation))
+            del deviation
         self.mean[at] = mean
         self.m2[at] = max(m2, 0.0)
         self.sum_squares[at] = squares
-        np.abs(wide, out=wide)
-        self.sum_abs[at] = workspace.total(wide)
-        if self.measure_zeros:
+        if smallest < 0 < largest:
+            np.abs(wide, out=wide)
+            self.sum_abs[at] = workspace.total(wide)
+        else:  # one sign: |x| sums to |sum x| (the same additions)
+            self.sum_abs[at] = abs(total)
+        if self.measure_zeros and smallest <= 0 <= largest:
             self.zeros[at] = np.count_nonzero(narrow == 0)
-        if self.measure_saturation and max_abs > SATURATION_THRESHOLD:
-            threshold = math.ldexp(SATURATION_THRESHOLD, -exponent)
-            self.saturated[at] = np.count_nonzero(wide > threshold)
-        if self.flat_threshold is not None and max_abs > self.flat_threshold:
-            threshold = math.ldexp(self.flat_threshold, -exponent)
-            self.flat[at] = np.count_nonzero(wide > threshold)
+        if self.measure_saturation:
+            self.saturated[at] = _count_beyond(narrow, smallest, largest, SATURATION_THRESHOLD)
+        if self.flat_threshold is not None:
+            self.flat[at] = _count_beyond(narrow, smallest, largest, self.flat_threshold)
         if self.layer_edges is not None and np.isnan(self.layer_edges[layer, 0]):
             std = math.ldexp(math.sqrt(self.m2[at] / size), exponent)
             center = math.ldexp(mean, exponent)
@@ -856,6 +904,12 @@ def simulate(config: NetworkConfig) -> SimulationResult:
     generator state saved before its first draw: the same numbers, and the draws above keep
     their order. ``estimate_bytes`` bounds the peak.
 
+    Speed: where a layer's products are large (``_OVERLAP_PRODUCT``) a helper thread makes the
+    draws that come next while the calling thread computes and measures the layer: b_l, then
+    W_{l+1} (after the last layer, dL/da_L), and in the backward pass W_l drawn again. One
+    thread uses the generator at a time, in the order above, so every number is the same as on
+    one thread.
+
     Raises ValueError for an invalid config or one over ``MEMORY_BUDGET_BYTES``.
     """
     config = _check_config(config)
@@ -869,6 +923,13 @@ def simulate(config: NetworkConfig) -> SimulationResult:
 #: What the forward pass keeps of W_l for the backward pass: the matrix, the generator state
 #: it was drawn from (``kept_weights``), or nothing (W_1, or no backward pass).
 _Weights = np.ndarray | dict | None
+
+
+def _quietly(function: Callable, *args: object) -> object:
+    """``function(*args)`` with numpy's floating-point errors ignored, as in ``simulate`` (a
+    thread has its own numpy error state)."""
+    with np.errstate(all="ignore"):
+        return function(*args)
 
 
 class _Runner:
@@ -899,20 +960,40 @@ class _Runner:
         self.kept_weights = kept_weights(config)
         self.needs_pre = self.backward and config.activation not in _DERIVATIVE_FROM_OUTPUT
         self.kept: tuple[np.ndarray, list[np.ndarray], list[np.ndarray]] | None = None
+        #: Per layer: whether the helper thread draws the weights that follow (b_l, W_{l+1},
+        #: or W_l again in the backward pass) beside this layer's work (``_OVERLAP_PRODUCT``).
+        #: Never for orthogonal weights: their QR is BLAS work of its own, with larger
+        #: temporaries.
+        fans = zip(widths[:-1], widths[1:], strict=True)  # (the first zip is used up)
+        orthogonal = self.initializer.distribution == "orthogonal"
+        self.overlap = tuple(rows * a * b >= _OVERLAP_PRODUCT and not orthogonal for a, b in fans)
+        #: ReLU and identity make no temporaries of their own (phi and phi' in place), so they
+        #: run beside a draw; other activations wait for it (``_settle``), as do the statistics'
+        #: rare temporaries, so that a draw never adds to a peak ``estimate_bytes`` counts.
+        self.light = config.activation in ("relu", "linear")
+        self.helper: ThreadPoolExecutor | None = None
+        self.drawing: Future | None = None  # the helper's draw in progress, if any
 
     def run(self) -> SimulationResult:
+        try:
+            return self._run()
+        finally:
+            if self.helper is not None:
+                self.helper.shutdown()
+
+    def _run(self) -> SimulationResult:
         config = self.config
         inputs = self._draw_input()
         self.input.add(0, 0, inputs, self.workspace)
         for repeat in range(config.repeats):
             keep = config.keep_activations and repeat == 0
-            weights, pre, post = self._forward(repeat, inputs, keep)
+            weights, pre, post, grad = self._forward(repeat, inputs, keep)
             if keep:
                 self.kept = (inputs, list(pre), list(post))  # type: ignore[arg-type]
                 for array in (inputs, *pre, *post):
                     array.flags.writeable = False  # type: ignore[union-attr]
             if self.backward:
-                self._backward(repeat, inputs, weights, pre, post, keep)
+                self._backward(repeat, inputs, weights, pre, post, keep, grad)
         return self._result()
 
     def _draw_input(self) -> np.ndarray:
@@ -929,44 +1010,98 @@ class _Runner:
 
     def _forward(
         self, repeat: int, inputs: np.ndarray, keep: bool
-    ) -> tuple[list[_Weights], list[np.ndarray | None], list[np.ndarray | None]]:
+    ) -> tuple[list[_Weights], list[np.ndarray | None], list[np.ndarray | None], np.ndarray | None]:
         """Layer by layer: draw W_l (then b_l, in the order ``simulate`` documents), compute
         z_l = a_{l-1} @ W_l + b_l and a_l = phi(z_l), measure both.
 
         Returns what the backward pass needs: per layer W_l, or the generator state it was
         drawn from (``kept_weights``; None for W_1 and without a backward pass), z_l where the
-        derivative needs it or ``keep`` (the first repeat with ``keep_activations``), and a_l
-        for the backward pass or ``keep`` (else None: only a_{l-1} is held while layer l runs).
+        derivative needs it or ``keep`` (the first repeat with ``keep_activations``), a_l for
+        the backward pass or ``keep`` (else None: only a_{l-1} is held while layer l runs), and
+        dL/da_L when the helper thread already drew it (else None).
         """
-        bias_std = self.config.bias_std
         keep_pre = self.needs_pre or keep
         keep_post = self.backward or keep
         weights: list[_Weights] = []
         pre: list[np.ndarray | None] = []
         post: list[np.ndarray | None] = []
         previous = inputs
-        fans = zip(self.widths[:-1], self.widths[1:], strict=True)
-        for layer, (fan_in, fan_out) in enumerate(fans):
-            keep_matrix = self.kept_weights[layer]
-            redraw = self.backward and layer > 0 and not keep_matrix
-            state = self.rng.bit_generator.state if redraw else None
-            matrix = sample_weights(self.initializer, self.rng, fan_in, fan_out, self.dtype)
+        layers = len(self.widths) - 1
+        following: tuple | None = None  # what the helper drew after b_{l-1}: W_l, or dL/da_L
+        for layer in range(layers):
+            matrix, state = following if following is not None else self._draw(layer)
+            following = None
+            weights.append(matrix if self.kept_weights[layer] else state)
+            bias: Future | None = None
+            if self.overlap[layer]:  # b_l, then W_{l+1} (or dL/da_L), beside everything below
+                bias = self._beside(self._bias, layer)
+                self.drawing = self._beside(self._draw_following, layer)
             z = previous @ matrix
-            weights.append(matrix if keep_matrix else state)
             del matrix  # dropped here unless kept for the backward pass
-            if bias_std > 0:
-                z += self.rng.normal(0.0, bias_std, size=fan_out).astype(self.dtype)
-            self.pre.add(repeat, layer, z, self.workspace)
+            offset = self._bias(layer) if bias is None else bias.result()
+            if offset is not None:
+                z += offset
+            del offset
+            self.pre.add(repeat, layer, z, self.workspace, self._settle)
+            if not self.light:
+                self._settle()
             a = self._activate(z, in_place=not keep_pre)
             if self.activation.name == "linear":  # a_l is z_l
                 self.post.add_copy(repeat, layer, self.pre)
             else:
-                self.post.add(repeat, layer, a, self.workspace)
+                self.post.add(repeat, layer, a, self.workspace, self._settle)
             pre.append(z if keep_pre else None)
             post.append(a if keep_post else None)
             del z
             previous = a
-        return weights, pre, post
+            if self.drawing is not None:
+                following = self.drawing.result()
+                self.drawing = None
+        return weights, pre, post, None if following is None else following[0]
+
+    def _draw(self, layer: int) -> tuple[np.ndarray, dict | None]:
+        """W_{layer+1} from the generator, and the generator state before it when the backward
+        pass draws it again (``kept_weights``; never W_1, never without a backward pass)."""
+        redraw = self.backward and layer > 0 and not self.kept_weights[layer]
+        state = self.rng.bit_generator.state if redraw else None
+        fan_in, fan_out = self.widths[layer], self.widths[layer + 1]
+        return sample_weights(self.initializer, self.rng, fan_in, fan_out, self.dtype), state
+
+    def _bias(self, layer: int) -> np.ndarray | None:
+        """b_{layer+1} ~ N(0, bias_std^2) from the generator, or None without biases."""
+        if self.config.bias_std <= 0:
+            return None
+        size = self.widths[layer + 1]
+        return self.rng.normal(0.0, self.config.bias_std, size=size).astype(self.dtype)
+
+    def _output_gradient(self, rows: int) -> np.ndarray:
+        """dL/da_L: N(0, 1) from the generator (backward="random"), or 1 / (rows n_L)."""
+        shape = (rows, self.widths[-1])
+        if self.config.backward == "random":
+            return self.rng.standard_normal(shape).astype(self.dtype, copy=False)
+        return np.full(shape, 1.0 / (rows * self.widths[-1]), dtype=self.dtype)
+
+    def _beside(self, function: Callable, *args: object) -> Future:
+        """``function(*args)`` on the helper thread, started when first needed; it runs one
+        call at a time, in the order they were handed over (``_OVERLAP_PRODUCT``)."""
+        if self.helper is None:
+            self.helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lab-simulate")
+        return self.helper.submit(_quietly, function, *args)
+
+    def _settle(self) -> None:
+        """Wait for the helper's draw in progress (its temporaries go), if any."""
+        if self.drawing is not None:
+            self.drawing.result()
+
+    def _draw_following(self, layer: int) -> tuple | None:
+        """What the generator draws after b_{layer+1}: W_{layer+2} and its state, or after the
+        last layer dL/da_L (as a 1-tuple) when the backward pass draws it and the activation
+        leaves room for it beside the last layer's work (``light``), else None."""
+        if layer + 2 < len(self.widths):
+            return self._draw(layer + 1)
+        if self.light and self.config.backward == "random":
+            return (self._output_gradient(self.config.batch_size),)
+        return None
 
     def _weights(self, kept: _Weights, layer: int) -> np.ndarray:
         """W_{layer+1}: the kept matrix, or the same numbers drawn again from the saved state."""
@@ -984,8 +1119,9 @@ class _Runner:
         name = self.activation.name
         if name == "linear":
             return z
-        if name == "relu":
-            return np.maximum(z, 0, out=z if in_place else None)
+        if name == "relu":  # against a row of zeros: numpy's loop for a row is the faster one
+            zeros = np.zeros(z.shape[-1], dtype=z.dtype)
+            return np.maximum(z, zeros, out=z if in_place else None)
         return np.asarray(self.activation.function(z), dtype=self.dtype)
 
     def _backward(
@@ -996,38 +1132,56 @@ class _Runner:
         pre: list[np.ndarray | None],
         post: list[np.ndarray | None],
         keep: bool,
+        grad: np.ndarray | None,
     ) -> None:
         """dL/dz_l = dL/da_l * phi'(z_l), dL/dW_l = a_{l-1}^T dL/dz_l and
-        dL/da_{l-1} = dL/dz_l W_l^T, from the output down; each layer's arrays are released
-        once used (unless ``keep``: the first repeat's activations are returned)."""
+        dL/da_{l-1} = dL/dz_l W_l^T, from the output down, from dL/da_L (``grad``, or drawn
+        here when None); each layer's arrays are released once used (unless ``keep``: the first
+        repeat's activations are returned). W_l drawn again goes to the helper thread at the
+        start of its layer where that pays (``overlap``)."""
         last = post[-1]
         assert last is not None
-        rows, n_out = last.shape
-        if self.config.backward == "random":
-            grad = self.rng.standard_normal((rows, n_out)).astype(self.dtype, copy=False)
-        else:
-            grad = np.full((rows, n_out), 1.0 / (rows * n_out), dtype=self.dtype)
+        if grad is None:
+            grad = self._output_gradient(last.shape[0])
+        del last
         for layer in range(len(weights) - 1, -1, -1):
-            self.grad_post.add(repeat, layer, grad, self.workspace)
+            kept = weights[layer]
+            weights[layer] = None
+            beside = self.overlap[layer] and isinstance(kept, dict)
+            if beside:
+                self.drawing = self._beside(self._weights, kept, layer)
+            self.grad_post.add(repeat, layer, grad, self.workspace, self._settle)
             a = post[layer]
             assert a is not None
             if self.activation.name == "linear":
                 self.grad_pre.add_copy(repeat, layer, self.grad_post)
             else:
+                if not self.light:
+                    self._settle()
                 self._apply_derivative(grad, pre[layer], a)
-                self.grad_pre.add(repeat, layer, grad, self.workspace)
+                self.grad_pre.add(repeat, layer, grad, self.workspace, self._settle)
             below = post[layer - 1] if layer > 0 else inputs
             assert below is not None
-            self.grad_weight.add(repeat, layer, below.T @ grad, self.workspace)
+            weight_grad = below.T @ grad
+            if not beside:
+                self.grad_weight.add(repeat, layer, weight_grad, self.workspace)
+                del weight_grad
             if not keep:
                 pre[layer] = None
                 post[layer] = None
-            del a
+            del a, below
             if layer > 0:
-                matrix = self._weights(weights[layer], layer)
-                weights[layer] = None
+                if self.drawing is not None:
+                    matrix = self.drawing.result()
+                    self.drawing = None
+                else:
+                    matrix = self._weights(kept, layer)
+                del kept
                 grad = grad @ matrix.T
                 del matrix
+            if beside:  # after W_l is dropped: no higher peak than above
+                self.grad_weight.add(repeat, layer, weight_grad, self.workspace)
+                del weight_grad
 
     def _apply_derivative(self, grad: np.ndarray, z: np.ndarray | None, a: np.ndarray) -> None:
         """grad *= phi'(z) in place; from a = phi(z) where that gives the same numbers as

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import threading
 import tracemalloc
 import warnings
 from dataclasses import replace
@@ -21,7 +22,8 @@ from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 
 from lab import network
-from lab.activations import ACTIVATION_NAMES
+from lab.activations import ACTIVATION_NAMES, get_activation
+from lab.health import flat_threshold
 from lab.initializers import SCHEME_NAMES, get_initializer
 from lab.network import NetworkConfig, estimate_bytes, sample_weights, simulate
 
@@ -615,6 +617,10 @@ MEMORY_CASES = [
     ("orthogonal", "tanh", 3, 512, 20, "random"),
     ("he_truncated_normal", "relu", 3, 512, 20, "none"),
     ("xavier_normal", "linear", 2, 1024, 5, "random"),
+    # Products large enough for the helper thread (network._OVERLAP_PRODUCT): statistics and
+    # draws beside them, batch-sized and matrix-sized.
+    ("he_normal", "relu", 4, 256, 2000, "random"),
+    ("large_random", "tanh", 3, 1024, 16, "random"),
 ]
 
 
@@ -643,6 +649,109 @@ def test_forward_only_keeps_neither_the_weights_nor_the_activations():
     assert traced_peak(simulate, NetworkConfig(**base)) > everything
     # Forward only: one layer's weights and a few batch-sized arrays at a time.
     assert traced_peak(simulate, NetworkConfig(**base, backward="none")) < everything / 10
+
+
+HELPER_CASES = [
+    # bias draws between the weight draws, redrawn weights, repeats and histograms
+    dict(init="he_normal", activation="relu", bias_std=0.2, repeats=2, histogram_bins=12),
+    # z_l kept for the derivative, every activation returned, fixed edges
+    dict(
+        init="he_truncated_normal",
+        activation="selu",
+        keep_activations=True,
+        histogram_edges=(-2.0, 0.0, 1.0, 3.0),
+    ),
+    dict(init="xavier_uniform", activation="linear", bias_std=0.1),  # a_l is z_l
+    dict(init="large_random", activation="relu", layers=40, width=64),  # inf/NaN
+    dict(init="zeros", activation="tanh", backward="mean", dtype="float64"),  # cancellation
+    dict(init="he_normal", activation="leaky_relu", backward="none"),
+    dict(init="orthogonal", activation="relu"),  # stays on the calling thread
+]
+
+
+@pytest.mark.parametrize("case", HELPER_CASES)
+@pytest.mark.parametrize("keep_weights", [True, False])
+def test_the_helper_thread_gives_exactly_the_numbers_of_one_thread(monkeypatch, case, keep_weights):
+    config = NetworkConfig(**({"layers": 5, "width": 40, "samples": 30, "seed": 9} | case))
+    if not keep_weights:
+        monkeypatch.setattr(network, "MAX_PEAK_BYTES", 0)  # every W_l is drawn again
+    monkeypatch.setattr(network, "_OVERLAP_PRODUCT", 2**62)  # no helper thread
+    alone = simulate(config)
+    threads = []
+    original = network.sample_weights
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(network, "sample_weights", spy)
+    monkeypatch.setattr(network, "_OVERLAP_PRODUCT", 1)  # the helper beside every layer
+    beside = simulate(config)
+    helped = [name for name in threads if name != threading.current_thread().name]
+    if config.init == "orthogonal":
+        assert not helped
+    else:  # every draw but W_1's (and with redrawing, W_L's second draw comes first)
+        assert len(helped) >= config.depth - 1
+    for name in ("input", "pre", "post", "grad_post", "grad_pre", "grad_weight"):
+        ours, theirs = getattr(beside, name), getattr(alone, name)
+        for field in ours.__dataclass_fields__:
+            if getattr(theirs, field) is None:
+                assert getattr(ours, field) is None
+            else:
+                np.testing.assert_array_equal(getattr(ours, field), getattr(theirs, field))
+    assert beside.first_nonfinite_layer == alone.first_nonfinite_layer
+    assert beside.backward_first_nonfinite_layer == alone.backward_first_nonfinite_layer
+    if config.keep_activations:
+        for ours, theirs in zip(beside.activations, alone.activations, strict=True):
+            np.testing.assert_array_equal(ours, theirs)
+
+
+def test_counts_at_the_thresholds_are_exact_in_float32():
+    # z = x * 1 in float32, so the pre-activations are these inputs exactly: float32 numbers
+    # next to the flat threshold (which float32 rounds up) and next to 2, compared exactly.
+    threshold = flat_threshold(get_activation("tanh"))
+    near = np.float32(threshold)
+    assert float(near) > threshold  # the nearest float32 is above the threshold
+    values = [
+        np.nextafter(near, np.float32(0)),
+        near,
+        np.nextafter(near, np.float32(3)),
+        -near,
+        np.float32(2.0),
+        np.nextafter(np.float32(2.0), np.float32(3)),
+        np.float32(-2.0),
+        np.float32(-2.5),
+        np.float32(0.0),
+        np.float32(-0.5),
+    ]
+    exact = np.array(values, dtype=np.float64)
+    config = NetworkConfig(
+        init="constant",
+        init_params=(("value", 1.0),),
+        activation="tanh",
+        widths=(1,),
+        input_data=tuple((float(v),) for v in values),
+    )
+    result = simulate(config)
+    assert result.pre.frac_flat[0] == np.mean(np.abs(exact) > threshold) == 7 / 10
+    assert result.pre.frac_saturated[0] == np.mean(np.abs(exact) > 2) == 2 / 10
+    assert result.pre.frac_zero[0] == 1 / 10
+    assert result.input.frac_saturated[0] == 2 / 10
+    assert result.pre.mean_abs[0] == pytest.approx(np.mean(np.abs(exact)), rel=1e-15)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_one_signed_values_sum_their_magnitudes(sign):
+    # All of one sign (ReLU outputs; a negated input), where the sum of |x| is |sum x|.
+    rows = tuple((sign * (row + 1.0), sign * 0.5 * row) for row in range(6))
+    result = simulate(
+        NetworkConfig(init="he_normal", activation="relu", widths=(3,), input_data=rows)
+    )
+    values = np.array(rows, dtype=np.float32).astype(np.float64)
+    assert result.input.mean_abs[0] == pytest.approx(np.mean(np.abs(values)), rel=1e-15)
+    assert result.input.mean_abs[0] > 0 and math.copysign(1.0, result.input.mean_abs[0]) == 1
+    assert result.input.frac_zero[0] == np.mean(values == 0) == 1 / 12
+    assert result.post.mean_abs[0] == result.post.mean[0] >= 0
 
 
 @pytest.mark.parametrize(
