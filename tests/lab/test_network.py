@@ -617,8 +617,8 @@ MEMORY_CASES = [
     ("orthogonal", "tanh", 3, 512, 20, "random"),
     ("he_truncated_normal", "relu", 3, 512, 20, "none"),
     ("xavier_normal", "linear", 2, 1024, 5, "random"),
-    # Products large enough for the helper thread (network._OVERLAP_PRODUCT): statistics and
-    # draws beside them, batch-sized and matrix-sized.
+    # Products large enough for the helper thread (network._OVERLAP_PRODUCT): draws beside
+    # the products and the statistics, batch-sized and matrix-sized.
     ("he_normal", "relu", 4, 256, 2000, "random"),
     ("large_random", "tanh", 3, 1024, 16, "random"),
 ]
@@ -690,7 +690,7 @@ def test_the_helper_thread_gives_exactly_the_numbers_of_one_thread(monkeypatch, 
     helped = [name for name in threads if name != threading.current_thread().name]
     if config.init == "orthogonal":
         assert not helped
-    else:  # every draw but W_1's (and with redrawing, W_L's second draw comes first)
+    else:  # W_2 .. W_L at least (W_1 comes before the first product)
         assert len(helped) >= config.depth - 1
     for name in ("input", "pre", "post", "grad_post", "grad_pre", "grad_weight"):
         ours, theirs = getattr(beside, name), getattr(alone, name)

@@ -18,8 +18,8 @@ from lab.controls.registry import SIMULATION_PAGES
 from lab.experiments.phase_diagram import config_from_values, run
 from lab.phase import TRAINABILITY_STEPS
 from pages.ui.training_charts import PHONE_WIDTH
+from tests.pages.chart_readability import charts_with_widths, readability_problems
 from tests.pages.deep_links import open_link, shown_values
-from tests.pages.test_training import charts_with_widths, readability_problems
 
 TIMEOUT = 120  # the default view trains the trainability grid (56 networks) once
 PAGE_FILE = "pages/phase_diagram.py"

@@ -4,28 +4,20 @@ query parameters keep the file fast (the default view trains the default five ne
 
 from __future__ import annotations
 
-import json
-import math
 import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.element_tree import Column, Grid
 
 import pages.ui.training_charts as training_charts
 from lab.controls.training import CONTROLS
 from lab.experiments.training import config_from_values, run
 from pages.ui.training_charts import (
     CURVE_MIN_WIDTH,
-    LABEL_PX_PER_CHAR,
-    LEGEND_COLUMN_GAP,
-    LEGEND_SYMBOL,
     PANEL_MIN_WIDTH,
     PHONE_WIDTH,
-    TITLE_MARGIN,
-    TITLE_PX_PER_CHAR,
-    Y_AXIS_WIDTH,
 )
+from tests.pages.chart_readability import charts_with_widths, readability_problems
 from tests.pages.deep_links import shown_values
 
 TIMEOUT = 90  # the default view trains five networks; CI machines can be busy
@@ -219,88 +211,6 @@ def test_a_cached_run_computes_once_and_leaves_no_progress_bar():
 
 
 # --------------------------------------------------------------------------- readability
-
-
-def charts_with_widths(at: AppTest) -> list[tuple[dict, int]]:
-    """Every rendered spec with the narrowest width (px) it can get: its grid's smallest
-    column (the grid drops a column first), at most a phone's column; PHONE_WIDTH outside a
-    grid. A chart in st.columns has no such bound (0): columns only stack below 640 px, so at
-    800 px three of them were 135 px wide."""
-    found: list[tuple[dict, int]] = []
-
-    def walk(node, width: int) -> None:
-        if isinstance(node, Grid):
-            width = min(width, node.proto.min_column_width_px)
-        elif isinstance(node, Column):
-            width = 0
-        if getattr(node, "type", None) == "vega_lite_chart":
-            found.append((json.loads(node.proto.spec), width))
-        for child in getattr(node, "children", {}).values():
-            walk(child, width)
-
-    walk(at.main, PHONE_WIDTH)
-    return found
-
-
-def title_lines(spec: dict) -> list[str]:
-    """Every line of the chart's title and subtitle."""
-    title = spec.get("title", "")
-    parts = [title] if not isinstance(title, dict) else [title.get("text"), title.get("subtitle")]
-    lines: list[str] = []
-    for part in parts:
-        lines += [part] if isinstance(part, str) else list(part or [])
-    return [line for line in lines if line]
-
-
-def legends(spec: object) -> list[tuple[dict, dict]]:
-    """(channel definition, legend) of every legend anywhere in the spec (conditions too)."""
-    found: list[tuple[dict, dict]] = []
-    if isinstance(spec, dict):
-        for channel in (spec.get("encoding") or {}).values():
-            if not isinstance(channel, dict):  # a list of tooltips
-                continue
-            for definition in (channel, channel.get("condition")):
-                if isinstance(definition, dict) and isinstance(definition.get("legend"), dict):
-                    found.append((definition, definition["legend"]))
-        for value in spec.values():
-            found += legends(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            found += legends(value)
-    return found
-
-
-def readability_problems(charts: list[tuple[dict, int]]) -> list[str]:
-    """What would be cut inside a chart's canvas at its narrowest width, with the lab's text
-    model (``pages.ui.training_charts``: Source Sans in Streamlit's Vega theme): a title line
-    wider than the chart, a legend not below the plot, a legend label longer than its
-    ``labelLimit`` (Vega cuts it with "…"), a legend wider than the space beside the y axis."""
-    problems = []
-    for spec, width in charts:
-        name = (title_lines(spec) or ["untitled"])[0]
-        if width <= 0:
-            problems.append(f"{name}: in st.columns, no narrowest width")
-            continue
-        for line in title_lines(spec):
-            if TITLE_MARGIN + len(line) * TITLE_PX_PER_CHAR > width:
-                problems.append(f"{name}: title line {line!r} does not fit {width} px")
-        for channel, legend in legends(spec):
-            if legend.get("orient") != "bottom":
-                problems.append(f"{name}: legend {legend.get('orient')!r}, not below the plot")
-            if channel.get("type") == "nominal":
-                labels = channel["scale"]["domain"]
-                longest = max(len(label) for label in labels)
-                limit = legend.get("labelLimit", 0)
-                if limit < math.ceil(longest * LABEL_PX_PER_CHAR):
-                    problems.append(f"{name}: labelLimit {limit} cuts a {longest}-character label")
-                columns = legend.get("columns", len(labels))
-                needed = Y_AXIS_WIDTH + columns * (LEGEND_SYMBOL + limit)
-                needed += (columns - 1) * LEGEND_COLUMN_GAP
-                if needed > width:
-                    problems.append(f"{name}: {columns}-column legend needs {needed} of {width} px")
-            elif Y_AXIS_WIDTH + legend.get("gradientLength", 200) > width:
-                problems.append(f"{name}: colour bar wider than {width} px")
-    return problems
 
 
 @pytest.mark.parametrize("query", [{}, LONG_LABELS | SMALL], ids=["default", "long-labels"])
