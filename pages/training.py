@@ -22,9 +22,13 @@ from pages.ui.registry import get_page, page_header
 from pages.ui.text import plain, show_engine_error
 from pages.ui.training_charts import (
     CURVE_MIN_WIDTH,
+    GRADIENTS_TAB,
     PANEL_COLUMNS,
     PANEL_MIN_WIDTH,
+    REGIONS_TAB,
     SYMLOG_CONSTANT,
+    SYMMETRY_TAB,
+    TABS_KEY,
     training_view,
 )
 from pages.ui.widgets import Section, draw_controls
@@ -126,54 +130,66 @@ st.caption(
     "Solid: the training part; dashed: the held-out part. Epoch 0 is the network at initialization."
 )
 
-# --------------------------------------------------------------------------- decision regions
+# --------------------------------------------------------------------------- after training
 
-if result.boundaries:
-    st.subheader("Decision regions after training")
-    panels([(spec, "") for spec in view.boundaries])
-    st.caption(
-        "Each panel: the class the trained network predicts at every point of the plane "
-        "(paler where it is less sure), under the training points. The title gives the training "
-        "accuracy."
-    )
+st.subheader("Inside the trained networks")
+# Three views in lazy tabs: only the open one is drawn, so a rerun sends a third of the panels.
+labels = [GRADIENTS_TAB, *([REGIONS_TAB] if result.boundaries else []), SYMMETRY_TAB]
+tabs = dict(zip(labels, st.tabs(labels, key=TABS_KEY, on_change="rerun"), strict=True))
 
-# --------------------------------------------------------------------------- gradients
+if tabs[GRADIENTS_TAB].open:
+    with tabs[GRADIENTS_TAB]:
+        panels(
+            [
+                (spec, panel.note)
+                for spec, panel in zip(view.gradients, result.gradients, strict=True)
+            ]
+        )
+        st.caption(
+            f"The size of dL/dW_l for each weight layer, the read-out last (layer "
+            f"{result.ran.layers + 1}), on a log axis: epoch 0 is the whole training set's "
+            "gradient at initialization, later epochs the root mean square over the epoch's "
+            "minibatch steps. Layers whose gradient lies decades below the others learn far "
+            "more slowly."
+        )
 
-st.subheader("Gradient norm per layer during training")
-panels([(spec, panel.note) for spec, panel in zip(view.gradients, result.gradients, strict=True)])
-st.caption(
-    f"The size of dL/dW_l for each weight layer, the read-out last (layer "
-    f"{result.ran.layers + 1}), on a log axis: epoch 0 is the whole training set's gradient at "
-    "initialization, later epochs the root mean square over the epoch's minibatch steps. "
-    "Layers whose gradient lies decades below the others learn far more slowly."
-)
+if REGIONS_TAB in tabs and tabs[REGIONS_TAB].open:
+    with tabs[REGIONS_TAB]:
+        panels([(spec, "") for spec in view.boundaries])
+        st.caption(
+            "Each panel: the class the trained network predicts at every point of the plane "
+            "(paler where it is less sure), under the training points. The title gives the "
+            "training accuracy."
+        )
 
-# --------------------------------------------------------------------------- symmetry
+if tabs[SYMMETRY_TAB].open:
+    with tabs[SYMMETRY_TAB]:
+        st.markdown("**Do the hidden units stay identical?**")
+        show_spec(view.symmetry)
+        st.caption(
+            "The largest distance between the incoming weights of two units of the same hidden "
+            "layer, over every hidden layer: 0 while the units are identical. The axis is close "
+            f"to linear below {SYMLOG_CONSTANT:g} and logarithmic above, so that 0 sits on it."
+        )
+        for line in result.symmetry_lines:
+            st.markdown(f"- {plain(line)}")
+        if not any(o.tied for o in result.outcomes):
+            st.caption(
+                "None of the chosen initializations starts with identical units: add Zeros or "
+                "Constant c in the sidebar to watch a symmetry that never breaks."
+            )
+        st.markdown(
+            "Units of a layer that start with the same incoming weights compute the same "
+            "output for every input, so backpropagation hands them the same gradient, and the "
+            "update keeps them equal: after any number of steps they are still copies of one "
+            "another, and the layer works like a single unit. Nothing in gradient descent can "
+            "tell them apart; random weights make them different from the first step, and their "
+            "scale (Xavier, He) keeps the signal's size (Goodfellow, Bengio & Courville 2016, "
+            "section 8.4)."
+        )
+        # One short formula per st.latex: KaTeX does not wrap; a phone shows about 30 characters.
+        st.latex(r"w_i = w_j \;\Rightarrow\; \partial L / \partial w_i = \partial L / \partial w_j")
 
-st.subheader("Symmetry: do the hidden units stay identical?")
-show_spec(view.symmetry)
-st.caption(
-    "The largest distance between the incoming weights of two units of the same hidden layer, "
-    "over every hidden layer: 0 while the units are identical. The axis is close to linear "
-    f"below {SYMLOG_CONSTANT:g} and logarithmic above, so that 0 sits on it."
-)
-for line in result.symmetry_lines:
-    st.markdown(f"- {plain(line)}")
-if not any(o.tied for o in result.outcomes):
-    st.caption(
-        "None of the chosen initializations starts with identical units: add Zeros or "
-        "Constant c in the sidebar to watch a symmetry that never breaks."
-    )
-st.markdown(
-    "Units of a layer that start with the same incoming weights compute the same output for "
-    "every input, so backpropagation hands them the same gradient, and the update keeps them "
-    "equal: after any number of steps they are still copies of one another, and the layer "
-    "works like a single unit. Nothing in gradient descent can tell them apart; random weights "
-    "make them different from the first step, and their scale (Xavier, He) keeps the signal's "
-    "size (Goodfellow, Bengio & Courville 2016, section 8.4)."
-)
-# One short formula per st.latex: KaTeX does not wrap, and a phone shows about 30 characters.
-st.latex(r"w_i = w_j \;\Rightarrow\; \partial L / \partial w_i = \partial L / \partial w_j")
 phase = get_page(PHASE_PAGE)
 st.page_link(
     page_of(phase), label="Where do the schemes sit between order and chaos?", icon=phase.icon

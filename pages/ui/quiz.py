@@ -13,6 +13,7 @@ allows (``st.secrets["reveal_answers"]``). Receipts: ``quizzes.receipts`` signed
 ``st.secrets["receipt_key"]`` when the server has one (unsigned otherwise); "resume from a
 receipt" refuses files over 1 MB before reading them, and in graded mode never changes the
 ledger's attempts. Text from students (names, answers) is shown as text, never as markdown.
+A graded quiz shows all its questions; Practice shows one at a time (a topic has up to 23).
 """
 
 from __future__ import annotations
@@ -176,6 +177,16 @@ def new_variant_key(session_key: str, question_id: str) -> str:
     return f"quiz_new:{session_key}:{question_id}"
 
 
+def question_choice_key(session_key: str) -> str:
+    """The widget key of Practice's question picker (one question is shown at a time)."""
+    return f"quiz_question:{session_key}"
+
+
+def step_key(session_key: str, offset: int) -> str:
+    """The widget key of Practice's "previous" (-1) or "next" (+1) question button."""
+    return f"quiz_step:{session_key}:{offset:+d}"
+
+
 def upload_key(session_key: str) -> str:
     """The widget key of the "resume from a receipt" uploader."""
     return f"quiz_upload:{session_key}"
@@ -216,6 +227,12 @@ def _new_variant(session_key: str, question_id: str) -> None:
     session: QuizSession = st.session_state[session_key]
     session.new_variant(question_id)
     _feedback(session_key).pop(question_id, None)
+
+
+def _step(choice_key: str, question_ids: tuple[str, ...], offset: int) -> None:
+    current = st.session_state.get(choice_key)
+    index = question_ids.index(current) if current in question_ids else 0
+    st.session_state[choice_key] = question_ids[min(max(index + offset, 0), len(question_ids) - 1)]
 
 
 def _restore(session_key: str, uploader_key: str, quiz_id: str, mode: str) -> None:
@@ -606,9 +623,56 @@ def render_quiz(
         f"{count_text(len(session.schedule), 'attempt')} each, credit "
         f"{' / '.join(f'{x:.0%}' for x in session.schedule)} by attempt."
     )
+    if session.mode == "practice":
+        render_one_question(session, session_key)
+        return session
     for index, question_id in enumerate(session.question_ids, start=1):
-        try:
-            render_question(session, session_key, index, question_id)
-        except (ValueError, KeyError, TypeError) as error:
-            show_engine_error(ValueError(f"question {index} cannot be shown: {error}"))
+        _render_or_explain(session, session_key, index, question_id)
     return session
+
+
+def _render_or_explain(
+    session: QuizSession, session_key: str, index: int, question_id: str
+) -> None:
+    try:
+        render_question(session, session_key, index, question_id)
+    except (ValueError, KeyError, TypeError) as error:
+        show_engine_error(ValueError(f"question {index} cannot be shown: {error}"))
+
+
+def render_one_question(session: QuizSession, session_key: str) -> None:
+    """Practice: a picker, the chosen question, and buttons to the previous and next one.
+
+    One question at a time keeps a page run small (a topic has up to 23 questions); the
+    progress table above still lists every question's status.
+    """
+    question_ids = tuple(session.question_ids)
+    choice_key = question_choice_key(session_key)
+    if st.session_state.get(choice_key) not in question_ids:
+        st.session_state[choice_key] = question_ids[0]
+    titles = {
+        question_id: f"{index}. {session.question(question_id).title}"
+        for index, question_id in enumerate(question_ids, start=1)
+    }
+    chosen = st.selectbox(
+        "Question",
+        question_ids,
+        format_func=titles.__getitem__,
+        key=choice_key,
+        help="One question at a time: the table above shows where you are in each of them.",
+    )
+    index = question_ids.index(chosen)
+    _render_or_explain(session, session_key, index + 1, chosen)
+    with st.container(horizontal=True, gap="small"):
+        for offset, label, icon in (
+            (-1, "Previous question", ":material/arrow_back:"),
+            (1, "Next question", ":material/arrow_forward:"),
+        ):
+            st.button(
+                label,
+                key=step_key(session_key, offset),
+                icon=icon,
+                disabled=not 0 <= index + offset < len(question_ids),
+                on_click=_step,
+                args=(choice_key, question_ids, offset),
+            )

@@ -59,6 +59,13 @@ REFERENCE_COLOR = "#868e96"
 #: Written on a gradient panel with no norm above 0 (all exactly 0 or after divergence).
 NO_GRADIENT = "no finite norm above 0 to draw"
 
+#: The lazy tabs after the Training page's curves (only the open one is drawn), and the
+#: session-state key of the open one.
+GRADIENTS_TAB = "Gradient norm per layer"
+REGIONS_TAB = "Decision regions"
+SYMMETRY_TAB = "Symmetry"
+TABS_KEY = "training_tab"
+
 #: Small multiples per row on a wide screen.
 PANEL_COLUMNS = 3
 #: The narrowest a chart gets (px): a curve or a panel in its grid, and any chart on a 390 px

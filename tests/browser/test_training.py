@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from pages.ui.training_charts import GRADIENTS_TAB, REGIONS_TAB, SYMMETRY_TAB
 from tests.browser.conftest import (
     CHART,
     assert_no_errors,
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.browser
 
 TRAINING = "train"
 PHASE = "phase-diagram"
-#: Loss, accuracy, five decision regions, five gradient panels, the symmetry panel.
-TRAINING_CHARTS = 13
+#: Charts drawn with each lazy tab open: loss and accuracy, then five gradient panels, five
+#: decision regions or the symmetry chart.
+TRAINING_CHARTS = {GRADIENTS_TAB: 2 + 5, REGIONS_TAB: 2 + 5, SYMMETRY_TAB: 2 + 1}
 #: The plane and the trainability grid.
 PHASE_CHARTS = 2
 #: A long first run: the default Phase diagram trains its grid (54 networks) once per server.
@@ -39,7 +41,7 @@ def assert_charts_drawn(page, count: int) -> None:
     charts = page.locator(CHART)
     expect(charts).to_have_count(count)
     for index in range(count):
-        assert charts.nth(index).locator("canvas, svg").count() > 0
+        expect(charts.nth(index).locator("canvas, svg").first).to_be_attached()
 
 
 def assert_fits(page, width: int) -> None:
@@ -47,22 +49,37 @@ def assert_fits(page, width: int) -> None:
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
 
 
-def test_training_page_draws_every_chart(page):
+def open_tab(page, label: str) -> None:
+    """Click a lazy tab and wait for the run it starts."""
+    page.get_by_role("tab", name=label).click()
+    wait_for_app(page, FIRST_RUN_MS)
+
+
+def test_training_page_draws_every_chart_of_every_tab(page):
     from playwright.sync_api import expect
 
     open_slow(page, TRAINING)
     assert_no_errors(page)
     expect(page.locator("h1").first).to_have_text("Training")
-    assert_charts_drawn(page, TRAINING_CHARTS)
     expect(page.get_by_text("Wasted epochs: health at initialization and outcome")).to_be_visible()
+    assert_charts_drawn(page, TRAINING_CHARTS[GRADIENTS_TAB])
     assert screenshot(page, "training").stat().st_size > 50_000
+    for label in (REGIONS_TAB, SYMMETRY_TAB, GRADIENTS_TAB):
+        open_tab(page, label)
+        assert_no_errors(page)
+        assert_charts_drawn(page, TRAINING_CHARTS[label])
+        expect(page.get_by_role("tab", name=label)).to_have_attribute("aria-selected", "true")
+    open_tab(page, REGIONS_TAB)
+    assert screenshot(page, "training_regions").stat().st_size > 50_000
 
 
 def test_training_page_on_a_phone(page):
     page.set_viewport_size(PHONE)
     open_slow(page, TRAINING, "dataset=xor&inits=he_normal,constant,zeros&layers=4&epochs=40")
     assert_no_errors(page)
-    assert_charts_drawn(page, 2 + 3 + 3 + 1)
+    assert_charts_drawn(page, 2 + 3)
+    open_tab(page, REGIONS_TAB)
+    assert_charts_drawn(page, 2 + 3)
     assert_fits(page, PHONE["width"])
     assert screenshot(page, "training_phone").stat().st_size > 30_000
 

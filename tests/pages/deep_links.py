@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 from streamlit.testing.v1 import AppTest
@@ -43,3 +44,13 @@ def shown_values(at: AppTest, page_key: str, names) -> dict[str, object]:
 def url_warnings(at: AppTest) -> list[str]:
     """The page's URL warnings (pages.ui.text.show_warning's link icon), not its verdicts."""
     return [w.value for w in at.warning if w.icon == ":material/link_off:"]
+
+
+def every_tab(at: AppTest, key: str) -> Iterator[str]:
+    """Open each of the page's lazy tabs (``st.tabs(..., key=key, on_change="rerun")``) in turn,
+    yielding its label once the page has drawn it."""
+    for label in [tab.label for tab in at.tabs]:
+        at.session_state[key] = label
+        at.run()
+        assert not at.exception
+        yield label

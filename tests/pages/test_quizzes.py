@@ -21,6 +21,8 @@ import lab
 from pages.ui.quiz import (
     answer_key,
     new_variant_key,
+    question_choice_key,
+    step_key,
     submit_key,
     upload_key,
 )
@@ -442,6 +444,45 @@ def test_practice_runs_anonymously_and_draws_new_variants() -> None:
     assert labels[new_variant_key(skey, "he_variance")] == "Try a new variant"
     at.button(key=new_variant_key(skey, "he_variance")).click().run()
     assert session_of(at, "anonymous", "formulas", "practice").attempts_left("he_variance") == 3
+
+
+def shown_prompts(at: AppTest, session: QuizSession) -> list[str]:
+    """The ids of the session's questions whose prompt the page shows."""
+    markdown = {element.value for element in at.markdown}
+    return [
+        question_id
+        for question_id in session.question_ids
+        if session.question(question_id).render_prompt(session.current_params(question_id))
+        in markdown
+    ]
+
+
+def test_practice_shows_one_question_at_a_time_and_keeps_each_ones_feedback() -> None:
+    at = open_page(PRACTICE_PAGE)
+    skey = quiz_session_key("anonymous", "formulas", "practice")
+    session = session_of(at, "anonymous", "formulas", "practice")
+    first, second, *_, last = session.question_ids
+    picker = at.selectbox(key=question_choice_key(skey))
+    assert picker.options == [
+        f"{index}. {session.question(question_id).title}"
+        for index, question_id in enumerate(session.question_ids, start=1)
+    ]
+    assert shown_prompts(at, session) == [first]
+    assert at.button(key=step_key(skey, -1)).disabled
+    answer(at, "anonymous", "formulas", first, WRONGS[0], mode="practice")
+    (verdict,) = [box.value for box in at.warning]
+    at.button(key=step_key(skey, 1)).click().run()
+    assert [box.value for box in at.warning] == []
+    assert shown_prompts(at, session) == [second]
+    assert not at.button(key=step_key(skey, -1)).disabled
+    at.selectbox(key=question_choice_key(skey)).select(last).run()
+    assert shown_prompts(at, session) == [last]
+    assert at.button(key=step_key(skey, 1)).disabled
+    # Back on the first question, its grade is still shown and its attempt still counted.
+    at.selectbox(key=question_choice_key(skey)).select(first).run()
+    assert shown_prompts(at, session) == [first]
+    assert [box.value for box in at.warning] == [verdict]
+    assert session_of(at, "anonymous", "formulas", "practice").attempts_left(first) == 2
 
 
 def test_practice_sessions_share_drawn_numbers_but_grade_on_their_own() -> None:

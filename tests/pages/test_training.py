@@ -14,11 +14,15 @@ from lab.controls.training import CONTROLS
 from lab.experiments.training import config_from_values, run
 from pages.ui.training_charts import (
     CURVE_MIN_WIDTH,
+    GRADIENTS_TAB,
     PANEL_MIN_WIDTH,
     PHONE_WIDTH,
+    REGIONS_TAB,
+    SYMMETRY_TAB,
+    TABS_KEY,
 )
 from tests.pages.chart_readability import charts_with_widths, readability_problems
-from tests.pages.deep_links import shown_values
+from tests.pages.deep_links import every_tab, shown_values
 
 TIMEOUT = 90  # the default view trains five networks; CI machines can be busy
 PAGE_FILE = "pages/training.py"
@@ -55,6 +59,18 @@ def charts(at: AppTest) -> int:
     return len(at.get("vega_lite_chart"))
 
 
+def charts_per_tab(at: AppTest) -> dict[str, int]:
+    """{tab: charts drawn with that tab open}, the loss and accuracy curves included."""
+    return {label: charts(at) for label in every_tab(at, TABS_KEY)}
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    at.session_state[TABS_KEY] = label
+    at.run()
+    assert not at.exception
+    return at
+
+
 def table(at: AppTest):
     (frame,) = at.dataframe
     return frame.value
@@ -74,10 +90,14 @@ def test_default_view_shows_the_engines_outcomes_and_every_chart():
     # He + ReLU at depth 8 is healthy and reaches the target; zeros never do (dead, "never").
     assert frame["health"][0] == "healthy" and frame["to_target"][4] == "never"
     assert frame["verdict"][4] == "never"
-    # loss, accuracy, five decision regions, five gradient panels, the symmetry panel
-    assert charts(at) == 2 + 5 + 5 + 1
     lines = [re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown]
     assert result.fastest in lines
+    # Loss and accuracy, then one lazy tab at a time: gradients (open first), decision
+    # regions, symmetry; a closed tab draws nothing.
+    assert [tab.label for tab in at.tabs] == [GRADIENTS_TAB, REGIONS_TAB, SYMMETRY_TAB]
+    assert charts(at) == 2 + 5
+    assert charts_per_tab(at) == {GRADIENTS_TAB: 2 + 5, REGIONS_TAB: 2 + 5, SYMMETRY_TAB: 2 + 1}
+    lines = [re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown]
     assert f"- {result.symmetry_lines[4]}" in lines
     assert "exactly identical after 200 epochs (largest distance 0)" in result.symmetry_lines[4]
 
@@ -117,7 +137,7 @@ def test_a_deep_link_shows_exactly_its_values_and_no_warning():
     result = expected(**query)
     assert list(table(at)["initialization"]) == ["Xavier normal, gain 1.5", "Constant (0.3)"]
     assert list(table(at)["to_target"]) == [o.wasted for o in result.outcomes]
-    assert charts(at) == 2 + 2 + 2 + 1
+    assert charts_per_tab(at) == {GRADIENTS_TAB: 2 + 2, REGIONS_TAB: 2 + 2, SYMMETRY_TAB: 2 + 1}
 
 
 @pytest.mark.parametrize(
@@ -150,15 +170,16 @@ def test_an_undeclared_parameter_gives_one_warning_naming_it():
 def test_the_digits_have_no_decision_regions_and_hide_the_points_control():
     at = open_page(dataset="digits", inits="he_normal", layers="1", width="4", epochs="2")
     assert warnings(at) == []
-    assert charts(at) == 2 + 1 + 1  # loss, accuracy, one gradient panel, symmetry
+    # loss and accuracy, then one gradient panel or the symmetry chart
+    assert charts_per_tab(at) == {GRADIENTS_TAB: 2 + 1, SYMMETRY_TAB: 2 + 1}
     assert "samples" not in at.query_params
     assert not any(s.value.startswith("Decision regions") for s in at.subheader)
 
 
 def test_the_symmetry_panel_asks_for_a_tied_start_when_none_is_chosen():
-    at = open_page(inits="he_normal", **SMALL)
+    at = open_tab(open_page(inits="he_normal", **SMALL), SYMMETRY_TAB)
     assert any(c.value.startswith("None of the chosen initializations") for c in at.caption)
-    tied = open_page(inits="he_normal,zeros", **SMALL)
+    tied = open_tab(open_page(inits="he_normal,zeros", **SMALL), SYMMETRY_TAB)
     assert not any(c.value.startswith("None of the chosen") for c in tied.caption)
 
 
@@ -216,14 +237,16 @@ def test_a_cached_run_computes_once_and_leaves_no_progress_bar():
 @pytest.mark.parametrize("query", [{}, LONG_LABELS | SMALL], ids=["default", "long-labels"])
 def test_every_title_and_legend_fits_the_narrowest_chart(query):
     at = open_page(**query)
-    drawn = charts_with_widths(at)
-    assert len(drawn) == charts(at)
+    inits = len(table(at))
+    drawn = {label: charts_with_widths(at) for label in every_tab(at, TABS_KEY)}
     # loss and accuracy in a grid of CURVE_MIN_WIDTH, the panels in grids of PANEL_MIN_WIDTH,
     # the symmetry chart full width
-    widths = [width for _, width in drawn]
-    assert widths[:2] == [min(CURVE_MIN_WIDTH, PHONE_WIDTH)] * 2 and widths[-1] == PHONE_WIDTH
-    assert set(widths[2:-1]) == {PANEL_MIN_WIDTH}
-    assert readability_problems(drawn) == []
+    curves = [min(CURVE_MIN_WIDTH, PHONE_WIDTH)] * 2
+    assert [width for _, width in drawn[GRADIENTS_TAB]] == curves + [PANEL_MIN_WIDTH] * inits
+    assert [width for _, width in drawn[REGIONS_TAB]] == curves + [PANEL_MIN_WIDTH] * inits
+    assert [width for _, width in drawn[SYMMETRY_TAB]] == curves + [PHONE_WIDTH]
+    specs = drawn[GRADIENTS_TAB] + drawn[REGIONS_TAB][2:] + drawn[SYMMETRY_TAB][2:]
+    assert readability_problems(specs) == []
 
 
 def test_the_readability_check_finds_what_the_page_used_to_draw():

@@ -22,7 +22,8 @@ import pytest
 from lab.controls.registry import SIMULATION_PAGES
 from pages.ui.charts import vega_spec
 from pages.ui.registry import HOME_KEY, PAGES
-from tests.pages.deep_links import open_link
+from pages.ui.training_charts import TABS_KEY as TRAINING_TABS_KEY
+from tests.pages.deep_links import every_tab, open_link
 from tests.pages.test_instructor import (
     PASSWORD,
     app,
@@ -39,6 +40,8 @@ SCHEMA = (
     / "schema"
     / "vega-lite-schema.json"
 )
+#: Pages with lazy tabs: the session-state key of the open tab.
+LAZY_TABS = {"training": TRAINING_TABS_KEY}
 #: One other view per simulation page: the other kinds of charts it draws (overflowing
 #: signals, other views, collected runs), kept small so that the test stays fast.
 OTHER_VIEWS: dict[str, dict[str, object]] = {
@@ -111,6 +114,9 @@ def test_every_rendered_spec_is_valid_vega_lite(page_key, link):
     if page_key in SIMULATION_PAGES:
         assert len(at.get("vega_lite_chart")) > 0, f"{link} rendered no chart"
     assert spec_problems(at) == []
+    if page_key in LAZY_TABS:  # only the open tab is drawn: open each
+        for label in every_tab(at, LAZY_TABS[page_key]):
+            assert spec_problems(at) == [], label
 
 
 def test_instructor_charts_are_valid_vega_lite(tmp_path):
