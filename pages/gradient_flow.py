@@ -20,6 +20,7 @@ from pages.ui.gradient_charts import (
     ratio_text,
     runs_specs,
     seeds_text,
+    summary_table,
     sweep_heading,
     sweep_specs,
     z_spec,
@@ -94,7 +95,7 @@ for label, where in result.zero_gradient:
 
 show_spec(z_spec(result.config, pair, threshold, result.tanh_slope_at_threshold))
 st.dataframe(
-    result.summary_rows,
+    summary_table(result),
     hide_index=True,
     width="stretch",
     column_config={

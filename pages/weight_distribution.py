@@ -3,16 +3,16 @@ against the scheme's exact law (engine: lab/experiments/weight_distribution.py).
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from lab.controls.weight_distribution import CONTROLS
 from lab.experiments.weight_distribution import config_from_values, run
 from pages.ui.charts import show_spec
 from pages.ui.engine import cached
+from pages.ui.memo import page_of
 from pages.ui.registry import get_page, page_header
 from pages.ui.text import plain, show_engine_error
-from pages.ui.weight_charts import chart_specs
+from pages.ui.weight_charts import chart_specs, tables
 from pages.ui.widgets import Section, draw_controls
 
 SECTIONS = (
@@ -51,7 +51,7 @@ try:
 except ValueError as error:
     show_engine_error(error)
     st.stop()
-scheme_specs, shape_specs = chart_specs(config, result)
+scheme_specs, shape_specs = chart_specs(result)
 
 if result.budget_note:
     st.info(plain(result.budget_note), icon=":material/speed:")
@@ -74,25 +74,9 @@ else:
         show_spec(spec)
 
     st.subheader("Exact against sampled")
-    summaries = [view.summary for view in result.schemes]
-    table = pd.DataFrame(
-        {
-            "scheme": [s.label for s in summaries],
-            "n": [s.fan for s in summaries],
-            "Var exact": [s.exact_variance for s in summaries],
-            "Var sampled": [s.sampled_variance for s in summaries],
-            "std exact": [s.exact_std for s in summaries],
-            "std sampled": [s.sampled_std for s in summaries],
-            "b / cut": [s.bound if s.bound is not None else s.truncation for s in summaries],
-            "max |w|": [s.sampled_max_abs for s in summaries],
-            "mean": [s.sampled_mean for s in summaries],
-            "KS D": [s.ks_statistic for s in summaries],
-            "KS p": [s.ks_pvalue for s in summaries],
-        }
-    )
     number = st.column_config.NumberColumn(format="%.5g")
     st.dataframe(
-        table,
+        tables(result).schemes,
         hide_index=True,
         width="stretch",
         column_config={
@@ -148,16 +132,7 @@ for index, spec in enumerate(shape_specs):
     with columns[index % 2]:
         show_spec(spec)
 st.dataframe(
-    pd.DataFrame(
-        {
-            "law": [s.label for s in result.shapes],
-            "numpy": [s.numpy_call for s in result.shapes],
-            "exact mean": [s.exact_mean for s in result.shapes],
-            "sampled mean": [s.sampled_mean for s in result.shapes],
-            "exact variance": [s.exact_variance for s in result.shapes],
-            "sampled variance": [s.sampled_variance for s in result.shapes],
-        }
-    ),
+    tables(result).shapes,
     hide_index=True,
     width="stretch",
     column_config={
@@ -167,7 +142,7 @@ st.dataframe(
 )
 gradient_flow = get_page("gradient_flow")
 st.page_link(
-    gradient_flow.path,
+    page_of(gradient_flow),
     label="Watch the gradients: rand vs randn in a deep tanh network",
     icon=gradient_flow.icon,
 )

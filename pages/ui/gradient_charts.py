@@ -10,11 +10,13 @@ from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
-import streamlit as st
+import pyarrow as pa
 
+from lab.experiments.gradient_flow import Result
 from lab.gradient_flow import Comparison, ManyRuns, Sweep
 from lab.text import plural
 from pages.ui.charts import ANNOTATION_COLOR, log_line_chart, vega_spec
+from pages.ui.memo import arrow_table, once_per
 
 #: Uniform red, normal teal (as in the demo), in every chart; readable on light and dark.
 SCHEME_COLORS = ("#d6336c", "#1098ad")
@@ -205,41 +207,47 @@ def _first_layer_chart(
     )
 
 
-# --------------------------------------------------------------------------- cached specs
-# Each chart's Vega-Lite dict, built once per configuration: building Altair charts costs tens
-# of milliseconds each, too slow to repeat for nine charts on every rerun. ``key`` (the page's
-# Config, which determines the result) is the cache key; the data arguments, determined by it,
-# start with ``_`` and are not hashed.
+# --------------------------------------------------------------------------- shared specs
+# Each chart's Vega-Lite dict, built once per configuration and shared by every rerun and
+# session (``pages.ui.memo.once_per``): building Altair charts costs tens of milliseconds each,
+# too slow to repeat for nine charts on every rerun. ``key`` (the page's Config, which
+# determines the result) and the arguments that are not determined by it make the cache key.
 
 #: Specs kept per process (nine charts per configuration).
 CACHED_SPECS = 128
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
-def gradient_spec(key: object, _pair: Comparison) -> dict:
-    """``gradient_chart(_pair)`` as a Vega-Lite dict."""
-    return vega_spec(gradient_chart(_pair), plot_height=True)
+@once_per(lambda key, pair: key, CACHED_SPECS)
+def gradient_spec(key: object, pair: Comparison) -> dict:
+    """``gradient_chart(pair)`` as a Vega-Lite dict."""
+    return vega_spec(gradient_chart(pair), plot_height=True)
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
-def z_spec(key: object, _pair: Comparison, threshold: float, slope: float) -> dict:
-    """``z_chart(_pair, threshold, slope)`` as a Vega-Lite dict."""
-    return vega_spec(z_chart(_pair, threshold, slope), plot_height=True)
+@once_per(lambda key, pair, threshold, slope: (key, threshold, slope), CACHED_SPECS)
+def z_spec(key: object, pair: Comparison, threshold: float, slope: float) -> dict:
+    """``z_chart(pair, threshold, slope)`` as a Vega-Lite dict."""
+    return vega_spec(z_chart(pair, threshold, slope), plot_height=True)
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
+@once_per(lambda key, sweep, uniform, normal: (key, uniform, normal), CACHED_SPECS)
 def sweep_specs(
-    key: object, _sweep: Sweep, uniform_label: str, normal_label: str
+    key: object, sweep: Sweep, uniform_label: str, normal_label: str
 ) -> tuple[dict, ...]:
-    """``sweep_charts(_sweep, ...)`` as Vega-Lite dicts; ``key`` also names the sweep."""
-    charts = sweep_charts(_sweep, uniform_label, normal_label)
+    """``sweep_charts(sweep, ...)`` as Vega-Lite dicts; ``key`` also names the sweep."""
+    charts = sweep_charts(sweep, uniform_label, normal_label)
     return tuple(vega_spec(chart, plot_height=True) for chart in charts)
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
+@once_per(lambda key, stats, uniform, normal: (key, uniform, normal), CACHED_SPECS)
 def runs_specs(
-    key: object, _stats: ManyRuns, uniform_label: str, normal_label: str
+    key: object, stats: ManyRuns, uniform_label: str, normal_label: str
 ) -> tuple[dict, ...]:
-    """``runs_charts(_stats, ...)`` as Vega-Lite dicts."""
-    charts = runs_charts(_stats, uniform_label, normal_label)
+    """``runs_charts(stats, ...)`` as Vega-Lite dicts."""
+    charts = runs_charts(stats, uniform_label, normal_label)
     return tuple(vega_spec(chart, plot_height=True) for chart in charts)
+
+
+@once_per(lambda result: result.config)
+def summary_table(result: Result) -> pa.Table:
+    """The rand-vs-randn summary rows as an Arrow table, built once per result (its Config)."""
+    return arrow_table(result.summary_rows)

@@ -75,17 +75,18 @@ class BoundedCache(Generic[Value]):
 
 
 def once_per(
-    key: Callable[[Arg], Hashable], size: int = CACHED_BUILDS
-) -> Callable[[Callable[[Arg], Value]], Callable[[Arg], Value]]:
-    """Decorator: ``build(arg)`` runs once per ``key(arg)`` (e.g. a result's Config) and its
-    value is shared while cached (``size`` entries; the wrapper's ``cache`` holds them)."""
+    key: Callable[..., Hashable], size: int = CACHED_BUILDS
+) -> Callable[[Callable[..., Value]], Callable[..., Value]]:
+    """Decorator: ``build(*args)`` runs once per ``key(*args)`` (e.g. a result's Config, with
+    any argument that also changes the value) and its value is shared while cached (``size``
+    entries; the wrapper's ``cache`` holds them)."""
 
-    def decorate(build: Callable[[Arg], Value]) -> Callable[[Arg], Value]:
+    def decorate(build: Callable[..., Value]) -> Callable[..., Value]:
         cache: BoundedCache[Value] = BoundedCache(size)
 
         @functools.wraps(build)
-        def cached(arg: Arg) -> Value:
-            return cache.get_or_build(key(arg), lambda: build(arg))
+        def cached(*args: object) -> Value:
+            return cache.get_or_build(key(*args), lambda: build(*args))
 
         cached.cache = cache  # type: ignore[attr-defined]
         return cached

@@ -1,26 +1,49 @@
 """Charts of the Weight distribution page: each scheme's histogram with its exact density and
 its bounds or cut points, and the rand-vs-randn shapes; every chart of a set shares one y axis.
 
-Built once per configuration (``chart_specs`` is cached by the experiment's Config): building
-and validating fifteen Altair charts would cost most of a rerun.
+Built once per result (``pages.ui.memo.once_per``, keyed by the experiment's Config) and shared
+by every rerun and session: building fifteen Altair charts would cost most of a rerun.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import altair as alt
 import pandas as pd
-import streamlit as st
+import pyarrow as pa
 
 from lab.experiments.weight_distribution import Config, Result
 from lab.weights import Marker, ShapeSummary, WeightSummary
 from pages.ui.charts import ANNOTATION_COLOR, histogram_chart, histogram_top, vega_spec
+from pages.ui.memo import arrow_table, once_per
 
 #: Heights of the whole chart element (Streamlit 1.67 fits title and axes inside it).
 SCHEME_CHART_HEIGHT = 300
 SHAPE_CHART_HEIGHT = 260
 RULE_COLOR = "#868e96"  # mid grey: visible on light and dark backgrounds
-#: Specs kept per process (one set per configuration).
-CACHED_SPECS = 16
+#: Columns of the exact-against-sampled table and of the rand-vs-randn table.
+SCHEME_COLUMNS = (
+    "scheme",
+    "n",
+    "Var exact",
+    "Var sampled",
+    "std exact",
+    "std sampled",
+    "b / cut",
+    "max |w|",
+    "mean",
+    "KS D",
+    "KS p",
+)
+SHAPE_COLUMNS = (
+    "law",
+    "numpy",
+    "exact mean",
+    "sampled mean",
+    "exact variance",
+    "sampled variance",
+)
 
 
 def _density_line(grid, curve, pdf) -> alt.Chart:
@@ -111,14 +134,62 @@ def _shared_top(top: float, summaries) -> float:
     )
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False)
-def chart_specs(config: Config, _result: Result) -> tuple[list[dict], list[dict]]:
-    """(one spec per compared scheme, one per rand-vs-randn law) of ``_result``, which is
-    ``run(config)``: the cache is keyed by ``config`` alone."""
-    summaries = [view.summary for view in _result.schemes]
-    top = _shared_top(_result.count_top, summaries)
-    shapes_top = _shared_top(_result.shapes_top, _result.shapes)
+def _config(result: Result) -> Config:
+    return result.config
+
+
+@once_per(_config)
+def chart_specs(result: Result) -> tuple[tuple[dict, ...], tuple[dict, ...]]:
+    """(one spec per compared scheme, one per rand-vs-randn law) of ``result``, built once per
+    result (its Config) and shared by every rerun and session."""
+    summaries = [view.summary for view in result.schemes]
+    top = _shared_top(result.count_top, summaries)
+    shapes_top = _shared_top(result.shapes_top, result.shapes)
     return (
-        [scheme_spec(summary, top) for summary in summaries],
-        [shape_spec(shape, shapes_top) for shape in _result.shapes],
+        tuple(scheme_spec(summary, top) for summary in summaries),
+        tuple(shape_spec(shape, shapes_top) for shape in result.shapes),
+    )
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The page's two tables as Arrow tables (``st.dataframe`` sends them as they are)."""
+
+    schemes: pa.Table
+    shapes: pa.Table
+
+
+@once_per(_config)
+def tables(result: Result) -> Tables:
+    """The exact-against-sampled table (one row per scheme) and the rand-vs-randn table, built
+    once per result (its Config)."""
+    schemes = [
+        {
+            "scheme": s.label,
+            "n": s.fan,
+            "Var exact": s.exact_variance,
+            "Var sampled": s.sampled_variance,
+            "std exact": s.exact_std,
+            "std sampled": s.sampled_std,
+            "b / cut": s.bound if s.bound is not None else s.truncation,
+            "max |w|": s.sampled_max_abs,
+            "mean": s.sampled_mean,
+            "KS D": s.ks_statistic,
+            "KS p": s.ks_pvalue,
+        }
+        for s in (view.summary for view in result.schemes)
+    ]
+    shapes = [
+        {
+            "law": s.label,
+            "numpy": s.numpy_call,
+            "exact mean": s.exact_mean,
+            "sampled mean": s.sampled_mean,
+            "exact variance": s.exact_variance,
+            "sampled variance": s.sampled_variance,
+        }
+        for s in result.shapes
+    ]
+    return Tables(
+        schemes=arrow_table(schemes, SCHEME_COLUMNS), shapes=arrow_table(shapes, SHAPE_COLUMNS)
     )

@@ -15,11 +15,13 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from lab.controls.gradient_flow import CONTROLS as GRADIENT_CONTROLS
 from lab.controls.quantization import CONTROLS as QUANTIZATION_CONTROLS
 from lab.controls.signal_propagation import CONTROLS as SIGNAL_CONTROLS
-from lab.experiments import quantization, signal_propagation
+from lab.controls.weight_distribution import CONTROLS as WEIGHT_CONTROLS
+from lab.experiments import gradient_flow, quantization, signal_propagation, weight_distribution
 from lab.signal import layer_table_text
-from pages.ui import quantization_charts, signal_charts
+from pages.ui import gradient_charts, quantization_charts, signal_charts, weight_charts
 from pages.ui.memo import BoundedCache, arrow_table, once_per
 
 SIGNAL_SMALL = {"layers": "6", "width": "32", "samples": "64"}
@@ -64,6 +66,10 @@ def empty_caches():
         signal_charts.layer_table,
         quantization_charts.chart_specs,
         quantization_charts.tables,
+        weight_charts.chart_specs,
+        weight_charts.tables,
+        gradient_charts.z_spec,
+        gradient_charts.summary_table,
     ):
         builder.cache.clear()
 
@@ -214,3 +220,53 @@ def test_arrow_table_columns_nan_and_errors() -> None:
         arrow_table([(1, 2.0)])
     with pytest.raises(ValueError, match="2 values"):
         arrow_table([(1, 2.0, 3.0)], ["p", "q"])
+
+
+# --------------------------------------------------------------------------- more arguments
+
+
+def test_a_key_of_several_arguments_builds_once_per_key() -> None:
+    calls: list[tuple] = []
+
+    @once_per(lambda name, data, scale: (name, scale))
+    def build(name: str, data: list, scale: float) -> dict:
+        calls.append((name, scale))
+        return {"name": name, "total": sum(data) * scale}
+
+    first = build("a", [1, 2], 2.0)
+    assert build("a", [5, 5], 2.0) is first  # data is determined by the key: not rebuilt
+    assert build("a", [1, 2], 3.0) == {"name": "a", "total": 9.0}
+    assert calls == [("a", 2.0), ("a", 3.0)]
+
+
+# --------------------------------------------------------------------------- Weight distribution
+
+
+def test_weight_tables_and_specs_are_built_once_per_result() -> None:
+    values = WEIGHT_CONTROLS.parse_query({"samples": "2000", "init": "he_normal,orthogonal"})
+    config = weight_distribution.config_from_values(values.values)
+    first = read_only(weight_distribution.run(config))
+    equal = weight_distribution.run(config)
+    specs, tables = weight_charts.chart_specs(first), weight_charts.tables(first)
+    assert weight_charts.chart_specs(equal) is specs and weight_charts.tables(equal) is tables
+    assert len(specs[0]) == 2 and len(specs[1]) == len(first.shapes)
+    rows = tables.schemes.to_pylist()
+    assert [row["scheme"] for row in rows] == [view.summary.label for view in first.schemes]
+    assert rows[0]["Var sampled"] == first.schemes[0].summary.sampled_variance
+    assert rows[1]["KS p"] is None  # orthogonal weights get no KS test: an empty cell
+    assert tables.shapes.column_names == list(weight_charts.SHAPE_COLUMNS)
+
+
+# --------------------------------------------------------------------------- Gradient flow
+
+
+def test_gradient_specs_are_shared_per_config_and_threshold() -> None:
+    values = GRADIENT_CONTROLS.parse_query({"layers": "4", "width": "16", "n": "32"}).values
+    result = read_only(gradient_flow.run(gradient_flow.config_from_values(values)))
+    pair = result.pair
+    spec = gradient_charts.z_spec(result.config, pair, 1.8, 0.1)
+    assert gradient_charts.z_spec(result.config, pair, 1.8, 0.1) is spec
+    assert gradient_charts.z_spec(result.config, pair, 2.0, 0.1) is not spec
+    table = gradient_charts.summary_table(result)
+    assert gradient_charts.summary_table(result) is table
+    assert table.to_pylist() == [dict(row) for row in result.summary_rows]
