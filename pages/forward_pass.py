@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from lab.controls.forward_pass import CONTROLS
@@ -18,7 +17,7 @@ from lab.experiments.forward_pass import (
 )
 from lab.text import plural
 from pages.ui.engine import cached
-from pages.ui.forward_charts import show_line, show_panel_grid, show_panel_pairs
+from pages.ui.forward_charts import rows_table, show_line, show_panel_grid, show_panel_pairs
 from pages.ui.registry import page_header
 from pages.ui.text import plain, show_engine_error
 from pages.ui.widgets import Section, draw_controls
@@ -97,7 +96,7 @@ def draw_network(view: NetworkView, kind: str, fixed: bool) -> None:
         )
     else:
         show_line(view.comparison)
-        st.dataframe(pd.DataFrame(view.comparison_rows), hide_index=True, width="stretch")
+        st.dataframe(rows_table(view.comparison_rows), hide_index=True, width="stretch")
         inputs = (
             "Same inputs, sizes and seed for every scheme."
             if view.comparison_samples == view.samples
@@ -108,7 +107,7 @@ def draw_network(view: NetworkView, kind: str, fixed: bool) -> None:
             inputs += f" Left out, so that yours keeps its samples: {left_out}."
         st.caption(f"{inputs} Ratio: the last layer's RMS over the input's; {view.state_band}.")
     with st.expander("Every layer's numbers"):
-        st.dataframe(pd.DataFrame(view.layer_rows), hide_index=True, width="stretch")
+        st.dataframe(rows_table(view.layer_rows), hide_index=True, width="stretch")
 
 
 def histogram_note(hist: Histograms) -> str:
@@ -181,7 +180,7 @@ def draw_sweep(view: SweepView) -> None:
         f"unit sees an input of the same length, which {view.width} units do not give; "
         "pooled over draws, the true variance lies above it, more so with depth."
     )
-    st.dataframe(pd.DataFrame(view.rows), hide_index=True, width="stretch")
+    st.dataframe(rows_table(view.rows), hide_index=True, width="stretch")
     st.caption(
         "Every σ reuses the same standard-normal draws, scaled by σ (as the engine does for "
         "one seed), so the curves differ by the factor alone."

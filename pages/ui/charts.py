@@ -5,7 +5,6 @@ instead of silently dropped. ``vega_spec`` turns a chart into a cacheable Vega-L
 from __future__ import annotations
 
 import math
-import pickle
 from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
@@ -101,17 +100,6 @@ def _arrow(rows: list) -> object:
     if rows and isinstance(rows[0], dict) and "type" in rows[0] and "geometry" in rows[0]:
         return rows
     return dataframe_util.convert_anything_to_arrow_bytes(rows)
-
-
-def by_pickle(value: object) -> bytes:
-    """The cache key of ``value`` for ``st.cache_data(hash_funcs={SomeResultPart: by_pickle})``.
-
-    Streamlit's own hasher walks every field, tuple and array of a result's dataclass (0.2 to
-    2 ms per chart, on every rerun); its pickle takes a few microseconds. Equal pickles mean
-    equal values, so a cached spec is never shown for other data (two pickles of one value
-    that differ, e.g. in memoized references, only cost a cache miss).
-    """
-    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def show_spec(spec: dict) -> None:

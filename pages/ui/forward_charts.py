@@ -2,8 +2,9 @@
 
 ``line_spec`` draws a ``LineChart`` on a log axis (``pages.ui.charts.log_line_chart``) and, when
 the chart has a theory, its dashed mean-field lines in the same colours; ``histogram_spec`` draws
-one ``Panel``. Both return cached Vega-Lite dicts: building Altair charts costs tens of
-milliseconds each, too slow to repeat for a dozen charts on every rerun.
+one ``Panel``. Both return Vega-Lite dicts built once per chart of a shared result
+(``pages.ui.memo.once_per_object``): building Altair charts costs tens of milliseconds each, too
+slow to repeat for a dozen charts on every rerun; ``rows_table`` does the same for the tables.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from lab.experiments.forward_pass import LineChart, Panel
-from pages.ui.charts import by_pickle, histogram_chart, log_line_chart, show_spec, vega_spec
+from pages.ui.charts import histogram_chart, log_line_chart, show_spec, vega_spec
+from pages.ui.memo import arrow_table, once_per_object
 
 #: Plot heights (title, axes and legend come on top, ``vega_spec(plot_height=True)``).
 HISTOGRAM_HEIGHT = 150
@@ -35,11 +38,9 @@ TREND_COLORS = {
 THEORY_DASH = (6, 4)
 #: Specs kept per process (a page shows up to 18 histograms and 3 line charts).
 CACHED_SPECS = 256
-#: Charts and panels are keyed by their pickle (``by_pickle``: hashing is then ~100x faster).
-HASH_FUNCS = {LineChart: by_pickle, Panel: by_pickle}
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False, hash_funcs=HASH_FUNCS)
+@once_per_object(CACHED_SPECS)
 def line_spec(chart: LineChart, height: int = LINE_HEIGHT) -> dict:
     """The chart's simulated series as solid lines with dots and, if ``chart.theory`` holds
     any, the theory dashed on top in the same colours. Theory points a log axis cannot show
@@ -114,7 +115,7 @@ def _theory_lines(chart: LineChart, order: Sequence[str]) -> alt.Chart | None:
     )
 
 
-@st.cache_data(max_entries=CACHED_SPECS, show_spinner=False, hash_funcs=HASH_FUNCS)
+@once_per_object(CACHED_SPECS)
 def histogram_spec(panel: Panel, height: int = HISTOGRAM_HEIGHT) -> dict:
     """One layer's histogram on its own range with the band marked; values off the axis and
     inf/NaN counted on the chart."""
@@ -152,3 +153,9 @@ def show_panel_pairs(left: Sequence[Panel], right: Sequence[Panel]) -> None:
         for column, panel in zip(st.columns(2), (first, second), strict=True):
             with column:
                 show_spec(histogram_spec(panel))
+
+
+@once_per_object(CACHED_SPECS)
+def rows_table(rows: Sequence[dict[str, object]]) -> pa.Table:
+    """A view's table rows as an Arrow table, built once per shared result."""
+    return arrow_table(rows)

@@ -5,7 +5,8 @@ A rerun with a warm engine cache should only send elements: the tables handed to
 built once per result. ``once_per`` caches a builder of one argument in a small LRU (bounded,
 thread-safe, shared by the sessions of the server process) under a hashable key of that
 argument: for an experiment's result, its frozen ``Config``, which determines it (``run`` is
-deterministic). A cache hit returns the very object built the first time, without a copy:
+deterministic); ``once_per_object`` keys a part of a shared result by its identity. A cache
+hit returns the very object built the first time, without a copy:
 ``pyarrow.Table`` is immutable, and dicts from a builder (chart specs) are read, never changed.
 
 ``arrow_table`` builds the Arrow table Streamlit sends: ``st.dataframe`` serializes a
@@ -87,6 +88,31 @@ def once_per(
         @functools.wraps(build)
         def cached(*args: object) -> Value:
             return cache.get_or_build(key(*args), lambda: build(*args))
+
+        cached.cache = cache  # type: ignore[attr-defined]
+        return cached
+
+    return decorate
+
+
+def once_per_object(
+    size: int = CACHED_BUILDS,
+) -> Callable[[Callable[..., Value]], Callable[..., Value]]:
+    """Decorator: ``build(part, *rest)`` runs once per object ``part`` (by identity) and value
+    of ``rest`` (hashable), for parts of a shared result that cannot be hashed (numpy arrays
+    inside). The engine hands every rerun the very result it stored (``pages.ui.engine``), so
+    its parts are the same objects; the cache holds each part while its value is cached, so an
+    identity is never reused for another object meanwhile."""
+
+    def decorate(build: Callable[..., Value]) -> Callable[..., Value]:
+        cache: BoundedCache[tuple[object, Value]] = BoundedCache(size)
+
+        @functools.wraps(build)
+        def cached(part: object, *rest: Hashable) -> Value:
+            held, value = cache.get_or_build((id(part), *rest), lambda: (part, build(part, *rest)))
+            if held is not part:  # unreachable while the entry holds ``part``; kept as a guard
+                return build(part, *rest)
+            return value
 
         cached.cache = cache  # type: ignore[attr-defined]
         return cached

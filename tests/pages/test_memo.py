@@ -22,7 +22,7 @@ from lab.controls.weight_distribution import CONTROLS as WEIGHT_CONTROLS
 from lab.experiments import gradient_flow, quantization, signal_propagation, weight_distribution
 from lab.signal import layer_table_text
 from pages.ui import gradient_charts, quantization_charts, signal_charts, weight_charts
-from pages.ui.memo import BoundedCache, arrow_table, once_per
+from pages.ui.memo import BoundedCache, arrow_table, once_per, once_per_object
 
 SIGNAL_SMALL = {"layers": "6", "width": "32", "samples": "64"}
 QUANTIZATION_SMALL = {"layers": "6", "width": "32", "samples": "64"}
@@ -270,3 +270,19 @@ def test_gradient_specs_are_shared_per_config_and_threshold() -> None:
     table = gradient_charts.summary_table(result)
     assert gradient_charts.summary_table(result) is table
     assert table.to_pylist() == [dict(row) for row in result.summary_rows]
+
+
+def test_a_part_of_a_shared_result_is_built_once_per_object() -> None:
+    calls: list[int] = []
+
+    @once_per_object(size=2)
+    def build(part: np.ndarray, scale: float = 1.0) -> float:
+        calls.append(len(calls))
+        return float(part.sum()) * scale
+
+    shared, copy = np.arange(4.0), np.arange(4.0)  # equal values, another object
+    assert build(shared) == build(shared) == 6.0
+    assert build(copy) == 6.0 and build(shared, 2.0) == 12.0
+    assert len(calls) == 3
+    # The cache holds the parts it keys: a dropped part's identity cannot alias a new one.
+    assert any(held is shared for held, _ in build.cache._items.values())
