@@ -155,12 +155,14 @@ def launch_chromium(playwright: Any) -> Any:
 
 def wait_for_app(page: Any, timeout_ms: int = APP_TIMEOUT_MS) -> None:
     """Wait until the script run has finished, every lazily loaded element has replaced its
-    skeleton and every chart has been drawn."""
+    skeleton and every chart on show has been drawn (a chart in a tab that is not open is
+    drawn when the tab is opened)."""
     page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
     page.wait_for_selector(RUNNING_ICON, state="detached", timeout=timeout_ms)
     page.wait_for_function(
         """([skeleton, chart]) => document.querySelectorAll(skeleton).length === 0
             && [...document.querySelectorAll(chart)]
+                .filter(element => element.checkVisibility())
                 .every(element => element.querySelector("canvas, svg"))""",
         arg=[SKELETON, CHART],
         timeout=timeout_ms,

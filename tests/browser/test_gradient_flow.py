@@ -18,9 +18,23 @@ pytestmark = pytest.mark.browser
 
 URL_PATH = "gradient-flow"
 #: Eight charts without collected runs: gradient per layer, |z| histogram, and per sweep one
-#: chart for each network. Collected runs add one chart per network.
+#: chart for each network. Collected runs add one chart per network. The sweeps and the runs
+#: sit in tabs that are drawn when opened: a first view draws the first two.
 DEFAULT_CHARTS = 8
+FIRST_VIEW_CHARTS = 2
 RUN_CHARTS = 2
+
+
+def drawn_charts(page) -> int:
+    """Charts with a drawing (canvas or svg) in them."""
+    return page.locator(f"{CHART} canvas, {CHART} svg").count()
+
+
+def open_tab(page, label: str) -> None:
+    page.get_by_role("tab", name=label).click()
+    wait_for_app(page)
+
+
 PHONE = {"width": 390, "height": 844}
 
 
@@ -32,6 +46,9 @@ def test_gradient_flow_page_renders_and_reacts(page):
     expect(page.locator("h1").first).to_have_text("Gradient flow: rand vs randn")
     charts = page.locator(CHART)
     expect(charts).to_have_count(DEFAULT_CHARTS)
+    assert drawn_charts(page) == FIRST_VIEW_CHARTS
+    open_tab(page, "Sweeps")
+    assert drawn_charts(page) == DEFAULT_CHARTS
     for index in range(DEFAULT_CHARTS):
         box = charts.nth(index).bounding_box()
         assert box is not None and box["height"] > 150 and box["width"] > 200
@@ -48,12 +65,18 @@ def test_gradient_flow_page_renders_and_reacts(page):
     expect(ratio_metric).not_to_contain_text("∞")
     assert picture_changed(charts.first, gradient_before)
 
+    open_tab(page, "Statistics over many runs")
     page.get_by_role("button", name="Run 20 times").click()
     page.wait_for_url("**runs=20**")
     wait_for_app(page)
     assert_no_errors(page)
     expect(page.get_by_text("Simulations (pairs)")).to_have_count(1)
     expect(charts).to_have_count(DEFAULT_CHARTS + RUN_CHARTS)
+    # The rerun keeps the open tab: the runs' charts are on show and drawn.
+    expect(page.get_by_role("tab", name="Statistics over many runs")).to_have_attribute(
+        "aria-selected", "true"
+    )
+    assert drawn_charts(page) >= FIRST_VIEW_CHARTS + RUN_CHARTS
     screenshot(page, "gradient_flow_matched_runs")
 
 

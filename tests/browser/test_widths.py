@@ -10,7 +10,8 @@ displayed formula is wider than its block, and on the pages whose charts stretch
 columns no chart is narrower than the width their titles and legends are made for (Vega draws
 into a canvas, where a cut title or legend cannot be seen: tests/pages/test_training.py checks
 the specs against that width with a text model, and ``test_the_text_model_covers_the_font``
-checks the model against the browser's font). Screenshots go to
+checks the model against the browser's font). A page's tabs are opened one by one and
+checked the same way. Screenshots go to
 artifacts/screenshots/<page>_<width>.png: a chart that renders but teaches nothing does not
 fail a test, so look at them.
 """
@@ -25,7 +26,7 @@ import pytest
 from lab.controls.training import CONTROLS as TRAINING_CONTROLS
 from pages.ui.registry import HOME_KEY, PAGES, PageInfo
 from pages.ui.training_charts import LABEL_PX_PER_CHAR, PANEL_MIN_WIDTH, TITLE_PX_PER_CHAR
-from tests.browser.conftest import assert_no_errors, open_page, screenshot
+from tests.browser.conftest import assert_no_errors, open_page, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -89,6 +90,7 @@ OVERFLOW_SCRIPT = """(slack) => {
 MIN_CHART_WIDTH = {"training": PANEL_MIN_WIDTH, "phase_diagram": PANEL_MIN_WIDTH}
 CHART_WIDTHS_SCRIPT = """() => [...document.querySelectorAll(
   '[data-testid="stMain"] [data-testid="stVegaLiteChart"]')]
+  .filter(chart => chart.checkVisibility())
   .map(chart => chart.getBoundingClientRect().width)"""
 #: The widest each string is drawn in ``font`` (px), measured as Vega measures: on a canvas.
 TEXT_WIDTHS_SCRIPT = """async ([font, texts]) => {
@@ -118,11 +120,23 @@ def test_page_fits_the_width(tabs: dict[int, Any], info: PageInfo, width: int) -
     tab = tabs[width]
     open_page(tab, "" if info.key == HOME_KEY else info.url_path)
     assert_no_errors(tab)
-    assert tab.evaluate(OVERFLOW_SCRIPT, SLACK) == []
+    check_fits(tab, info)
+    assert screenshot(tab, f"{info.key}_{width}").stat().st_size > 10_000
+    # A page's tabs hide the content of the others: open each in turn and check it too.
+    labels = tab.get_by_role("tab").all_inner_texts()
+    for label in labels[1:]:
+        tab.get_by_role("tab", name=label, exact=True).click()
+        wait_for_app(tab)
+        assert_no_errors(tab)
+        check_fits(tab, info, label)
+
+
+def check_fits(tab: Any, info: PageInfo, where: str = "") -> None:
+    """The checks of the module docstring on what the page shows now."""
+    assert tab.evaluate(OVERFLOW_SCRIPT, SLACK) == [], where
     if info.key in MIN_CHART_WIDTH:
         widths = tab.evaluate(CHART_WIDTHS_SCRIPT)
-        assert widths and min(widths) >= MIN_CHART_WIDTH[info.key] - SLACK, widths
-    assert screenshot(tab, f"{info.key}_{width}").stat().st_size > 10_000
+        assert widths and min(widths) >= MIN_CHART_WIDTH[info.key] - SLACK, (where, widths)
 
 
 def test_the_text_model_covers_the_font(tabs: dict[int, Any]) -> None:
