@@ -15,6 +15,8 @@ from pages.ui.text import plain, show_engine_error
 from pages.ui.weight_charts import chart_specs, tables
 from pages.ui.widgets import Section, draw_controls
 
+#: The page's two parts.
+TABS = ("Schemes against their exact law", "rand vs randn")
 SECTIONS = (
     Section("Layer", ("layer", "fan_in", "fan_out", "c_in", "c_out", "kernel")),
     Section("Schemes", ("init", "mode", "slope", "gain")),
@@ -55,94 +57,102 @@ scheme_specs, shape_specs = chart_specs(result)
 
 if result.budget_note:
     st.info(plain(result.budget_note), icon=":material/speed:")
-st.markdown(math_line(result.fans_latex))
+# Two tabs: the browser draws a tab's charts when it is shown, so a first view draws the
+# schemes' histograms and not the four rand-vs-randn shapes as well.
+schemes_tab, shapes_tab = st.tabs(TABS)
 
-if not result.schemes:
-    st.info("Pick at least one scheme in the sidebar to see its weights.", icon=":material/info:")
-else:
-    st.caption(
-        "Bars: sampled weights, all on one x-axis so the widths compare. Orange line: the exact "
-        "density, scaled to the expected number of weights per bin. Dashed lines: the bounds "
-        "±b of a uniform, or the cut points of a truncated normal (a bin that straddles one is "
-        "only partly filled). Both axes are shared: a narrower law has taller bars."
+with schemes_tab:
+    st.markdown(math_line(result.fans_latex))
+
+    if not result.schemes:
+        st.info(
+            "Pick at least one scheme in the sidebar to see its weights.", icon=":material/info:"
+        )
+    else:
+        st.caption(
+            "Bars: sampled weights, all on one x-axis so the widths compare. Orange line: the "
+            "exact density, scaled to the expected number of weights per bin. Dashed lines: the "
+            "bounds ±b of a uniform, or the cut points of a truncated normal (a bin that "
+            "straddles one is only partly filled). Both axes are shared: a narrower law has "
+            "taller bars."
+        )
+        for view, spec in zip(result.schemes, scheme_specs, strict=True):
+            st.markdown(f"**{view.heading}**")
+            st.markdown(math_line(view.formula))
+            if view.note:
+                st.caption(view.note)
+            show_spec(spec)
+
+        st.subheader("Exact against sampled")
+        number = st.column_config.NumberColumn(format="%.5g")
+        st.dataframe(
+            tables(result).schemes,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "n": st.column_config.NumberColumn(
+                    format="%.6g", help="The n of Var = scale / n: fan_in, fan_out or their mean."
+                ),
+                "Var exact": number,
+                "Var sampled": number,
+                "std exact": number,
+                "std sampled": number,
+                "b / cut": st.column_config.NumberColumn(
+                    format="%.5g",
+                    help="Exact. Uniform: bound b = √(3 Var). Truncated normal: cut point 2σ'.",
+                ),
+                "max |w|": st.column_config.NumberColumn(
+                    format="%.5g", help="Largest sampled |weight|: never beyond b or the cut."
+                ),
+                "mean": st.column_config.NumberColumn(
+                    format="%.3g", help="Sampled mean (exact: 0 for every scheme here)."
+                ),
+                "KS D": st.column_config.NumberColumn(
+                    format="%.3g", help="Kolmogorov-Smirnov D: largest gap between the CDFs."
+                ),
+                "KS p": st.column_config.NumberColumn(
+                    format="%.3g",
+                    help="Chance of a gap at least this large if the weights follow the exact law.",
+                ),
+            },
+        )
+        st.caption(
+            "Kolmogorov-Smirnov test: a small D and a p-value that is not tiny mean the samples "
+            "are consistent with the exact law. When the law is right, p is uniform on [0, 1], so "
+            "p < 0.05 still turns up once in twenty seeds; a wrong law drives p towards 0. "
+            "Orthogonal weights are not independent draws, so they get no KS test."
+        )
+
+with shapes_tab:
+    rand, randn = result.shape("rand"), result.shape("randn")
+    centered, matched = result.shape("uniform_centered"), result.shape("uniform_matched")
+    st.markdown(
+        f"numpy's `rand` draws from U[0, 1): every weight is positive, with mean "
+        f"{rand.exact_mean:.4g} and variance {rand.exact_variance:.4g}. "
+        "That offset, not the missing bell shape, is what hurts: all-positive weights push a tanh "
+        "layer into saturation and its gradients die. Centred, U(-1, 1) has mean "
+        f"{centered.exact_mean:.4g} but variance {centered.exact_variance:.4g}, still a third of "
+        f"randn's {randn.exact_variance:.4g}. Stretched to U(-√3, √3) it matches randn's "
+        f"mean and variance ({matched.exact_variance:.4g}); in a wide layer each unit sums many "
+        "such weights, and by the central limit theorem the sum is Gaussian either way, so the "
+        "two give the same signal and gradients within noise."
     )
-    for view, spec in zip(result.schemes, scheme_specs, strict=True):
-        st.markdown(f"**{view.heading}**")
-        st.markdown(math_line(view.formula))
-        if view.note:
-            st.caption(view.note)
-        show_spec(spec)
-
-    st.subheader("Exact against sampled")
-    number = st.column_config.NumberColumn(format="%.5g")
+    columns = st.columns(2)
+    for index, spec in enumerate(shape_specs):
+        with columns[index % 2]:
+            show_spec(spec)
     st.dataframe(
-        tables(result).schemes,
+        tables(result).shapes,
         hide_index=True,
         width="stretch",
         column_config={
-            "n": st.column_config.NumberColumn(
-                format="%.6g", help="The n of Var = scale / n: fan_in, fan_out or their mean."
-            ),
-            "Var exact": number,
-            "Var sampled": number,
-            "std exact": number,
-            "std sampled": number,
-            "b / cut": st.column_config.NumberColumn(
-                format="%.5g",
-                help="Exact. Uniform: bound b = √(3 Var). Truncated normal: cut point 2σ'.",
-            ),
-            "max |w|": st.column_config.NumberColumn(
-                format="%.5g", help="Largest sampled |weight|: never beyond b or the cut."
-            ),
-            "mean": st.column_config.NumberColumn(
-                format="%.3g", help="Sampled mean (exact: 0 for every scheme here)."
-            ),
-            "KS D": st.column_config.NumberColumn(
-                format="%.3g", help="Kolmogorov-Smirnov D: largest gap between the CDFs."
-            ),
-            "KS p": st.column_config.NumberColumn(
-                format="%.3g",
-                help="Chance of a gap at least this large if the weights follow the exact law.",
-            ),
+            column: st.column_config.NumberColumn(format="%.4g")
+            for column in ("exact mean", "sampled mean", "exact variance", "sampled variance")
         },
     )
-    st.caption(
-        "Kolmogorov-Smirnov test: a small D and a p-value that is not tiny mean the samples "
-        "are consistent with the exact law. When the law is right, p is uniform on [0, 1], so "
-        "p < 0.05 still turns up once in twenty seeds; a wrong law drives p towards 0. "
-        "Orthogonal weights are not independent draws, so they get no KS test."
+    gradient_flow = get_page("gradient_flow")
+    st.page_link(
+        page_of(gradient_flow),
+        label="Watch the gradients: rand vs randn in a deep tanh network",
+        icon=gradient_flow.icon,
     )
-
-st.header("rand vs randn")
-rand, randn = result.shape("rand"), result.shape("randn")
-centered, matched = result.shape("uniform_centered"), result.shape("uniform_matched")
-st.markdown(
-    f"numpy's `rand` draws from U[0, 1): every weight is positive, with mean "
-    f"{rand.exact_mean:.4g} and variance {rand.exact_variance:.4g}. "
-    "That offset, not the missing bell shape, is what hurts: all-positive weights push a tanh "
-    "layer into saturation and its gradients die. Centred, U(-1, 1) has mean "
-    f"{centered.exact_mean:.4g} but variance {centered.exact_variance:.4g}, still a third of "
-    f"randn's {randn.exact_variance:.4g}. Stretched to U(-√3, √3) it matches randn's "
-    f"mean and variance ({matched.exact_variance:.4g}); in a wide layer each unit sums many "
-    "such weights, and by the central limit theorem the sum is Gaussian either way, so the "
-    "two give the same signal and gradients within noise."
-)
-columns = st.columns(2)
-for index, spec in enumerate(shape_specs):
-    with columns[index % 2]:
-        show_spec(spec)
-st.dataframe(
-    tables(result).shapes,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        column: st.column_config.NumberColumn(format="%.4g")
-        for column in ("exact mean", "sampled mean", "exact variance", "sampled variance")
-    },
-)
-gradient_flow = get_page("gradient_flow")
-st.page_link(
-    page_of(gradient_flow),
-    label="Watch the gradients: rand vs randn in a deep tanh network",
-    icon=gradient_flow.icon,
-)

@@ -123,7 +123,9 @@ def test_default_view_shows_four_schemes_on_one_axis():
 def test_rand_vs_randn_section_shows_the_moments():
     at = open_page(**QUICK)
     check_clean(at)
-    assert "rand vs randn" in [header.value for header in at.header]
+    assert [tab.label for tab in at.tabs] == ["Schemes against their exact law", "rand vs randn"]
+    # The second tab holds the shapes' charts and table (drawn when the tab is shown).
+    assert len(at.tabs[1].get("vega_lite_chart")) == SHAPE_CHARTS
     shapes = at.dataframe[1].value.set_index("law")
     assert shapes.loc["rand: U[0, 1)", "exact mean"] == 0.5
     assert shapes.loc["rand: U[0, 1)", "exact variance"] == pytest.approx(1 / 12)
