@@ -8,16 +8,19 @@ Before the server accepts its first connection it
    server that has served a class otherwise keeps much more memory than before. A limit set
    in the environment (``MALLOC_ARENA_MAX``, or ``glibc.malloc.arena_max`` in
    ``GLIBC_TUNABLES``) is left as it is;
-3. starts a background thread that computes every simulation page's default result into the
-   store the page reads (``pages.ui.engine.compute_default``), one at a time in the process's
-   simulation slot, so that a student's first view of a page is a cache hit. The server does
-   not wait for it; a computation that fails is logged and skipped (the page computes, and
-   reports, it on its first view as before). When all are done the server logs a line
-   starting with ``DEFAULTS_READY`` (benchmarks wait for it).
+3. starts a background thread that imports the modules the simulation pages draw with
+   (``PAGE_MODULES``: Altair and pandas alone take about half a second) and then computes every
+   simulation page's default result into the store the page reads
+   (``pages.ui.engine.compute_default``), one at a time in the process's simulation slot, so
+   that a student's first view of a page is a cache hit. The server does not wait for it; an
+   import or a computation that fails is logged and skipped (the page imports or computes, and
+   reports, it on its first view as before). When all are done the server logs a line starting
+   with ``DEFAULTS_READY`` (benchmarks wait for it).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 import time
@@ -30,6 +33,22 @@ from streamlit.logger import get_logger
 from pages.ui.allocator import SERVER_ARENAS, limit_arenas
 from pages.ui.page_folder import disable_legacy_page_folder
 
+#: The modules the simulation pages import from pages/ui, imported by the startup thread so that
+#: the first student on a page does not wait for them.
+PAGE_MODULES = (
+    "pages.ui.engine",
+    "pages.ui.memo",
+    "pages.ui.text",
+    "pages.ui.charts",
+    "pages.ui.widgets",
+    "pages.ui.forward_charts",
+    "pages.ui.weight_charts",
+    "pages.ui.signal_charts",
+    "pages.ui.gradient_charts",
+    "pages.ui.quantization_charts",
+    "pages.ui.training_charts",
+    "pages.ui.phase_charts",
+)
 #: Start of the log line written once every default result is computed.
 DEFAULTS_READY = "Default results computed"
 THREAD_NAME = "lab-default-results"
@@ -66,6 +85,18 @@ def default_runs() -> tuple[DefaultRun, ...]:
     )
 
 
+def import_page_modules(names: tuple[str, ...] = PAGE_MODULES) -> int:
+    """Import ``names``; the number that failed (each failure is logged, never raised)."""
+    failed = 0
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            failed += 1
+            _LOGGER.exception("Page module %s not imported at startup", name)
+    return failed
+
+
 def compute_defaults() -> tuple[int, int]:
     """Compute every page's default result into the page's cache; (computed or already
     there, failed). Never raises: a failure is logged and the next page is computed."""
@@ -93,9 +124,15 @@ def compute_defaults() -> tuple[int, int]:
     return done, failed
 
 
+def prepare_pages() -> None:
+    """The startup thread's work: the pages' modules, then the default results."""
+    import_page_modules()
+    compute_defaults()
+
+
 def start_computing_defaults() -> threading.Thread:
-    """``compute_defaults`` in a daemon thread (the server's exit does not wait for it)."""
-    thread = threading.Thread(target=compute_defaults, name=THREAD_NAME, daemon=True)
+    """``prepare_pages`` in a daemon thread (the server's exit does not wait for it)."""
+    thread = threading.Thread(target=prepare_pages, name=THREAD_NAME, daemon=True)
     thread.start()
     return thread
 

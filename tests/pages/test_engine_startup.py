@@ -4,10 +4,12 @@ failures."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import logging
 import threading
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -18,6 +20,7 @@ from lab.controls.registry import SIMULATION_PAGES
 from pages.ui import engine, startup
 from pages.ui.registry import get_page
 
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120  # a page's first run imports the engine and Altair; CI machines can be busy
 HANG_S = 60.0
 T = TypeVar("T")
@@ -202,3 +205,27 @@ def test_the_startup_leaves_an_arena_limit_of_the_environment(monkeypatch):
 
     run_coroutine(serve)
     assert called == []
+
+
+def _pages_ui_imports(path) -> set[str]:
+    """The pages.ui modules a page script imports (``from pages.ui.x import ...``)."""
+    tree = ast.parse(path.read_text())
+    return {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pages.ui.")
+    }
+
+
+def test_the_startup_imports_every_module_the_simulation_pages_draw_with():
+    drawing = set().union(*(_pages_ui_imports(get_page(page).path) for page in SIMULATION_PAGES))
+    # Modules every page imports anyway (the app shell imports them before any page runs).
+    shell = _pages_ui_imports(ROOT / "streamlit_app.py") | {"pages.ui.registry"}
+    missing = drawing - set(startup.PAGE_MODULES) - shell
+    assert missing == set()
+    assert {"pages.ui.charts", "pages.ui.forward_charts"} <= set(startup.PAGE_MODULES)
+
+
+def test_a_module_that_fails_to_import_is_logged_and_skipped(log_lines):
+    assert startup.import_page_modules(("pages.ui.charts", "pages.ui.no_such_module")) == 1
+    assert any("pages.ui.no_such_module" in line for line in log_lines)
