@@ -19,6 +19,7 @@ import streamlit as st
 
 from pages.ui.assignment import assignment_scope, follow_assignment
 from pages.ui.instructor import instructor_sidebar, is_instructor
+from pages.ui.memo import navigation_pages
 from pages.ui.registry import (
     ASSIGNMENT_PAGE,
     HOME_KEY,
@@ -48,16 +49,7 @@ else:
     if is_instructor():
         shown.append(INSTRUCTOR_PAGE)
     default_key = ASSIGNMENT_PAGE.key if assignment is not None else HOME_KEY
-    st_pages = {
-        info.key: st.Page(
-            info.path,
-            title=info.title,
-            icon=info.icon,
-            url_path=info.url_path,
-            default=info.key == default_key,
-        )
-        for info in shown
-    }
+    st_pages = navigation_pages(shown, default_key)
     sections = dict.fromkeys([*SECTIONS, *(info.section for info in shown)])
     current = st.navigation(
         {section: [st_pages[i.key] for i in shown if i.section == section] for section in sections}

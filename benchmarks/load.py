@@ -55,6 +55,7 @@ from lab.controls.registry import SIMULATION_PAGES
 from lab.validation import check_int
 from pages.ui.registry import HOME_KEY, PAGES, PageInfo
 from pages.ui.startup import DEFAULTS_READY
+from quizzes.pages import ALL_PAGES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 APP = REPO_ROOT / "streamlit_app.py"
@@ -213,7 +214,15 @@ class PageLoad:
 
 
 def default_link(info: PageInfo) -> str:
-    return "./" if info.key == HOME_KEY else f"./{info.url_path}"
+    """The page's default URL as the browser holds it after the first run: a simulation page
+    writes its controls' values into the query (a run without them rewrites the URL, which a
+    student's later runs do not)."""
+    if info.key == HOME_KEY:
+        return "./"
+    controls = ALL_PAGES.get(info.key)
+    if controls is None or not controls.controls:
+        return f"./{info.url_path}"
+    return controls.link(controls.applied(controls.defaults()))
 
 
 def _percentile(values: Sequence[float], share: float) -> float:

@@ -12,7 +12,8 @@ hit returns the very object built the first time, without a copy:
 ``arrow_table`` builds the Arrow table Streamlit sends: ``st.dataframe`` serializes a
 ``pyarrow.Table`` as it is, where a pandas DataFrame is converted to Arrow on every call.
 ``page_of`` gives ``st.page_link`` a page object made once per process instead of a file path
-it would resolve on the file system on every call.
+it would resolve on the file system on every call; ``navigation_pages`` keeps the pages of
+``st.navigation`` per session.
 """
 
 from __future__ import annotations
@@ -174,3 +175,35 @@ def page_of(info: PageInfo) -> StreamlitPage:
         with _PAGES_LOCK:
             page = _PAGES.setdefault(key, made)
     return page
+
+
+#: Session-state key of this session's navigation pages.
+NAVIGATION_PAGES_KEY = "_navigation_pages"
+
+
+def navigation_pages(shown: Sequence[PageInfo], default_key: str) -> dict[str, StreamlitPage]:
+    """This session's ``st.Page`` of each page in ``shown``, by page key, for ``st.navigation``:
+    made on the session's first run and reused by its later runs while the pages shown and the
+    default one stay the same.
+
+    Making an ``st.Page`` from a file resolves the path and checks the file on the file system,
+    fourteen times a run for the app's pages (a quarter of the server's time in a class's
+    reruns). ``st.navigation`` marks the page it returns as the one to run, so pages are kept per
+    session, never shared with another session's runs.
+    """
+    key = (default_key, tuple(info.key for info in shown))
+    kept = st.session_state.get(NAVIGATION_PAGES_KEY)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    pages = {
+        info.key: st.Page(
+            info.path,
+            title=info.title,
+            icon=info.icon,
+            url_path=info.url_path,
+            default=info.key == default_key,
+        )
+        for info in shown
+    }
+    st.session_state[NAVIGATION_PAGES_KEY] = (key, pages)
+    return pages

@@ -20,6 +20,7 @@ Before the server accepts its first connection it
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import threading
@@ -125,9 +126,11 @@ def compute_defaults() -> tuple[int, int]:
 
 
 def prepare_pages() -> None:
-    """The startup thread's work: the pages' modules, then the default results."""
+    """The startup thread's work: the pages' modules, then the default results; then every
+    object made so far leaves the garbage collector's view (``gc.freeze``)."""
     import_page_modules()
     compute_defaults()
+    gc.freeze()
 
 
 def start_computing_defaults() -> threading.Thread:

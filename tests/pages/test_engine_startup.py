@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import gc
 import logging
 import threading
 from collections.abc import Callable, Coroutine
@@ -229,3 +230,18 @@ def test_the_startup_imports_every_module_the_simulation_pages_draw_with():
 def test_a_module_that_fails_to_import_is_logged_and_skipped(log_lines):
     assert startup.import_page_modules(("pages.ui.charts", "pages.ui.no_such_module")) == 1
     assert any("pages.ui.no_such_module" in line for line in log_lines)
+
+
+def test_the_startup_thread_freezes_what_it_made_after_the_defaults(monkeypatch):
+    """gc.freeze: the modules and default results the startup made are no longer scanned by
+    every later collection (a class's reruns were spending a large share of their time in it)."""
+    order: list[str] = []
+    monkeypatch.setattr(startup, "import_page_modules", lambda: order.append("imports") or 0)
+    monkeypatch.setattr(startup, "compute_defaults", lambda: order.append("defaults") or (0, 0))
+    gc.unfreeze()
+    try:
+        startup.prepare_pages()
+        assert order == ["imports", "defaults"]
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

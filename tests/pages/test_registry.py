@@ -53,3 +53,23 @@ def test_unknown_page_and_section_are_rejected():
         get_page("nope")
     with pytest.raises(ValueError, match="section must be one of Start, Simulations, Quizzes"):
         pages_in_section("Extras")
+
+
+# --------------------------------------------------------------------------- navigation pages
+
+
+def test_a_session_keeps_its_navigation_pages_and_another_session_gets_its_own():
+    from streamlit.testing.v1 import AppTest
+
+    from pages.ui.memo import NAVIGATION_PAGES_KEY
+
+    first = AppTest.from_file("../../streamlit_app.py", default_timeout=30).run()
+    key, pages = first.session_state[NAVIGATION_PAGES_KEY]
+    assert key == ("home", tuple(info.key for info in PAGES))
+    first.switch_page("pages/quiz_formulas.py").run()
+    assert not first.exception
+    assert first.session_state[NAVIGATION_PAGES_KEY][1] is pages  # reused, not made again
+    assert first.title[0].value == "Initialization formulas"
+    other = AppTest.from_file("../../streamlit_app.py", default_timeout=30).run()
+    others = other.session_state[NAVIGATION_PAGES_KEY][1]
+    assert all(others[name] is not page for name, page in pages.items())
