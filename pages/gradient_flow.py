@@ -35,7 +35,7 @@ SECTIONS = (
 )
 RUNS_LIMIT = CONTROLS["runs"].high  # type: ignore[attr-defined]
 #: The tabs after the pair of networks.
-TABS = ("Why: mean and variance", "Sweeps", "Statistics over many runs")
+TABS = ("Why", "Sweeps", "Many runs")
 #: Sweep charts side by side while they fit, one per row on narrow screens.
 SWEEP_CHART_WIDTH = 300
 

@@ -65,7 +65,7 @@ def test_gradient_flow_page_renders_and_reacts(page):
     expect(ratio_metric).not_to_contain_text("∞")
     assert picture_changed(charts.first, gradient_before)
 
-    open_tab(page, "Statistics over many runs")
+    open_tab(page, "Many runs")
     page.get_by_role("button", name="Run 20 times").click()
     page.wait_for_url("**runs=20**")
     wait_for_app(page)
@@ -73,9 +73,7 @@ def test_gradient_flow_page_renders_and_reacts(page):
     expect(page.get_by_text("Simulations (pairs)")).to_have_count(1)
     expect(charts).to_have_count(DEFAULT_CHARTS + RUN_CHARTS)
     # The rerun keeps the open tab: the runs' charts are on show and drawn.
-    expect(page.get_by_role("tab", name="Statistics over many runs")).to_have_attribute(
-        "aria-selected", "true"
-    )
+    expect(page.get_by_role("tab", name="Many runs")).to_have_attribute("aria-selected", "true")
     assert drawn_charts(page) >= FIRST_VIEW_CHARTS + RUN_CHARTS
     screenshot(page, "gradient_flow_matched_runs")
 
