@@ -36,6 +36,8 @@ SECTIONS = (
 RUNS_LIMIT = CONTROLS["runs"].high  # type: ignore[attr-defined]
 #: The tabs after the pair of networks.
 TABS = ("Why", "Sweeps", "Many runs")
+#: The open tab's session-state key: a rerun (a control, "Run 20 times") keeps it open.
+TABS_KEY = "gradient_flow_tab"
 #: Sweep charts side by side while they fit, one per row on narrow screens.
 SWEEP_CHART_WIDTH = 300
 
@@ -120,9 +122,10 @@ st.caption(
 )
 
 # The three parts below share one row of tabs: the browser draws a tab's charts only once it is
-# shown, so a first view draws the pair's two charts, not the sweeps' six as well.
+# shown, so a first view draws the pair's two charts, not the sweeps' six as well. Every tab's
+# content is sent; the server keeps which one is open.
 st.subheader("Why, and what changes with the sizes")
-why_tab, sweeps_tab, runs_tab = st.tabs(TABS)
+why_tab, sweeps_tab, runs_tab = st.tabs(TABS, key=TABS_KEY, on_change="rerun")
 
 with why_tab:
     rand, centered, matched, normal = (

@@ -17,6 +17,8 @@ from pages.ui.widgets import Section, draw_controls
 
 #: The page's two parts.
 TABS = ("Schemes against their exact law", "rand vs randn")
+#: The open tab's session-state key: a rerun (a control) keeps it open.
+TABS_KEY = "weight_distribution_tab"
 SECTIONS = (
     Section("Layer", ("layer", "fan_in", "fan_out", "c_in", "c_out", "kernel")),
     Section("Schemes", ("init", "mode", "slope", "gain")),
@@ -59,7 +61,7 @@ if result.budget_note:
     st.info(plain(result.budget_note), icon=":material/speed:")
 # Two tabs: the browser draws a tab's charts when it is shown, so a first view draws the
 # schemes' histograms and not the four rand-vs-randn shapes as well.
-schemes_tab, shapes_tab = st.tabs(TABS)
+schemes_tab, shapes_tab = st.tabs(TABS, key=TABS_KEY, on_change="rerun")
 
 with schemes_tab:
     st.markdown(math_line(result.fans_latex))

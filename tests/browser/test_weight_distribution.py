@@ -40,6 +40,11 @@ def test_default_view_draws_every_chart_without_errors(page):
         box = page.locator(CHART).nth(index).bounding_box()
         assert box is not None and box["width"] > 200 and box["height"] > 100
     assert screenshot(page, "weight_distribution_shapes").stat().st_size > 30_000
+    # A control's rerun keeps the open tab.
+    page.get_by_test_id("stSidebar").get_by_role("radio", name="Conv 2-D").click()
+    page.wait_for_url("**layer=conv**")
+    wait_for_app(page)
+    expect(page.get_by_role("tab", name="rand vs randn")).to_have_attribute("aria-selected", "true")
 
 
 def test_conv_mode_changes_fans_and_redraws_the_histogram(page):
