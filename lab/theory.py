@@ -633,6 +633,10 @@ def _brentq(g: Callable[[float], float], low: float, high: float) -> float:
     )
 
 
+#: Relative size below which step(q) - q cannot be told from rounding (``_limit_of_iteration``).
+_GAP_RTOL = 1e-9
+
+
 def _limit_of_iteration(step: Callable[[float], float], q0: float) -> float:
     """lim q_l for q_{l+1} = step(q_l) from q0, for a nondecreasing step (the length map is one:
     phi(u)^2 + phi(-u)^2 grows with |u| for every activation of the lab).
@@ -668,9 +672,11 @@ def _limit_of_iteration(step: Callable[[float], float], q0: float) -> float:
         if high > _Q_HUGE:
             return math.inf
         g_high = gap(high)
-        if g_high == 0.0:
-            return high
-        if g_high < 0.0:
+        # A gap within rounding of q is no crossing: where the map gains a constant per layer
+        # (GELU at sigma_w^2 = 2 with sigma_b^2 above 0.1566) step(q) - q is that constant,
+        # lost in the last bits of q once q is huge (0.0 from 1e15 on), and the sequence still
+        # grows without end. A true root is bracketed at the next doubling.
+        if g_high < -_GAP_RTOL * high:
             return _brentq(gap, low, high)
         low = high
 

@@ -455,3 +455,19 @@ def test_relu_quadrature_equals_closed_form_for_any_q(q):
     numeric = theory.expected_phi2("relu", q, method="quadrature")
     # composite Gauss-Legendre on the half line: exact to rounding for a polynomial piece.
     assert numeric == pytest.approx(closed, rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("sb2", [0.0, 0.05, 0.1, 0.15, 0.16, 0.2, 0.5, 1.0, 2.0])
+@pytest.mark.parametrize("sw2", [1.5, 1.9, 2.0, 2.5])
+def test_gelu_fixed_point_agrees_with_the_exact_kernel(sw2: float, sb2: float) -> None:
+    """The iterated length map and lab.phase's exact GELU kernel give the same q*; at
+    sigma_w^2 = 2 with sigma_b^2 above 0.1566 there is none (the map gains a constant per layer,
+    which rounding hides once q is about 1e15): inf, not a huge finite number."""
+    from lab import phase
+
+    iterated = theory.fixed_point("gelu", sw2, sb2)
+    exact = phase.length_fixed_point("gelu", sw2, sb2)
+    if math.isinf(exact):
+        assert math.isinf(iterated)
+    else:
+        assert iterated == pytest.approx(exact, rel=1e-6)
