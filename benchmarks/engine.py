@@ -7,7 +7,9 @@ What it prints, each against its target:
 1. forward + backward, 30 layers x width 512 x 2,000 samples (float32): ``lab.network.simulate``
    time over the time of the same 90 matrix products alone (target <= 1.25);
 2. the same simulation in plain PyTorch on the CPU when torch is importable (target: faster),
-   with torch's own thread count and, when numpy's BLAS has another, with that one too;
+   with torch's own thread count and, when numpy's BLAS has another, with that one too (torch's
+   OpenMP threads wait passively, ``OMP_WAIT_POLICY=PASSIVE`` unless set, so that they do not
+   spin on the cores of the rounds that follow);
 3. every simulation page's experiment at its default settings (each view of Forward pass), the
    one engine call a page makes (target < 50 ms each);
 4. the mean-field prediction for 1,000 layers for every activation (target < 5 ms);
@@ -125,6 +127,10 @@ def matrix_products_only(config: NetworkConfig) -> Callable[[], None]:
 
 def torch_simulation(config: NetworkConfig) -> Callable[[], None] | None:
     """A plain PyTorch CPU forward + backward of the same ReLU network, or None."""
+    # torch's OpenMP threads otherwise spin for a while after each call, on the cores the next
+    # round (the engine's, in turn) needs: measured 2.06 x the products instead of 1.73, with
+    # torch itself as fast either way. Read once, when torch loads its OpenMP runtime.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         torch = importlib.import_module("torch")
     except ImportError:

@@ -5,6 +5,7 @@ Run from the repository root::
     python -m benchmarks.load                          # 30 sessions x 5 runs on every page
     python -m benchmarks.load --sessions 10 --runs 3 --pages home,forward_pass
     python -m benchmarks.load --malloc-arena-max 2     # the server with MALLOC_ARENA_MAX=2
+    python -m benchmarks.load --rounds 3 --heavy-sessions 0   # every page three times
 
 It starts its own ``streamlit run streamlit_app.py`` on 127.0.0.1 (tests/browser/conftest.py's
 helpers; no file watcher, as on a class's server where the files do not change) and drives it
@@ -18,9 +19,11 @@ URL path (``page_name``) and query string, and reads ForwardMsgs until the run's
    (imports, charts built and cached), then the server's resident memory is taken as its idle
    value.
 2. Load: page by page, ``--sessions`` sessions connect at once and each runs the page's
-   default URL ``--runs`` times in a row (a rerun of the page, cache warm). Per page: the
-   median and 95th percentile of a run (send to ``script_finished``), p95 over the Home page's
-   p95 (target at most 2), errors (target 0: an exception or error box on the page, a compile
+   default URL ``--runs`` times in a row (a rerun of the page, cache warm), all pages in turn
+   ``--rounds`` times (1). Per page: the median and 95th percentile of a run (send to
+   ``script_finished``), p95 over the same round's Home p95 (target at most 2; with several
+   rounds the median over the rounds, and each round's ratio: one round is one sample of a
+   noisy ratio), errors (target 0: an exception or error box on the page, a compile
    error, a lost connection or a run over ``--timeout``), and the server's CPU seconds per
    script run (user + system time from /proc/PID/stat over the page's load phase, divided by
    its runs).
@@ -36,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -66,6 +70,7 @@ HELD_RSS_TARGET_MB = 100.0
 #: Bounds: sessions and runs a command line may ask for, and the largest message accepted.
 MAX_SESSIONS = 200
 MAX_RUNS = 50
+MAX_ROUNDS = 10
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 FINISHED_EARLY = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
 COMPILE_ERROR = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_WITH_COMPILE_ERROR")
@@ -237,6 +242,37 @@ def _status(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
+def print_load_table(rounds: list[list[PageLoad]], count: int, runs: int) -> None:
+    """Per page: the median over the rounds of p50, p95 and p95 over that round's Home p95
+    (with its range when there are several rounds), errors, and CPU seconds per run."""
+    several = len(rounds) > 1
+    title = f"median of {len(rounds)} rounds, " if several else ""
+    print(f"\nScript runs, {count} concurrent sessions x {runs} runs, cache warm ({title}p95 over")
+    print("the same round's Home p95):")
+    print(
+        f"  {'page':<22} {'p50 s':>7} {'p95 s':>7} {'p95/Home':>9} {'(≤ 2)':>6} "
+        f"{'errors':>6} {'(0)':>4} {'CPU s/run':>9}" + ("  ratio per round" if several else "")
+    )
+    for index, key in enumerate(load.key for load in rounds[0]):
+        ratios, p50s, p95s, cpus, errors = [], [], [], [], 0
+        for loads in rounds:
+            home = _percentile(next(x.runs.seconds for x in loads if x.key == HOME_KEY), 0.95)
+            load = loads[index]
+            p95 = _percentile(load.runs.seconds, 0.95)
+            ratios.append(p95 / home)
+            p50s.append(_percentile(load.runs.seconds, 0.5))
+            p95s.append(p95)
+            cpus.append(load.cpu_per_run)
+            errors += len(load.runs.errors)
+        ratio = statistics.median(ratios)
+        per_round = "  " + " ".join(f"{r:.2f}" for r in ratios) if several else ""
+        print(
+            f"  {key:<22} {statistics.median(p50s):>7.2f} {statistics.median(p95s):>7.2f} "
+            f"{ratio:>9.2f} {_status(ratio <= P95_RATIO_TARGET):>6} {errors:>6} "
+            f"{_status(errors == 0):>4} {statistics.median(cpus):>9.3f}{per_round}"
+        )
+
+
 def run_benchmark(args: argparse.Namespace) -> None:
     """Start the server, run the phases of the module docstring and print the report."""
     keys = [info.key for info in PAGES if info.path.is_file()]
@@ -265,14 +301,17 @@ def run_benchmark(args: argparse.Namespace) -> None:
         time.sleep(args.settle)
         idle = _memory_mb(pid)["VmRSS"]
 
-        loads = []
-        for key in keys:
-            cpu = _cpu_seconds(pid)
-            runs = sessions(
-                ws_url, default_link(infos[key]), args.sessions, args.runs, args.timeout
-            )
-            done = max(len(runs.seconds), 1)
-            loads.append(PageLoad(key, runs, (_cpu_seconds(pid) - cpu) / done))
+        rounds: list[list[PageLoad]] = []
+        for _ in range(args.rounds):
+            loads = []
+            for key in keys:
+                cpu = _cpu_seconds(pid)
+                runs = sessions(
+                    ws_url, default_link(infos[key]), args.sessions, args.runs, args.timeout
+                )
+                done = max(len(runs.seconds), 1)
+                loads.append(PageLoad(key, runs, (_cpu_seconds(pid) - cpu) / done))
+            rounds.append(loads)
 
         heavy = []
         if args.heavy_sessions:
@@ -288,26 +327,12 @@ def run_benchmark(args: argparse.Namespace) -> None:
         memory = _memory_mb(pid)
     elapsed = time.monotonic() - started
 
-    home_p95 = _percentile(next(load.runs.seconds for load in loads if load.key == HOME_KEY), 0.95)
     print("\nWarm-up (one session per page, cold cache), seconds: ", end="")
     print(", ".join(f"{key} {_percentile(r.seconds, 0.5):.2f}" for key, r in warm_up.items()))
-    print(f"\nScript runs, {args.sessions} concurrent sessions x {args.runs} runs, cache warm:")
-    print(
-        f"  {'page':<22} {'p50 s':>7} {'p95 s':>7} {'p95/Home':>9} {'(≤ 2)':>6} "
-        f"{'errors':>6} {'(0)':>4} {'CPU s/run':>9}"
-    )
     all_errors = []
-    for load in loads:
-        p50 = _percentile(load.runs.seconds, 0.5)
-        p95 = _percentile(load.runs.seconds, 0.95)
-        ratio = p95 / home_p95
-        errors = len(load.runs.errors)
+    for load in (load for loads in rounds for load in loads):
         all_errors += [f"{load.key}: {e}" for e in load.runs.errors]
-        print(
-            f"  {load.key:<22} {p50:>7.2f} {p95:>7.2f} {ratio:>9.2f} "
-            f"{_status(ratio <= P95_RATIO_TARGET):>6} {errors:>6} {_status(errors == 0):>4} "
-            f"{load.cpu_per_run:>9.3f}"
-        )
+    print_load_table(rounds, args.sessions, args.runs)
     if heavy:
         print(f"\nHeaviest allowed URLs, {args.heavy_sessions} concurrent sessions each:")
         print(f"  {'page':<22} {'wall s':>7} {'errors':>6} {'(0)':>4}  URL")
@@ -336,6 +361,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sessions", type=int, default=30, help="concurrent sessions per page")
     parser.add_argument("--runs", type=int, default=5, help="script runs per session")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat the load phase over every page (a round's ratios use that round's Home)",
+    )
+    parser.add_argument(
         "--pages", default="", help="comma-separated page keys (default: every page)"
     )
     parser.add_argument(
@@ -358,6 +389,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.sessions = check_int("sessions", args.sessions, 1, MAX_SESSIONS)
     args.runs = check_int("runs", args.runs, 1, MAX_RUNS)
+    args.rounds = check_int("rounds", args.rounds, 1, MAX_ROUNDS)
     args.heavy_sessions = check_int("heavy_sessions", args.heavy_sessions, 0, MAX_SESSIONS)
     if args.malloc_arena_max is not None:
         args.malloc_arena_max = check_int("malloc_arena_max", args.malloc_arena_max, 1, 64)

@@ -113,8 +113,13 @@ with st.expander("Why these verdicts"):
         "with a unit-variance Gaussian input. Verdict: whether the scheme's weight scale suits "
         "the activation."
     )
-    for o in result.outcomes:
-        st.markdown(f"**{plain(o.label)}**: {plain(o.health_message)}. {plain(o.verdict_reason)}")
+    # One element for every initialization's lines (a run sends each element on its own).
+    st.markdown(
+        "\n\n".join(
+            f"**{plain(o.label)}**: {plain(o.health_message)}. {plain(o.verdict_reason)}"
+            for o in result.outcomes
+        )
+    )
 
 # --------------------------------------------------------------------------- curves
 
