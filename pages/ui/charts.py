@@ -44,9 +44,9 @@ def show_chart(chart: alt.TopLevelMixin, *, plot_height: bool = False) -> None:
     """Render an Altair chart at the container's width; ``plot_height``: its height is the
     plot's (``PLOT_HEIGHT_AUTOSIZE``).
 
-    Builds the spec on every call: pages render through specs cached once per result
-    (``vega_spec`` inside ``st.cache_data``, then ``show_spec``); this is for charts whose data
-    changes on every run.
+    Builds the spec on every call: pages render through specs built once per result
+    (``vega_spec`` inside ``pages.ui.memo.once_per`` or ``once_per_object``, then
+    ``show_spec``); this is for charts whose data changes on every run.
     """
     if not isinstance(chart, alt.TopLevelMixin):
         raise ValueError(f"chart must be an Altair chart; got {type(chart).__name__}")
@@ -64,13 +64,13 @@ def vega_spec(
     300 x 300 view size; with ``plot_height``, its height is the plot's
     (``PLOT_HEIGHT_AUTOSIZE``).
 
-    Pages build it inside ``st.cache_data``, once per configuration, and render it with
-    ``show_spec``: building an Altair chart costs tens of milliseconds, and validating it
-    against the Vega-Lite schema as much again. Validation is therefore off at run time
-    (``validate=True`` turns it on); tests/pages/test_vega_specs.py validates every spec the
-    pages render against the schema Altair ships. The inline datasets are stored as Arrow IPC
-    bytes, the form Streamlit sends them in (``st.vega_lite_chart`` passes bytes through), so
-    that a rerun does not convert them again.
+    Pages build it once per result (``pages.ui.memo.once_per`` or ``once_per_object``) and
+    render it with ``show_spec``: building an Altair chart costs tens of milliseconds, and
+    validating it against the Vega-Lite schema as much again. Validation is therefore off at run
+    time (``validate=True`` turns it on); tests/pages/test_vega_specs.py validates every spec
+    the pages render against the schema Altair ships. The inline datasets are stored as Arrow
+    IPC bytes, the form Streamlit sends them in (``st.vega_lite_chart`` passes bytes through),
+    so that a rerun does not convert them again.
     """
     spec = chart.to_dict(validate=validate)
     config = spec.get("config", {})

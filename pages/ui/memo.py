@@ -2,12 +2,12 @@
 
 A rerun with a warm engine cache should only send elements: the tables handed to
 ``st.dataframe`` and the Vega-Lite specs of the charts depend on the result alone, so they are
-built once per result. ``once_per`` caches a builder of one argument in a small LRU (bounded,
-thread-safe, shared by the sessions of the server process) under a hashable key of that
-argument: for an experiment's result, its frozen ``Config``, which determines it (``run`` is
-deterministic); ``once_per_object`` keys a part of a shared result by its identity. A cache
-hit returns the very object built the first time, without a copy:
-``pyarrow.Table`` is immutable, and dicts from a builder (chart specs) are read, never changed.
+built once per result. ``once_per`` caches a builder in a small LRU (bounded, thread-safe,
+shared by the sessions of the server process) under a hashable key of its arguments: for an
+experiment's result, its frozen ``Config``, which determines it (``run`` is deterministic);
+``once_per_object`` keys a part of a shared result by its identity. A cache hit returns the very
+object built the first time, without a copy: ``pyarrow.Table`` is immutable, and dicts from a
+builder (chart specs) are read, never changed.
 
 ``arrow_table`` builds the Arrow table Streamlit sends: ``st.dataframe`` serializes a
 ``pyarrow.Table`` as it is, where a pandas DataFrame is converted to Arrow on every call.

@@ -660,6 +660,7 @@ def render_one_question(session: QuizSession, session_key: str) -> None:
         format_func=titles.__getitem__,
         key=choice_key,
         help="One question at a time: the table above shows where you are in each of them.",
+        persist_state="session",  # back from a question's simulation link, on the same question
     )
     index = question_ids.index(chosen)
     _render_or_explain(session, session_key, index + 1, chosen)

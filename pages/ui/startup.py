@@ -126,11 +126,18 @@ def compute_defaults() -> tuple[int, int]:
 
 
 def prepare_pages() -> None:
-    """The startup thread's work: the pages' modules, then the default results; then every
-    object made so far leaves the garbage collector's view (``gc.freeze``)."""
+    """The startup thread's work: the pages' modules, then the default results.
+
+    Between the two, every object made so far (the modules: most of the process's objects)
+    leaves the cyclic garbage collector's view (``gc.collect`` then ``gc.freeze``), so that
+    the collections during a page run scan only what the runs make. It comes right after the
+    imports, a second or so after the server starts: a session that is open already would
+    also be frozen, and cycles among its objects never collected once it ends.
+    """
     import_page_modules()
-    compute_defaults()
+    gc.collect()
     gc.freeze()
+    compute_defaults()
 
 
 def start_computing_defaults() -> threading.Thread:

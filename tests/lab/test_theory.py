@@ -471,3 +471,12 @@ def test_gelu_fixed_point_agrees_with_the_exact_kernel(sw2: float, sb2: float) -
         assert math.isinf(iterated)
     else:
         assert iterated == pytest.approx(exact, rel=1e-6)
+
+
+@pytest.mark.parametrize("root", [36.0, 36.0 * (1 - 1e-12), 36.0 * (1 + 1e-12), 40.0])
+def test_a_root_at_or_just_below_a_doubling_point_is_found(root: float) -> None:
+    """q -> 0.9 q + root / 10 from q = 1 doubles through 4.5, 9, 18, 36: a fixed point within
+    rounding of a probe must still be bracketed, not stepped over (nor raise)."""
+    from lab.theory import _limit_of_iteration
+
+    assert _limit_of_iteration(lambda q: 0.9 * q + root / 10, 1.0) == pytest.approx(root)

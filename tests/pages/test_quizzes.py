@@ -519,3 +519,15 @@ def test_practice_topic_comes_from_the_url_and_bad_values_warn() -> None:
         assert not at.exception
         assert any("topic" in w.value for w in at.warning), bad
         assert at.session_state[widget_key("topic", "practice")] == "formulas"
+
+
+def test_practice_comes_back_to_the_question_a_link_left_from() -> None:
+    at = open_page(PRACTICE_PAGE)
+    skey = quiz_session_key("anonymous", "formulas", "practice")
+    session = session_of(at, "anonymous", "formulas", "practice")
+    third = session.question_ids[2]
+    at.selectbox(key=question_choice_key(skey)).select(third).run()
+    at.switch_page("pages/weight_distribution.py").run()  # e.g. "Explore this in ..."
+    at.switch_page(PRACTICE_PAGE).run()
+    assert not at.exception
+    assert shown_prompts(at, session_of(at, "anonymous", "formulas", "practice")) == [third]
