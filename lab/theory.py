@@ -664,35 +664,23 @@ def _limit_of_iteration(step: Callable[[float], float], q0: float) -> float:
             if g_low > 0.0:
                 return _brentq(gap, low, high)
             high = low
-    low = first
+    low = high = first
     while True:
         # Doubling resolves every fixed point of practical size; past 1e6 the length map of
         # every lab activation is close to linear in q, so coarser steps cannot skip a crossing.
-        high = low * (2.0 if low < 1e6 else 1e3)
+        high *= 2.0 if high < 1e6 else 1e3
         if high > _Q_HUGE:
             return math.inf
         g_high = gap(high)
         if g_high < -_GAP_RTOL * high:
             return _brentq(gap, low, high)
-        if g_high > 0.0:
-            low = high  # still below the fixed point: the lower end moves up
-            continue
         # A gap within rounding of q is no crossing: where the map gains a constant per layer
         # (GELU at sigma_w^2 = 2 with sigma_b^2 above 0.1566) step(q) - q is that constant,
         # lost in the last bits of q once q is huge (0.0 from 1e15 on), and the sequence still
-        # grows without end. ``low`` keeps the last q with a positive gap, so a true root just
-        # below ``high`` is bracketed by the next, larger probe.
-        probe = high
-        while True:
-            probe *= 2.0 if probe < 1e6 else 1e3
-            if probe > _Q_HUGE:
-                return math.inf
-            g_probe = gap(probe)
-            if g_probe < -_GAP_RTOL * probe:
-                return _brentq(gap, low, probe)
-            if g_probe > 0.0:
-                low = probe
-                break
+        # grows without end. Only a positive gap moves the lower end up, so a true root just
+        # below such a q is bracketed by the next, larger one.
+        if g_high > 0.0:
+            low = high
 
 
 def fixed_point(

@@ -110,9 +110,8 @@ def once_per_object(
 
         @functools.wraps(build)
         def cached(part: object, *rest: Hashable) -> Value:
-            held, value = cache.get_or_build((id(part), *rest), lambda: (part, build(part, *rest)))
-            if held is not part:  # unreachable while the entry holds ``part``; kept as a guard
-                return build(part, *rest)
+            # The entry holds ``part``: while it is cached no other object can have its id.
+            _, value = cache.get_or_build((id(part), *rest), lambda: (part, build(part, *rest)))
             return value
 
         cached.cache = cache  # type: ignore[attr-defined]

@@ -11,23 +11,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from benchmarks.training import EIGHT_INITS
 from lab import training
 from lab.controls.training import CONTROLS
 from lab.datasets import DATASET_NAMES, PLANAR
 from lab.experiments import training as experiment
 from lab.training import TrainingConfig
-
-#: Eight distinct schemes (the most the trainer takes), two of them tied (per-unit products).
-EIGHT_INITS = (
-    "zeros",
-    "constant",
-    "he_normal",
-    "xavier_normal",
-    "orthogonal",
-    "he_truncated_normal",
-    "lecun_uniform",
-    "small_random",
-)
 
 
 def predicted(config: TrainingConfig) -> float:
