@@ -227,6 +227,13 @@ def cached_with_progress(
     return call
 
 
+def stored_result(run: Callable[..., Result], config: Config) -> Result | None:
+    """The result of ``run(config)`` in the store ``cached(run)`` reads, or None; computes
+    nothing and draws nothing."""
+    found = _store(_name(run)).get(config)
+    return None if found is _MISSING else found  # type: ignore[return-value]
+
+
 def compute_default(run: Callable[..., Result], config: Config) -> bool:
     """Compute ``run(config)`` into the store that ``cached(run)`` and
     ``cached_with_progress(run)`` read, drawing nothing (for a thread outside any page run,

@@ -11,11 +11,12 @@ Before the server accepts its first connection it
 3. starts a background thread that imports the modules the simulation pages draw with
    (``PAGE_MODULES``: Altair and pandas alone take about half a second) and then computes every
    simulation page's default result into the store the page reads
-   (``pages.ui.engine.compute_default``), one at a time in the process's simulation slot, so
-   that a student's first view of a page is a cache hit. The server does not wait for it; an
-   import or a computation that fails is logged and skipped (the page imports or computes, and
-   reports, it on its first view as before). When all are done the server logs a line starting
-   with ``DEFAULTS_READY`` (benchmarks wait for it).
+   (``pages.ui.engine.compute_default``), one at a time in the process's simulation slot, and
+   the charts and tables the page draws from it (``pages.ui.default_views``), so that a
+   student's first view of a page is a cache hit that builds nothing. The server does not wait
+   for it; an import, a computation or a view that fails is logged and skipped (the page
+   imports, computes or builds, and reports, it on its first view as before). When all are
+   done the server logs a line starting with ``DEFAULTS_READY`` (benchmarks wait for it).
 """
 
 from __future__ import annotations
@@ -113,16 +114,36 @@ def compute_defaults() -> tuple[int, int]:
         _LOGGER.exception("Default results not computed: the engine could not be imported")
         runs, failed = (), 1
     for page, run, from_values in runs:
+        values = SIMULATION_PAGES[page].defaults()
         try:
-            compute_default(run, from_values(SIMULATION_PAGES[page].defaults()))
+            config = from_values(values)
+            compute_default(run, config)
             done += 1
         except Exception:
             failed += 1
             _LOGGER.exception("Default result of %s (%s) not computed", page, run.__name__)
+            continue
+        build_default_view(run, config, values)
     _LOGGER.info(
         "%s: %d, %d failed, in %.1f s", DEFAULTS_READY, done, failed, time.perf_counter() - start
     )
     return done, failed
+
+
+def build_default_view(run: Callable[..., Any], config: object, values: Mapping) -> bool:
+    """Build the charts and tables the page of ``run`` draws from its stored default result
+    (``pages.ui.default_views``); whether they were built. Never raises: a failure is logged
+    and the page builds them on its first view, as it would without the startup."""
+    from pages.ui.engine import stored_result
+
+    try:
+        from pages.ui.default_views import build_default_view as build
+
+        result = stored_result(run, config)
+        return result is not None and build(run, result, values)
+    except Exception:
+        _LOGGER.exception("Default view of %s not built", getattr(run, "__name__", run))
+        return False
 
 
 def prepare_pages() -> None:

@@ -1,6 +1,6 @@
 """pages/ui/startup.py: the server's startup computes every simulation page's default result
-into the store the page reads, in a thread the server does not wait for, and survives
-failures."""
+into the store the page reads, and the charts and tables the page draws from it, in a thread
+the server does not wait for, and survives failures."""
 
 from __future__ import annotations
 
@@ -17,7 +17,20 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from lab.controls.registry import SIMULATION_PAGES
-from pages.ui import engine, startup
+from lab.experiments import signal_propagation
+from pages.ui import (
+    default_views,
+    engine,
+    forward_charts,
+    gradient_charts,
+    phase_charts,
+    quantization_charts,
+    signal_charts,
+    startup,
+    training_charts,
+    weight_charts,
+)
+from pages.ui.memo import BoundedCache
 from pages.ui.registry import get_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +61,43 @@ def run_coroutine(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
+
+
+#: The modules that build the simulation pages' chart specs (``vega_spec``) and Arrow tables
+#: (``arrow_table``), each keeping what it built in ``pages.ui.memo`` caches.
+CHART_MODULES = (
+    forward_charts,
+    weight_charts,
+    signal_charts,
+    gradient_charts,
+    quantization_charts,
+    training_charts,
+    phase_charts,
+)
+
+
+def forget_builds() -> None:
+    """Empty every memo cache of the chart modules, as in a fresh server process."""
+    for module in CHART_MODULES:
+        for value in vars(module).values():
+            cache = getattr(value, "cache", None)
+            if isinstance(cache, BoundedCache):
+                cache.clear()
+
+
+def count_builds(monkeypatch) -> list[str]:
+    """A list that gets the name of every chart spec or table the chart modules build."""
+    built: list[str] = []
+    for module in CHART_MODULES:
+        for name in ("vega_spec", "arrow_table"):
+            real = getattr(module, name)
+
+            def counted(*args, _real=real, _name=f"{module.__name__}.{name}", **kwargs):
+                built.append(_name)
+                return _real(*args, **kwargs)
+
+            monkeypatch.setattr(module, name, counted)
+    return built
 
 
 def open_default(page: str) -> AppTest:
@@ -240,3 +290,43 @@ def test_the_startup_thread_freezes_the_imports_before_the_defaults(monkeypatch)
     monkeypatch.setattr(startup.gc, "freeze", lambda: order.append("freeze"))
     startup.prepare_pages()
     assert order == ["imports", "freeze", "defaults"]
+
+
+@pytest.mark.parametrize("page", list(SIMULATION_PAGES))
+def test_after_the_startup_a_first_view_builds_no_chart_and_no_table(monkeypatch, page):
+    values = SIMULATION_PAGES[page].defaults()
+    mine = [
+        (run, from_values(values))
+        for key, run, from_values in startup.default_runs()
+        if key == page
+    ]
+    for run, config in mine:
+        engine.compute_default(run, config)
+    built = count_builds(monkeypatch)
+
+    forget_builds()  # a fresh process without the startup's views: the first view builds them
+    assert not open_default(page).exception
+    assert built, f"{page}'s first view built nothing: the probe misses its builders"
+
+    forget_builds()
+    built.clear()
+    for run, config in mine:
+        assert startup.build_default_view(run, config, values)
+    assert built, "the startup built nothing"
+    built.clear()
+    at = open_default(page)
+    assert not at.exception, [e.message for e in at.exception]
+    assert built == [], f"{page}'s first view after the startup still built {built}"
+
+
+def test_a_view_that_fails_is_logged_and_the_page_builds_it(monkeypatch, log_lines):
+    def broken(result, values):
+        raise RuntimeError("no memory left")
+
+    monkeypatch.setitem(default_views.BUILDERS, signal_propagation.run, broken)
+    values = SIMULATION_PAGES["signal_propagation"].defaults()
+    config = signal_propagation.config_from_values(values)
+    engine.compute_default(signal_propagation.run, config)
+    assert startup.build_default_view(signal_propagation.run, config, values) is False
+    assert "Default view of run not built" in log_lines
+    assert not open_default("signal_propagation").exception
