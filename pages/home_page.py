@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pages.ui.memo import page_of
 from pages.ui.registry import HOME_KEY, SECTIONS, pages_in_section
 
 st.title("Weight Initialization Lab")
@@ -62,5 +63,5 @@ for column, (section, pages) in zip(
     with column:
         st.subheader(section)
         for info in pages:
-            st.page_link(info.path, label=info.title, icon=info.icon)
+            st.page_link(page_of(info), label=info.title, icon=info.icon)
             st.caption(info.description)

@@ -17,7 +17,7 @@ from pages.ui.engine import cached
 from pages.ui.memo import page_of
 from pages.ui.quantization_charts import chart_specs, show_panels, tables
 from pages.ui.registry import get_page, page_header
-from pages.ui.text import show_engine_error
+from pages.ui.text import latex_block, show_engine_error
 from pages.ui.widgets import Section, draw_controls
 
 SECTIONS = (Section("Network", NETWORK_NAMES), Section("Quantization", QUANTIZATION_NAMES))
@@ -93,51 +93,54 @@ st.caption(TABLE_CAPTION)
 # Why initialization matters --------------------------------------------------------------------
 st.subheader("Why initialization is the first defence")
 training, deployment = st.columns(2, gap="large")
-with training:
-    st.markdown("**Training in FP16**")
-    threshold = f"{FP16.overflow_threshold:,.0f}".replace(",", "{,}")
-    # Two lines: the column is about 200 px wide at 800 px.
-    st.latex(
+threshold = f"{FP16.overflow_threshold:,.0f}".replace(",", "{,}")
+# Each column is one element (title, formula and text; a run sends each element on its own).
+# The formulas break into short lines: a column is about 200 px wide at 800 px.
+training.markdown(
+    "**Training in FP16**\n\n"
+    + latex_block(
         rf"\begin{{gathered}}|a| \ge {threshold} \\ \Rightarrow\; a_\text{{FP16}} = \pm\infty"
         r"\end{gathered}"
     )
-    st.markdown(
-        f"FP16's largest finite number is {FP16.max:,.0f}; a cast rounds values up to "
-        f"{FP16.overflow_threshold:,.0f} down to it, and from there on gives inf. An "
-        "initialization that makes the activations grow by a constant factor per layer crosses "
-        "it after a few layers, the first inf spreads to the loss, and training stops. BF16 "
-        f"keeps float32's exponent range (max {BF16.max:.3g}) and pays with precision: its "
-        f"step next to 1 is {BF16.epsilon:g} against FP16's {FP16.epsilon:g}. A "
-        "variance-preserving "
-        "initialization keeps every layer near 1, far from both ends."
-    )
-with deployment:
-    st.markdown("**Deploying in INT8**")
-    st.latex(
-        # One short step per line: the column is about 200 px wide at 800 px.
+    + f"\n\nFP16's largest finite number is {FP16.max:,.0f}; a cast rounds values up to "
+    f"{FP16.overflow_threshold:,.0f} down to it, and from there on gives inf. An "
+    "initialization that makes the activations grow by a constant factor per layer crosses "
+    "it after a few layers, the first inf spreads to the loss, and training stops. BF16 "
+    f"keeps float32's exponent range (max {BF16.max:.3g}) and pays with precision: its "
+    f"step next to 1 is {BF16.epsilon:g} against FP16's {FP16.epsilon:g}. A "
+    "variance-preserving initialization keeps every layer near 1, far from both ends."
+)
+deployment.markdown(
+    "**Deploying in INT8**\n\n"
+    + latex_block(
         rf"\begin{{aligned}} s &= \frac{{\max|x|}}{{{INT8.qmax}}} \\ "
         r"r &= \operatorname{round}(x/s) \\ "
         rf"q &= \operatorname{{clip}}(r,\,-{INT8.qmax},\,{INT8.qmax}) \\ \hat x &= q\,s "
         r"\end{aligned}"
     )
-    st.markdown(
-        f"INT8 spreads {INT8.levels} evenly spaced levels over ±{INT8.qmax} × s. In a vanishing "
-        "network the later layers shrink below half a step of a scale fixed on layer 1 and "
-        "quantize to zero; in an exploding one they run past the top level and clip. Even with "
-        "a scale per layer, one large outlier makes every step coarse."
-    )
+    + f"\n\nINT8 spreads {INT8.levels} evenly spaced levels over ±{INT8.qmax} × s. In a "
+    "vanishing network the later layers shrink below half a step of a scale fixed on layer 1 "
+    "and quantize to zero; in an exploding one they run past the top level and clip. Even "
+    "with a scale per layer, one large outlier makes every step coarse."
+)
 
-st.markdown("**How much noise INT8 adds: the shape of the signal matters**")
-st.latex(  # one step per line, so that it fits a phone
-    r"\begin{aligned} \text{SQNR} &= 10\log_{10}\frac{\sum x^2}{\sum (x-\hat x)^2} \\ "
-    rf"&\approx 10\log_{{10}}\frac{{12\cdot {INT8.qmax}^2}}{{c^2}}, \\ "
-    r"c &= \frac{\max|x|}{\text{RMS}(x)} \end{aligned}"
+st.markdown(
+    "**How much noise INT8 adds: the shape of the signal matters**\n\n"
+    + latex_block(  # one step per line, so that it fits a phone
+        r"\begin{aligned} \text{SQNR} &= 10\log_{10}\frac{\sum x^2}{\sum (x-\hat x)^2} \\ "
+        rf"&\approx 10\log_{{10}}\frac{{12\cdot {INT8.qmax}^2}}{{c^2}}, \\ "
+        r"c &= \frac{\max|x|}{\text{RMS}(x)} \end{aligned}"
+    )
 )
 gaussian = result.gaussian_example
-uniform_card, gaussian_card = st.columns(2)
-uniform_card.metric("Uniform signal (c = √3, closed form)", f"{result.uniform_sqnr_db:.1f} dB")
-gaussian_card.metric(
-    f"Gaussian signal, {gaussian.samples:,} values (measured)", f"{gaussian.sqnr_db:.1f} dB"
+cards = st.container(horizontal=True, horizontal_alignment="distribute")
+cards.metric(
+    "Uniform signal (c = √3, closed form)", f"{result.uniform_sqnr_db:.1f} dB", width="content"
+)
+cards.metric(
+    f"Gaussian signal, {gaussian.samples:,} values (measured)",
+    f"{gaussian.sqnr_db:.1f} dB",
+    width="content",
 )
 st.markdown(
     "A uniform signal fills the levels evenly. A Gaussian one has a long tail: its maximum "

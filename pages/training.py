@@ -50,10 +50,19 @@ def panels(charts: list[tuple[dict, str]]) -> None:
     (the grid drops a column first), each with its note ('' for none) below."""
     grid = st.grid(PANEL_COLUMNS, min_column_width=PANEL_MIN_WIDTH, gap="medium")
     for spec, note in charts:
-        with grid.cell():
+        in_grid(grid, spec, note)
+
+
+def in_grid(grid, spec: dict, note: str) -> None:
+    """The chart in the grid's next cell, with its note below when there is one. A chart
+    without a note is a cell of its own: one element fewer to send on every run."""
+    if not note:
+        with grid:
             show_spec(spec)
-            if note:
-                st.caption(note)
+        return
+    with grid.cell():
+        show_spec(spec)
+        st.caption(note)
 
 
 page_header(PAGE_KEY)
@@ -108,16 +117,19 @@ st.dataframe(
 )
 st.caption(result.target_caption)
 with st.expander("Why these verdicts"):
-    st.caption(
-        "Health: Signal propagation's diagnosis of the same hidden layers at initialization, "
-        "with a unit-variance Gaussian input. Verdict: whether the scheme's weight scale suits "
-        "the activation."
-    )
-    # One element for every initialization's lines (a run sends each element on its own).
+    # One element for the key and every initialization's lines (a run sends each element on
+    # its own).
     st.markdown(
         "\n\n".join(
-            f"**{plain(o.label)}**: {plain(o.health_message)}. {plain(o.verdict_reason)}"
-            for o in result.outcomes
+            [
+                "*Health*: Signal propagation's diagnosis of the same hidden layers at "
+                "initialization, with a unit-variance Gaussian input. *Verdict*: whether the "
+                "scheme's weight scale suits the activation.",
+                *(
+                    f"**{plain(o.label)}**: {plain(o.health_message)}. {plain(o.verdict_reason)}"
+                    for o in result.outcomes
+                ),
+            ]
         )
     )
 
@@ -125,12 +137,8 @@ with st.expander("Why these verdicts"):
 
 st.subheader("Loss and accuracy, epoch by epoch")
 curves = st.grid(2, min_column_width=CURVE_MIN_WIDTH, gap="medium")
-with curves.cell():
-    show_spec(view.loss)
-    if result.loss_note:
-        st.caption(result.loss_note)
-with curves.cell():
-    show_spec(view.accuracy)
+in_grid(curves, view.loss, result.loss_note)
+in_grid(curves, view.accuracy, "")
 st.caption(
     "Solid: the training part; dashed: the held-out part. Epoch 0 is the network at initialization."
 )

@@ -31,8 +31,17 @@ _INT_TEXT = re.compile(r"[+-]?\d{1,18}")
 _BOOL_TEXTS = ("true", "false")
 
 Value = int | float | str | bool | tuple[str, ...]
-#: A control is used only when every named control has one of the listed values.
+#: A control is used only when every named control has one of the listed values (a control
+#: of several choices: when one of its choices is listed).
 Condition = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def _holds(value: object, options: tuple[str, ...]) -> bool:
+    """Whether a control's ``value`` meets a condition's ``options``: it is one of them or, for
+    several choices (a tuple), one of its choices is."""
+    if isinstance(value, tuple):
+        return any(choice in options for choice in value)
+    return value in options
 
 
 def _check_name(name: str) -> str:
@@ -95,7 +104,7 @@ class Control:
 
     def applies(self, values: Mapping[str, Value]) -> bool:
         """Whether this control is used, given the other controls' values."""
-        return all(values.get(other) in options for other, options in self.when)
+        return all(_holds(values.get(other), options) for other, options in self.when)
 
     def _bounded(self, text: object) -> str:
         if not isinstance(text, str):
@@ -375,13 +384,20 @@ class PageControls:
         for name in checked:
             if name not in used:
                 condition = " and ".join(
-                    f"{other} is {' or '.join(options)}" for other, options in self[name].when
+                    f"{other} {'includes' if self._several(other) else 'is'} "
+                    + " or ".join(options)
+                    for other, options in self[name].when
                 )
                 raise ValueError(
                     f"{name} applies only when {condition}; got "
-                    + ", ".join(f"{other}={full[other]}" for other, _ in self[name].when)
+                    + ", ".join(
+                        f"{other}={self[other].format(full[other])}" for other, _ in self[name].when
+                    )
                 )
         return {name: self[name].format(value) for name, value in checked.items()}
+
+    def _several(self, name: str) -> bool:
+        return isinstance(self[name], MultiChoiceControl)
 
     def link(self, values: Mapping[str, object] | None = None) -> str:
         """A relative URL that opens this page with ``values``: ``./signal-propagation?…``.

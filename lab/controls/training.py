@@ -2,9 +2,9 @@
 optimizer. Limits and defaults come from lab.training and lab.datasets; the network's controls
 are the shared group's (lab.controls.network) with the same names.
 
-``inits`` lists the compared schemes. ``gain``, ``std`` and ``value`` are always shown: each
-applies to the compared schemes that take it (a ``when`` condition cannot look inside a list of
-schemes). ``width`` stops at ``MAX_TRAINING_WIDTH``: the trainer refuses networks with more than
+``inits`` lists the compared schemes. ``gain``, ``std`` and ``value`` are shown when one of the
+compared schemes takes them, and apply to those schemes. ``width`` stops at
+``MAX_TRAINING_WIDTH``: the trainer refuses networks with more than
 ``lab.training.MAX_PARAMETERS`` weights, and 100 layers of that width stay below the limit, so
 every allowed combination runs.
 """
@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from lab.controls.core import (
     ChoiceControl,
+    Condition,
     FloatControl,
     IntControl,
     MultiChoiceControl,
@@ -83,16 +84,25 @@ INITS = MultiChoiceControl(
     help="Each one trains the same network on the same data, with the same minibatch order "
     "and the same random draws, scaled by its own rule.",
 )
+
+
+def _compared(parameter: FloatControl) -> Condition:
+    """``parameter``'s condition on the scheme (``init is …``) as one on the compared schemes:
+    shown when ``inits`` includes one of the schemes that take it."""
+    ((_, schemes),) = parameter.when
+    return ((INITS.name, schemes),)
+
+
 INIT_GAIN = replace(
     GAIN,
     label="Gain g (Xavier, orthogonal)",
-    when=(),
+    when=_compared(GAIN),
     help="Xavier/Glorot (normal, uniform) and orthogonal only: Var(W) = g² × the scheme's "
     "variance.",
 )
-INIT_STD = replace(STD, label="Std σ of Normal N(0, σ²)", when=())
+INIT_STD = replace(STD, label="Std σ of Normal N(0, σ²)", when=_compared(STD))
 INIT_VALUE = replace(
-    VALUE, label="Constant c", when=(), help="Constant only: every weight equals c."
+    VALUE, label="Constant c", when=_compared(VALUE), help="Constant only: every weight equals c."
 )
 TRAINING_LAYERS = replace(
     LAYERS, default=DEFAULT_LAYERS, label="Hidden layers", help="Hidden layers L."

@@ -3,8 +3,8 @@ parameters, and the sampling. Limits and defaults come from lab.weights; the sch
 parameters are the network group's (lab.controls.network) with the same names and ranges.
 
 ``init`` lists the compared schemes (``init=he_normal`` shows that one). ``mode``, ``slope``
-and ``gain`` are always shown: each applies to the compared schemes that take it (a ``when``
-condition cannot look inside a list of schemes).
+and ``gain`` keep the network group's condition on ``init``: each is shown when one of the
+compared schemes takes it, and applies to those schemes.
 """
 
 from __future__ import annotations
@@ -89,20 +89,17 @@ SCHEMES = MultiChoiceControl(
 )
 HE_MODE = replace(
     MODE,
-    when=(),
     help="He schemes only. fan_in keeps the forward signal's variance, fan_out the backward "
     "gradient's.",
 )
 SLOPE = replace(
     HE_SLOPE,
-    when=(),
     help="He schemes only: variance 2 / ((1 + a²) n). The Keras/JAX truncated He normal has a "
     "fixed scale of 2 and ignores it.",
 )
 XAVIER_GAIN = replace(
     GAIN,
     label="Gain g (Xavier, orthogonal)",
-    when=(),
     help="Xavier/Glorot (normal, uniform) and orthogonal only: Var(W) = g² × the scheme's "
     "variance (PyTorch: calculate_gain, e.g. 5/3 for tanh). The Keras/JAX truncated Glorot "
     "normal has no gain.",

@@ -1,5 +1,5 @@
 """Text from users and URLs shown as text: never as markdown, HTML, LaTeX or Streamlit's
-colour and icon directives."""
+colour and icon directives; and the app's own formulas as blocks of markdown."""
 
 from __future__ import annotations
 
@@ -20,6 +20,12 @@ def plain(text: str) -> str:
     if len(text) > MAX_MESSAGE:
         text = text[:MAX_MESSAGE] + "…"
     return _PUNCTUATION.sub(r"\\\1", text)
+
+
+def latex_block(formula: str) -> str:
+    """The app's own LaTeX ``formula`` as a display block inside markdown, as ``st.latex``
+    shows it: one element can then hold a formula with the text around it."""
+    return f"$$\n{formula}\n$$"
 
 
 def show_warning(message: str) -> None:

@@ -38,6 +38,8 @@ SHELL_LOCKS_STATE = "_wil_shell_locks"
 _CURRENT_PAGE_STATE = "_wil_current_page"
 #: Session-state key of {page key: {param name: URL text last written}}.
 _LINK_STATE = "_wil_deep_links"
+#: What ``st.session_state.get`` returns for a widget key it does not hold.
+_NOT_HELD = object()
 #: Page key used when a script runs outside the app shell (e.g. a test script).
 STANDALONE_PAGE_KEY = "app"
 
@@ -102,7 +104,7 @@ def draw_controls(
     spec = replace(spec, shell_names=spec.shell_names | SHELL_NAMES)
     shell_locked = st.session_state.get(SHELL_LOCKS_STATE, {}).get(page, {})
     locked = dict(spec.check_values({**(locked or {}), **shell_locked}))
-    query = {name: st.query_params[name] for name in st.query_params}
+    query = st.query_params.to_dict()
     parsed = spec.parse_query(query)
     written: dict[str, str] = st.session_state.setdefault(_LINK_STATE, {}).setdefault(page, {})
     target = container if container is not None else st.sidebar
@@ -122,7 +124,11 @@ def draw_controls(
             except ValueError as error:
                 warnings.append(url_warning(control, url_text, error))
                 st.session_state[key] = _widget_value(control, control.default)
-        elif key not in st.session_state:
+        else:
+            held = st.session_state.get(key, _NOT_HELD)
+            if held is not _NOT_HELD:
+                values[control.name] = _from_widget(control, held)
+                continue
             st.session_state[key] = _widget_value(control, _parse_or_default(control, written))
         values[control.name] = _from_widget(control, st.session_state[key])
 
@@ -137,7 +143,8 @@ def draw_controls(
     groups = sections or (Section(None, spec.names),)
     with target:
         for section in groups:
-            active = [spec[name] for name in section.names if spec[name] in spec.active(values)]
+            applying = {control.name for control in spec.active(values)}
+            active = [spec[name] for name in section.names if name in applying]
             if not active:
                 continue
             holder = st.expander(section.title) if section.expander and section.title else None
@@ -154,11 +161,11 @@ def draw_controls(
         if control.name in applied:
             text = control.format(applied[control.name])
             written[control.name] = text
-            if st.query_params.get(control.name) != text:
+            if query.get(control.name) != text:  # (the URL as read above, for controls)
                 st.query_params[control.name] = text
         else:
             written.pop(control.name, None)
-            if control.name in st.query_params:
+            if control.name in query:
                 del st.query_params[control.name]
     return {c.name: values[c.name] if c.name in applied else c.default for c in spec.controls}
 

@@ -86,6 +86,22 @@ def test_link_refuses_undeclared_names_illegal_values_and_controls_that_do_not_a
         simulation_link("nowhere", {})
 
 
+def test_a_condition_on_several_choices_holds_when_one_of_them_is_listed() -> None:
+    """Training's and Weight distribution's scheme parameters depend on the compared schemes:
+    each applies when one of them takes it."""
+    training, weights = SIMULATION_PAGES["training"], SIMULATION_PAGES["weight_distribution"]
+    assert training["value"].applies({"inits": ("he_normal", "constant")})
+    assert not training["value"].applies({"inits": ("he_normal", "normal")})
+    assert not training["value"].applies({"inits": ()})
+    assert training.link({"inits": ("zeros", "constant"), "value": 0.3}).endswith("value=0.3")
+    with pytest.raises(
+        ValueError, match="value applies only when inits includes constant; got inits=zeros,normal"
+    ):
+        training.link({"inits": ("zeros", "normal"), "value": 0.3})
+    shown = {c.name for c in weights.active({**weights.defaults(), "init": ("xavier_normal",)})}
+    assert "gain" in shown and not {"mode", "slope"} & shown
+
+
 def test_link_writes_what_the_page_reads() -> None:
     link = SIGNAL.link({"init": "normal", "std": 0.5, "activation": "tanh", "layers": 30})
     assert link.startswith("./signal-propagation?")

@@ -21,6 +21,7 @@ from pages.ui.training_charts import (
     SYMMETRY_TAB,
     TABS_KEY,
 )
+from pages.ui.widgets import widget_key
 from tests.pages.chart_readability import charts_with_widths, readability_problems
 from tests.pages.deep_links import every_tab, shown_values
 
@@ -138,6 +139,37 @@ def test_a_deep_link_shows_exactly_its_values_and_no_warning():
     assert list(table(at)["initialization"]) == ["Xavier normal, gain 1.5", "Constant (0.3)"]
     assert list(table(at)["to_target"]) == [o.wasted for o in result.outcomes]
     assert charts_per_tab(at) == {GRADIENTS_TAB: 2 + 2, REGIONS_TAB: 2 + 2, SYMMETRY_TAB: 2 + 1}
+
+
+def scheme_parameters(at: AppTest) -> set[str]:
+    """The labels of the scheme parameters the sidebar shows."""
+    labels = {CONTROLS[name].label for name in ("gain", "std", "value")}
+    shown = [w.label for w in at.number_input] + [w.label for w in at.select_slider]
+    return labels & set(shown)
+
+
+def test_the_scheme_parameters_follow_the_compared_schemes():
+    """gain, std and value are drawn, and written to the URL, only while a compared scheme
+    takes them: the default compares Xavier (gain) but no N(0, σ²) and no constant."""
+    at = open_page(**SMALL)
+    assert scheme_parameters(at) == {CONTROLS["gain"].label}
+    assert "gain" in at.query_params and not {"std", "value"} & set(at.query_params)
+    at.session_state[widget_key("inits", PAGE_KEY)] = ["he_normal", "constant", "normal"]
+    at.run()
+    assert not at.exception
+    assert scheme_parameters(at) == {CONTROLS["value"].label, CONTROLS["std"].label}
+    assert at.query_params["value"] == "0.1" and "gain" not in at.query_params
+    assert list(table(at)["initialization"])[1] == "Constant (0.1)"
+
+
+def test_a_link_to_a_scheme_parameter_no_scheme_takes_is_dropped():
+    """A URL value for a parameter none of the compared schemes takes changes nothing: the
+    page draws no widget for it and leaves it out of its URL, as for any control that does
+    not apply."""
+    at = open_page(**SMALL, inits="he_normal", value="0.5")
+    assert scheme_parameters(at) == set()
+    assert "value" not in at.query_params
+    assert list(table(at)["initialization"]) == ["He normal"]
 
 
 @pytest.mark.parametrize(

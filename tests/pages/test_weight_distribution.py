@@ -210,7 +210,8 @@ WIDGETS = {
 
 @pytest.mark.parametrize(("name", "text", "reason", "default"), BAD_QUERIES)
 def test_bad_query_value_warns_once_and_uses_the_default(name, text, reason, default):
-    query = {"samples": "2000", "init": "he_normal"} | {name: text}
+    # He takes mode and slope, Xavier the gain: each scheme parameter's widget is drawn.
+    query = {"samples": "2000", "init": "he_normal,xavier_normal"} | {name: text}
     at = open_page(**query)
     check_clean(at)
     (warning,) = texts(at.warning)
