@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lab.controls.network import DRAW_NAMES
 from lab.controls.quantization import CONTROLS, NETWORK_NAMES, QUANTIZATION_NAMES, network_values
 from lab.controls.registry import SIMULATION_PAGES
 from lab.experiments.quantization import TABLE_CAPTION, config_from_values, run
@@ -20,7 +21,11 @@ from pages.ui.registry import get_page, page_header
 from pages.ui.text import latex_block, show_engine_error
 from pages.ui.widgets import Section, draw_controls
 
-SECTIONS = (Section("Network", NETWORK_NAMES), Section("Quantization", QUANTIZATION_NAMES))
+SECTIONS = (
+    Section("Network", tuple(name for name in NETWORK_NAMES if name not in DRAW_NAMES)),
+    Section("Input and draws", DRAW_NAMES, expander=True),
+    Section("Quantization", QUANTIZATION_NAMES),
+)
 FP16, BF16 = FORMATS["float16"], FORMATS["bfloat16"]
 
 page_header("quantization")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lab.controls.network import DRAW_NAMES
 from lab.controls.registry import SIMULATION_PAGES
 from lab.controls.signal_propagation import CONTROLS
 from lab.experiments.signal_propagation import Card, config_from_values, run
@@ -20,8 +21,8 @@ from pages.ui.widgets import Section, draw_controls
 
 PAGE_KEY = "signal_propagation"
 SECTIONS = (
-    Section("Network", tuple(name for name in CONTROLS.names if name != "bias_std")),
-    Section("Advanced", ("bias_std",), expander=True),
+    Section("Network", tuple(name for name in CONTROLS.names if name not in DRAW_NAMES)),
+    Section("Input and draws", DRAW_NAMES, expander=True),
 )
 #: Relative widths of the result-card columns: the first holds the longest value, a scheme name.
 CARD_COLUMNS = [1.4, 1.0, 1.0]

@@ -39,7 +39,7 @@ SECTIONS = (
     Section("Data", DATA_NAMES),
     Section("Initializations", INIT_NAMES),
     Section("Network", NETWORK_NAMES),
-    Section("Training", TRAINING_NAMES),
+    Section("Training", TRAINING_NAMES, expander=True),
     Section("Scheme parameters", SCHEME_PARAMETER_NAMES, expander=True),
 )
 run_cached = cached_with_progress(run, text="Training every initialization…")

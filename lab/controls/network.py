@@ -202,6 +202,9 @@ NETWORK_GROUP: tuple[Control, ...] = (
     SAMPLES,
     SEED,
 )
+#: The group's controls of the input and the random draws rather than of the network's shape
+#: and scheme: the pages fold them into a section of their own.
+DRAW_NAMES: tuple[str, ...] = (INPUT_STD.name, BIAS_STD.name, SAMPLES.name, SEED.name)
 
 
 def init_params(values: dict[str, object]) -> tuple[tuple[str, float | str], ...]:

@@ -46,11 +46,19 @@ STANDALONE_PAGE_KEY = "app"
 
 @dataclass(frozen=True)
 class Section:
-    """A group of controls under one sidebar heading (``expander`` folds it away)."""
+    """A group of controls under one sidebar heading. ``expander`` folds it away: its widgets
+    are drawn only while it is open (every run sends each widget, and a widget costs the
+    server more than any other element), and its controls keep their values while it is
+    closed. A link that sets one of them opens it."""
 
     title: str | None
     names: tuple[str, ...]
     expander: bool = False
+
+
+def fold_key(title: str, page: str | None = None) -> str:
+    """The session-state key of the folded section ``title`` on ``page`` (True: open)."""
+    return f"fold:{page or current_page_key()}:{title}"
 
 
 def current_page_key() -> str:
@@ -113,6 +121,8 @@ def draw_controls(
     # state > the default. Conditions (``when``) are judged on these.
     values: dict[str, Value] = {}
     warnings = [w for w in parsed.warnings if not _is_control_warning(w, spec)]
+    groups = sections or (Section(None, spec.names),)
+    folded = {name: s.title for s in groups if s.expander and s.title for name in s.names}
     for control in spec.controls:
         key = widget_key(control.name, page)
         url_text = query.get(control.name)
@@ -120,7 +130,10 @@ def draw_controls(
             st.session_state[key] = _widget_value(control, locked[control.name])
         elif url_text is not None and url_text != written.get(control.name):
             try:
-                st.session_state[key] = _widget_value(control, control.parse(url_text))
+                value = control.parse(url_text)
+                st.session_state[key] = _widget_value(control, value)
+                if control.name in folded and value != control.default:  # a link sets it
+                    st.session_state[fold_key(folded[control.name], page)] = True
             except ValueError as error:
                 warnings.append(url_warning(control, url_text, error))
                 st.session_state[key] = _widget_value(control, control.default)
@@ -140,14 +153,24 @@ def draw_controls(
         if name not in spec.names and name not in spec.shell_names:
             del st.query_params[name]
 
-    groups = sections or (Section(None, spec.names),)
     with target:
         for section in groups:
             applying = {control.name for control in spec.active(values)}
             active = [spec[name] for name in section.names if name in applying]
             if not active:
                 continue
-            holder = st.expander(section.title) if section.expander and section.title else None
+            holder = None
+            if section.expander and section.title:
+                holder = st.expander(
+                    section.title, key=fold_key(section.title, page), on_change="rerun"
+                )
+                if not holder.open:
+                    # Streamlit drops a widget's state when a run does not draw it, and the
+                    # value set before its first draw would come back: keep the current one.
+                    for control in active:
+                        key = widget_key(control.name, page)
+                        st.session_state[key] = _widget_value(control, values[control.name])
+                    continue
             with holder if holder is not None else _nothing():
                 if section.title and not section.expander:
                     st.subheader(section.title)

@@ -21,7 +21,7 @@ from pages.ui.training_charts import (
     SYMMETRY_TAB,
     TABS_KEY,
 )
-from pages.ui.widgets import widget_key
+from pages.ui.widgets import fold_key, widget_key
 from tests.pages.chart_readability import charts_with_widths, readability_problems
 from tests.pages.deep_links import every_tab, shown_values
 
@@ -152,6 +152,9 @@ def test_the_scheme_parameters_follow_the_compared_schemes():
     """gain, std and value are drawn, and written to the URL, only while a compared scheme
     takes them: the default compares Xavier (gain) but no N(0, σ²) and no constant."""
     at = open_page(**SMALL)
+    assert scheme_parameters(at) == set()  # folded away until the student opens the section
+    at.session_state[fold_key("Scheme parameters", PAGE_KEY)] = True
+    at.run()
     assert scheme_parameters(at) == {CONTROLS["gain"].label}
     assert "gain" in at.query_params and not {"std", "value"} & set(at.query_params)
     at.session_state[widget_key("inits", PAGE_KEY)] = ["he_normal", "constant", "normal"]

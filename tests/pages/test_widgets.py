@@ -9,7 +9,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pages.ui.widgets import widget_key
+from pages.ui.widgets import fold_key, widget_key
 
 TIMEOUT = 30
 
@@ -154,8 +154,14 @@ def test_markdown_and_html_in_a_url_value_are_shown_as_text():
     assert "http\\:" in body or "http\\://" in body
 
 
+def open_fold(at: AppTest, title: str = "More") -> AppTest:
+    """``at`` after the student opens the folded section ``title``."""
+    at.session_state[fold_key(title, "app")] = True
+    return at.run()
+
+
 def test_widget_changes_are_written_back_to_the_url():
-    at = controls_demo()
+    at = open_fold(controls_demo())
     at.slider(key=key("layers")).set_value(33)
     at.number_input(key=key("width")).set_value(512)
     at.slider(key=key("std")).set_value(0.5)
@@ -180,7 +186,7 @@ def test_widget_changes_are_written_back_to_the_url():
 
 
 def test_deep_link_round_trip_reproduces_the_view():
-    first = controls_demo()
+    first = open_fold(controls_demo())
     first.slider(key=key("layers")).set_value(77)
     first.select_slider(key=key("sigma")).set_value(5e-5)
     first.toggle(key=key("bias")).set_value(True)
@@ -265,3 +271,31 @@ def test_cached_runs_the_engine_once_per_config_and_never_caches_errors():
     assert [rendered(e.value) for e in at.error] == ["layers must be an integer in [1, 100]; got 0"]
     at.run()  # errors are not cached: the engine is asked again
     assert at.session_state["demo_calls"] == [3, 0, 0]
+
+
+def test_a_closed_fold_draws_no_widget_and_its_controls_keep_their_values():
+    """A folded section's widgets are drawn only while it is open; closed, its controls still
+    hold their values, in the page and in the URL, run after run."""
+    at = controls_demo()
+    assert [e.label for e in at.expander] == ["More"]
+    assert not at.toggle and not at.multiselect  # folded away: not sent
+    assert at.session_state["demo_values"]["schemes"] == ("xavier", "he")
+    open_fold(at)
+    at.toggle(key=key("bias")).set_value(True)
+    at.multiselect(key=key("schemes")).set_value(["lecun"])
+    at.run()
+    at.session_state[fold_key("More", "app")] = False
+    for _ in range(3):  # the closed fold's values survive the runs that drop its widgets
+        at.run()
+        assert not at.exception and not at.toggle
+        assert at.session_state["demo_values"]["bias"] is True
+        assert at.session_state["demo_values"]["schemes"] == ("lecun",)
+        assert (at.query_params["bias"], at.query_params["schemes"]) == ("true", "lecun")
+
+
+def test_a_link_that_sets_a_folded_control_opens_its_fold():
+    at = controls_demo(bias="true")
+    assert at.toggle(key=key("bias")).value is True
+    assert at.session_state["demo_values"]["bias"] is True
+    plain = controls_demo(bias="false")  # the default: the fold stays closed
+    assert not plain.toggle
