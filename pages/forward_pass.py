@@ -17,7 +17,13 @@ from lab.experiments.forward_pass import (
 )
 from lab.text import plural
 from pages.ui.engine import cached
-from pages.ui.forward_charts import rows_table, show_line, show_panel_grid, show_panel_pairs
+from pages.ui.forward_charts import (
+    LAYERS_TABLE_KEY,
+    rows_table,
+    show_line,
+    show_panel_grid,
+    show_panel_pairs,
+)
 from pages.ui.registry import page_header
 from pages.ui.text import plain, show_engine_error
 from pages.ui.widgets import Section, draw_controls
@@ -106,8 +112,10 @@ def draw_network(view: NetworkView, kind: str, fixed: bool) -> None:
         if left_out:
             inputs += f" Left out, so that yours keeps its samples: {left_out}."
         st.caption(f"{inputs} Ratio: the last layer's RMS over the input's; {view.state_band}.")
-    with st.expander("Every layer's numbers"):
-        st.dataframe(rows_table(view.layer_rows), hide_index=True, width="stretch")
+    # Lazy: the table is sent only while the expander is open.
+    numbers = st.expander("Every layer's numbers", key=LAYERS_TABLE_KEY, on_change="rerun")
+    if numbers.open:
+        numbers.dataframe(rows_table(view.layer_rows), hide_index=True, width="stretch")
 
 
 def histogram_note(hist: Histograms) -> str:

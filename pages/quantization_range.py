@@ -16,7 +16,7 @@ from lab.formats import FORMATS, INT8, LOW_PERCENTILE
 from pages.ui.charts import show_spec
 from pages.ui.engine import cached
 from pages.ui.memo import page_of
-from pages.ui.quantization_charts import chart_specs, show_panels, tables
+from pages.ui.quantization_charts import LIMITS_KEY, chart_specs, show_panels, tables
 from pages.ui.registry import get_page, page_header
 from pages.ui.text import latex_block, show_engine_error
 from pages.ui.widgets import Section, draw_controls
@@ -163,8 +163,13 @@ st.dataframe(
     hide_index=True,
 )
 
-with st.expander("Format limits (from ml_dtypes.finfo and real casts)"):
-    st.dataframe(
+# Lazy: the table is sent only while the expander is open (a table costs a run more than any
+# other element).
+limits = st.expander(
+    "Format limits (from ml_dtypes.finfo and real casts)", key=LIMITS_KEY, on_change="rerun"
+)
+if limits.open:
+    limits.dataframe(
         shown_tables.limits,
         column_config={
             "flush_to_zero_up_to": st.column_config.NumberColumn(format="%.3e"),

@@ -36,6 +36,8 @@ TREND_COLORS = {
 }
 #: Dash pattern of the theory lines (pixels on, off).
 THEORY_DASH = (6, 4)
+#: Session-state key of Forward pass's "Every layer's numbers" expander (True: open).
+LAYERS_TABLE_KEY = "forward_pass_layers"
 #: Specs kept per process (a page shows up to 18 histograms and 3 line charts).
 CACHED_SPECS = 256
 

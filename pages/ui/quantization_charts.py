@@ -21,6 +21,9 @@ from lab.formats import FORMAT_ZONES
 from pages.ui.charts import vega_spec
 from pages.ui.memo import arrow_table, once_per
 
+#: Session-state key of the Quantization page's format limits expander (True: open).
+LIMITS_KEY = "quantization_limits"
+
 #: Fill colours of the format zones (FORMAT_ZONES order), readable at low opacity on light and
 #: dark backgrounds.
 ZONE_COLORS = ("#e03131", "#2f9e44", "#f59f00", "#748ffc")

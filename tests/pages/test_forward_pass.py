@@ -23,6 +23,7 @@ from lab.experiments.forward_pass import (
     network_config,
     run,
 )
+from pages.ui.forward_charts import LAYERS_TABLE_KEY
 from pages.ui.widgets import widget_key
 
 TIMEOUT = 60
@@ -204,8 +205,11 @@ def test_the_heaviest_network_keeps_its_samples_and_the_page_says_what_was_left_
     assert "The 5 classic inits do not run beside your network" in text(note)
     assert any(f"{used:,} samples × 512 units per layer" in text(c) for c in at.caption)
     # No comparison chart or table: the histograms, the std and the variance charts only.
-    # The one table left is the expander's "Every layer's numbers".
-    assert len(specs(at)) == HISTOGRAM_PANELS + 2 and len(at.dataframe) == 1
+    # The one table left is the expander's "Every layer's numbers", sent once it is opened.
+    assert len(specs(at)) == HISTOGRAM_PANELS + 2 and len(at.dataframe) == 0
+    at.session_state[LAYERS_TABLE_KEY] = True
+    at.run()
+    assert len(at.dataframe) == 1
     labels = ", ".join(budget.labels[init] for init in budget.dropped)
     assert any(text(c).endswith(f"lab's budget: {labels}.") for c in at.caption)
 

@@ -17,6 +17,7 @@ from lab.controls.network import WIDTH
 from lab.controls.quantization import CONTROLS
 from lab.controls.registry import SIMULATION_PAGES
 from lab.experiments.quantization import config_from_values, run
+from pages.ui.quantization_charts import LIMITS_KEY
 from pages.ui.widgets import widget_key
 
 TIMEOUT = 60  # the first run imports the engine and Altair; CI machines can be busy
@@ -77,6 +78,20 @@ def test_default_view_he_relu_breaks_nothing():
     table = at.dataframe[0].value
     assert list(table["layer"]) == list(range(1, 21))
     assert (table["FP16 overflow"] == 0).all() and (table["INT8 clipped"] == 0).all()
+
+
+def test_the_format_limits_table_is_sent_once_its_expander_is_opened():
+    """The page's two tables are drawn on every run; the format limits only while their
+    expander is open (a lazy expander), with one row per format of the result."""
+    at = open_page(**SMALL)
+    assert len(at.dataframe) == 2
+    at.session_state[LIMITS_KEY] = True
+    at.run()
+    assert not at.exception and len(at.dataframe) == 3
+    result = run(config_from_values(CONTROLS.parse_query(SMALL).values))
+    limits = at.dataframe[2].value
+    assert len(limits) == len(result.format_limits)
+    assert list(limits["max"]) == pytest.approx([row["max"] for row in result.format_limits])
 
 
 def test_the_page_draws_the_engine_result():
