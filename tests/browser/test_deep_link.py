@@ -9,7 +9,6 @@ as that module describes, so that an upgrade that changes it is noticed.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,6 +19,7 @@ from streamlit.web.server.app_discovery import discover_asgi_app
 from pages.ui import startup
 from pages.ui.registry import PAGES
 from tests.browser.conftest import REPO_ROOT, VIEWPORT, assert_no_errors, open_page
+from tests.pages.test_engine_startup import run_coroutine
 
 ENTRY = REPO_ROOT / "streamlit_app.py"
 #: How long after the run a "Page not found" notice may still appear: the frontend shows it as a
@@ -48,7 +48,9 @@ def test_the_startup_hook_keeps_legacy_mode_off_for_the_first_session(monkeypatc
         async with startup.server_startup(None):
             PagesManager(str(ENTRY))  # what the first browser session builds
 
-    asyncio.run(start_server())
+    # In a thread of its own: Playwright's sync API (an earlier test in this process) leaves
+    # an event loop running in the test thread, where asyncio.run refuses to start.
+    run_coroutine(start_server)
     assert PagesManager.uses_pages_directory is False
 
 
