@@ -163,8 +163,8 @@ st.dataframe(
     hide_index=True,
 )
 
-# Lazy: the table is sent only while the expander is open (a table costs a run more than any
-# other element).
+# Lazy: the table is sent only while the expander is open (a table is one of the costliest
+# elements of a run).
 limits = st.expander(
     "Format limits (from ml_dtypes.finfo and real casts)", key=LIMITS_KEY, on_change="rerun"
 )

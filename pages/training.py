@@ -50,10 +50,10 @@ def panels(charts: list[tuple[dict, str]]) -> None:
     (the grid drops a column first), each with its note ('' for none) below."""
     grid = st.grid(PANEL_COLUMNS, min_column_width=PANEL_MIN_WIDTH, gap="medium")
     for spec, note in charts:
-        in_grid(grid, spec, note)
+        show_in_grid(grid, spec, note)
 
 
-def in_grid(grid, spec: dict, note: str) -> None:
+def show_in_grid(grid, spec: dict, note: str) -> None:
     """The chart in the grid's next cell, with its note below when there is one. A chart
     without a note is a cell of its own: one element fewer to send on every run."""
     if not note:
@@ -137,8 +137,8 @@ with st.expander("Why these verdicts"):
 
 st.subheader("Loss and accuracy, epoch by epoch")
 curves = st.grid(2, min_column_width=CURVE_MIN_WIDTH, gap="medium")
-in_grid(curves, view.loss, result.loss_note)
-in_grid(curves, view.accuracy, "")
+show_in_grid(curves, view.loss, result.loss_note)
+show_in_grid(curves, view.accuracy, "")
 st.caption(
     "Solid: the training part; dashed: the held-out part. Epoch 0 is the network at initialization."
 )

@@ -49,7 +49,7 @@ def _forward_pass(result: forward_pass.Result, values: Values) -> None:
     if view.comparison_rows:
         forward_charts.line_spec(view.comparison)
         forward_charts.rows_table(view.comparison_rows)
-    forward_charts.rows_table(view.layer_rows)
+    # (The per-layer table waits for its expander to be opened.)
 
 
 def _weight_distribution(result: weight_distribution.Result, values: Values) -> None:

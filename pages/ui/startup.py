@@ -100,8 +100,10 @@ def import_page_modules(names: tuple[str, ...] = PAGE_MODULES) -> int:
 
 
 def compute_defaults() -> tuple[int, int]:
-    """Compute every page's default result into the page's cache; (computed or already
-    there, failed). Never raises: a failure is logged and the next page is computed."""
+    """Compute every page's default result into the page's cache, then build the charts and
+    tables the page draws from it (``build_stored_default_view``); (results computed or
+    already there, results failed). Never raises: a failure is logged and the next page is
+    computed."""
     from pages.ui.engine import compute_default
 
     start = time.perf_counter()
@@ -114,8 +116,8 @@ def compute_defaults() -> tuple[int, int]:
         _LOGGER.exception("Default results not computed: the engine could not be imported")
         runs, failed = (), 1
     for page, run, from_values in runs:
-        values = SIMULATION_PAGES[page].defaults()
         try:
+            values = SIMULATION_PAGES[page].defaults()
             config = from_values(values)
             compute_default(run, config)
             done += 1
@@ -123,26 +125,28 @@ def compute_defaults() -> tuple[int, int]:
             failed += 1
             _LOGGER.exception("Default result of %s (%s) not computed", page, run.__name__)
             continue
-        build_default_view(run, config, values)
+        build_stored_default_view(page, run, config, values)
     _LOGGER.info(
         "%s: %d, %d failed, in %.1f s", DEFAULTS_READY, done, failed, time.perf_counter() - start
     )
     return done, failed
 
 
-def build_default_view(run: Callable[..., Any], config: object, values: Mapping) -> bool:
-    """Build the charts and tables the page of ``run`` draws from its stored default result
+def build_stored_default_view(
+    page: str, run: Callable[..., Any], config: object, values: Mapping
+) -> bool:
+    """Build the charts and tables ``page`` draws from the stored result of ``run(config)``
     (``pages.ui.default_views``); whether they were built. Never raises: a failure is logged
     and the page builds them on its first view, as it would without the startup."""
     from pages.ui.engine import stored_result
 
     try:
-        from pages.ui.default_views import build_default_view as build
+        from pages.ui.default_views import build_default_view
 
         result = stored_result(run, config)
-        return result is not None and build(run, result, values)
+        return result is not None and build_default_view(run, result, values)
     except Exception:
-        _LOGGER.exception("Default view of %s not built", getattr(run, "__name__", run))
+        _LOGGER.exception("Default view of %s (%s) not built", page, run.__name__)
         return False
 
 

@@ -1,9 +1,10 @@
 """Widgets drawn from declared controls (lab.controls), each mirrored in the page's URL.
 
 ``draw_controls(spec)`` reads the URL once, shows one text-only warning per value it cannot use
-and per parameter the page does not declare, draws a widget for every control that applies,
-writes the values back to the URL, and returns every control's value. A copied URL reproduces
-the view; a link built by ``PageControls.link`` opens it with exactly those values.
+and per parameter the page does not declare, draws a widget for every control that applies
+(those of a folded section only while it is open), writes the values back to the URL, and
+returns every control's value. A copied URL reproduces the view; a link built by
+``PageControls.link`` opens it with exactly those values.
 """
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ STANDALONE_PAGE_KEY = "app"
 class Section:
     """A group of controls under one sidebar heading. ``expander`` folds it away: its widgets
     are drawn only while it is open (every run sends each widget, and a widget costs the
-    server more than any other element), and its controls keep their values while it is
-    closed. A link that sets one of them opens it."""
+    server about twice a line of text), and its controls keep their values while it is
+    closed. A link or a lock that sets one of them to another value than its default opens
+    it."""
 
     title: str | None
     names: tuple[str, ...]
@@ -123,17 +125,20 @@ def draw_controls(
     warnings = [w for w in parsed.warnings if not _is_control_warning(w, spec)]
     groups = sections or (Section(None, spec.names),)
     folded = {name: s.title for s in groups if s.expander and s.title for name in s.names}
+    to_show: set[str] = set()  # folded controls a link or a lock sets: their fold opens
     for control in spec.controls:
         key = widget_key(control.name, page)
         url_text = query.get(control.name)
         if control.name in locked:
             st.session_state[key] = _widget_value(control, locked[control.name])
+            if locked[control.name] != control.default:
+                to_show.add(control.name)
         elif url_text is not None and url_text != written.get(control.name):
             try:
                 value = control.parse(url_text)
                 st.session_state[key] = _widget_value(control, value)
-                if control.name in folded and value != control.default:  # a link sets it
-                    st.session_state[fold_key(folded[control.name], page)] = True
+                if value != control.default:
+                    to_show.add(control.name)
             except ValueError as error:
                 warnings.append(url_warning(control, url_text, error))
                 st.session_state[key] = _widget_value(control, control.default)
@@ -144,6 +149,10 @@ def draw_controls(
                 continue
             st.session_state[key] = _widget_value(control, _parse_or_default(control, written))
         values[control.name] = _from_widget(control, st.session_state[key])
+
+    applying = {control.name for control in spec.active(values)}
+    for name in to_show & applying & set(folded):
+        st.session_state[fold_key(folded[name], page)] = True
 
     for line in warnings:
         show_warning(line)

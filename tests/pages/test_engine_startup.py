@@ -311,7 +311,7 @@ def test_after_the_startup_a_first_view_builds_no_chart_and_no_table(monkeypatch
     forget_builds()
     built.clear()
     for run, config in mine:
-        assert startup.build_default_view(run, config, values)
+        assert startup.build_stored_default_view(page, run, config, values)
     assert built, "the startup built nothing"
     built.clear()
     at = open_default(page)
@@ -327,6 +327,12 @@ def test_a_view_that_fails_is_logged_and_the_page_builds_it(monkeypatch, log_lin
     values = SIMULATION_PAGES["signal_propagation"].defaults()
     config = signal_propagation.config_from_values(values)
     engine.compute_default(signal_propagation.run, config)
-    assert startup.build_default_view(signal_propagation.run, config, values) is False
-    assert "Default view of run not built" in log_lines
+    assert not startup.build_stored_default_view(
+        "signal_propagation", signal_propagation.run, config, values
+    )
+    assert "Default view of signal_propagation (run) not built" in log_lines
+    monkeypatch.undo()  # the real builders, to count what the page builds itself
+    built = count_builds(monkeypatch)
+    forget_builds()
     assert not open_default("signal_propagation").exception
+    assert built, "the page built nothing after the startup's view failed"

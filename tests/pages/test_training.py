@@ -170,6 +170,8 @@ def test_a_link_to_a_scheme_parameter_no_scheme_takes_is_dropped():
     page draws no widget for it and leaves it out of its URL, as for any control that does
     not apply."""
     at = open_page(**SMALL, inits="he_normal", value="0.5")
+    fold = fold_key("Scheme parameters", PAGE_KEY)
+    assert not (fold in at.session_state and at.session_state[fold])  # the link opens nothing
     assert scheme_parameters(at) == set()
     assert "value" not in at.query_params
     assert list(table(at)["initialization"]) == ["He normal"]

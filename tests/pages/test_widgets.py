@@ -299,3 +299,14 @@ def test_a_link_that_sets_a_folded_control_opens_its_fold():
     assert at.session_state["demo_values"]["bias"] is True
     plain = controls_demo(bias="false")  # the default: the fold stays closed
     assert not plain.toggle
+
+
+def test_a_lock_on_a_folded_control_opens_its_fold_with_the_widget_disabled():
+    """An assignment that fixes a folded control shows it: the fold opens, the widget is
+    disabled and the URL holds the locked value."""
+    at = AppTest.from_file("apps/controls_demo.py", default_timeout=TIMEOUT)
+    at.session_state["demo_locked"] = {"bias": True}
+    at.run()
+    toggle = at.toggle(key=key("bias"))
+    assert toggle.value is True and toggle.disabled
+    assert at.query_params["bias"] == "true"
