@@ -333,3 +333,22 @@ def test_a_rerun_sends_the_same_charts_without_building_them(monkeypatch):
     assert [chart.proto.spec for chart in at.get("vega_lite_chart")] == before
     other = open_page(**SMALL)
     assert [chart.proto.spec for chart in other.get("vega_lite_chart")] == before
+
+
+def test_a_folded_value_survives_closing_its_fold_and_leaving_the_page():
+    """The optimizer settings are folded: a link that sets one opens the fold, a value set
+    there stays after the fold is closed and after a visit to another page."""
+    at = open_page(**SMALL)  # epochs=6, not the default: the "Training" fold opens
+    fold = fold_key("Training", PAGE_KEY)
+    assert at.session_state[fold]
+    at.number_input(key=widget_key("batch_size", PAGE_KEY)).set_value(32).run()
+    at.session_state[fold] = False
+    at.run()
+    assert not at.exception and at.query_params["batch_size"] == "32"
+    assert not [w for w in at.number_input if w.key == widget_key("batch_size", PAGE_KEY)]
+    at.switch_page("pages/home_page.py").run()
+    at.switch_page(PAGE_FILE).run()
+    assert not at.exception
+    assert (at.query_params["batch_size"], at.query_params["epochs"]) == ("32", "6")
+    result = expected(**SMALL, batch_size="32")
+    assert list(table(at)["to_target"]) == [o.wasted for o in result.outcomes]
