@@ -19,7 +19,7 @@ from streamlit.web.server.app_discovery import discover_asgi_app
 from pages.ui import startup
 from pages.ui.registry import PAGES
 from tests.browser.conftest import REPO_ROOT, VIEWPORT, assert_no_errors, open_page
-from tests.pages.test_engine_startup import run_coroutine
+from tests.coroutines import run_coroutine
 
 ENTRY = REPO_ROOT / "streamlit_app.py"
 #: How long after the run a "Page not found" notice may still appear: the frontend shows it as a

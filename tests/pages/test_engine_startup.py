@@ -5,12 +5,9 @@ the server does not wait for, and survives failures."""
 from __future__ import annotations
 
 import ast
-import asyncio
 import logging
 import threading
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
@@ -32,35 +29,15 @@ from pages.ui import (
 )
 from pages.ui.memo import BoundedCache
 from pages.ui.registry import get_page
+from tests.coroutines import run_coroutine
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120  # a page's first run imports the engine and Altair; CI machines can be busy
 HANG_S = 60.0
-T = TypeVar("T")
 
 
 class Asked(Exception):
     """Stops a page at its engine call: the test only wants to know what it asked for."""
-
-
-def run_coroutine(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """``asyncio.run(make())`` in a thread of its own: an earlier test (Playwright's sync API,
-    Streamlit's runtime) can leave an event loop running in the test thread."""
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = asyncio.run(make())
-        except BaseException as error:  # re-raised in the test thread
-            outcome["error"] = error
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(HANG_S * 2)
-    assert not thread.is_alive(), "the coroutine did not finish"
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 #: The modules that build the simulation pages' chart specs (``vega_spec``) and Arrow tables
