@@ -84,6 +84,9 @@ _STATUS_TEXT = {
 }
 #: Columns of the progress table.
 PROGRESS_COLUMNS = ("#", "question", "status", "attempts used", "attempts left", "score")
+#: Session-state key of a quiz's "Progress per question" expander (its table is sent only
+#: while it is open), followed by the quiz's ID.
+PROGRESS_TABLE_KEY = "quiz_progress_table:"
 
 
 # --------------------------------------------------------------------------- state
@@ -322,6 +325,12 @@ def render_progress(session: QuizSession) -> None:
     solved.metric("Solved", f"{progress.solved} / {progress.total}")
     answered.metric("Questions tried", f"{progress.answered} / {progress.total}")
     attempts.metric("Attempts used", progress.attempts_used)
+    # Lazy: the table is sent only while the expander is open.
+    table = st.expander(
+        "Progress per question", key=PROGRESS_TABLE_KEY + session.quiz_id, on_change="rerun"
+    )
+    if not table.open:
+        return
     rows = [
         (
             index,
@@ -333,18 +342,17 @@ def render_progress(session: QuizSession) -> None:
         )
         for index, row in enumerate(progress.questions, start=1)
     ]
-    with st.expander("Progress per question"):
-        # An Arrow table: st.dataframe sends it as it is (a pandas one is converted each run).
-        st.dataframe(
-            arrow_table(rows, PROGRESS_COLUMNS),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "score": st.column_config.ProgressColumn(
-                    "score", min_value=0.0, max_value=1.0, format="%.2f"
-                )
-            },
-        )
+    # An Arrow table: st.dataframe sends it as it is (a pandas one is converted each run).
+    table.dataframe(
+        arrow_table(rows, PROGRESS_COLUMNS),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "score": st.column_config.ProgressColumn(
+                "score", min_value=0.0, max_value=1.0, format="%.2f"
+            )
+        },
+    )
 
 
 def _answer_widget(question: Question, params: dict, key: str) -> None:

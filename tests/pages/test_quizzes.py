@@ -19,6 +19,7 @@ from streamlit.testing.v1 import app_test as app_test_module
 
 import lab
 from pages.ui.quiz import (
+    PROGRESS_TABLE_KEY,
     answer_key,
     new_variant_key,
     question_choice_key,
@@ -158,8 +159,16 @@ def test_quiz_page_shows_every_question_for_a_student(quiz_id: str) -> None:
     submits = [b for b in at.button if b.key and b.key.startswith("quiz_submit:")]
     assert len(submits) == n  # one form per question
     assert "Score 0.00 of" in progress_text(at)
-    assert len(at.dataframe) == 1  # per-question table
     assert not at.error
+    # The per-question table is sent only while its expander is open.
+    assert not at.dataframe
+    at.session_state[PROGRESS_TABLE_KEY + quiz_id] = True
+    at.run()
+    (table,) = at.dataframe
+    assert list(table.value["question"]) == [
+        session.question(question_id).title for question_id in session.question_ids
+    ]
+    assert set(table.value["status"]) == {"open"}
 
 
 def test_graded_quiz_without_a_name_asks_for_one() -> None:
