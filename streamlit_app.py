@@ -24,6 +24,7 @@ from pages.ui.registry import (
     ASSIGNMENT_PAGE,
     HOME_KEY,
     INSTRUCTOR_PAGE,
+    PAGE_CONFIG,
     PAGES,
     SECTIONS,
     wrapping_text,
@@ -35,11 +36,7 @@ from pages.ui.widgets import deep_link_scope
 if __name__ != "__main__":
     app = st.App(__file__, lifespan=server_startup)
 else:
-    st.set_page_config(
-        page_title="Weight Initialization Lab",
-        page_icon=":material/scatter_plot:",
-        layout="wide",
-    )
+    st.set_page_config(**PAGE_CONFIG)
 
     # An assignment (?assignment=ID) adds its page, then the default one; instructors get theirs.
     assignment = follow_assignment()

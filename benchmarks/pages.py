@@ -57,9 +57,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 APP = REPO_ROOT / "streamlit_app.py"
 EMPTY_PAGE = "import streamlit as st\n"
 #: The smallest page with a chart: what the browser's first chart costs by itself.
-TINY_CHART_PAGE = """import streamlit as st
-
-st.vega_lite_chart(
+TINY_CHART_CALL = """st.vega_lite_chart(
     {
         "data": {"values": [{"x": 0, "y": 0}, {"x": 1, "y": 1}]},
         "mark": "line",
@@ -68,6 +66,7 @@ st.vega_lite_chart(
     }
 )
 """
+TINY_CHART_PAGE = "import streamlit as st\n\n" + TINY_CHART_CALL
 #: The app's own floor: the shell every page runs in (its navigation of every page, the
 #: sidebar's student box, the wrapping style) around a page that draws only the tiny chart.
 #: No page of the app can show its first chart sooner. Run from a folder of its own, with the
@@ -79,14 +78,14 @@ sys.path.insert(0, {str(REPO_ROOT)!r})
 import streamlit as st
 
 from pages.ui.instructor import instructor_sidebar
-from pages.ui.registry import PAGES, SECTIONS, wrapping_text
+from pages.ui.registry import PAGE_CONFIG, PAGES, SECTIONS, wrapping_text
 from pages.ui.student import student_sidebar
 
 
 def tiny_chart() -> None:
-{textwrap.indent(TINY_CHART_PAGE.split(chr(10), 2)[2], "    ")}
+{textwrap.indent(TINY_CHART_CALL, "    ")}
 
-st.set_page_config(page_title="Weight Initialization Lab", layout="wide")
+st.set_page_config(**PAGE_CONFIG)
 floor = st.Page(tiny_chart, title="One tiny chart", url_path="floor", default=True)
 pages = {{
     section: [
@@ -302,10 +301,11 @@ def wait_for_log_line(log: Path, text: str, process: Any, timeout: float = START
 
 
 #: The reference pages of the browser timings: Streamlit's floor, Vega's, the app's.
+EMPTY_KEY, TINY_CHART_KEY, APP_FLOOR_KEY = "empty page", "one tiny chart", "app + tiny chart"
 REFERENCES = (
-    ("empty page", EMPTY_PAGE),
-    ("one tiny chart", TINY_CHART_PAGE),
-    ("app + tiny chart", APP_FLOOR_PAGE),
+    (EMPTY_KEY, EMPTY_PAGE),
+    (TINY_CHART_KEY, TINY_CHART_PAGE),
+    (APP_FLOOR_KEY, APP_FLOOR_PAGE),
 )
 
 
@@ -316,7 +316,7 @@ def reference_script(folder: Path, key: str, text: str) -> Path:
     script = folder / name / f"{name}.py"
     script.parent.mkdir(exist_ok=True)
     script.write_text(text)
-    if text == APP_FLOOR_PAGE:
+    if key == APP_FLOOR_KEY:
         (script.parent / ".streamlit").mkdir(exist_ok=True)
         config = REPO_ROOT / ".streamlit" / "config.toml"
         (script.parent / ".streamlit" / "config.toml").write_text(config.read_text())
@@ -527,8 +527,9 @@ def print_browser(rounds: int) -> None:
         f"  {'page':<22} {'ms':>7} {'x empty':>8} {f'(≤ {FIRST_VIEW_TARGET:g})':>7} "
         f"{'x app floor':>11} {'browser s':>9} {'server s':>8}  {'rounds ms':<20} chart"
     )
-    empty, _, floor = (
-        statistics.median(load.seconds for load in report[key]) for key, _ in REFERENCES
+    empty, floor = (
+        statistics.median(load.seconds for load in report[key])
+        for key in (EMPTY_KEY, APP_FLOOR_KEY)
     )
     for key, loads in report.items():
         seconds = statistics.median(load.seconds for load in loads)

@@ -44,6 +44,12 @@ class PageInfo:
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SECTIONS: tuple[str, ...] = ("Start", "Simulations", "Quizzes")
 HOME_KEY = "home"
+#: ``st.set_page_config`` of every script run of the app (streamlit_app.py).
+PAGE_CONFIG = {
+    "page_title": "Weight Initialization Lab",
+    "page_icon": ":material/scatter_plot:",
+    "layout": "wide",
+}
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo(
