@@ -211,17 +211,9 @@ def _gelu_fixed_point(sw2: float, sb2: float) -> float:
     first = gap(1.0)
     if first == 0.0:
         return 1.0
-    if first < 0.0:
-        high = 1.0
-        while True:
-            low = high / (2.0 if high > 1e-6 else 1e3)
-            low = low if low >= 1e-300 else 0.0  # gap(0) = sb2 >= 0 ends the search
-            g_low = gap(low)
-            if g_low == 0.0:
-                return low
-            if g_low > 0.0:
-                return _root(gap, low, high)
-            high = low
+    if first < 0.0:  # gap(0) = sb2 >= 0 ends the search
+        low, g_low, high = theory.bracket_downward(gap, 1.0)
+        return low if g_low == 0.0 else _root(gap, low, high)
     bend = GELU_DEFICIT_INFLECTION
     if gap(bend) > 0.0:
         lowest = optimize.minimize_scalar(gap, bounds=(1.0, bend), method="bounded")

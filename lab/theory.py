@@ -633,6 +633,21 @@ def _brentq(g: Callable[[float], float], low: float, high: float) -> float:
     )
 
 
+def bracket_downward(gap: Callable[[float], float], high: float) -> tuple[float, float, float]:
+    """For a fixed-point search that moves down from ``high`` (gap(high) < 0, gap(0) >= 0):
+    (low, gap(low), high') with low < high', gap(low) >= 0 and gap(high') < 0, the bracket of
+    the largest root below ``high``, found by halving. Below 1e-6 the steps are 1,000-fold: the
+    length map of every lab activation is close to linear in q there, so coarser steps cannot
+    skip a root; q below ``_Q_TINY`` counts as 0."""
+    while True:
+        low = high / (2.0 if high > 1e-6 else 1e3)
+        low = low if low >= _Q_TINY else 0.0
+        g_low = gap(low)
+        if g_low >= 0.0:
+            return low, g_low, high
+        high = low
+
+
 #: Relative size below which step(q) - q cannot be told from rounding (``_limit_of_iteration``).
 _GAP_RTOL = 1e-9
 
@@ -652,18 +667,8 @@ def _limit_of_iteration(step: Callable[[float], float], q0: float) -> float:
         return step(q) - q
 
     if first < q0:
-        high = first
-        while True:
-            # Halving resolves every fixed point of practical size; below 1e-6 the length map of
-            # every lab activation is close to linear in q, so coarser steps cannot skip a root.
-            low = high / (2.0 if high > 1e-6 else 1e3)
-            low = low if low >= _Q_TINY else 0.0
-            g_low = gap(low)
-            if g_low == 0.0:
-                return low
-            if g_low > 0.0:
-                return _brentq(gap, low, high)
-            high = low
+        low, g_low, high = bracket_downward(gap, first)
+        return low if g_low == 0.0 else _brentq(gap, low, high)
     low = high = first
     while True:
         # Doubling resolves every fixed point of practical size; past 1e6 the length map of

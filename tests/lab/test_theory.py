@@ -480,3 +480,26 @@ def test_a_root_at_or_just_below_a_doubling_point_is_found(root: float) -> None:
     from lab.theory import _limit_of_iteration
 
     assert _limit_of_iteration(lambda q: 0.9 * q + root / 10, 1.0) == pytest.approx(root)
+
+
+@pytest.mark.parametrize("root", [0.3, 0.25, 3e-9, 1e-290, 0.0])
+def test_the_downward_bracket_holds_the_largest_root_below_its_start(root: float) -> None:
+    """gap(q) = root - q from 1: halving, then 1,000-fold steps below 1e-6, must stop at the
+    first probe at or below the root (a probe on it is returned as the root itself)."""
+    from lab.theory import bracket_downward
+
+    probes: list[float] = []
+
+    def gap(q: float) -> float:
+        probes.append(q)
+        return root - q
+
+    low, g_low, high = bracket_downward(gap, 1.0)
+    searched = list(probes)
+    assert searched[-1] == low  # the search stopped at the first probe past the root
+    assert all(q > root for q in searched[:-1])
+    assert low <= root < high
+    assert g_low == gap(low) >= 0.0 and gap(high) < 0.0
+    assert (g_low == 0.0) is (low == root)
+    if root >= 1e-6:
+        assert high == 2 * low  # halving steps above 1e-6
