@@ -1,6 +1,7 @@
 """What a chart would cut inside its canvas at the narrowest width a page gives it: titles, legend
-labels and legends checked against the lab's text model (``pages.ui.training_charts``), shared
-by the Training and Phase diagram page tests."""
+labels and legends checked against the lab's text model (``pages.ui.training_charts``); and a
+rerun that must send the same charts without building any. Shared by the Training and Phase
+diagram page tests."""
 
 from __future__ import annotations
 
@@ -101,3 +102,21 @@ def readability_problems(charts: list[tuple[dict, int]]) -> list[str]:
             elif Y_AXIS_WIDTH + legend.get("gradientLength", 200) > width:
                 problems.append(f"{name}: colour bar wider than {width} px")
     return problems
+
+
+def chart_specs(at: AppTest) -> list[str]:
+    """The Vega-Lite specs the page's last run sent, in order."""
+    return [chart.proto.spec for chart in at.get("vega_lite_chart")]
+
+
+def rerun_without_building(at: AppTest, monkeypatch, module: object) -> list[str]:
+    """Rerun ``at`` with ``module.vega_spec`` raising if called (a chart built again); the
+    specs the rerun sent. The test compares them with the first run's."""
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("a chart was built again")
+
+    monkeypatch.setattr(module, "vega_spec", no_build)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return chart_specs(at)

@@ -18,7 +18,12 @@ from lab.controls.registry import SIMULATION_PAGES
 from lab.experiments.phase_diagram import config_from_values, run
 from lab.phase import TRAINABILITY_STEPS
 from pages.ui.training_charts import PHONE_WIDTH
-from tests.pages.chart_readability import charts_with_widths, readability_problems
+from tests.pages.chart_readability import (
+    chart_specs,
+    charts_with_widths,
+    readability_problems,
+    rerun_without_building,
+)
 from tests.pages.deep_links import open_link, shown_values
 
 TIMEOUT = 120  # the default view trains the trainability grid (56 networks) once
@@ -174,12 +179,5 @@ def test_a_rerun_sends_the_same_charts_without_building_them(monkeypatch):
     """The plane (per heatmap), the grid and the points' table are built once per result: a
     rerun builds nothing and sends the same specs."""
     at = open_page(**FAST)
-    before = [chart.proto.spec for chart in at.get("vega_lite_chart")]
-
-    def no_build(*args, **kwargs):
-        raise AssertionError("a chart was built again")
-
-    monkeypatch.setattr(phase_charts, "vega_spec", no_build)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    assert [chart.proto.spec for chart in at.get("vega_lite_chart")] == before
+    before = chart_specs(at)
+    assert before and rerun_without_building(at, monkeypatch, phase_charts) == before

@@ -22,7 +22,12 @@ from pages.ui.training_charts import (
     TABS_KEY,
 )
 from pages.ui.widgets import fold_key, widget_key
-from tests.pages.chart_readability import charts_with_widths, readability_problems
+from tests.pages.chart_readability import (
+    chart_specs,
+    charts_with_widths,
+    readability_problems,
+    rerun_without_building,
+)
 from tests.pages.deep_links import every_tab, shown_values
 
 TIMEOUT = 90  # the default view trains five networks; CI machines can be busy
@@ -322,17 +327,9 @@ def test_a_rerun_sends_the_same_charts_without_building_them(monkeypatch):
     """The charts and the table are built once per result (its Config): a rerun, and another
     session on the same view, build nothing and send the same specs."""
     at = open_page(**SMALL)
-    before = [chart.proto.spec for chart in at.get("vega_lite_chart")]
-
-    def no_build(*args, **kwargs):
-        raise AssertionError("a chart was built again")
-
-    monkeypatch.setattr(training_charts, "vega_spec", no_build)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    assert [chart.proto.spec for chart in at.get("vega_lite_chart")] == before
-    other = open_page(**SMALL)
-    assert [chart.proto.spec for chart in other.get("vega_lite_chart")] == before
+    before = chart_specs(at)
+    assert before and rerun_without_building(at, monkeypatch, training_charts) == before
+    assert chart_specs(open_page(**SMALL)) == before
 
 
 def test_a_folded_value_survives_closing_its_fold_and_leaving_the_page():
