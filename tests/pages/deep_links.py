@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from streamlit.testing.v1 import AppTest
 
+from lab.controls.registry import SIMULATION_PAGES
 from pages.ui.registry import PAGES, PageInfo
 from pages.ui.widgets import widget_key
 
@@ -32,12 +33,37 @@ def open_link(link: str) -> AppTest:
     return at
 
 
+#: The kinds of widget ``pages.ui.widgets.draw_controls`` draws, as AppTest names them.
+CONTROL_WIDGETS = (
+    "checkbox",
+    "multiselect",
+    "number_input",
+    "radio",
+    "button_group",
+    "select_slider",
+    "selectbox",
+    "slider",
+    "toggle",
+)
+
+
 def shown_values(at: AppTest, page_key: str, names) -> dict[str, object]:
-    """The values the page's widgets hold for ``names`` (session state of each control)."""
+    """The values the page's controls hold for ``names``: a drawn widget's value, or for a
+    control in a closed fold its value in session state, which must then be its default (a
+    link or a student that sets a folded control opens its fold, so a value other than the
+    default that nobody can see fails the test)."""
+    drawn = {
+        widget.key: widget for kind in CONTROL_WIDGETS for widget in at.get(kind) if widget.key
+    }
     values = {}
     for name in names:
-        raw = at.session_state[widget_key(name, page=page_key)]
-        values[name] = tuple(raw) if isinstance(raw, list) else raw
+        key = widget_key(name, page=page_key)
+        raw = drawn[key].value if key in drawn else at.session_state[key]
+        value = tuple(raw) if isinstance(raw, list) else raw
+        if key not in drawn:
+            default = SIMULATION_PAGES[page_key][name].default
+            assert value == default, f"{name}={value!r} is held in a closed fold, not shown"
+        values[name] = value
     return values
 
 
