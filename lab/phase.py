@@ -316,8 +316,9 @@ class PhaseDiagram:
     point of the correlation map; chi_c: the correlation map's slope at c*; depth_scale:
     xi_c = -1 / ln chi_c (inf where chi1 is within EDGE_TOL of 1); gradient_depth_scale:
     1 / |ln chi1|; phase: "ordered", "critical" (chi1 within CRITICAL_TOL of 1) or "chaotic"
-    (``lab.theory.classify_phase``). edge_sw2, edge_q: the
-    edge of chaos (chi1 = 1) at each sb2 of the grid, from ``edge_of_chaos_curve``.
+    (``lab.theory.classify_phase``). edge_sw2, edge_q, edge_jump: the boundary between order
+    and chaos at each sb2 of the grid (``phase_boundary``): the edge of chaos (chi1 = 1), or
+    where edge_jump is True a jump of chi1 past 1.
     """
 
     activation: str
@@ -332,6 +333,7 @@ class PhaseDiagram:
     phase: Array
     edge_sw2: Array
     edge_q: Array
+    edge_jump: Array
 
 
 def _check_grid(name: str, values: object, low: float, high: float, *, zero: bool) -> Array:
@@ -351,12 +353,93 @@ def _check_grid(name: str, values: object, low: float, high: float, *, zero: boo
     return array
 
 
+@dataclass(frozen=True)
+class Boundary:
+    """Where a network whose input has q0 = 1 (the plane's convention, ``length_fixed_point``)
+    leaves the ordered phase as sw2 grows, at one sb2.
+
+    sw2: the boundary; q_star: the fixed point of the length map the network reaches there
+    (from the ordered side); jump: False at the edge of chaos, where chi1 reaches 1; True where
+    chi1 jumps past 1 instead. GELU at small sb2 jumps: its length map has a second, repelling
+    fixed point, and as sw2 grows the fixed point the network reaches meets it and vanishes (or
+    the start q0 = 1 crosses it), so the variance leaves for infinity at once. There is no edge
+    of chaos there: xi stays finite on both sides. sw2 and q_star are NaN when chi1 stays below
+    1 up to MAX_SW2 and ``lab.theory.edge_of_chaos`` finds no edge at all.
+    """
+
+    sw2: float
+    q_star: float
+    jump: bool
+
+
+#: Step of the search for the first sw2 where chi1 reaches 1 (``phase_boundary``) and how close
+#: it brackets that sw2, relative; chi1 that differs across the final bracket by more than
+#: JUMP_GAP jumps there.
+_BOUNDARY_SCAN = 0.05
+_BOUNDARY_RTOL = 1e-12
+JUMP_GAP = 1e-3
+
+
+def _order_parameter(act: Activation, sw2: float, sb2: float) -> tuple[float, float]:
+    """(chi1, q*) of the network started at q0 = 1 (q* inf where the variance grows without
+    bound; chi1 is then its limit), as ``phase_point`` computes them."""
+    q_star = length_fixed_point(act.name, sw2, sb2)
+    return _chi1(act, sw2, q_star), q_star
+
+
+def phase_boundary(activation: str, sb2: float) -> Boundary:
+    """The ``Boundary`` at bias variance ``sb2``: the first sw2 at which the plane's chi1
+    reaches 1.
+
+    ``lab.theory.edge_of_chaos`` solves chi1 = 1 over all fixed points of the length map; its
+    answer is the boundary when the network started at q0 = 1 reaches that fixed point (and,
+    beyond the plane's MAX_SW2, it is returned as it is). Otherwise the first sw2 with chi1 >= 1
+    is bracketed on a scan of step 0.05 and bisected to 1e-12 relative.
+    """
+    act = _check_activation(activation)
+    sb2 = check_float("sb2", sb2, 0.0, MAX_SB2)
+    critical, q_edge = theory.edge_of_chaos(act, sb2)
+    if not math.isfinite(critical) or critical > MAX_SW2:
+        return Boundary(critical, q_edge, jump=False)
+    reached = length_fixed_point(act.name, critical, sb2)
+    if math.isclose(reached, q_edge, rel_tol=1e-6, abs_tol=1e-12):
+        return Boundary(critical, q_edge, jump=False)
+    low = 0.0
+    for high in np.arange(1, math.floor(MAX_SW2 / _BOUNDARY_SCAN) + 1) * _BOUNDARY_SCAN:
+        if _order_parameter(act, float(high), sb2)[0] >= 1.0:
+            break
+        low = float(high)
+    else:  # pragma: no cover - theory found an edge below MAX_SW2, so chi1 reaches 1 by then
+        return Boundary(math.nan, math.nan, jump=False)
+    high = float(high)
+    while high - low > _BOUNDARY_RTOL * high:
+        middle = 0.5 * (low + high)
+        if _order_parameter(act, middle, sb2)[0] >= 1.0:
+            high = middle
+        else:
+            low = middle
+    below, q_below = _order_parameter(act, low, sb2)
+    above, _ = _order_parameter(act, high, sb2)
+    return Boundary(high, q_below, jump=above - below > JUMP_GAP)
+
+
 def edge_of_chaos_curve(activation: str, sb2: Sequence[float]) -> tuple[Array, Array]:
-    """(critical sw2, q*) at every sb2: where chi1 = 1 (``lab.theory.edge_of_chaos``)."""
+    """(boundary sw2, q*) at every sb2 (``phase_boundary``): the edge of chaos (chi1 = 1) where
+    the network reaches it, else where chi1 jumps past 1 (``boundary_jumps`` says where)."""
+    boundaries = phase_boundaries(activation, sb2)
+    return np.array([b.sw2 for b in boundaries]), np.array([b.q_star for b in boundaries])
+
+
+def boundary_jumps(activation: str, sb2: Sequence[float]) -> Array:
+    """At every sb2, whether chi1 jumps past 1 at the boundary instead of reaching it."""
+    return np.array([b.jump for b in phase_boundaries(activation, sb2)], dtype=bool)
+
+
+def phase_boundaries(activation: str, sb2: Sequence[float]) -> list[Boundary]:
+    """``phase_boundary`` at every sb2."""
     act = _check_activation(activation)
     values = _check_grid("sb2", sb2, 0.0, MAX_SB2, zero=True)
-    pairs = [theory.edge_of_chaos(act, float(b)) for b in values]
-    return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    return [phase_boundary(act.name, float(b)) for b in values]
 
 
 def _xi(slope: float) -> float:
@@ -417,14 +500,15 @@ def phase_diagram(
             for name in names:
                 arrays[name][i, j] = point[name]
             phase[i, j] = point["phase"]
-    edge_sw2, edge_q = edge_of_chaos_curve(act.name, biases)
+    boundaries = phase_boundaries(act.name, biases)
     return PhaseDiagram(
         activation=act.name,
         sw2=weights,
         sb2=biases,
         phase=phase.astype(str),
-        edge_sw2=edge_sw2,
-        edge_q=edge_q,
+        edge_sw2=np.array([b.sw2 for b in boundaries]),
+        edge_q=np.array([b.q_star for b in boundaries]),
+        edge_jump=np.array([b.jump for b in boundaries], dtype=bool),
         **arrays,
     )
 

@@ -71,6 +71,8 @@ st.caption(
     "it is infinite on the edge. Hover a cell for its numbers; click a point to open it in "
     "Signal propagation."
 )
+if result.plane.jump_note:
+    st.caption(result.plane.jump_note)
 st.latex(r"\chi_1 = \sigma_w^2\,\mathbb{E}\!\left[\phi'(\sqrt{q^*}\,z)^2\right]")
 st.latex(r"q^* = \sigma_w^2\,\mathbb{E}\!\left[\phi(\sqrt{q^*}\,z)^2\right] + \sigma_b^2")
 

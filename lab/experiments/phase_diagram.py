@@ -155,9 +155,11 @@ class Marker:
 class Plane:
     """The plane of one activation. ``sw2``, ``sb2``: the cell centres; arrays of shape
     (len(sb2), len(sw2)): chi1, xi (the correlation depth scale, inf on the edge) and the
-    phase names. ``edge_sb2``, ``edge_sw2``: the edge of chaos (chi1 = 1) where it lies in
-    the plotted range (empty when nowhere); ``edge_outside``: '' or the sentence saying where
-    it lies instead."""
+    phase names. ``edge_sb2``, ``edge_sw2``: the boundary between order and chaos where it lies
+    in the plotted range (empty when nowhere), ``lab.phase.phase_boundary``: the edge of chaos
+    (chi1 = 1), or where ``edge_jump`` is True a jump of chi1 past 1; ``edge_outside``: '' or
+    the sentence saying where the edge lies instead; ``jump_note``: '' or the sentence saying
+    where and why chi1 jumps."""
 
     activation: str
     sw2: np.ndarray
@@ -167,7 +169,9 @@ class Plane:
     phase: np.ndarray
     edge_sb2: np.ndarray
     edge_sw2: np.ndarray
+    edge_jump: np.ndarray
     edge_outside: str
+    jump_note: str
 
 
 @dataclass(frozen=True, eq=False)
@@ -246,7 +250,9 @@ def plane(activation: str) -> Plane:
     sb2 = grid_centres(SB2_MAX, SB2_STEP)
     diagram = phase.phase_diagram(str(name), sw2, sb2)
     edge_sb2 = np.linspace(0.0, SB2_MAX, EDGE_POINTS)
-    edge_sw2, _ = phase.edge_of_chaos_curve(str(name), edge_sb2)
+    boundaries = phase.phase_boundaries(str(name), edge_sb2)
+    edge_sw2 = np.array([b.sw2 for b in boundaries])
+    edge_jump = np.array([b.jump for b in boundaries], dtype=bool)
     inside = np.isfinite(edge_sw2) & (edge_sw2 <= SW2_MAX)
     outside = ""
     if not inside.all():
@@ -262,6 +268,17 @@ def plane(activation: str) -> Plane:
             f"σ_b² = 0 to {SB2_MAX:g}): the plotted plane is "
             f"{'mostly ' if inside.any() else ''}ordered."
         )
+    jumps = edge_jump & inside
+    jump_note = ""
+    if jumps.any():
+        jump_note = (
+            f"Dashed part of the line (σ_b² up to {edge_sb2[jumps].max():.2g}): χ₁ jumps past 1 "
+            "there instead of passing through it, so there is no edge of chaos and ξ stays "
+            "finite on both sides. The length map has a second, repelling fixed point: left "
+            "of the dashed line the variance of a unit-variance input settles at a finite "
+            "value; right of it that value is out of reach and the variance grows without "
+            "bound."
+        )
     for array in (sw2, sb2, diagram.chi1, diagram.depth_scale):
         array.flags.writeable = False
     return Plane(
@@ -273,7 +290,9 @@ def plane(activation: str) -> Plane:
         phase=diagram.phase,
         edge_sb2=edge_sb2[inside],
         edge_sw2=edge_sw2[inside],
+        edge_jump=edge_jump[inside],
         edge_outside=outside,
+        jump_note=jump_note,
     )
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from lab.experiments.phase_diagram import Result, TrainabilityPanel, depth_text
+from lab.experiments.phase_diagram import Plane, Result, TrainabilityPanel, depth_text
 from pages.ui.charts import vega_spec
 from pages.ui.memo import arrow_table, once_per
 
@@ -36,6 +36,9 @@ POINT_STROKE = "#111111"
 MISSING_COLOR = "#adb5bd"
 #: The heatmaps a plane can show, each with its title's symbol.
 HEATMAP_SYMBOLS = {"chi1": "χ₁", "xi": "ξ"}
+#: The two kinds of boundary between order and chaos, as the line's tooltip names them: solid
+#: and dashed (``Plane.edge_jump``).
+BOUNDARY_KINDS = ("edge of chaos (χ₁ = 1)", "χ₁ jumps past 1: no edge")
 
 
 def _cells(result: Result) -> pd.DataFrame:
@@ -90,38 +93,40 @@ def _plane_spec(job: tuple[Result, str]) -> dict:
         alt.Tooltip("xi_text:N", title="ξ (layers)"),
         alt.Tooltip("phase:N", title="phase"),
     ]
+    defined = f"isValid(datum.{field}) && datum.{field} > 0"
+    cell = alt.Chart(cells).encode(x=x, x2="sw2_end:Q", y=y, y2="sb2_end:Q", tooltip=tooltip)
+    # Undefined cells get a layer of their own: Vega-Lite drops a mark whose colour field is
+    # null before any condition could colour it.
+    missing = cell.transform_filter(f"!({defined})").mark_rect(strokeWidth=0, color=MISSING_COLOR)
     heat = (
-        alt.Chart(cells)
+        cell.transform_filter(defined)
         .mark_rect(strokeWidth=0)
         .encode(
-            x=x,
-            x2="sw2_end:Q",
-            y=y,
-            y2="sb2_end:Q",
-            color=alt.condition(
-                f"isValid(datum.{field}) && datum.{field} > 0",
-                alt.Color(
-                    f"{field}:Q",
-                    scale=color_scale,
-                    title=legend_title,
-                    legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=220),
-                ),
-                alt.value(MISSING_COLOR),
-            ),
-            tooltip=tooltip,
+            color=alt.Color(
+                f"{field}:Q",
+                scale=color_scale,
+                title=legend_title,
+                legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=220),
+            )
         )
     )
-    layers: list[alt.Chart] = [heat]
+    layers: list[alt.Chart] = [missing, heat]
     plane = result.plane
     if plane.edge_sw2.size:
-        edge = pd.DataFrame(
-            {"sw2": plane.edge_sw2, "sb2": plane.edge_sb2, "order": range(plane.edge_sw2.size)}
-        )
         layers.append(
-            alt.Chart(edge)
+            alt.Chart(_boundary_rows(plane))
             .mark_line(color=EDGE_COLOR, strokeWidth=3, clip=True)
             .encode(
-                x="sw2:Q", y="sb2:Q", order="order:Q", tooltip=alt.value("edge of chaos (χ₁ = 1)")
+                x="sw2:Q",
+                y="sb2:Q",
+                order="order:Q",
+                detail="kind:N",
+                strokeDash=alt.StrokeDash(
+                    "kind:N",
+                    scale=alt.Scale(domain=list(BOUNDARY_KINDS), range=[[1, 0], [7, 4]]),
+                    legend=None,
+                ),
+                tooltip=alt.Tooltip("kind:N", title="line"),
             )
         )
     for text, sw2, sb2, align in result.region_labels:
@@ -172,7 +177,11 @@ def _plane_spec(job: tuple[Result, str]) -> dict:
     chart = alt.layer(*layers).properties(
         title=alt.TitleParams(
             f"{HEATMAP_SYMBOLS[heatmap]} over the plane",
-            subtitle="black line: the edge of chaos",
+            subtitle=(
+                ["black line: the edge of chaos", "dashed: χ₁ jumps past 1, no edge"]
+                if plane.edge_jump.any()
+                else "black line: the edge of chaos"
+            ),
             anchor="start",
         ),
         height=PLANE_HEIGHT,
@@ -198,6 +207,20 @@ def points_table(result: Result) -> pa.Table:
             for p in result.points
         ]
     )
+
+
+def _boundary_rows(plane: Plane) -> pd.DataFrame:
+    """The boundary's points in order along sb2, each with its kind; where the kind changes
+    the point is in both lines, so that the solid and the dashed part meet."""
+    rows = []
+    kinds = [BOUNDARY_KINDS[int(jump)] for jump in plane.edge_jump]
+    for index, (sw2, sb2, kind) in enumerate(
+        zip(plane.edge_sw2, plane.edge_sb2, kinds, strict=True)
+    ):
+        rows.append({"sw2": sw2, "sb2": sb2, "order": index, "kind": kind})
+        if index + 1 < len(kinds) and kinds[index + 1] != kind:
+            rows.append({"sw2": sw2, "sb2": sb2, "order": index, "kind": kinds[index + 1]})
+    return pd.DataFrame(rows)
 
 
 def _halo_text(

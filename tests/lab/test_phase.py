@@ -450,3 +450,39 @@ def test_trainability_refuses_bad_grids():
         phase.TrainabilityConfig(sw2=tuple(np.linspace(0.1, 4, 20)))
     with pytest.raises(ValueError, match="activation must be one of"):
         phase.TrainabilityConfig(activation="relu")
+
+
+@pytest.mark.parametrize("activation", ["tanh", "gelu"])
+def test_the_boundary_line_divides_the_planes_own_phases(activation):
+    """The line is where the plane's own chi1 (the network started at q0 = 1) first reaches 1:
+    every cell left of it is ordered, and just right of it chi1 >= 1, on both sides of GELU's
+    jump. (Solving chi1 = 1 over every fixed point put GELU's line at sw2 = 4 for sb2 = 0,
+    through cells the plane calls chaotic.)"""
+    sb2 = np.linspace(0.0, 1.0, 21)
+    sw2 = np.linspace(0.05, 5.0, 100)
+    diagram = phase.phase_diagram(activation, sw2, sb2)
+    for row, b in enumerate(sb2):
+        edge = float(diagram.edge_sw2[row])
+        left = sw2 < edge * (1 - 1e-9)
+        assert left.any() and (diagram.chi1[row, left] < 1.0).all(), b
+        assert phase.phase_point(activation, edge * (1 + 1e-6), float(b))["chi1"] >= 1.0, b
+
+
+def test_gelu_jumps_past_chi1_1_at_small_bias_variance():
+    """sb2 = 0: q0 = 1 is a fixed point at sw2 = 1 / E[gelu(z)^2] = 2.352 (the reference);
+    below it the variance falls to 0 (chi1 -> sw2 / 4), above it grows without bound (chi1 ->
+    sw2 / 2). Large sb2: the edge of chaos, where chi1 reaches 1."""
+    jump = phase.phase_boundary("gelu", 0.0)
+    assert jump.jump and jump.sw2 == pytest.approx(1 / 0.4252214826, rel=1e-9)
+    assert jump.q_star == pytest.approx(0.0, abs=1e-12)
+    below = phase.phase_point("gelu", jump.sw2 * (1 - 1e-6), 0.0)["chi1"]
+    above = phase.phase_point("gelu", jump.sw2 * (1 + 1e-6), 0.0)["chi1"]
+    assert below == pytest.approx(jump.sw2 / 4, rel=1e-5)
+    assert above == pytest.approx(jump.sw2 / 2, rel=1e-5)
+    edge = phase.phase_boundary("gelu", 0.5)
+    assert not edge.jump
+    assert (edge.sw2, edge.q_star) == pytest.approx(theory.edge_of_chaos("gelu", 0.5))
+    assert phase.phase_point("gelu", edge.sw2, 0.5)["chi1"] == pytest.approx(1.0, abs=1e-9)
+    jumps = phase.boundary_jumps("gelu", np.linspace(0.0, 1.0, 21))
+    assert jumps[0] and not jumps[-1]
+    assert not phase.boundary_jumps("tanh", np.linspace(0.0, 1.0, 21)).any()

@@ -101,7 +101,8 @@ def test_a_deep_link_shows_exactly_its_values_and_no_warning():
     # sigmoid's edge of chaos lies far beyond the plane: the page says so.
     assert [info.value for info in at.info] == [result.plane.edge_outside]
     spec = plane_spec(at)
-    assert spec["layer"][0]["encoding"]["color"]["condition"]["field"] == "xi"
+    colours = [layer["encoding"].get("color", {}) for layer in spec["layer"]]
+    assert [colour["field"] for colour in colours if "field" in colour] == ["xi"]
 
 
 @pytest.mark.parametrize(
@@ -181,3 +182,26 @@ def test_a_rerun_sends_the_same_charts_without_building_them(monkeypatch):
     at = open_page(**FAST)
     before = chart_specs(at)
     assert before and rerun_without_building(at, monkeypatch, phase_charts) == before
+
+
+@pytest.mark.parametrize("activation", ["gelu", "tanh"])
+def test_the_page_explains_a_dashed_boundary_only_where_chi1_jumps(activation):
+    """GELU's line is dashed for small sigma_b^2, where chi1 jumps past 1: the chart's subtitle
+    and a caption say so. tanh's line is the edge of chaos all along: neither does."""
+    at = open_page(activation=activation, **FAST)
+    result = run(config_from_values(CONTROLS.parse_query({"activation": activation}).values))
+    jumps = bool(result.plane.edge_jump.any())
+    assert jumps is (activation == "gelu")
+    captions = [caption.value for caption in at.caption]
+    assert (result.plane.jump_note in captions) is jumps
+    if jumps:
+        assert result.plane.jump_note.startswith("Dashed part of the line (σ_b² up to 0.15)")
+    spec = plane_spec(at)
+    subtitle = json.dumps(spec["title"]["subtitle"], ensure_ascii=False)
+    assert ("dashed: χ₁ jumps past 1" in subtitle) is jumps
+    rows = phase_charts._boundary_rows(result.plane)
+    assert set(rows["kind"]) == set(phase_charts.BOUNDARY_KINDS[: 2 if jumps else 1])
+    if jumps:  # the dashed and the solid part meet: one point is in both
+        solid, dashed = (rows[rows["kind"] == kind] for kind in phase_charts.BOUNDARY_KINDS)
+        assert dashed["order"].max() == solid["order"].min()
+        assert len(rows) == len(result.plane.edge_sw2) + 1
