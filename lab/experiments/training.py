@@ -431,7 +431,34 @@ def _loss_note(outcomes: tuple[Outcome, ...], curves: Curves) -> str:
     ]
     if zero:
         notes.append(f"a loss of exactly 0 (rounded): {', '.join(zero)}")
-    return ("Not on the log axis: " + "; ".join(notes) + ".") if notes else ""
+    text = ("Not on the log axis: " + "; ".join(notes) + ".") if notes else ""
+    for group in _same_loss(curves):
+        names = f"{', '.join(group[:-1])} and {group[-1]}"
+        text += f" {names} have the same loss at every epoch: one line hides the other."
+    return text.strip()
+
+
+#: Loss curves that differ by less than this, relative, at every drawn epoch cannot be told
+#: apart on the chart.
+SAME_LOSS_RTOL = 1e-3
+
+
+def _same_loss(curves: Curves) -> list[tuple[str, ...]]:
+    """Groups of initializations whose training and held-out loss curves coincide (within
+    SAME_LOSS_RTOL at every drawn epoch, diverged epochs alike), in ``labels`` order."""
+    groups: list[list[int]] = []
+    for index in range(len(curves.labels)):
+        for group in groups:
+            first = group[0]
+            if all(
+                np.allclose(loss[index], loss[first], rtol=SAME_LOSS_RTOL, atol=0.0, equal_nan=True)
+                for loss in (curves.train_loss, curves.held_out_loss)
+            ):
+                group.append(index)
+                break
+        else:
+            groups.append([index])
+    return [tuple(curves.labels[i] for i in group) for group in groups if len(group) > 1]
 
 
 def curve_epochs(epochs: int) -> np.ndarray:

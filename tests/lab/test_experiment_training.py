@@ -263,3 +263,20 @@ def test_gradient_layers_keep_the_first_and_the_read_out(weight_layers):
     layers = gradient_layers(weight_layers)
     assert layers[0] == 1 and layers[-1] == weight_layers
     assert len(layers) == min(weight_layers, GRADIENT_LAYERS)
+
+
+def test_curves_that_hide_one_another_are_named_under_the_loss_chart():
+    """With the default settings N(0, 0.01²) and Zeros both leave the signal dead: they train
+    to the same loss at every epoch and one line hides the other, so the note says so. No
+    other pair of curves comes within the tolerance."""
+    result = run(config_from_values(CONTROLS.defaults()))
+    curves = result.curves
+    small, zeros = (curves.labels.index(name) for name in ("N(0, 0.01²)", "Zeros"))
+    assert np.allclose(curves.train_loss[small], curves.train_loss[zeros], rtol=1e-3)
+    assert result.loss_note.endswith(
+        "N(0, 0.01²) and Zeros have the same loss at every epoch: one line hides the other."
+    )
+    assert result.loss_note.count("the same loss") == 1
+    # A single initialization has nobody to hide.
+    alone = run(config_from_values({"inits": ("zeros",), "epochs": 3}))
+    assert "the same loss" not in alone.loss_note
