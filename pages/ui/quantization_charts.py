@@ -20,6 +20,7 @@ from lab.experiments.quantization import BAR_STATISTICS, STATISTICS, Column, Pan
 from lab.formats import FORMAT_ZONES
 from pages.ui.charts import vega_spec
 from pages.ui.memo import arrow_table, once_per
+from pages.ui.training_charts import legend_label_limit
 
 #: Session-state key of the Quantization page's format limits expander (True: open).
 LIMITS_KEY = "quantization_limits"
@@ -32,6 +33,8 @@ ZONE_COLORS = ("#e03131", "#2f9e44", "#f59f00", "#748ffc")
 BAR_COLORS = ("#91a7ff", "#ffd43b", "#51cf66", "#ff6b6b")
 #: Line colours of the statistics (largest, RMS, small), apart from the zone fills.
 STATISTIC_COLORS = ("#1971c2", "#9c36b5", "#e8590c")
+#: Vega's legend layout: the legends below a chart one under the other, from its left edge.
+STACKED_LEGENDS = alt.ExprRef("{bottom: {direction: 'vertical', anchor: 'start'}}")
 #: Opacity of the zone fills, so that the lines over them stand out.
 ZONE_OPACITY = 0.22
 #: Width (px) of one panel: three fit a row of the wide layout next to the sidebar, one a phone.
@@ -187,7 +190,14 @@ def dynamic_range_bar(result: Result, *, row_height: int = 40) -> alt.LayerChart
     bands["name"] = bands["zone"] + ": " + bands["label"]
     x_scale = alt.Scale(type="log", domain=[bar.axis_low, bar.axis_high], nice=False)
     y = alt.Y("row:N", title=None, sort=rows)
-    legend = alt.Legend(orient="bottom", direction="vertical")
+    # Every zone's label whole; the layers' colour bar goes below the zones' legend, not beside
+    # it, where a phone's width cut it off.
+    legend = alt.Legend(
+        orient="bottom",
+        direction="vertical",
+        columns=1,
+        labelLimit=legend_label_limit(bands["name"]),
+    )
     zones = (
         alt.Chart(bands)
         .mark_bar(opacity=1.0)
@@ -231,10 +241,14 @@ def dynamic_range_bar(result: Result, *, row_height: int = 40) -> alt.LayerChart
                 ],
             )
         )
-    title = f"{bar.label} dynamic range and this network's layers"
-    return alt.layer(*layers).properties(
-        title=alt.TitleParams(title, subtitle=result.fp16_note or [], anchor="start"),
-        height=alt.Step(row_height),
+    title = f"This network's layers on {bar.label}'s range"
+    return (
+        alt.layer(*layers)
+        .properties(
+            title=alt.TitleParams(title, subtitle=result.fp16_note or [], anchor="start"),
+            height=alt.Step(row_height),
+        )
+        .configure_legend(layout=STACKED_LEGENDS)
     )
 
 

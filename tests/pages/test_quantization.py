@@ -18,7 +18,14 @@ from lab.controls.quantization import CONTROLS
 from lab.controls.registry import SIMULATION_PAGES
 from lab.experiments.quantization import config_from_values, run
 from pages.ui.quantization_charts import LIMITS_KEY
+from pages.ui.training_charts import PHONE_WIDTH
 from pages.ui.widgets import widget_key
+from tests.pages.chart_readability import (
+    charts_with_widths,
+    legends,
+    readability_problems,
+    title_lines,
+)
 
 TIMEOUT = 60  # the first run imports the engine and Altair; CI machines can be busy
 PAGE = "pages/quantization_range.py"
@@ -222,3 +229,17 @@ def test_the_signal_propagation_link_opens_this_page_without_warnings():
         name: CONTROLS[name].parse(text) for name, text in carried.items()
     }
     assert shown(at, "init") == "xavier_uniform" and shown(at, "activation") == "tanh"
+
+
+def test_the_fp16_bar_shows_every_zone_label_whole_on_a_phone():
+    """The FP16 bar's legends at a phone's width (the lab's text model): each zone's label
+    whole (Vega cut "subnormal: 2.98e-8 to 6.1e-5" at its default 160 px), the layers' colour
+    bar within the chart."""
+    at = open_page(init="large_random")
+    (bar,) = [
+        spec
+        for spec, _ in charts_with_widths(at)
+        if title_lines(spec)[:1] == ["This network's layers on FP16's range"]
+    ]
+    assert len(legends(bar)) == 2  # the zones and the layers
+    assert readability_problems([(bar, PHONE_WIDTH)]) == []
