@@ -392,14 +392,15 @@ def _advice_cards(
         phase_card = Card("Mean-field phase", str(phase.phase), captions=tuple(captions))
     else:
         phase_card = Card("Mean-field phase", "not applicable", captions=(phase.reason,))
+    # Without a scheme that keeps both scales the card names the closest one, not a match.
     advice = (
         ()
         if recommendation.matches
-        else ("Closest standard scheme: none keeps both the signal's and the gradient's scale.",)
+        else ("No standard scheme keeps both the signal's and the gradient's scale.",)
     )
     return (
         Card(
-            f"Recommended for {activation}",
+            f"{'Recommended' if recommendation.matches else 'Closest scheme'} for {activation}",
             recommended,
             captions=(*advice, recommendation.reason),
         ),

@@ -235,9 +235,10 @@ def test_the_pages_show_the_engines_recommendation(name):
     result = signal_propagation.run(config)
     cards = {card.label: card for card in result.cards}
     advice = advise(name)
-    rec = cards[f"Recommended for {advice.activation.label}"]
+    title = "Recommended" if advice.matched else "Closest scheme"
+    rec = cards[f"{title} for {advice.activation.label}"]
     assert rec.captions[-1] == advice.reason
-    assert (len(rec.captions) == 1) == advice.matched  # "closest" is said when it is
+    assert (len(rec.captions) == 1) == advice.matched  # "no scheme keeps both" when none does
     verdict = cards["Match verdict"]
     assert verdict.captions == (match_verdict("he_normal", name, width=16).reason,)
     small = {"view": "network", "layers": 3, "width": 16, "samples": 20}
