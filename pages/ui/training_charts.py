@@ -237,6 +237,16 @@ def _decades(values: pd.Series) -> list[float]:
     return [10.0**k for k in powers[:: math.ceil(len(powers) / LOG_TICKS)]]
 
 
+def _log_scale(values: pd.Series) -> alt.Scale:
+    """A log scale from the power of ten at or below the smallest of the positive ``values``
+    to the one at or above the largest: no point sits on the plot's edge."""
+    if values.empty:
+        return alt.Scale(type="log")
+    low = math.floor(math.log10(float(values.min())))
+    high = math.ceil(math.log10(float(values.max())))
+    return alt.Scale(type="log", domain=[10.0**low, 10.0 ** max(high, low + 1)], nice=False)
+
+
 def _log_axis(values: pd.Series) -> alt.Axis:
     ticks = _decades(values)
     return alt.Axis(format="~g", values=ticks) if ticks else alt.Axis(format="~g")
@@ -353,12 +363,8 @@ def loss_spec(curves: Curves, target: float) -> dict:
     frame = _curve_rows(curves, "loss")
     rows = _Typed(frame[frame["value"] > 0.0].reset_index(drop=True))
     frame = rows.frame
-    y = alt.Y(
-        "value:Q",
-        title="loss (log)",
-        scale=alt.Scale(type="log"),
-        axis=_log_axis(pd.concat([frame["value"], pd.Series([target])])),
-    )
+    shown = pd.concat([frame["value"], pd.Series([target])])
+    y = alt.Y("value:Q", title="loss (log)", scale=_log_scale(shown), axis=_log_axis(shown))
     chart = alt.layer(
         _lines(rows, curves, y, ".4g"), *_reference(target, f"target {target:.3g}")
     ).properties(title=_title("Cross-entropy loss"), height=CURVE_HEIGHT)
@@ -404,7 +410,7 @@ def gradient_spec(panel: GradientPanel, title_lines: int = 1) -> dict:
             y=alt.Y(
                 "norm:Q",
                 title="‖dL/dW‖ (log)",
-                scale=alt.Scale(type="log"),
+                scale=_log_scale(frame["norm"]),
                 axis=_log_axis(frame["norm"]),
             ),
             color=alt.Color(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -349,3 +350,37 @@ def test_a_folded_value_survives_closing_its_fold_and_leaving_the_page():
     assert (at.query_params["batch_size"], at.query_params["epochs"]) == ("32", "6")
     result = expected(**SMALL, batch_size="32")
     assert list(table(at)["to_target"]) == [o.wasted for o in result.outcomes]
+
+
+def log_domains(spec: object) -> list[list[float]]:
+    """The domain of every log-scale y channel anywhere in the spec."""
+    found = []
+    if isinstance(spec, dict):
+        scale = ((spec.get("encoding") or {}).get("y") or {}).get("scale") or {}
+        if scale.get("type") == "log":
+            found.append(scale.get("domain"))
+        for value in spec.values():
+            found += log_domains(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += log_domains(value)
+    return found
+
+
+def test_the_log_axes_reach_a_decade_past_every_point():
+    """By default N(0, 1)'s loss starts near 6e4: the loss axis runs to 1e5, so the point is
+    inside the plot, not on its top edge; every gradient panel's axis likewise."""
+    result = run(config_from_values(CONTROLS.defaults()))
+    view = training_charts.training_view(result)
+    curves = result.curves
+    charts = [(view.loss, np.concatenate([curves.train_loss, curves.held_out_loss]))]
+    charts += [
+        (spec, panel.norms) for spec, panel in zip(view.gradients, result.gradients, strict=True)
+    ]
+    for spec, values in charts:
+        values = np.asarray(values)
+        shown = values[np.isfinite(values) & (values > 0)]
+        if not shown.size:  # Zeros' gradient panel: nothing to draw, the panel says why
+            continue
+        ((low, high),) = {tuple(domain) for domain in log_domains(spec) if domain}
+        assert low <= shown.min() and shown.max() < high
