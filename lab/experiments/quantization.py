@@ -65,7 +65,9 @@ _E4M3 = FORMATS["float8_e4m3fn"]
 TABLE_CAPTION = (
     "Overflow: share of finite values beyond the format's max plus half a step, which a cast "
     f"turns into inf ({_E4M3.label}: NaN with ml_dtypes; {_E4M3.saturated_by} saturate them "
-    f"to ±{_E4M3.max:g}, so the overflow would not show). → 0: share of nonzero values flushed "
+    f"to ±{_E4M3.max:g}, so the overflow would not show). Exact zeros count among the values "
+    "(ReLU sets about half of them to 0, so about half at most can overflow), while the charts' "
+    "small |a| leaves them out. → 0: share of nonzero values flushed "
     "to 0 (up to half the smallest subnormal). Subnormal: share of nonzero values stored as "
     "subnormals, with fewer significant bits (precision loss). INT8 clipped: share beyond "
     f"{INT8.qmax} × scale (only with a scale calibrated on layer 1). SQNR: "

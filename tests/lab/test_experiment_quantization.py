@@ -16,6 +16,7 @@ from lab.experiments import quantization
 from lab.experiments.quantization import (
     DEAD_NOTE,
     STATISTICS,
+    TABLE_CAPTION,
     Config,
     config_from_values,
     experiment_cost,
@@ -274,3 +275,17 @@ def test_the_cost_model_holds_the_measured_peak(config):
     network = network_config(config)
     assert experiment_cost(network).fits()  # nothing lowered: the measurement is of config
     assert peak_bytes(lambda: run(config)) <= experiment_cost(network).peak_bytes
+
+
+def test_relus_zeros_cap_the_overflow_share_as_the_caption_says():
+    """Large random weights with ReLU: past layer 10 every nonzero |a| is above FP16's max
+    (the small |a| column, which leaves zeros out), yet the overflow share stays near one half,
+    because the exact zeros ReLU makes count among the values (TABLE_CAPTION says so)."""
+    result = run(config_from_values({"init": "large_random", "activation": "relu"}))
+    names = [column.name for column in result.columns]
+    small, overflow = names.index("small |a|"), names.index("FP16 overflow")
+    deep = [row for row in result.table if row[small] > FORMATS["float16"].max]
+    assert deep
+    for row in deep:
+        assert 0.4 < row[overflow] < 0.6
+    assert "Exact zeros count among the values" in TABLE_CAPTION
