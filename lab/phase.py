@@ -5,8 +5,9 @@ N(0, sw2 / n), biases N(0, sb2); z1, z2 independent N(0, 1). With q* the fixed p
 length map (``lab.theory.fixed_point``):
 
 - chi1 = sw2 E[phi'(sqrt(q*) z)^2] (``lab.theory.chi1``): ordered phase below 1 (gradients
-  vanish), chaotic above (they explode), the edge of chaos at 1 (``edge_of_chaos_curve``, solved
-  by ``lab.theory.edge_of_chaos``);
+  vanish), chaotic above (they explode), the edge of chaos at 1 (``edge_of_chaos_curve``: where
+  the network started at q0 = 1 reaches chi1 = 1, ``lab.theory.edge_of_chaos``, or where its
+  chi1 jumps past 1, ``phase_boundary``);
 - the correlation map of two inputs, c -> (sw2 E[phi(u1) phi(u2)] + sb2) / q* with
   u1 = sqrt(q*) z1, u2 = sqrt(q*) (c z1 + sqrt(1 - c^2) z2), and its stable fixed point c*:
   c* = 1 in the ordered phase, c* < 1 in the chaotic phase;
@@ -361,10 +362,11 @@ class Boundary:
     sw2: the boundary; q_star: the fixed point of the length map the network reaches there
     (from the ordered side); jump: False at the edge of chaos, where chi1 reaches 1; True where
     chi1 jumps past 1 instead. GELU at small sb2 jumps: its length map has a second, repelling
-    fixed point, and as sw2 grows the fixed point the network reaches meets it and vanishes (or
-    the start q0 = 1 crosses it), so the variance leaves for infinity at once. There is no edge
-    of chaos there: xi stays finite on both sides. sw2 and q_star are NaN when chi1 stays below
-    1 up to MAX_SW2 and ``lab.theory.edge_of_chaos`` finds no edge at all.
+    fixed point, and as sw2 grows the start q0 = 1 crosses it (sb2 up to about 0.127) or the
+    fixed point the network reaches meets it and vanishes (up to about 0.174); the variance
+    then grows without bound or settles at a far larger fixed point. xi never diverges there:
+    there is no edge of chaos. sw2 and q_star are NaN when chi1 stays below 1 up to MAX_SW2 and
+    ``lab.theory.edge_of_chaos`` finds no edge at all.
     """
 
     sw2: float
@@ -409,7 +411,7 @@ def phase_boundary(activation: str, sb2: float) -> Boundary:
         if _order_parameter(act, float(high), sb2)[0] >= 1.0:
             break
         low = float(high)
-    else:  # pragma: no cover - theory found an edge below MAX_SW2, so chi1 reaches 1 by then
+    else:  # chi1 < 1 up to MAX_SW2 although theory's edge lies below it (none of the lab's)
         return Boundary(math.nan, math.nan, jump=False)
     high = float(high)
     while high - low > _BOUNDARY_RTOL * high:
@@ -732,5 +734,5 @@ def trainability(
         reach=_reach(np.array(fitted.depths), trained, scale),
         line_sw2=line_sw2,
         line_depth=TRAINABLE_DEPTH_SCALES * line_scale,
-        edge_sw2=float(theory.edge_of_chaos(fitted.activation, fitted.sb2)[0]),
+        edge_sw2=phase_boundary(fitted.activation, fitted.sb2).sw2,
     )

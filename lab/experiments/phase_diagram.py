@@ -242,6 +242,33 @@ def grid_centres(top: float, step: float, *, start: float = 0.0) -> np.ndarray:
     return np.round(start + step * (np.arange(count) + 0.5), 10)
 
 
+#: Bisection steps that place the end of a jumping stretch of the boundary between two of its
+#: EDGE_POINTS (to SB2_MAX / (EDGE_POINTS - 1) / 2^20 in sigma_b^2).
+JUMP_END_STEPS = 20
+
+
+def _boundary_points(activation: str) -> tuple[np.ndarray, list[phase.Boundary]]:
+    """The boundary at EDGE_POINTS values of sigma_b^2 from 0 to SB2_MAX, plus the sigma_b^2
+    where a stretch that jumps ends (bisected between its last point and the next), so that
+    the dashed part of the line ends where the jump does."""
+    values = list(np.linspace(0.0, SB2_MAX, EDGE_POINTS))
+    boundaries = phase.phase_boundaries(activation, values)
+    for index in range(len(values) - 2, -1, -1):
+        if boundaries[index].jump and not boundaries[index + 1].jump:
+            low, high = values[index], values[index + 1]
+            last = boundaries[index]
+            for _ in range(JUMP_END_STEPS):
+                middle = 0.5 * (low + high)
+                found = phase.phase_boundary(activation, middle)
+                if found.jump:
+                    low, last = middle, found
+                else:
+                    high = middle
+            values.insert(index + 1, low)
+            boundaries.insert(index + 1, last)
+    return np.array(values), boundaries
+
+
 @lru_cache(maxsize=PLANE_CACHE)
 def plane(activation: str) -> Plane:
     """The plane of ``activation`` (computed once per process and activation)."""
@@ -249,8 +276,7 @@ def plane(activation: str) -> Plane:
     sw2 = grid_centres(SW2_MAX, SW2_STEP)
     sb2 = grid_centres(SB2_MAX, SB2_STEP)
     diagram = phase.phase_diagram(str(name), sw2, sb2)
-    edge_sb2 = np.linspace(0.0, SB2_MAX, EDGE_POINTS)
-    boundaries = phase.phase_boundaries(str(name), edge_sb2)
+    edge_sb2, boundaries = _boundary_points(str(name))
     edge_sw2 = np.array([b.sw2 for b in boundaries])
     edge_jump = np.array([b.jump for b in boundaries], dtype=bool)
     inside = np.isfinite(edge_sw2) & (edge_sw2 <= SW2_MAX)
@@ -273,13 +299,13 @@ def plane(activation: str) -> Plane:
     if jumps.any():
         jump_note = (
             f"Dashed part of the line (σ_b² up to {edge_sb2[jumps].max():.2g}): χ₁ jumps past 1 "
-            "there instead of passing through it, so there is no edge of chaos and ξ stays "
-            "finite on both sides. The length map has a second, repelling fixed point: left "
-            "of the dashed line the variance of a unit-variance input settles at a finite "
-            "value; right of it that value is out of reach and the variance grows without "
-            "bound."
+            "there instead of passing through it, so ξ never becomes infinite: there is no "
+            "edge of chaos. The length map has a second, repelling fixed point. Left of the "
+            "line the variance of a unit-variance input settles at a fixed point (at 0 when "
+            "σ_b² = 0); at the line the start crosses the repelling one, or the two meet and "
+            "vanish, and beyond it the variance grows without bound or settles much higher."
         )
-    for array in (sw2, sb2, diagram.chi1, diagram.depth_scale):
+    for array in (sw2, sb2, diagram.chi1, diagram.depth_scale, edge_sb2, edge_sw2, edge_jump):
         array.flags.writeable = False
     return Plane(
         activation=str(name),

@@ -486,3 +486,27 @@ def test_gelu_jumps_past_chi1_1_at_small_bias_variance():
     jumps = phase.boundary_jumps("gelu", np.linspace(0.0, 1.0, 21))
     assert jumps[0] and not jumps[-1]
     assert not phase.boundary_jumps("tanh", np.linspace(0.0, 1.0, 21)).any()
+
+
+def test_every_way_gelu_jumps_leaves_xi_finite_and_the_plane_ends_the_dash_where_it_stops():
+    """Three kinds of jump, as the page's note says: at sb2 = 0.05 the start q0 = 1 crosses
+    the repelling fixed point (from q* < 1); at 0.14 the reached fixed point (q* > 1) meets it
+    and vanishes; at 0.165 the variance lands on a far larger finite fixed point. Nowhere does
+    xi diverge (no edge of chaos). The plane's dashed stretch ends between 0.165 and 0.175."""
+    from lab.experiments.phase_diagram import plane
+
+    crossing, vanishing, landing = (phase.phase_boundary("gelu", b) for b in (0.05, 0.14, 0.165))
+    assert crossing.jump and crossing.q_star < 1.0
+    assert vanishing.jump and vanishing.q_star > 1.0
+    assert landing.jump
+    after = phase.phase_point("gelu", landing.sw2 * (1 + 1e-6), 0.165)
+    assert math.isfinite(after["q_star"]) and after["q_star"] > 5 * landing.q_star
+    for b in np.linspace(0.0, 0.17, 18):
+        boundary = phase.phase_boundary("gelu", float(b))
+        assert boundary.jump, b
+        for side in (1 - 1e-6, 1 + 1e-6):
+            point = phase.phase_point("gelu", boundary.sw2 * side, float(b))
+            assert not math.isinf(point["depth_scale"]), b
+    gelu = plane("gelu")
+    last = float(gelu.edge_sb2[gelu.edge_jump].max())
+    assert 0.165 < last < 0.175 and not phase.phase_boundary("gelu", last + 1e-3).jump

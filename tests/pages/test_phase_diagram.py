@@ -195,7 +195,7 @@ def test_the_page_explains_a_dashed_boundary_only_where_chi1_jumps(activation):
     captions = [caption.value for caption in at.caption]
     assert (result.plane.jump_note in captions) is jumps
     if jumps:
-        assert result.plane.jump_note.startswith("Dashed part of the line (σ_b² up to 0.15)")
+        assert result.plane.jump_note.startswith("Dashed part of the line (σ_b² up to 0.17)")
     spec = plane_spec(at)
     subtitle = json.dumps(spec["title"]["subtitle"], ensure_ascii=False)
     assert ("dashed: χ₁ jumps past 1" in subtitle) is jumps
