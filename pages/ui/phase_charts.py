@@ -78,9 +78,11 @@ def _plane_spec(job: tuple[Result, str]) -> dict:
     y_scale = alt.Scale(domain=[0, result.sb2_max], nice=False)
     x = alt.X("sw2:Q", title="σ_w² = n Var(W)", scale=x_scale)
     y = alt.Y("sb2:Q", title="σ_b² = Var(b)", scale=y_scale)
+    labels: list[float] | None = None  # Vega's own
     if heatmap == "chi1":
         field, legend_title = "chi1", "χ₁"
         color_scale = alt.Scale(type="log", scheme="redblue", reverse=True, domainMid=1.0)
+        labels = legend_values(cells["chi1"])
     else:
         field, legend_title = "xi", "ξ (layers)"
         color_scale = alt.Scale(
@@ -106,7 +108,12 @@ def _plane_spec(job: tuple[Result, str]) -> dict:
                 f"{field}:Q",
                 scale=color_scale,
                 title=legend_title,
-                legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=220),
+                legend=alt.Legend(
+                    orient="bottom",
+                    direction="horizontal",
+                    gradientLength=220,
+                    **({} if labels is None else {"values": labels}),
+                ),
             )
         )
     )
@@ -207,6 +214,28 @@ def points_table(result: Result) -> pa.Table:
             for p in result.points
         ]
     )
+
+
+def legend_values(values: pd.Series) -> list[float]:
+    """Labels of a log colour bar over the positive ``values``: every power of ten inside it
+    (1, the edge of chaos, among them) and its two ends (the smallest rounded up to one
+    significant digit, the largest down to two) unless within a tenth of a decade of one.
+    Vega's own labels stopped at 1 on tanh's chi1 bar, whose chaotic part reaches 1.4."""
+    shown = values[np.isfinite(values) & (values > 0)]
+    if shown.empty:
+        return []
+    low, high = float(shown.min()), float(shown.max())
+    decades = [10.0**k for k in range(math.ceil(math.log10(low)), math.floor(math.log10(high)) + 1)]
+    ends = [_round_significant(low, 1, math.ceil), _round_significant(high, 2, math.floor)]
+    apart = [end for end in ends if all(abs(math.log10(end / decade)) >= 0.1 for decade in decades)]
+    return sorted({*decades, *apart})
+
+
+def _round_significant(value: float, digits: int, direction) -> float:
+    """``value`` rounded to ``digits`` significant digits with ``direction`` (math.ceil or
+    math.floor), so that the label stays inside the bar."""
+    scale = 10.0 ** (math.floor(math.log10(value)) - digits + 1)
+    return float(f"{direction(value / scale) * scale:.{digits}g}")
 
 
 def _boundary_rows(plane: Plane) -> pd.DataFrame:

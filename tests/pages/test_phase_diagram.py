@@ -9,6 +9,7 @@ import json
 import re
 from urllib.parse import parse_qsl
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -205,3 +206,21 @@ def test_the_page_explains_a_dashed_boundary_only_where_chi1_jumps(activation):
         solid, dashed = (rows[rows["kind"] == kind] for kind in phase_charts.BOUNDARY_KINDS)
         assert dashed["order"].max() == solid["order"].min()
         assert len(rows) == len(result.plane.edge_sw2) + 1
+
+
+@pytest.mark.parametrize("activation", ["tanh", "gelu"])
+def test_the_chi1_colour_bar_labels_1_and_the_chaotic_end(activation):
+    """The χ₁ bar labels 1 (the edge), a value above it where the plane is chaotic, and only
+    values inside the plane's range (Vega's own labels stopped at 1 for tanh)."""
+    at = open_page(activation=activation, **FAST)
+    result = run(config_from_values(CONTROLS.parse_query({"activation": activation}).values))
+    chi1 = result.plane.chi1[np.isfinite(result.plane.chi1)]
+    spec = plane_spec(at)
+    (legend,) = [
+        layer["encoding"]["color"]["legend"]
+        for layer in spec["layer"]
+        if layer["encoding"].get("color", {}).get("field") == "chi1"
+    ]
+    labels = legend["values"]
+    assert 1.0 in labels and max(labels) > 1.0
+    assert chi1.min() <= min(labels) and max(labels) <= chi1.max()
