@@ -131,9 +131,9 @@ def histogram_chart(
     Values outside [edges[0], edges[-1]] (``below``, ``above``) and inf/NaN (``nonfinite``)
     cannot sit on the axis: they are written on the chart at the matching edge and in the
     subtitle. Tooltips give each bin's range, count and share of all values. The y axis ends at
-    ``histogram_top``; with ``y_max``, exactly at the higher of the two (no rounding to a nice
-    tick), so that charts given the largest ``histogram_top`` of a set (or the top of an
-    overlay) share one y axis.
+    ``histogram_top``; with ``y_max``, SHARED_TOP_MARGIN above the higher of the two (no
+    rounding to a nice tick), so that charts given the largest ``histogram_top`` of a set (or
+    the top of an overlay) share one y axis and its tallest bar does not touch the top.
     """
     title = _check_text("title", title)
     edge_values = _finite_list("edges", edges)
@@ -198,7 +198,7 @@ def histogram_chart(
             y=alt.Y(
                 "count:Q",
                 title=y_title,
-                scale=alt.Scale(domainMax=top, nice=False)
+                scale=alt.Scale(domainMax=top * (1.0 + SHARED_TOP_MARGIN), nice=False)
                 if y_max is not None
                 else alt.Scale(domainMax=top),
             ),
@@ -262,6 +262,11 @@ def _band_layers(band: tuple[float, float], low: float, high: float) -> tuple[li
         )
     note = f"the whole axis lies inside {label}" if start == low and stop == high else ""
     return layers, note
+
+
+#: Room above a shared y axis's top value, as a share of it: without it the set's tallest bar
+#: touched the plot's top edge (Vega's own rounding to a nice tick gives an unshared axis room).
+SHARED_TOP_MARGIN = 0.05
 
 
 def histogram_top(

@@ -222,3 +222,12 @@ def test_log_line_chart_without_problems_has_only_the_line():
 def test_log_line_chart_rejects_bad_input(rows, x, message):
     with pytest.raises(ValueError, match=message):
         log_line_chart(rows, x, "std", None, "t", "std")
+
+
+def test_a_shared_y_axis_leaves_room_above_its_tallest_bar():
+    """Charts of a set share y_max, the tallest bar of the set: the axis ends 5 % above it, so
+    that bar does not touch the plot's top edge (Weight distribution's U[0, 1) bars did)."""
+    chart = histogram_chart([0, 1, 2], [30, 50], "Shared", y_max=50)
+    ((bars, _), *_) = _layers(chart)
+    assert bars["encoding"]["y"]["scale"]["domainMax"] == pytest.approx(50 * 1.05)
+    assert bars["encoding"]["y"]["scale"]["nice"] is False
