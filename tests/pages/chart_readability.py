@@ -53,21 +53,30 @@ def title_lines(spec: dict) -> list[str]:
     return [line for line in lines if line]
 
 
+def encodings(spec: object) -> list[dict]:
+    """Every ``encoding`` anywhere in the spec (layers, concatenations), outermost first."""
+    found: list[dict] = []
+    if isinstance(spec, dict):
+        if isinstance(spec.get("encoding"), dict):
+            found.append(spec["encoding"])
+        for value in spec.values():
+            found += encodings(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += encodings(value)
+    return found
+
+
 def legends(spec: object) -> list[tuple[dict, dict]]:
     """(channel definition, legend) of every legend anywhere in the spec (conditions too)."""
     found: list[tuple[dict, dict]] = []
-    if isinstance(spec, dict):
-        for channel in (spec.get("encoding") or {}).values():
+    for encoding in encodings(spec):
+        for channel in encoding.values():
             if not isinstance(channel, dict):  # a list of tooltips
                 continue
             for definition in (channel, channel.get("condition")):
                 if isinstance(definition, dict) and isinstance(definition.get("legend"), dict):
                     found.append((definition, definition["legend"]))
-        for value in spec.values():
-            found += legends(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            found += legends(value)
     return found
 
 

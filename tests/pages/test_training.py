@@ -26,6 +26,7 @@ from pages.ui.widgets import fold_key, widget_key
 from tests.pages.chart_readability import (
     chart_specs,
     charts_with_widths,
+    encodings,
     readability_problems,
     rerun_without_building,
 )
@@ -354,17 +355,8 @@ def test_a_folded_value_survives_closing_its_fold_and_leaving_the_page():
 
 def log_domains(spec: object) -> list[list[float]]:
     """The domain of every log-scale y channel anywhere in the spec."""
-    found = []
-    if isinstance(spec, dict):
-        scale = ((spec.get("encoding") or {}).get("y") or {}).get("scale") or {}
-        if scale.get("type") == "log":
-            found.append(scale.get("domain"))
-        for value in spec.values():
-            found += log_domains(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            found += log_domains(value)
-    return found
+    scales = [(encoding.get("y") or {}).get("scale") or {} for encoding in encodings(spec)]
+    return [scale.get("domain") for scale in scales if scale.get("type") == "log"]
 
 
 def test_the_log_axes_reach_a_decade_past_every_point():
