@@ -427,14 +427,9 @@ def phase_boundary(activation: str, sb2: float) -> Boundary:
 
 def edge_of_chaos_curve(activation: str, sb2: Sequence[float]) -> tuple[Array, Array]:
     """(boundary sw2, q*) at every sb2 (``phase_boundary``): the edge of chaos (chi1 = 1) where
-    the network reaches it, else where chi1 jumps past 1 (``boundary_jumps`` says where)."""
+    the network reaches it, else where chi1 jumps past 1 (``phase_boundaries`` says where)."""
     boundaries = phase_boundaries(activation, sb2)
     return np.array([b.sw2 for b in boundaries]), np.array([b.q_star for b in boundaries])
-
-
-def boundary_jumps(activation: str, sb2: Sequence[float]) -> Array:
-    """At every sb2, whether chi1 jumps past 1 at the boundary instead of reaching it."""
-    return np.array([b.jump for b in phase_boundaries(activation, sb2)], dtype=bool)
 
 
 def phase_boundaries(activation: str, sb2: Sequence[float]) -> list[Boundary]:

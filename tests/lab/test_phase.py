@@ -483,9 +483,9 @@ def test_gelu_jumps_past_chi1_1_at_small_bias_variance():
     assert not edge.jump
     assert (edge.sw2, edge.q_star) == pytest.approx(theory.edge_of_chaos("gelu", 0.5))
     assert phase.phase_point("gelu", edge.sw2, 0.5)["chi1"] == pytest.approx(1.0, abs=1e-9)
-    jumps = phase.boundary_jumps("gelu", np.linspace(0.0, 1.0, 21))
+    jumps = [b.jump for b in phase.phase_boundaries("gelu", np.linspace(0.0, 1.0, 21))]
     assert jumps[0] and not jumps[-1]
-    assert not phase.boundary_jumps("tanh", np.linspace(0.0, 1.0, 21)).any()
+    assert not any(b.jump for b in phase.phase_boundaries("tanh", np.linspace(0.0, 1.0, 21)))
 
 
 def test_every_way_gelu_jumps_leaves_xi_finite_and_the_plane_ends_the_dash_where_it_stops():
