@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -213,7 +213,8 @@ class LineChart:
     """A log-axis line chart: the simulated ``series`` (legend titled ``legend``) and, dashed in
     the same colours, the mean-field ``theory`` of the same names (empty: no theory line).
     trends: per series, "decays", "holds" or "grows" when the series differ by how fast they
-    shrink or grow (the sigma sweep), else empty."""
+    shrink or grow (the sigma sweep), else empty. overlap_note: which simulated series the
+    chart draws on top of each other (``overlapping_series``), or empty."""
 
     title: str
     y_title: str
@@ -221,6 +222,78 @@ class LineChart:
     series: tuple[Series, ...]
     theory: tuple[Series, ...] = ()
     trends: tuple[str, ...] = ()
+    overlap_note: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "overlap_note", _overlap_note(self))
+
+
+#: Two lines of a log-axis chart whose distance is at most this share of the axis's decades at
+#: every layer are drawn over one another: 1 % is 2.6 px of the page's 260-px plots, less than
+#: the 6-px dots that mark every layer.
+OVERLAP_SHARE = 0.01
+
+
+def axis_decades(chart: LineChart) -> float:
+    """The decades a log axis spans to show every positive finite value of ``chart``, lines and
+    theory alike (Vega fits a log axis to its data: from the smallest value to the largest)."""
+    values = np.array([y for s in (*chart.series, *chart.theory) for y in s.y], dtype=float)
+    shown = values[np.isfinite(values) & (values > 0)]
+    if shown.size == 0:
+        return 0.0
+    logs = np.log10(shown)
+    return float(logs.max() - logs.min())
+
+
+def overlapping_series(chart: LineChart) -> list[tuple[tuple[str, ...], float]]:
+    """Groups of simulated series that a reader cannot tell apart, in ``series`` order, each
+    with the largest factor between two of its values at one layer (1.0: equal everywhere).
+
+    Two series overlap when the log axis can show both at the same layers and their values
+    there are within ``OVERLAP_SHARE`` of the axis's decades (``axis_decades``) of each other.
+    """
+    limit = OVERLAP_SHARE * axis_decades(chart)
+    logs = []
+    for series in chart.series:
+        values = np.array(series.y, dtype=float)
+        shown = np.isfinite(values) & (values > 0)
+        logs.append((shown, np.log10(np.where(shown, values, 1.0))))
+    groups: list[list[int]] = []
+    for index, (shown, log) in enumerate(logs):
+        for group in groups:
+            first_shown, first_log = logs[group[0]]
+            if (
+                shown.shape == first_shown.shape
+                and np.array_equal(shown, first_shown)
+                and shown.any()
+                and float(np.abs(log - first_log)[shown].max()) <= limit
+            ):
+                group.append(index)
+                break
+        else:
+            groups.append([index])
+    result = []
+    for group in (g for g in groups if len(g) > 1):
+        stacked = np.array([logs[i][1] for i in group])[:, logs[group[0]][0]]
+        spread = float((stacked.max(axis=0) - stacked.min(axis=0)).max())
+        result.append((tuple(chart.series[i].name for i in group), 10.0**spread))
+    return result
+
+
+def _overlap_note(chart: LineChart) -> str:
+    notes = []
+    for names, factor in overlapping_series(chart):
+        quoted = [f"“{name}”" for name in names]  # (a name may hold a comma)
+        both = f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+        if factor == 1.0:
+            notes.append(f"{both} have the same value at every layer: one line hides the other.")
+        else:
+            notes.append(
+                f"{both} lie within a factor of {factor:.3g} of each other at every layer, too "
+                f"close to tell apart on an axis of {axis_decades(chart):.2g} decades: one "
+                "line hides the other (the tooltips give each value)."
+            )
+    return " ".join(notes)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import streamlit as st
 from lab.experiments.forward_pass import LineChart, Panel
 from pages.ui.charts import histogram_chart, log_line_chart, show_spec, vega_spec
 from pages.ui.memo import arrow_table, once_per_object
+from pages.ui.text import plain
 
 #: Plot heights (title, axes and legend come on top, ``vega_spec(plot_height=True)``).
 HISTOGRAM_HEIGHT = 150
@@ -136,8 +137,11 @@ def histogram_spec(panel: Panel, height: int = HISTOGRAM_HEIGHT) -> dict:
 
 
 def show_line(chart: LineChart) -> None:
-    """Draw a LineChart at the container's width."""
+    """Draw a LineChart at the container's width, and under it which of its lines lie on top
+    of each other (``LineChart.overlap_note``)."""
     show_spec(line_spec(chart))
+    if chart.overlap_note:
+        st.caption(plain(chart.overlap_note))
 
 
 def show_panel_grid(panels: Sequence[Panel]) -> None:

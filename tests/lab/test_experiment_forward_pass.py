@@ -22,11 +22,15 @@ from lab.experiments.forward_pass import (
     COMPARISON_PRIORITY,
     HISTOGRAM_PANELS,
     Config,
+    LineChart,
+    Series,
+    axis_decades,
     config_from_values,
     fit_network_view,
     fit_networks,
     fmt,
     network_config,
+    overlapping_series,
     pair_configs,
     run,
 )
@@ -412,3 +416,53 @@ def test_sigma_sweep_draws_a_reference_sigma_once():
 def test_sigma_outside_the_declared_range_is_refused(sigma):
     with pytest.raises(ValueError, match=r"sigma must be a finite number in \[1e-06, 10\]"):
         Config(view="sigma_sweep", sigma=sigma)
+
+
+# --------------------------------------------------------------------------- lines on top
+
+
+def test_lines_on_top_of_each_other_are_named_under_their_chart():
+    """Var(z) and Var(a) coincide for the identity (a_l is z_l) and wherever a small ratio is
+    lost on an axis of many decades. He + ReLU keeps them about a factor 3 apart (Var(a) is
+    (1/2 - 1/2π) Var(z)) on an axis of 0.6 decades, and SELU 1 % apart on an axis of 0.03
+    decades: both pairs plainly apart."""
+    names = "“Var(z_l), pre-activation” and “Var(a_l), activation”"
+
+    def variance_note(init: str, activation: str, view: str = "five_layers") -> str:
+        values = CONTROLS.defaults() | {"view": view, "init": init, "activation": activation}
+        return run(config_from_values(values)).network.variance_chart.overlap_note
+
+    assert variance_note("xavier_normal", "linear") == (
+        f"{names} have the same value at every layer: one line hides the other."
+    )
+    # Small random + tanh (the walkthrough's case): 5 % apart at layer 1, the same after it,
+    # on an axis of 18 decades.
+    tanh = variance_note("small_random", "tanh", view="network")
+    assert tanh.startswith(f"{names} lie within a factor of 1.05 of each other")
+    assert "an axis of 18 decades" in tanh
+    assert variance_note("lecun_normal", "selu") == ""
+    assert variance_note("he_normal", "relu") == ""
+    assert variance_note("xavier_normal", "relu") == ""
+
+
+def test_overlap_depends_on_the_decades_the_axis_spans():
+    """Two lines a factor 2 apart are 0.3 decades apart: plainly separate on a 2-decade axis,
+    less than 1 % of an axis that another line stretches to 39 decades (2 px of a 260-px plot)."""
+    layers = (0, 1, 2, 3)
+    low = Series("low", layers, (1.0, 1.0, 1.0, 1.0))
+    high = Series("high", layers, (2.0, 2.0, 2.0, 2.0))
+    assert overlapping_series(LineChart("t", "y", "s", (low, high))) == []
+    far = Series("far", layers, (1.0, 1e-13, 1e-26, 1e-39))
+    wide = LineChart("t", "y", "s", (low, high, far))
+    assert axis_decades(wide) == pytest.approx(39 + math.log10(2))
+    ((group, factor),) = overlapping_series(wide)
+    assert group == ("low", "high") and factor == pytest.approx(2.0)
+    assert "a factor of 2 of each other" in wide.overlap_note
+    assert "an axis of 39 decades" in wide.overlap_note
+    # The same values with a point the log axis cannot show at one layer only: two lines that
+    # break at different places are told apart.
+    gap = Series("gap", layers, (2.0, 0.0, 2.0, 2.0))
+    assert overlapping_series(LineChart("t", "y", "s", (low, gap, far))) == []
+    # Theory lines stretch the axis too, but are never named.
+    theory = LineChart("t", "y", "s", (low, high), theory=(far,))
+    assert [g for g, _ in overlapping_series(theory)] == [("low", "high")]

@@ -294,3 +294,17 @@ def test_network_size_controls_only_appear_in_your_network(view):
     for name in ("layers", "width", "samples"):
         assert name not in at.query_params
     assert ("init" in at.query_params) == (view == "five_layers")
+
+
+def test_lines_on_top_of_each_other_are_named_under_the_variance_chart():
+    at = page(init="xavier_normal", activation="linear")
+    assert not at.exception and not at.error
+    view = run(config_from_values({"init": "xavier_normal", "activation": "linear"})).network
+    note = view.variance_chart.overlap_note
+    assert note.endswith("have the same value at every layer: one line hides the other.")
+    captions = [text(c) for c in at.caption]
+    assert captions.count(note) == 1
+    # Under the variance chart, before the note on theory lines.
+    assert captions[captions.index(note) + 1].startswith("Solid lines with dots")
+    # Xavier + ReLU, the default: Var(z) about 3 times Var(a), on an axis of 1.7 decades.
+    assert not any("one line hides the other" in text(c) for c in page().caption)
