@@ -20,7 +20,7 @@ from lab.experiments.quantization import BAR_STATISTICS, STATISTICS, Column, Pan
 from lab.formats import FORMAT_ZONES
 from pages.ui.charts import vega_spec
 from pages.ui.memo import arrow_table, once_per
-from pages.ui.training_charts import legend_label_limit
+from pages.ui.text_width import legend_label_limit
 
 #: Session-state key of the Quantization page's format limits expander (True: open).
 LIMITS_KEY = "quantization_limits"

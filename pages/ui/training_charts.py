@@ -47,6 +47,13 @@ from lab.experiments.training import (
 )
 from pages.ui.charts import ANNOTATION_COLOR, vega_spec
 from pages.ui.memo import arrow_table, once_per
+from pages.ui.text_width import (
+    PHONE_WIDTH,
+    TITLE_MARGIN,
+    TITLE_PX_PER_CHAR,
+    legend_columns,
+    legend_label_limit,
+)
 
 #: One colour per initialization (Tableau 10, readable on light and dark themes).
 INIT_COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1")
@@ -69,25 +76,12 @@ TABS_KEY = "training_tab"
 #: Small multiples per row on a wide screen.
 PANEL_COLUMNS = 3
 #: The narrowest a chart gets (px): a curve or a panel in its grid, and any chart on a 390 px
-#: phone (its main column; a grid's one remaining column is then as wide, even below its
-#: minimum).
+#: phone (PHONE_WIDTH, its main column; a grid's one remaining column is then as wide, even
+#: below its minimum).
 CURVE_MIN_WIDTH = 360
 PANEL_MIN_WIDTH = 280
-PHONE_WIDTH = 358
 #: The narrowest chart with the initializations' legend (the curves and the symmetry chart).
 LEGEND_CHART_WIDTH = min(CURVE_MIN_WIDTH, PHONE_WIDTH)
-#: Text sizes in Streamlit's Vega theme (Source Sans), measured on a canvas in Chromium for every
-#: name and title these charts can show, with a margin: a bold 16 px title takes at most
-#: TITLE_PX_PER_CHAR pixels per character (measured up to 8.2, "LeCun normal"), a 14 px legend
-#: label LABEL_PX_PER_CHAR (measured up to 6.8); tests/browser/test_widths.py checks it.
-TITLE_PX_PER_CHAR = 8.5
-LABEL_PX_PER_CHAR = 7.0
-#: A title's margin, the y axis's labels and title left of a bottom legend, a legend entry's
-#: symbol and the gap before its label, and the gap between two legend columns (px).
-TITLE_MARGIN = 30
-Y_AXIS_WIDTH = 90
-LEGEND_SYMBOL = 20
-LEGEND_COLUMN_GAP = 16
 #: A title line fits the narrowest panel.
 TITLE_CHARS = int((PANEL_MIN_WIDTH - TITLE_MARGIN) // TITLE_PX_PER_CHAR)
 #: The layer legend's colour bar (px).
@@ -186,24 +180,12 @@ def _init_scale(labels: Sequence[str]) -> alt.Scale:
     return alt.Scale(domain=list(labels), range=list(INIT_COLORS[: len(labels)]))
 
 
-def legend_label_limit(labels: Sequence[str]) -> int:
-    """Pixels the longest of ``labels`` takes in a legend (``LABEL_PX_PER_CHAR``)."""
-    return math.ceil(max((len(label) for label in labels), default=1) * LABEL_PX_PER_CHAR)
-
-
-def legend_columns(labels: Sequence[str], width: int = LEGEND_CHART_WIDTH) -> int:
-    """2 when two columns of ``labels`` fit beside the y axis of a chart ``width`` px wide,
-    else 1."""
-    entry = LEGEND_SYMBOL + legend_label_limit(labels)
-    return 2 if Y_AXIS_WIDTH + 2 * entry + LEGEND_COLUMN_GAP <= width else 1
-
-
 def _legend(labels: Sequence[str]) -> alt.Legend:
     """The initializations' legend below the chart, every label whole."""
     return alt.Legend(
         orient="bottom",
         title=None,
-        columns=legend_columns(labels),
+        columns=legend_columns(labels, LEGEND_CHART_WIDTH),
         labelLimit=legend_label_limit(labels),
     )
 

@@ -25,7 +25,8 @@ import pytest
 
 from lab.controls.training import CONTROLS as TRAINING_CONTROLS
 from pages.ui.registry import HOME_KEY, PAGES, PageInfo
-from pages.ui.training_charts import LABEL_PX_PER_CHAR, PANEL_MIN_WIDTH, TITLE_PX_PER_CHAR
+from pages.ui.text_width import LABEL_PX_PER_CHAR, TITLE_PX_PER_CHAR
+from pages.ui.training_charts import PANEL_MIN_WIDTH
 from tests.browser.conftest import assert_no_errors, open_page, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -141,7 +142,7 @@ def check_fits(tab: Any, info: PageInfo, where: str = "") -> None:
 
 def test_the_text_model_covers_the_font(tabs: dict[int, Any]) -> None:
     """The charts' titles and legend labels are sized with a pixels-per-character model
-    (pages/ui/training_charts.py): it must cover what the browser draws, in Streamlit's font,
+    (pages/ui/text_width.py): it must cover what the browser draws, in Streamlit's font,
     for the initializations' names (their long forms, longer than the charts' labels) and the
     Training page's titles (bold 16 px titles, 14 px legend labels)."""
     tab = tabs[WIDTHS[0]]

@@ -11,7 +11,7 @@ import math
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Column, Grid
 
-from pages.ui.training_charts import (
+from pages.ui.text_width import (
     LABEL_PX_PER_CHAR,
     LEGEND_COLUMN_GAP,
     LEGEND_SYMBOL,

@@ -18,7 +18,7 @@ from lab.controls.phase_diagram import CONTROLS
 from lab.controls.registry import SIMULATION_PAGES
 from lab.experiments.phase_diagram import config_from_values, run
 from lab.phase import TRAINABILITY_STEPS
-from pages.ui.training_charts import PHONE_WIDTH
+from pages.ui.text_width import PHONE_WIDTH
 from tests.pages.chart_readability import (
     chart_specs,
     charts_with_widths,

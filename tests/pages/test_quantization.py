@@ -18,7 +18,7 @@ from lab.controls.quantization import CONTROLS
 from lab.controls.registry import SIMULATION_PAGES
 from lab.experiments.quantization import config_from_values, run
 from pages.ui.quantization_charts import LIMITS_KEY
-from pages.ui.training_charts import PHONE_WIDTH
+from pages.ui.text_width import PHONE_WIDTH
 from pages.ui.widgets import widget_key
 from tests.pages.chart_readability import (
     charts_with_widths,

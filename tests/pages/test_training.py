@@ -13,11 +13,11 @@ from streamlit.testing.v1 import AppTest
 import pages.ui.training_charts as training_charts
 from lab.controls.training import CONTROLS
 from lab.experiments.training import config_from_values, run
+from pages.ui.text_width import PHONE_WIDTH
 from pages.ui.training_charts import (
     CURVE_MIN_WIDTH,
     GRADIENTS_TAB,
     PANEL_MIN_WIDTH,
-    PHONE_WIDTH,
     REGIONS_TAB,
     SYMMETRY_TAB,
     TABS_KEY,
