@@ -155,7 +155,7 @@ LINEAR_LOG10 = NumericQuestion(
         f"A stack of {p['layers']} **linear** layers (no activation, no bias), each of width "
         f"{p['width']}, has weights drawn from N(0, 1) (`np.random.randn`). The input has "
         f"{p['width']} features of variance 1. The variance of the last layer's outputs is a "
-        "huge number: give its **log10** (for example 27.1 for 1.2e27)."
+        "huge number: give its **log10** (for example 15.3 for 2.0e15)."
     ),
     generate=_depth_width,
     answer=linear_randn_log10,
@@ -234,7 +234,7 @@ TEXTBOOK_LINEAR_VARIANCE = NumericQuestion(
     prompt=(
         "Quick check. A network of 10 linear layers of width 512 uses N(0, 1) weights and a "
         "unit-variance input. What is the **variance** of the outputs after the 10th layer? "
-        "(Scientific notation such as 1.2e27, or a formula such as 512^10.)"
+        "(Scientific notation such as 4.5e13, or a formula such as 3^20.)"
     ),
     generate=lambda rng: dict(TEXTBOOK_LINEAR),
     answer=linear_randn_variance,
@@ -339,7 +339,7 @@ XAVIER_RELU_RMS = NumericQuestion(
         "Var(W) = 1/n. The input has unit variance. "
         "By what factor has the **RMS** (root mean square) of the activations changed after "
         rf"layer {p['layers']}? Give $\mathrm{{RMS}}(a_L) / \mathrm{{RMS}}(x)$; a formula "
-        "such as 2^-3 is fine."
+        "such as 3^-2 is fine."
     ),
     generate=_relu_net,
     answer=xavier_relu_rms_ratio,

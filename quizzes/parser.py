@@ -1,6 +1,6 @@
 """A safe parser for numeric quiz answers: numbers and small arithmetic formulas.
 
-Students may type ``0.0039``, ``3.9e-3``, ``2/512``, ``sqrt(6/1536)`` or ``2^-5``. The text is
+Students may type ``0.378``, ``3.78e-1``, ``3/8``, ``sqrt(1/7)`` or ``7^-0.5``. The text is
 parsed with Python's ``ast`` module and evaluated by walking a whitelist of node types (numbers,
 + - * / and powers, unary signs, a few named functions and constants); nothing is ever passed to
 ``eval`` or ``exec``. Limits on length, node count, nesting depth and power size make every input
@@ -41,7 +41,14 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
 _SPACE_IN_NUMBER = re.compile(r"\d \d")
 _PREFIXED_INTEGER = re.compile(r"(?<![0-9A-Za-z.])0[xXoObB]")
 _TYPOGRAPHIC = str.maketrans({"\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u2013": "-"})
-_HELP = "enter a number such as 0.0039 or a formula such as sqrt(6/1536)"
+#: The answers the app shows as examples of what may be typed: a number, the same in scientific
+#: notation, formulas. None of them is the answer to a question of the bank, for any variant
+#: (tests/quizzes/test_bank.py): an example must not give an answer away.
+#: They sit where no answer does (near 0.38: eight tolerances from the nearest answer, 0.35).
+EXAMPLE_NUMBER, EXAMPLE_SCIENTIFIC = "0.378", "3.78e-1"
+EXAMPLE_FORMULAS = ("3/8", "sqrt(1/7)", "7^-0.5")
+EXAMPLE_ANSWERS = (EXAMPLE_NUMBER, EXAMPLE_SCIENTIFIC, *EXAMPLE_FORMULAS)
+_HELP = f"enter a number such as {EXAMPLE_NUMBER} or a formula such as {EXAMPLE_FORMULAS[1]}"
 
 
 class AnswerParseError(ValueError):

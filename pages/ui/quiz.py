@@ -46,6 +46,7 @@ from quizzes.bank import QUIZZES, get_quiz
 from quizzes.grading import Grade, reveal
 from quizzes.identity import ANONYMOUS, Identity
 from quizzes.ledger import Ledger, LedgerError
+from quizzes.parser import EXAMPLE_ANSWERS, EXAMPLE_FORMULAS, EXAMPLE_SCIENTIFIC
 from quizzes.questions import ChoiceQuestion, NumericQuestion, Question, count_text
 from quizzes.receipts import (
     MAX_RECEIPT_BYTES,
@@ -65,9 +66,11 @@ PREDICTABLE_NOTE = (
     "code can compute every student's numbers. Scores here are for your own practice."
 )
 NUMBER_HINT = (
-    "Type a number or a formula, e.g. 0.0039, 3.9e-3, 2/512, sqrt(6/1536) or 2^-5 "
-    "(^ is a power, log is ln)."
+    f"Type a number or a formula, e.g. {', '.join(EXAMPLE_ANSWERS[:-1])} or "
+    f"{EXAMPLE_ANSWERS[-1]} (^ is a power, log is ln)."
 )
+#: The formulas named under every numeric answer box.
+FORMULA_EXAMPLES = f"{EXAMPLE_FORMULAS[0]}, {EXAMPLE_FORMULAS[1]} or {EXAMPLE_SCIENTIFIC}"
 _FEEDBACK_STATE = "_quiz_feedback"
 _RESTORE_STATE = "_quiz_restore_message"
 _STATUS_ICON = {
@@ -363,9 +366,7 @@ def _answer_widget(question: Question, params: dict, key: str) -> None:
             placeholder="a number or a formula",
             help=NUMBER_HINT,
         )
-        st.caption(
-            f"{question.grading_rule} Formulas such as 2/512, sqrt(6/1536) or 3.9e-3 are fine."
-        )
+        st.caption(f"{question.grading_rule} Formulas such as {FORMULA_EXAMPLES} are fine.")
         return
     assert isinstance(question, ChoiceQuestion)
     options = question.option_list(params)

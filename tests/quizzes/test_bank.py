@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 from scipy import stats
@@ -20,6 +21,7 @@ from quizzes.bank import (
 from quizzes.bank_concepts import CONCEPT_TEMPLATES
 from quizzes.bank_formulas import FORMULA_TEMPLATES
 from quizzes.grading import grade
+from quizzes.parser import EXAMPLE_ANSWERS
 from quizzes.questions import OPTION_ORDER_KEY, ChoiceQuestion, NumericQuestion, render, within
 from quizzes.session import variant_params
 from tests.quizzes.quiz_checks import assert_every_distractor_explained, assert_tolerance_edges
@@ -207,3 +209,43 @@ def test_registry_and_quizzes() -> None:
         get_quiz("nope")
     with pytest.raises(ValueError, match="question_id must be one of"):
         get_question("nope")
+
+
+# --------------------------------------------------------------------------- examples
+
+#: An example answer inside a prompt: what follows "such as", "for example" or "e.g.".
+_PROMPT_EXAMPLE = re.compile(r"(?:such as|for example|e\.g\.)\s+([^\s,;]+)")
+
+
+def prompt_examples(prompt: str) -> list[str]:
+    """The example answers a prompt writes out, without the sentence's closing punctuation."""
+    examples = []
+    for token in _PROMPT_EXAMPLE.findall(prompt):
+        while token.endswith(")") and token.count("(") < token.count(")"):
+            token = token[:-1]
+        examples.append(token.rstrip("."))
+    return examples
+
+
+def test_prompt_examples_are_read_whole():
+    assert prompt_examples("(A formula such as sqrt(3) is fine.)") == ["sqrt(3)"]
+    assert prompt_examples("(Scientific notation such as 4.5e13, or a formula such as 3^20.)") == [
+        "4.5e13",
+        "3^20",
+    ]
+    assert prompt_examples("give its **log10** (for example 15.3 for 2.0e15).") == ["15.3"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [q for q in TEMPLATES.values() if isinstance(q, NumericQuestion)],
+    ids=lambda q: q.id,
+)
+def test_no_example_answer_is_an_answer(question):
+    """The examples of what may be typed, under every answer box and in the prompts, are never
+    graded correct: an example must not give an answer away (2/512 once was one)."""
+    for variant in range(VARIANTS):
+        params = variant_params(question, STUDENT, "examples", variant)
+        examples = [*EXAMPLE_ANSWERS, *prompt_examples(question.render_prompt(params))]
+        for example in examples:
+            assert grade(question, params, example).status != "correct", (example, params)
