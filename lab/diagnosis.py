@@ -355,7 +355,7 @@ def _advise(name: str, slope: float, input_std: float, bias_std: float) -> Advic
     q, sb2 = input_std * input_std, bias_std * bias_std
     forward = preserving_sw2(act, q, sb2)
     forward_chi = forward * float(expected_dphi2(act, q)) if math.isfinite(forward) else math.nan
-    critical, critical_q = edge_of_chaos(act, sb2)
+    critical, critical_q = edge_of_chaos(act, sb2, q0=q)
     reached, gain_at_critical = False, math.nan
     critical_saturated = None
     if math.isfinite(critical):

@@ -772,7 +772,11 @@ def depth_scale(chi1: float) -> float:
 
 
 def edge_of_chaos(
-    activation: ActivationLike, sb2: float, *, slope: float = DEFAULT_LEAKY_SLOPE
+    activation: ActivationLike,
+    sb2: float,
+    *,
+    slope: float = DEFAULT_LEAKY_SLOPE,
+    q0: float = 1.0,
 ) -> tuple[float, float]:
     """(critical sw2, q*): the weight scale at which chi1 = 1 for bias variance sb2.
 
@@ -781,15 +785,15 @@ def edge_of_chaos(
     With sb2 = 0 and phi(0) = 0 the root is q* = 0 with sw2 = 1 / phi'(0)^2 (tanh: (1, 0)); for
     GELU that point repels (E[phi^2]/q grows with q), so a network started at q > 0 leaves it.
     Linear/ReLU/leaky ReLU: sw2 = 1 / E[phi'^2] with q* from ``fixed_point`` (inf if sb2 > 0; the
-    starting value 1 if sb2 = 0, since then every q is fixed). Returns (nan, nan) when no root
-    exists below q* = 1e30.
+    start ``q0`` if sb2 = 0, since then every q is fixed: a network keeps its input's scale).
+    Other activations ignore ``q0``. Returns (nan, nan) when no root exists below q* = 1e30.
     """
     act = _resolve(activation, slope)
     sb2 = _check_sb2(sb2)
     closed = _homogeneous(act)
     if closed is not None:
         critical = 1.0 / closed[2]
-        return critical, fixed_point(act, critical, sb2)
+        return critical, fixed_point(act, critical, sb2, q0=q0)
     if sb2 == 0.0 and float(act.function(np.zeros(1))[0]) == 0.0:
         return 1.0 / _dphi2_scalar(act, 0.0), 0.0
 

@@ -99,6 +99,20 @@ def test_critical_targets_without_bias():
     assert (gelu.critical_sw2, gelu.critical_q, gelu.critical_reached) == (4.0, 0.0, False)
 
 
+@pytest.mark.parametrize("name", ["linear", "relu", "leaky_relu"])
+@pytest.mark.parametrize("input_std", [0.5, 1.0, 3.0])
+def test_homogeneous_activations_keep_any_scale_at_their_edge(name, input_std):
+    """Without a bias, linear, ReLU and leaky ReLU map q to sigma_w^2 E[phi'^2] q: at the edge
+    (chi1 = 1) every q is a fixed point, so the network keeps its input's scale q0 = input_std^2
+    and the advice never says that it leaves q* behind."""
+    advice = advise(name, input_std=input_std)
+    assert advice.critical_q == pytest.approx(input_std**2)
+    assert advice.critical_reached
+    assert advice.forward_sw2 == pytest.approx(advice.critical_sw2)
+    assert f"q* = {input_std**2:.3g}" in advice.reason
+    assert "never reaches" not in advice.reason
+
+
 # --- the schemes' numbers and the recommendations --------------------------------------------
 
 
