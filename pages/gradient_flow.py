@@ -161,11 +161,9 @@ with why_tab:
         "With the variances matched the two networks give the same gradients up to "
         "run-to-run noise: the statistics over many runs (last tab) split about half and "
         "half. With only a few neurons per layer the sums have too few terms for the central "
-        "limit theorem and the shape still shows (the neurons sweep, next tab). Note also "
-        "that a variance of 1 is far too large for these fan-ins whichever shape you pick: "
-        "most tanh units saturate (table above) and the gradient grows towards the input. "
-        "Scaling the variance with the fan-in (Xavier/Glorot, LeCun) is the real fix; "
-        "*larger* first-layer gradient here does not mean *better*."
+        "limit theorem and the shape still shows (the neurons sweep, next tab). "
+        f"{result.variance_note} Scaling the variance with the fan-in (Xavier/Glorot, LeCun) "
+        "is the real fix; *larger* first-layer gradient here does not mean *better*."
     )
 
 with sweeps_tab:

@@ -31,6 +31,7 @@ from lab.gradient_flow import (
     UNIFORM_KINDS,
     Comparison,
     ManyRuns,
+    SchemeFlow,
     Sweep,
     WeightScheme,
     compare,
@@ -102,6 +103,8 @@ class Result:
     being 1). runs, sweep_seeds: the
     counts asked for and used (runs is None without runs). cost: the request's cost with the
     counts used. budget_note: one line when the budget lowered a count, else "".
+    variance_note: what a variance of 1 does at this width, read off the pair's N(0, 1)
+    network (``variance_note``).
     """
 
     config: Config
@@ -119,6 +122,43 @@ class Result:
     sweep_seeds: Scaled
     cost: Cost
     budget_note: str
+    variance_note: str
+
+
+#: From this share of saturated units on, "most" units saturate.
+MOST = 0.5
+
+
+def variance_note(flow: SchemeFlow, width: int) -> str:
+    """What a weight variance of 1 does with ``width`` units per layer, in ``flow`` (the pair's
+    N(0, 1) network): its size against LeCun's 1/n, the share of saturated tanh units (the
+    table's) and how the gradient changes from the last layer to the first."""
+    share = flow.z.saturated_share
+    first, last = float(flow.gradient[0]), float(flow.gradient[-1])
+    layers = len(flow.gradient)
+    if first == 0.0:
+        trend = "no gradient at all reaches layer 1"
+    elif last == 0.0 or layers == 1:
+        trend = f"layer 1's gradient is {first:.3g}"
+    else:
+        ratio = first / last
+        direction = "grows" if ratio > 1.0 else "shrinks"
+        trend = (
+            f"the gradient {direction} towards the input (layer 1's is {ratio:.3g} times "
+            f"layer {layers}'s)"
+        )
+    saturated = f"{share:.0%} of N(0, 1)'s tanh units saturate (table above)"
+    if width == 1:
+        return (
+            f"With one unit per layer a variance of 1 is LeCun's 1/n itself: {saturated}, and "
+            f"{trend}."
+        )
+    size = f"a variance of 1 is {width} times LeCun's 1/n for the hidden layers' fan-in of {width}"
+    if share >= MOST:
+        return (
+            f"Note also that {size}, too large whichever shape you pick: {saturated}, and {trend}."
+        )
+    return f"Note also that {size}: here {saturated}, and {trend}."
 
 
 def request_cost(config: Config, runs: int, sweep_seeds: int) -> Cost:
@@ -224,6 +264,7 @@ def run(config: Config) -> Result:
         sweep_seeds=seeds,
         cost=request_cost(config, runs.used if runs else 0, seeds.used),
         budget_note=" ".join(count.note for count in (runs, seeds) if count and count.scaled),
+        variance_note=variance_note(pair.normal, config.width),
     )
 
 

@@ -183,3 +183,31 @@ def test_smallest_network_runs():
     result = run(replace(Config(), layers=1, width=1, features=1, runs=1, uniform="matched"))
     assert result.pair.uniform.gradient.shape == (1,)
     assert result.stats.n_runs == 1 and result.budget_note == ""
+
+
+# --------------------------------------------------------------------------- the variance note
+
+
+@pytest.mark.parametrize(
+    ("width", "uniform"), [(50, "rand"), (1, "matched"), (4, "rand"), (16, "centered")]
+)
+def test_the_variance_note_reads_the_pairs_normal_network(width, uniform):
+    """What the "Why" tab says a variance of 1 does is what the N(0, 1) network of the pair
+    shows: its saturated share (the table's) and its gradient from the last layer to layer 1.
+    Fifty units saturate most tanh units and the gradient grows towards the input; one unit is
+    LeCun's variance itself and the gradient shrinks (the walkthrough's case)."""
+    result = run(Config(width=width, uniform=uniform))
+    normal = result.pair.normal
+    note = result.variance_note
+    share = result.summary_rows[1]["saturated share"]
+    assert result.summary_rows[1]["weights"] == normal.scheme.label == "randn: N(0, 1)"
+    assert f"{share:.0%} of N(0, 1)'s tanh units saturate (table above)" in note
+    ratio = normal.gradient[0] / normal.gradient[-1]
+    assert f"(layer 1's is {ratio:.3g} times layer {len(normal.gradient)}'s)" in note
+    assert ("grows towards the input" in note) == (ratio > 1)
+    assert ("too large" in note) == (share >= 0.5)
+    if width == 1:
+        assert note.startswith("With one unit per layer a variance of 1 is LeCun's 1/n itself")
+        assert share < 0.1 and ratio < 1
+    if width == 50:
+        assert share > 0.5 and ratio > 100

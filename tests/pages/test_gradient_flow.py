@@ -337,3 +337,14 @@ def test_run_count_stops_at_the_declared_limit():
     assert not at.exception
     assert at.query_params["runs"] == "200"
     assert any("At most 200 runs" in c.value for c in at.caption)
+
+
+def test_the_why_tab_says_what_a_variance_of_1_does_at_this_width():
+    """One unit per layer: few units saturate and the gradient shrinks towards the input, and
+    the "Why" tab says so instead of a fixed "most tanh units saturate"."""
+    at = open_page(width="1", uniform="matched")
+    assert not at.exception and not at.error
+    note = run(Config(width=1, uniform="matched")).variance_note
+    (why,) = [m.value for m in at.markdown if "Scaling the variance with the fan-in" in m.value]
+    assert note in why
+    assert "most tanh units saturate" not in why
