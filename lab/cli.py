@@ -205,7 +205,7 @@ def simulate_report(config: NetworkConfig, budget_note: str = "") -> dict:
             "phase": mean_field.phase,
             "depth_scale": _finite(mean_field.depth_scale),
         }
-    scales = {"input_std": config.input_std, "bias_std": config.bias_std}
+    scales = {"input_std": config.input_std, "bias_std": config.bias_std, "depth": config.depth}
     verdict = match_verdict(
         config.init, config.activation, params, config.slope, config.width, **scales
     )

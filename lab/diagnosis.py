@@ -13,8 +13,8 @@ sb2 and the input's scale q = input_std^2, ``advise`` computes
   point q* and whether the length map reaches it from the input's scale;
 - for each standard scheme (He, Xavier, LeCun, PyTorch's gain for the activation, PyTorch's
   nn.Linear default) its sw2 at equal fans, its forward gain q_1 / q_0 at the input's scale,
-  its chi1 at the fixed point reached from there and the mean-field outcome after
-  ``REFERENCE_DEPTH`` layers.
+  its chi1 at the fixed point reached from there and the mean-field outcome after the
+  network's depth (``REFERENCE_DEPTH`` layers unless given).
 
 A scheme *matches* when both its forward gain and its chi1 are within ``MATCH_TOLERANCE`` of 1,
 is *partial* when one is, a *mismatch* when neither is. The recommended scheme is the closest
@@ -55,7 +55,9 @@ from lab.health import (
     percent,
 )
 from lab.initializers import MAX_FAN, Initializer, get_initializer, variance_scaling
+from lab.text import plural
 from lab.theory import (
+    MAX_LAYERS,
     ActivationLike,
     InitParams,
     TheoryPrediction,
@@ -106,7 +108,8 @@ MATCH_TOLERANCE = 0.10
 relative distance of 1, and keeps the gradient's scale when its chi1 is."""
 
 REFERENCE_DEPTH = 20
-"""The depth at which recommendations quote the mean-field outcome (RMS ratio, gradient)."""
+"""The depth at which recommendations quote the mean-field outcome (RMS ratio, gradient) when
+no network is given; a page with a network quotes its depth (``advise(depth=...)``)."""
 
 VERDICT_LABELS: tuple[str, ...] = ("match", "partial", "mismatch", "never")
 
@@ -196,9 +199,8 @@ class SchemeFit:
     q_star, chi1: the fixed point the length map reaches from q_0 and chi1 there (1: the
     gradient keeps its scale); saturated: the share of units past the flat threshold at q*
     (None for activations that do not saturate); rms_ratio, gradient_ratio: mean-field RMS of
-    a_L over the input's and gradient at layer 1 over the output's after ``REFERENCE_DEPTH``
-    layers; forward_ok, critical_ok: within ``MATCH_TOLERANCE``; label: match, partial or
-    mismatch.
+    a_L over the input's and gradient at layer 1 over the output's after ``depth`` layers;
+    forward_ok, critical_ok: within ``MATCH_TOLERANCE``; label: match, partial or mismatch.
     """
 
     init: str
@@ -213,6 +215,7 @@ class SchemeFit:
     gradient_ratio: float
     forward_ok: bool
     critical_ok: bool
+    depth: int = REFERENCE_DEPTH
 
     @property
     def label(self) -> str:
@@ -300,24 +303,31 @@ def _candidates(act: Activation) -> list[tuple[str, tuple[tuple[str, float], ...
     return out
 
 
-def _depth_outcome(act: Activation, sw2: float, q: float, sb2: float) -> tuple[float, float]:
-    """(RMS ratio, gradient ratio) of the mean-field prediction after REFERENCE_DEPTH layers."""
+def _depth_outcome(
+    act: Activation, sw2: float, q: float, sb2: float, depth: int
+) -> tuple[float, float]:
+    """(RMS ratio, gradient ratio) of the mean-field prediction after ``depth`` layers."""
     scaled = variance_scaling(sw2, "fan_in", "normal") if sw2 > 0 else get_initializer("zeros")
-    prediction = predict(
-        scaled, act, REFERENCE_DEPTH, 256, input_std=math.sqrt(q), bias_std=math.sqrt(sb2)
-    )
+    prediction = predict(scaled, act, depth, 256, input_std=math.sqrt(q), bias_std=math.sqrt(sb2))
     return float(prediction.rms_ratio[-1]), float(np.sqrt(prediction.grad_var[0]))
 
 
 def _fit(
-    act: Activation, sw2: float, q: float, sb2: float, init: str, params: tuple, name: str
+    act: Activation,
+    sw2: float,
+    q: float,
+    sb2: float,
+    init: str,
+    params: tuple,
+    name: str,
+    depth: int = REFERENCE_DEPTH,
 ) -> SchemeFit:
     gain = (sw2 * float(expected_phi2(act, q)) + sb2) / q
     chi, q_star = chi1_from(act, sw2, sb2, q0=q)
     saturated = None
     if flat_threshold(act) is not None:
         saturated = flat_share_normal(act, q_star)
-    rms, gradient = _depth_outcome(act, sw2, q, sb2)
+    rms, gradient = _depth_outcome(act, sw2, q, sb2, depth)
     return SchemeFit(
         init=init,
         params=params,
@@ -331,6 +341,7 @@ def _fit(
         gradient_ratio=gradient,
         forward_ok=_within(gain),
         critical_ok=_within(chi),
+        depth=depth,
     )
 
 
@@ -340,17 +351,19 @@ def advise(
     *,
     input_std: float = 1.0,
     bias_std: float = 0.0,
+    depth: int = REFERENCE_DEPTH,
 ) -> Advice:
     """The theory's advice for ``activation`` with inputs of std ``input_std`` and biases of std
-    ``bias_std`` (see the module docstring)."""
+    ``bias_std``, quoting the outcome after ``depth`` layers (see the module docstring)."""
     act = _resolve(activation, slope)
     input_std = check_float("input_std", input_std, 0.0, 1e3, low_inclusive=False)
     bias_std = check_float("bias_std", bias_std, 0.0, 1e3)
-    return _advise(act.name, float(act.params.get("slope", slope)), input_std, bias_std)
+    depth = check_int("depth", depth, 1, MAX_LAYERS)
+    return _advise(act.name, float(act.params.get("slope", slope)), input_std, bias_std, depth)
 
 
 @cache
-def _advise(name: str, slope: float, input_std: float, bias_std: float) -> Advice:
+def _advise(name: str, slope: float, input_std: float, bias_std: float, depth: int) -> Advice:
     act = get_activation(name, slope)
     q, sb2 = input_std * input_std, bias_std * bias_std
     forward = preserving_sw2(act, q, sb2)
@@ -368,7 +381,7 @@ def _advise(name: str, slope: float, input_std: float, bias_std: float) -> Advic
     for init, params, label in _candidates(act):
         initializer = get_initializer(init, **dict(params))
         sw2 = 256 * initializer.variance(256, 256)
-        fits.append(_fit(act, sw2, q, sb2, init, params, label))
+        fits.append(_fit(act, sw2, q, sb2, init, params, label, depth))
     order = {id(fit): index for index, fit in enumerate(fits)}
     matched = [fit for fit in fits if fit.label == "match"]
     if matched:
@@ -484,7 +497,7 @@ def _fit_numbers(fit: SchemeFit, q: float) -> str:
 
 def _outcome_text(fit: SchemeFit) -> str:
     return (
-        f"after {REFERENCE_DEPTH} layers the mean-field RMS ratio is {fit.rms_ratio:.2g} and "
+        f"after {plural(fit.depth, 'layer')} the mean-field RMS ratio is {fit.rms_ratio:.2g} and "
         f"the gradient reaching layer 1 is {_of_output(fit.gradient_ratio)}"
     )
 
@@ -558,9 +571,10 @@ def recommended_init(
     *,
     input_std: float = 1.0,
     bias_std: float = 0.0,
+    depth: int = REFERENCE_DEPTH,
 ) -> Recommendation:
     """The standard scheme mean-field theory recommends for ``activation`` (``advise``)."""
-    advice = advise(activation, slope, input_std=input_std, bias_std=bias_std)
+    advice = advise(activation, slope, input_std=input_std, bias_std=bias_std, depth=depth)
     rec = advice.recommended
     return Recommendation(rec.init, rec.params, advice.reason, advice.matched)
 
@@ -646,9 +660,11 @@ def match_verdict(
     *,
     input_std: float = 1.0,
     bias_std: float = 0.0,
+    depth: int = REFERENCE_DEPTH,
 ) -> Verdict:
     """Does ``init`` (at equal fans ``width``) suit ``activation``, for inputs of std
-    ``input_std`` and biases of std ``bias_std``?
+    ``input_std`` and biases of std ``bias_std``? The reason quotes the mean-field outcome after
+    ``depth`` layers.
 
     "never": zeros/constant (symmetry never breaks) and all-positive weights (rand); otherwise
     the label of its ``SchemeFit``: "match" (forward gain and chi1 both within
@@ -660,9 +676,9 @@ def match_verdict(
     never = _never(initializer)
     if never is not None:
         return never
-    advice = advise(act, input_std=input_std, bias_std=bias_std)
+    advice = advise(act, input_std=input_std, bias_std=bias_std, depth=depth)
     sw2 = width * initializer.variance(width, width)
-    fit = _fit(act, sw2, advice.q, advice.sb2, initializer.name, (), initializer.label)
+    fit = _fit(act, sw2, advice.q, advice.sb2, initializer.name, (), initializer.label, depth)
     reason = describe_fit(fit, advice)
     if not initializer.is_scaled:
         reason = (

@@ -590,6 +590,7 @@ def _network_view(config: Config) -> tuple[NetworkView, NetworkBudget]:
         network.width,
         input_std=network.input_std,
         bias_std=network.bias_std,
+        depth=network.depth,
     )
     layers = tuple(int(layer) for layer in run.layers)
     theory = run.theory

@@ -227,7 +227,11 @@ def run(config: Config) -> Result:
     spread = finite_width_spread(prediction, act)
     gradients = gradient_prediction(prediction, act, network.samples, slope=network.slope)
     phase = mean_field_phase(network.init, act, network.width, network.bias_std, **common)
-    scales = {"input_std": network.input_std, "bias_std": network.bias_std}
+    scales = {
+        "input_std": network.input_std,
+        "bias_std": network.bias_std,
+        "depth": network.layers,
+    }
     recommendation = recommended_init(act, **scales)
     verdict = match_verdict(network.init, act, width=network.width, **common, **scales)
     threshold = flat_threshold(act)

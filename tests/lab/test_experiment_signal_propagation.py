@@ -141,12 +141,12 @@ def test_theory_uses_the_scheme_and_activation_parameters(leaky):
     phase = mean_field_phase("he_normal", "leaky_relu", 64, 0.05, **common)
     assert leaky.phase == phase
     assert cards(leaky)["Mean-field phase"][0] == phase.phase
-    verdict = match_verdict("he_normal", "leaky_relu", width=64, bias_std=0.05, **common)
+    verdict = match_verdict("he_normal", "leaky_relu", width=64, bias_std=0.05, depth=8, **common)
     assert leaky.verdict == verdict and verdict.label == "match"
     # Plain He (a = 0) with the same activation gives sw2 = 2, 25% too much: a mismatch.
     plain_he = run(Config(activation="leaky_relu", leaky_slope=0.5, layers=2, width=64))
     assert plain_he.verdict.label == "mismatch"
-    recommendation = recommended_init(leaky.network.activation_function(), bias_std=0.05)
+    recommendation = recommended_init(leaky.network.activation_function(), bias_std=0.05, depth=8)
     assert leaky.recommendation == recommendation and recommendation.params == (("slope", 0.5),)
 
 

@@ -248,16 +248,32 @@ def test_the_pages_show_the_engines_recommendation(name):
     config = signal_propagation.Config(activation=name, layers=3, width=16, samples=20)
     result = signal_propagation.run(config)
     cards = {card.label: card for card in result.cards}
-    advice = advise(name)
+    advice = advise(name, depth=3)  # the network's depth, not REFERENCE_DEPTH
     title = "Recommended" if advice.matched else "Closest scheme"
     rec = cards[f"{title} for {advice.activation.label}"]
     assert rec.captions[-1] == advice.reason
     assert (len(rec.captions) == 1) == advice.matched  # "no scheme keeps both" when none does
     verdict = cards["Match verdict"]
-    assert verdict.captions == (match_verdict("he_normal", name, width=16).reason,)
+    assert verdict.captions == (match_verdict("he_normal", name, width=16, depth=3).reason,)
+    assert "after 3 layers the mean-field rms ratio" in verdict.captions[0].lower()
     small = {"view": "network", "layers": 3, "width": 16, "samples": 20}
     view = forward_pass.run(forward_pass.Config(activation=name, **small)).network
-    assert view.fit.endswith(match_verdict("xavier_normal", name, width=16).reason)
+    assert view.fit.endswith(match_verdict("xavier_normal", name, width=16, depth=3).reason)
+
+
+def test_the_quoted_outcome_is_the_networks_depth_and_theorys_prediction():
+    """A page quotes the mean-field outcome at its network's depth (100 layers: 2^-50 for
+    Xavier + ReLU, the walkthrough's case, not 2^-10 at REFERENCE_DEPTH), and the number is
+    theory's prediction at that depth."""
+    deep = match_verdict("xavier_normal", "relu", width=512, depth=100).reason
+    rms = predict("xavier_normal", "relu", 100, 512).rms_ratio[-1]
+    assert rms == pytest.approx(2.0**-50, rel=1e-6)
+    assert f"after 100 layers the mean-field rms ratio is {rms:.2g}" in deep.lower()
+    assert (
+        f"after {REFERENCE_DEPTH} layers" in match_verdict("xavier_normal", "relu").reason.lower()
+    )
+    with pytest.raises(ValueError, match="depth"):
+        advise("relu", depth=0)
 
 
 # --- quizzes ---------------------------------------------------------------------------------
