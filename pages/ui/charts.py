@@ -32,6 +32,8 @@ LOG_AXIS_LABEL = (
 )
 #: Colour of a reference band (``histogram_chart(band=...)``): a neutral grey on both themes.
 BAND_COLOR = "#868e96"
+#: Dash and gap (px) of a dashed line: a theory drawn over a simulation.
+LINE_DASH = (6, 4)
 
 
 #: Vega's autosize that keeps a chart's ``height`` for the plot and adds the title, the axes
@@ -307,6 +309,7 @@ def log_line_chart(
     legend: alt.Legend | None = None,
     zero_band: bool = False,
     points_only: bool = False,
+    dashed: Sequence[str] = (),
 ) -> alt.LayerChart:
     """Lines on a log y axis, one per ``color`` group, for values spanning decades.
 
@@ -318,7 +321,9 @@ def log_line_chart(
     height), so that every x with a 0 is visible. Tooltips give the exact values. ``colors``
     gives the groups' colours in order of first appearance; ``legend`` replaces Vega's default
     colour legend (e.g. ``alt.Legend(orient="bottom")`` leaves a narrow chart its full width).
-    ``points_only``: dots without lines (independent runs).
+    ``points_only``: dots without lines (independent runs). ``dashed``: the groups drawn with
+    dashed lines (``LINE_DASH``), e.g. a theory drawn over the simulation it predicts: where the
+    two agree, both stay visible.
     """
     frame = _as_frame(rows)
     x = _check_column("x", x, frame)
@@ -390,6 +395,7 @@ def log_line_chart(
             legend=None if color is None else legend if legend is not None else alt.Legend(),
         ),
         detail="segment:N",
+        **_dash_encoding(series_order, dashed),
         tooltip=[
             alt.Tooltip("series:N", title=color or "series"),
             alt.Tooltip("x:Q", title=x_title),
@@ -462,6 +468,20 @@ def _zero_band_geometry(
     ]
     middle = (band_bottom + band_top) / 2
     return [10**band_bottom, 10**top], ticks, (10**band_bottom, 10**band_top, 10**middle)
+
+
+def _dash_encoding(series_order: Sequence[str], dashed: Sequence[str]) -> dict[str, object]:
+    """A strokeDash channel that dashes the ``dashed`` groups (none: no channel)."""
+    unknown = set(dashed) - set(series_order)
+    if unknown:
+        raise ValueError(
+            f"dashed must name groups of the chart {series_order}; got {sorted(unknown)}"
+        )
+    if not dashed:
+        return {}
+    dashes = [list(LINE_DASH) if name in dashed else [1, 0] for name in series_order]
+    scale = alt.Scale(domain=list(series_order), range=dashes)
+    return {"strokeDash": alt.StrokeDash("series:N", scale=scale, legend=None)}
 
 
 def _log_ticks(values: Sequence[float]) -> list[float]:

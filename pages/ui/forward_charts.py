@@ -18,7 +18,7 @@ import pyarrow as pa
 import streamlit as st
 
 from lab.experiments.forward_pass import LineChart, Panel
-from pages.ui.charts import histogram_chart, log_line_chart, show_spec, vega_spec
+from pages.ui.charts import LINE_DASH, histogram_chart, log_line_chart, show_spec, vega_spec
 from pages.ui.memo import arrow_table, once_per_object
 from pages.ui.text import plain
 
@@ -35,8 +35,6 @@ TREND_COLORS = {
     "holds": ("#495057", "#868e96"),
     "grows": ("#a50f15", "#de2d26", "#fb6a4a", "#fc9272", "#fcbba1"),
 }
-#: Dash pattern of the theory lines (pixels on, off).
-THEORY_DASH = (6, 4)
 #: Session-state key of Forward pass's "Every layer's numbers" expander (True: open).
 LAYERS_TABLE_KEY = "forward_pass_layers"
 #: Specs kept per process (a page shows up to 18 histograms and 3 line charts).
@@ -103,7 +101,7 @@ def _theory_lines(chart: LineChart, order: Sequence[str]) -> alt.Chart | None:
         scale = alt.Scale(domain=list(order), range=_trend_colors(chart.trends))
     return (
         alt.Chart(pd.DataFrame(rows))
-        .mark_line(strokeDash=list(THEORY_DASH), strokeWidth=2, opacity=0.85)
+        .mark_line(strokeDash=list(LINE_DASH), strokeWidth=2, opacity=0.85)
         .encode(
             x="x:Q",
             y=alt.Y("y:Q", scale=alt.Scale(type="log")),

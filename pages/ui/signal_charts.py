@@ -75,12 +75,13 @@ def layer_table(result: Result) -> pa.Table:
 
 
 def series_spec(series: LayerSeries) -> dict:
-    """The simulated std per layer and, when the theory applies, its line underneath, in the
-    same two colours on every chart; exact zeros (a gradient that died) on the zero band. The
-    legend sits below, one entry per line, so a narrow chart keeps its width and both entries."""
+    """The simulated std per layer and, when the theory applies, its line dashed on top, in the
+    same two colours on every chart (where they agree both stay visible); exact zeros (a
+    gradient that died) on the zero band. The legend sits below, one entry per line, so a
+    narrow chart keeps its width and both entries."""
     rows = []
     colors = []
-    named = ((THEORY, series.theory, THEORY_COLOR), (SIMULATED, series.simulated, SIMULATION_COLOR))
+    named = ((SIMULATED, series.simulated, SIMULATION_COLOR), (THEORY, series.theory, THEORY_COLOR))
     for name, values, color in named:
         if values is None:
             continue
@@ -99,8 +100,18 @@ def series_spec(series: LayerSeries) -> dict:
         x_title="layer",
         height=LINE_HEIGHT,
         colors=colors,
-        legend=alt.Legend(orient="bottom", direction="vertical", title=None, labelLimit=300),
+        # Short strokes as symbols, so that the theory's entry is dashed like its line.
+        legend=alt.Legend(
+            orient="bottom",
+            direction="vertical",
+            title=None,
+            labelLimit=300,
+            symbolType="stroke",
+            symbolStrokeWidth=2,
+            symbolSize=300,
+        ),
         zero_band=True,
+        dashed=(THEORY,) if series.theory is not None else (),
     )
     return vega_spec(chart, validate=False, plot_height=True)
 

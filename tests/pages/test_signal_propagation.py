@@ -17,6 +17,7 @@ from lab.controls.registry import SIMULATION_PAGES
 from lab.controls.signal_propagation import CONTROLS
 from lab.experiments.signal_propagation import SIMULATED, THEORY, config_from_values, run
 from lab.network import fit_samples
+from pages.ui.charts import LINE_DASH
 from tests.pages.deep_links import open_link, shown_values
 
 TIMEOUT = 60  # the first run imports the engine and Altair; CI machines can be busy
@@ -262,3 +263,20 @@ def test_the_quantization_link_carries_the_network_and_opens_it():
     assert shown_values(target, "quantization", carried) == {
         name: quantization[name].parse(text) for name, text in carried.items()
     }
+
+
+def test_the_theory_is_dashed_over_the_simulation():
+    """He + ReLU: theory and simulation agree, so a solid theory line under the simulation's
+    was hidden. The theory comes second (drawn on top) and dashed, the simulation solid."""
+    at = open_page(**SMALL)
+    for spec in chart_specs(at)[:3]:
+        (line,) = [layer for layer in spec["layer"] if layer["mark"]["type"] == "line"]
+        dash = line["encoding"]["strokeDash"]["scale"]
+        assert dash["domain"] == [SIMULATED, THEORY]
+        assert dash["range"][0] == [1, 0] and dash["range"][1] == list(LINE_DASH)
+        rows = spec["datasets"][line.get("data", spec.get("data"))["name"]]
+        order = list(dict.fromkeys(row["series"] for row in rows))
+        assert order == [SIMULATED, THEORY]  # Vega draws the groups in this order
+    theory = line_values(chart_specs(at)[0], THEORY)
+    simulated = line_values(chart_specs(at)[0], SIMULATED)
+    assert theory.keys() == simulated.keys() and len(theory) > 1
