@@ -16,7 +16,14 @@ import math
 import numpy as np
 
 from lab.formats import FORMATS, INT8, cast_roundtrip, int8_quantize, int8_sqnr_model_db
-from quizzes.questions import ChoiceQuestion, Mistake, NumericQuestion, Params, format_value
+from quizzes.questions import (
+    ChoiceQuestion,
+    Mistake,
+    NumericQuestion,
+    Params,
+    format_value,
+    tex_value,
+)
 
 TOPIC = "quantization"
 #: Key of the simulation page the questions link to (lab.controls.registry).
@@ -134,10 +141,10 @@ FP16_MIN_NORMAL = NumericQuestion(
     answer=fp16_smallest_normal,
     explanation=lambda p: (
         r"The smallest normal exponent is $1 - 15 = -14$: $2^{-14} = "
-        rf"{_fmt(fp16_smallest_normal(p))}$. Below it, subnormals in steps of $2^{{-24}} = "
-        rf"{format_value(FORMATS[FP16].smallest_subnormal, 3)}$ keep fewer significant bits. "
+        rf"{tex_value(fp16_smallest_normal(p))}$. Below it, subnormals in steps of $2^{{-24}} = "
+        rf"{tex_value(FORMATS[FP16].smallest_subnormal, 3)}$ keep fewer significant bits. "
         rf"A value up to half a step, $2^{{-25}} = "
-        rf"{format_value(FORMATS[FP16].flush_threshold, 3)}$, is flushed to 0; one between "
+        rf"{tex_value(FORMATS[FP16].flush_threshold, 3)}$, is flushed to 0; one between "
         r"$2^{-25}$ and $2^{-24}$ rounds up to $2^{-24}$."
     ),
     mistakes=(

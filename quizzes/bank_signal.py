@@ -32,6 +32,7 @@ from quizzes.questions import (
     article,
     format_value,
     page_accepts,
+    tex_value,
 )
 
 TOPIC = "signal"
@@ -165,7 +166,7 @@ LINEAR_LOG10 = NumericQuestion(
         rf"Each output sums $n = {p['width']}$ terms $x_i W_{{ij}}$ of variance "
         r"$\operatorname{Var}(x)\cdot 1$, so every layer multiplies the variance by $n$. After "
         rf"$L = {p['layers']}$ layers: $n^L = {p['width']}^{{{p['layers']}}} = "
-        rf"{format_value(linear_randn_variance(p), 5)}$, and "
+        rf"{tex_value(linear_randn_variance(p), 5)}$, and "
         rf"$\log_{{10}} n^L = L \log_{{10}} n = {_fmt(linear_randn_log10(p))}$."
     ),
     mistakes=(
@@ -241,9 +242,9 @@ TEXTBOOK_LINEAR_VARIANCE = NumericQuestion(
     tolerance_text="within 1%",
     explanation=lambda p: (
         r"Every layer multiplies the variance by $n \operatorname{Var}(W) = 512$, so "
-        rf"$512^{{10}} = 2^{{90}} = {format_value(linear_randn_variance(p), 5)}$. "
+        rf"$512^{{10}} = 2^{{90}} = {tex_value(linear_randn_variance(p), 5)}$. "
         "The activations themselves are only its square root (std "
-        rf"$512^5 = {math.sqrt(linear_randn_variance(p)):.2g}$), so float32 "
+        rf"$512^5 = {tex_value(math.sqrt(linear_randn_variance(p)), 2)}$), so float32 "
         f"(max {format_value(FORMATS['float32'].max, 2)}) holds them much longer: in the lab's "
         f"float32 simulation of this network the first inf appears at layer "
         f"{float32_overflow_layer(p['width'])}."

@@ -67,6 +67,16 @@ def round_sig(value: float, digits: int = 3) -> float:
     return float(f"{value:.{digits}g}")
 
 
+def tex_value(value: float, digits: int = 6) -> str:
+    """``format_value`` for LaTeX math, in powers of ten from a million on: 1.2379e+27 becomes
+    1.2379 \\times 10^{27} (KaTeX would read the e-notation as 1.2379e + 27)."""
+    text = f"{value:.{digits}g}" if abs(value) >= 1e6 else format_value(value, digits)
+    mantissa, marker, exponent = text.partition("e")
+    if not marker:
+        return text
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
 def format_value(value: float, digits: int = 6) -> str:
     """A number as shown to students: integers plainly, others to ``digits`` significant."""
     check_float("value", value)

@@ -22,7 +22,14 @@ from quizzes.bank_concepts import CONCEPT_TEMPLATES
 from quizzes.bank_formulas import FORMULA_TEMPLATES
 from quizzes.grading import grade
 from quizzes.parser import EXAMPLE_ANSWERS
-from quizzes.questions import OPTION_ORDER_KEY, ChoiceQuestion, NumericQuestion, render, within
+from quizzes.questions import (
+    OPTION_ORDER_KEY,
+    ChoiceQuestion,
+    NumericQuestion,
+    render,
+    tex_value,
+    within,
+)
 from quizzes.session import variant_params
 from tests.quizzes.quiz_checks import assert_every_distractor_explained, assert_tolerance_edges
 
@@ -249,3 +256,25 @@ def test_no_example_answer_is_an_answer(question):
         examples = [*EXAMPLE_ANSWERS, *prompt_examples(question.render_prompt(params))]
         for example in examples:
             assert grade(question, params, example).status != "correct", (example, params)
+
+
+#: A number in e-notation inside LaTeX math ("1.2e+27" reads "1.2e + 27" there).
+_E_NOTATION = re.compile(r"\d[eE][+-]?\d")
+_MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.DOTALL)
+
+
+@pytest.mark.parametrize("question", list(TEMPLATES.values()), ids=lambda q: q.id)
+def test_math_writes_numbers_as_powers_of_ten(question):
+    """KaTeX reads 1.2379e+27 as 1.2379e + 27: numbers inside $...$ use × 10^k instead."""
+    for variant in range(20):
+        params = variant_params(question, STUDENT, "math", variant)
+        texts = (question.render_prompt(params), question.render_explanation(params))
+        for text in texts:
+            for display, inline in _MATH.findall(text):
+                assert not _E_NOTATION.search(display or inline), (display or inline, params)
+
+
+def test_tex_value_writes_powers_of_ten():
+    assert tex_value(512.0**10, 5) == r"1.2379 \times 10^{27}"
+    assert tex_value(2.0**-25, 3) == r"2.98 \times 10^{-8}"
+    assert tex_value(0.5) == "0.5" and tex_value(65504.0) == "65504"
