@@ -819,7 +819,8 @@ class SimulationResult:
     first_nonfinite_layer: the first layer (1-based) whose z_l or a_l holds inf/NaN, or None;
     overflow_message: "overflow: inf/NaN at layer K" or None. backward_first_nonfinite_layer:
     the first layer met by the backward pass (walking down from L) whose gradients hold inf/NaN;
-    backward_overflow_message: "overflow: inf/NaN in the backward pass at layer K" or None.
+    backward_overflow_message: "overflow: inf/NaN in the backward pass at layer K (dL/dW_K)",
+    naming the gradients that hold it at layer K, or None.
     With keep_activations: input_values (a_0), pre_activations [z_1..z_L] and activations
     [a_1..a_L] of the first repeat, read-only arrays in the simulation dtype; else None.
     """
@@ -923,6 +924,22 @@ def simulate(config: NetworkConfig) -> SimulationResult:
 #: What the forward pass keeps of W_l for the backward pass: the matrix, the generator state
 #: it was drawn from (``kept_weights``), or nothing (W_1, or no backward pass).
 _Weights = np.ndarray | dict | None
+
+
+#: The gradients a backward pass records per layer, in ``_Runner._result``'s order.
+_GRADIENT_NAMES = ("dL/da", "dL/dz", "dL/dW")
+
+
+def _backward_overflow_message(grads: Sequence[TensorStats], layer: int) -> str:
+    """The backward pass's first inf/NaN (the highest layer holding one), with the gradients
+    that hold it there: at the output's layer dL/da_L is drawn finite while dL/dW_L =
+    a_{L-1}^T dL/dz_L already overflows when the forward pass did."""
+    names = [
+        f"{name}_{layer}"
+        for name, stats in zip(_GRADIENT_NAMES, grads, strict=True)
+        if stats.nonfinite[layer - 1]
+    ]
+    return f"overflow: inf/NaN in the backward pass at layer {layer} ({', '.join(names)})"
 
 
 def _quietly(function: Callable, *args: object) -> object:
@@ -1223,7 +1240,7 @@ class _Runner:
             backward_first_nonfinite_layer=first_back,
             backward_overflow_message=None
             if first_back is None
-            else f"overflow: inf/NaN in the backward pass at layer {first_back}",
+            else _backward_overflow_message(grads, first_back),
             input_values=None if kept is None else kept[0],
             pre_activations=None if kept is None else list(kept[1]),
             activations=None if kept is None else list(kept[2]),

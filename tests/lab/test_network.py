@@ -207,7 +207,12 @@ def test_large_random_overflows_to_a_reported_layer_without_warnings(activation)
     assert result.post.frac_nonfinite[-1] == 1.0  # later layers are all NaN/inf
     assert np.isnan(result.post.std[-1])
     assert result.backward_first_nonfinite_layer == 50
-    assert result.backward_overflow_message == "overflow: inf/NaN in the backward pass at layer 50"
+    # The output's dL/da_50 is drawn finite, and so is dL/dz_50 (ReLU's slope at inf is 1, at
+    # NaN 0); dL/dW_50 = a_49^T dL/dz_50 takes the forward pass's inf.
+    assert result.backward_overflow_message == (
+        "overflow: inf/NaN in the backward pass at layer 50 (dL/dW_50)"
+    )
+    assert np.isfinite(result.grad_post.std[-1]) and not np.isfinite(result.grad_weight.std[-1])
     json.dumps(result.rows(), allow_nan=False)  # NaN/inf become None
 
 
