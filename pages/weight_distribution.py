@@ -72,11 +72,10 @@ with schemes_tab:
         )
     else:
         st.caption(
-            "Bars: sampled weights, all on one x-axis so the widths compare. Orange line: the "
-            "exact density, scaled to the expected number of weights per bin. Dashed lines: the "
-            "bounds ±b of a uniform, or the cut points of a truncated normal (a bin that "
-            "straddles one is only partly filled). Both axes are shared: a narrower law has "
-            "taller bars."
+            "Bars: sampled weights. Orange line: the exact density, scaled to the expected "
+            "number of weights per bin. Dashed lines: the bounds ±b of a uniform, or the cut "
+            "points of a truncated normal (a bin that straddles one is only partly filled). "
+            f"{result.axes_note}"
         )
         for view, spec in zip(result.schemes, scheme_specs, strict=True):
             st.markdown(f"**{view.heading}**")

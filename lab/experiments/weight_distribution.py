@@ -49,6 +49,14 @@ from lab.weights import (
 )
 
 LAYER_TYPES: tuple[str, ...] = ("dense", "conv")
+#: The compared schemes share one x axis (and so one y axis) while the widest natural range
+#: (``lab.weights.natural_half_width``) is at most this many times the narrowest: the narrowest
+#: law then still spans a sixth of the axis, 10 of its 60 bins. Beyond it each chart gets its
+#: own axes: on one axis the narrow law would fill a bin or two and the others would lie flat.
+SHARED_AXES_MAX_RATIO = 6.0
+#: On shared axes bar heights compare while no scheme counts more than this many times the
+#: weights of another (orthogonal weights come in whole columns of their matrix).
+COMPARABLE_COUNTS = 1.1
 HE_MODES: tuple[str, ...] = ("fan_in", "fan_out")
 
 
@@ -161,12 +169,15 @@ class Result:
 
     ``fan_in``/``fan_out``: the layer's fans, and ``fans_latex`` how they are computed (LaTeX,
     one piece per fan).
-    ``schemes``: one SchemeView per compared scheme, in the config's order, all histogrammed on
-    [-half_width, half_width] (the widest scheme's natural range; None without schemes).
-    ``count_top``: the tallest bar or exact-density point (in weights per bin) over all schemes,
-    so that their charts can share a y-axis; ``shapes`` and ``shapes_top`` the same for the four
-    rand-vs-randn laws (lab.weights.SHAPE_NAMES order). ``samples``: the samples per scheme the
-    budget allowed (its ``note`` is '' when none were cut); ``cost``: what the run costs.
+    ``schemes``: one SchemeView per compared scheme, in the config's order. With
+    ``shared_axes`` all are histogrammed on [-half_width, half_width] (the widest scheme's
+    natural range; None without schemes) and share a y-axis up to ``count_top``, the tallest
+    bar or exact-density point (in weights per bin) over all schemes; without it (natural
+    ranges more than ``SHARED_AXES_MAX_RATIO`` apart) each scheme has its natural range and its
+    own top, ``count_tops``. ``axes_note``: how to read the charts' axes, in one or two
+    sentences. ``shapes`` and ``shapes_top``: the same for the four rand-vs-randn laws
+    (lab.weights.SHAPE_NAMES order). ``samples``: the samples per scheme the budget allowed
+    (its ``note`` is '' when none were cut); ``cost``: what the run costs.
     """
 
     config: Config
@@ -176,6 +187,9 @@ class Result:
     half_width: float | None
     schemes: tuple[SchemeView, ...]
     count_top: float
+    count_tops: tuple[float, ...]
+    shared_axes: bool
+    axes_note: str
     shapes: tuple[ShapeSummary, ...]
     shapes_top: float
     samples: Scaled
@@ -241,15 +255,14 @@ def run(config: Config) -> Result:
     samples = scaled.used
     fan_in, fan_out = config.fans
     params = {name: config.params_of(name) for name in config.schemes}
-    half_width = max(
-        (
-            natural_half_width(
-                name, fan_in, fan_out, params[name], receptive_field=config.receptive_field
-            )
-            for name in config.schemes
-        ),
-        default=None,
-    )
+    naturals = {
+        name: natural_half_width(
+            name, fan_in, fan_out, params[name], receptive_field=config.receptive_field
+        )
+        for name in config.schemes
+    }
+    half_width = max(naturals.values(), default=None)
+    shared = not naturals or half_width <= SHARED_AXES_MAX_RATIO * min(naturals.values())
     views = []
     for name in config.schemes:
         summary = weight_summary(
@@ -259,7 +272,7 @@ def run(config: Config) -> Result:
             samples=samples,
             seed=config.seed,
             init_params=params[name],
-            half_width=half_width,
+            half_width=half_width if shared else naturals[name],
             receptive_field=config.receptive_field,
         )
         views.append(
@@ -280,6 +293,9 @@ def run(config: Config) -> Result:
         half_width=half_width,
         schemes=tuple(views),
         count_top=max((_top(view.summary) for view in views), default=0.0),
+        count_tops=tuple(_top(view.summary) for view in views),
+        shared_axes=shared,
+        axes_note=_axes_note(tuple(view.summary for view in views), shared),
         shapes=shapes,
         shapes_top=max(_top(shape) for shape in shapes),
         samples=scaled,
@@ -344,6 +360,35 @@ def _orthogonal_note(summary: WeightSummary) -> str:
         f"All {values.size} singular values of the sampled block lie in "
         f"[{values.min():.6g}, {values.max():.6g}]; max |WᵀW − g²I| = "
         f"{summary.orthogonality_error:.2g}. {reason}."
+    )
+
+
+def _axes_note(summaries: tuple[WeightSummary, ...], shared: bool) -> str:
+    """How to read the compared schemes' axes: shared (a narrower law has taller bars, when
+    every scheme counts as many weights) or one per chart (and why)."""
+    if not summaries:
+        return ""
+    if not shared:
+        wide = max(summaries, key=lambda s: s.half_width)
+        narrow = min(summaries, key=lambda s: s.half_width)
+        ratio = wide.half_width / narrow.half_width
+        bins = narrow.counts.size / ratio
+        filled = "less than one bin" if bins < 1 else f"{bins:.0f} of its {narrow.counts.size} bins"
+        return (
+            f"Each chart has its own axes: {wide.label}'s range is {ratio:.3g} times "
+            f"{narrow.label}'s, so on one axis {narrow.label} would fill {filled} and the wider "
+            "laws would lie flat. Read each width off its x axis."
+        )
+    text = "All on one x axis, so the widths compare, and one y axis."
+    most = max(summaries, key=lambda s: s.samples)
+    fewest = min(s.samples for s in summaries)
+    if most.samples <= COMPARABLE_COUNTS * fewest:
+        return f"{text} A narrower law has taller bars."
+    others = ", ".join(sorted({f"{s.samples:,}" for s in summaries if s is not most}))
+    return (
+        f"{text} {most.label} counts {most.samples:,} weights (whole columns of its matrix), "
+        f"the others {others}: its bars are taller for that alone, so compare heights between "
+        "the other charts only."
     )
 
 

@@ -143,10 +143,13 @@ def chart_specs(result: Result) -> tuple[tuple[dict, ...], tuple[dict, ...]]:
     """(one spec per compared scheme, one per rand-vs-randn law) of ``result``, built once per
     result (its Config) and shared by every rerun and session."""
     summaries = [view.summary for view in result.schemes]
-    top = _shared_top(result.count_top, summaries)
+    if result.shared_axes:
+        tops = [_shared_top(result.count_top, summaries)] * len(summaries)
+    else:  # each chart on its own axes (``Result.shared_axes``)
+        tops = [_shared_top(top, [s]) for top, s in zip(result.count_tops, summaries, strict=True)]
     shapes_top = _shared_top(result.shapes_top, result.shapes)
     return (
-        tuple(scheme_spec(summary, top) for summary in summaries),
+        tuple(scheme_spec(summary, top) for summary, top in zip(summaries, tops, strict=True)),
         tuple(shape_spec(shape, shapes_top) for shape in result.shapes),
     )
 

@@ -256,3 +256,44 @@ def test_an_over_budget_request_gets_fewer_samples_and_says_so(monkeypatch):
         f"2 schemes on a 1,024 × 512 layer: {result.samples.used:,} weights per scheme "
         "instead of 50,000, to stay within the lab's budget."
     )
+
+
+# --------------------------------------------------------------------------- shared axes
+
+
+def test_laws_of_far_apart_widths_get_their_own_axes():
+    """fan_in 1, fan_out 4096: He uniform's bound sqrt(6) is 64 times Xavier uniform's
+    sqrt(6/4097). On one axis Xavier's law filled less than one of the 60 bins (bars that
+    seemed to cross its bounds) and He's lay flat; each now has its natural range."""
+    config = Config(fan_in=1, fan_out=4096, schemes=("xavier_uniform", "he_uniform"), samples=QUICK)
+    result = run(config)
+    assert not result.shared_axes
+    for view, top in zip(result.schemes, result.count_tops, strict=True):
+        summary = view.summary
+        assert summary.half_width == natural_half_width(summary.init_name, 1, 4096)
+        assert summary.counts.max() <= top and summary.curve_counts.max() <= top
+        assert np.count_nonzero(summary.counts) >= 40  # the law spans the chart
+    note = result.axes_note
+    assert note.startswith("Each chart has its own axes: He/Kaiming uniform's range is 64 times")
+    assert "would fill less than one bin" in note
+
+
+def test_near_widths_share_both_axes_and_say_when_heights_do_not_compare():
+    same = run(Config(schemes=("xavier_normal", "he_normal"), samples=QUICK))
+    assert same.shared_axes and same.axes_note.endswith("A narrower law has taller bars.")
+    # Orthogonal weights come in whole columns of the matrix: 2,048 against 2,000 compare...
+    close = run(
+        Config(fan_in=64, fan_out=64, schemes=("xavier_normal", "orthogonal"), samples=QUICK)
+    )
+    assert close.schemes[1].summary.samples == 2048
+    assert close.shared_axes and close.axes_note.endswith("A narrower law has taller bars.")
+    # ...one column of 4,096 against 2,000 is taller for that alone.
+    mixed = run(
+        Config(fan_in=4096, fan_out=16, schemes=("xavier_normal", "orthogonal"), samples=QUICK)
+    )
+    orthogonal = mixed.schemes[1].summary
+    assert mixed.shared_axes and orthogonal.samples == 4096
+    assert "A narrower law" not in mixed.axes_note
+    assert "Orthogonal counts 4,096 weights (whole columns of its matrix), the others 2,000" in (
+        mixed.axes_note
+    )

@@ -346,3 +346,12 @@ def test_over_budget_request_runs_with_fewer_samples_and_says_so(monkeypatch):
     assert title != "50,000 sampled weights" and title.endswith("sampled weights")
     # The control keeps what the student asked for.
     assert at.sidebar.slider(key=key("samples")).value == 50_000
+
+
+def test_far_apart_laws_are_drawn_on_their_own_axes():
+    at = open_page(fan_in="1", fan_out="4096", init="xavier_uniform,he_uniform", samples="2000")
+    check_clean(at)
+    xavier, he = specs(at)[:2]
+    assert x_domain(he)[1] == pytest.approx(64 * x_domain(xavier)[1], rel=1e-3)
+    assert y_max(xavier) > y_max(he)
+    assert any("Each chart has its own axes" in c for c in texts(at.caption))
