@@ -24,16 +24,19 @@ SECTIONS = (
     Section("Network", tuple(name for name in CONTROLS.names if name not in DRAW_NAMES)),
     Section("Input and draws", DRAW_NAMES, expander=True),
 )
-#: Relative widths of the result-card columns: the first holds the longest value, a scheme name.
-CARD_COLUMNS = [1.4, 1.0, 1.0]
+#: Width of a result card (px): three fit beside each other on a wide screen, and every value
+#: breaks only between words. Cards wrap to as many rows as the page's width needs (three
+#: columns broke "mismatch" and "saturated" mid-word at 800 px).
+CARD_WIDTH = 270
 QUANTIZATION = "quantization"
 run_cached = cached(run)
 
 
 def show_cards(cards: tuple[Card, ...]) -> None:
-    """One row of result cards, each with its sentences below."""
-    for column, card in zip(st.columns(CARD_COLUMNS), cards, strict=True):
-        with column:
+    """A row of result cards, each with its sentences below, wrapping on a narrow page."""
+    row = st.container(horizontal=True, gap="medium")
+    for card in cards:
+        with row.container(width=CARD_WIDTH):
             st.metric(card.label, card.value, help=card.help or None)
             for caption in card.captions:
                 st.caption(caption)
