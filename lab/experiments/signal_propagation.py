@@ -321,7 +321,19 @@ def _signal_cards(
     state_captions = [health.message + "."]
     if prediction.applicable:
         theory = diagnose_prediction(prediction, network.activation_function())
-        if theory.problem != health.problem:
+        rates = _rates_before_overflow(summary, prediction)
+        if health.state == "overflow" and theory.state == "exploding" and rates is not None:
+            # Not a disagreement: the simulation explodes as predicted until its format's
+            # largest number is passed (the theory's arithmetic is float64).
+            simulated, predicted = rates
+            state_captions.append(
+                f"Mean-field theory (infinitely wide layers) says {theory.message}. This "
+                f"{network.dtype} simulation grows the same way (std × {rate_text(simulated)} "
+                f"per layer against the theory's × {rate_text(predicted)}) until its values "
+                f"pass {network.dtype}'s largest number at layer {health.first_bad_layer}: the "
+                "overflow is that explosion running out of range."
+            )
+        elif theory.problem != health.problem:
             state_captions.append(
                 f"Mean-field theory (infinitely wide layers) says {theory.message}. This "
                 f"simulation ({plural(network.width, 'unit')}, "
@@ -417,6 +429,31 @@ def _spread_known(spread: FiniteWidthSpread) -> bool:
     """Whether every number of the first-order finite-width scatter is finite."""
     values = [*spread.noise, *spread.gain, spread.sensitivity, spread.log_sd[-1]]
     return spread.applicable and all(math.isfinite(value) for value in values)
+
+
+#: The simulated std's factor per layer "grows the same way" as the theory's within this
+#: relative distance.
+SAME_RATE_RTOL = 0.1
+
+
+def _rates_before_overflow(
+    summary: SignalSummary, prediction: TheoryPrediction
+) -> tuple[float, float] | None:
+    """The std's factor per layer, simulated and predicted, from layer 1 to the last finite
+    layer, when they agree within ``SAME_RATE_RTOL``; else None (also with fewer than two
+    finite layers)."""
+    simulated = np.asarray(summary.forward_std, dtype=float)
+    predicted = np.asarray(prediction.post_std, dtype=float)
+    finite = np.isfinite(simulated) & (simulated > 0)
+    last = int(np.argmin(finite)) if not finite.all() else finite.size
+    if last < 2 or not np.all(np.isfinite(predicted[:last])) or np.any(predicted[:last] <= 0):
+        return None
+    steps = last - 1
+    rates = (
+        float((simulated[last - 1] / simulated[0]) ** (1 / steps)),
+        float((predicted[last - 1] / predicted[0]) ** (1 / steps)),
+    )
+    return rates if math.isclose(*rates, rel_tol=SAME_RATE_RTOL) else None
 
 
 def _finite_width_gap(

@@ -323,3 +323,22 @@ def test_every_scheme_of_the_largest_network_fits_the_byte_budget(activation):
         # Orthogonal weights of the largest network cost more than the compute budget even for
         # one sample (one QR per layer): the floor runs, with one sample.
         assert cost.fits() or (init == "orthogonal" and fitted.samples == 1)
+
+
+def test_an_overflow_that_theory_predicts_is_not_called_a_disagreement():
+    """Large random weights: theory (float64) says exploding, the float32 simulation overflows
+    at layer 32. It follows the theory's growth until then (std x 16 per layer), so the card
+    says so instead of "lands elsewhere"."""
+    result = run(Config(init="large_random", activation="linear", layers=50))
+    (state,) = [card for card in result.cards if card.label == "Signal state"]
+    caption = state.captions[1]
+    layer = result.summary.diagnosis.first_bad_layer
+    assert state.value == "overflow" and layer == 32
+    assert "lands elsewhere" not in caption
+    simulated = result.summary.forward_std
+    rate = (simulated[layer - 2] / simulated[0]) ** (1 / (layer - 2))
+    assert rate == pytest.approx(16.0, rel=0.02)
+    assert f"grows the same way (std × {rate:.2f} per layer against the theory's × 16.00)" in (
+        caption
+    )
+    assert f"pass float32's largest number at layer {layer}" in caption
