@@ -229,20 +229,21 @@ class LineChart:
 
 
 #: Two lines of a log-axis chart whose distance is at most this share of the axis's decades at
-#: every layer are drawn over one another: 1 % is 2.6 px of the page's 260-px plots, less than
-#: the 6-px dots that mark every layer.
+#: every layer are drawn over one another: 1 % of a 260-px plot is 2.6 px, less than the 6-px
+#: dots that mark every layer.
 OVERLAP_SHARE = 0.01
 
 
-def axis_decades(chart: LineChart) -> float:
+def axis_decades(chart: LineChart) -> int:
     """The decades a log axis spans to show every positive finite value of ``chart``, lines and
-    theory alike (Vega fits a log axis to its data: from the smallest value to the largest)."""
+    theory alike: from the power of ten at or below the smallest to the one at or above the
+    largest (Vega's log scales round their domain out to powers of ten), at least one."""
     values = np.array([y for s in (*chart.series, *chart.theory) for y in s.y], dtype=float)
     shown = values[np.isfinite(values) & (values > 0)]
     if shown.size == 0:
-        return 0.0
+        return 1
     logs = np.log10(shown)
-    return float(logs.max() - logs.min())
+    return max(1, math.ceil(float(logs.max())) - math.floor(float(logs.min())))
 
 
 def overlapping_series(chart: LineChart) -> list[tuple[tuple[str, ...], float]]:
@@ -290,7 +291,7 @@ def _overlap_note(chart: LineChart) -> str:
         else:
             notes.append(
                 f"{both} lie within a factor of {factor:.3g} of each other at every layer, too "
-                f"close to tell apart on an axis of {axis_decades(chart):.2g} decades: one "
+                f"close to tell apart on an axis of {plural(axis_decades(chart), 'decade')}: one "
                 "line hides the other (the tooltips give each value)."
             )
     return " ".join(notes)

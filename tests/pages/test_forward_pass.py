@@ -306,5 +306,5 @@ def test_lines_on_top_of_each_other_are_named_under_the_variance_chart():
     assert captions.count(note) == 1
     # Under the variance chart, before the note on theory lines.
     assert captions[captions.index(note) + 1].startswith("Solid lines with dots")
-    # Xavier + ReLU, the default: Var(z) about 3 times Var(a), on an axis of 1.7 decades.
+    # Xavier + ReLU, the default: Var(z) about 3 times Var(a), on an axis of two decades.
     assert not any("one line hides the other" in text(c) for c in page().caption)
