@@ -785,7 +785,7 @@ def edge_of_chaos(
     With sb2 = 0 and phi(0) = 0 the root is q* = 0 with sw2 = 1 / phi'(0)^2 (tanh: (1, 0)); for
     GELU that point repels (E[phi^2]/q grows with q), so a network started at q > 0 leaves it.
     Linear/ReLU/leaky ReLU: sw2 = 1 / E[phi'^2] with q* from ``fixed_point`` (inf if sb2 > 0; the
-    start ``q0`` if sb2 = 0, since then every q is fixed: a network keeps its input's scale).
+    start ``q0`` if sb2 = 0, since then every q is fixed: a network keeps its first layer's q).
     Other activations ignore ``q0``. Returns (nan, nan) when no root exists below q* = 1e30.
     """
     act = _resolve(activation, slope)

@@ -26,6 +26,7 @@ from lab.diagnosis import (
 )
 from lab.experiments import forward_pass, signal_propagation
 from lab.health import flat_share_normal
+from lab.initializers import variance_scaling
 from lab.theory import predict
 from quizzes import bank_concepts, bank_signal
 from quizzes.grading import grade
@@ -102,14 +103,17 @@ def test_critical_targets_without_bias():
 @pytest.mark.parametrize("name", ["linear", "relu", "leaky_relu"])
 @pytest.mark.parametrize("input_std", [0.5, 1.0, 3.0])
 def test_homogeneous_activations_keep_any_scale_at_their_edge(name, input_std):
-    """Without a bias, linear, ReLU and leaky ReLU map q to sigma_w^2 E[phi'^2] q: at the edge
-    (chi1 = 1) every q is a fixed point, so the network keeps its input's scale q0 = input_std^2
+    """Without a bias, linear, ReLU and leaky ReLU map q to sigma_w^2 E[phi^2](q) = q at the edge
+    (chi1 = 1): every q is a fixed point, so the network keeps its first layer's
+    q_1 = sigma_w^2 input_std^2 (the input enters unrectified), the engine's own prediction,
     and the advice never says that it leaves q* behind."""
     advice = advise(name, input_std=input_std)
-    assert advice.critical_q == pytest.approx(input_std**2)
+    edge = variance_scaling(advice.critical_sw2, "fan_in", "normal")
+    pre_var = predict(edge, name, 6, 256, input_std=input_std).pre_var
+    assert pre_var == pytest.approx(np.full(6, advice.critical_sw2 * input_std**2))
+    assert advice.critical_q == pytest.approx(pre_var[-1])
     assert advice.critical_reached
-    assert advice.forward_sw2 == pytest.approx(advice.critical_sw2)
-    assert f"q* = {input_std**2:.3g}" in advice.reason
+    assert f"q* = {advice.critical_q:.3g}" in advice.reason
     assert "never reaches" not in advice.reason
 
 
