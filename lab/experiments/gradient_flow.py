@@ -129,10 +129,11 @@ class Result:
 MOST = 0.5
 
 
-def variance_note(flow: SchemeFlow, width: int) -> str:
-    """What a weight variance of 1 does with ``width`` units per layer, in ``flow`` (the pair's
-    N(0, 1) network): its size against LeCun's 1/n, the share of saturated tanh units (the
-    table's) and how the gradient changes from the last layer to the first."""
+def variance_note(flow: SchemeFlow, features: int, width: int) -> str:
+    """What a weight variance of 1 does in ``flow`` (the pair's N(0, 1) network): its size
+    against LeCun's 1/n for layer 1 (fan-in ``features``) and the layers after it (fan-in
+    ``width``), the share of saturated tanh units (the table's, over every layer) and how the
+    gradient changes from the last layer to the first."""
     share = flow.z.saturated_share
     first, last = float(flow.gradient[0]), float(flow.gradient[-1])
     layers = len(flow.gradient)
@@ -147,18 +148,19 @@ def variance_note(flow: SchemeFlow, width: int) -> str:
             f"the gradient {direction} towards the input (layer 1's is {ratio:.3g} times "
             f"layer {layers}'s)"
         )
-    saturated = f"{share:.0%} of N(0, 1)'s tanh units saturate (table above)"
-    if width == 1:
-        return (
-            f"With one unit per layer a variance of 1 is LeCun's 1/n itself: {saturated}, and "
-            f"{trend}."
-        )
-    size = f"a variance of 1 is {width} times LeCun's 1/n for the hidden layers' fan-in of {width}"
-    if share >= MOST:
-        return (
-            f"Note also that {size}, too large whichever shape you pick: {saturated}, and {trend}."
-        )
-    return f"Note also that {size}: here {saturated}, and {trend}."
+    sizes = [f"{_lecun_times(features)} in layer 1 (fan-in {features})"]
+    if layers > 1:
+        sizes.append(f"{_lecun_times(width)} in the layers after it (fan-in {width})")
+    verdict = ", too large whichever shape you pick" if share >= MOST else ""
+    return (
+        f"Note also that a variance of 1 is {' and '.join(sizes)}{verdict}: {share:.0%} of "
+        f"N(0, 1)'s tanh units saturate (table above), and {trend}."
+    )
+
+
+def _lecun_times(fan_in: int) -> str:
+    """A variance of 1 against LeCun's 1/fan_in."""
+    return "LeCun's 1/n itself" if fan_in == 1 else f"{fan_in} times LeCun's 1/n"
 
 
 def request_cost(config: Config, runs: int, sweep_seeds: int) -> Cost:
@@ -264,7 +266,7 @@ def run(config: Config) -> Result:
         sweep_seeds=seeds,
         cost=request_cost(config, runs.used if runs else 0, seeds.used),
         budget_note=" ".join(count.note for count in (runs, seeds) if count and count.scaled),
-        variance_note=variance_note(pair.normal, config.width),
+        variance_note=variance_note(pair.normal, config.features, config.width),
     )
 
 

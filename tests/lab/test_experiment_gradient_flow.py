@@ -189,25 +189,31 @@ def test_smallest_network_runs():
 
 
 @pytest.mark.parametrize(
-    ("width", "uniform"), [(50, "rand"), (1, "matched"), (4, "rand"), (16, "centered")]
+    ("width", "uniform", "layers", "features"),
+    [(50, "rand", 10, 64), (1, "matched", 10, 64), (4, "rand", 10, 64), (1, "rand", 1, 128)],
 )
-def test_the_variance_note_reads_the_pairs_normal_network(width, uniform):
+def test_the_variance_note_reads_the_pairs_normal_network(width, uniform, layers, features):
     """What the "Why" tab says a variance of 1 does is what the N(0, 1) network of the pair
-    shows: its saturated share (the table's) and its gradient from the last layer to layer 1.
-    Fifty units saturate most tanh units and the gradient grows towards the input; one unit is
-    LeCun's variance itself and the gradient shrinks (the walkthrough's case)."""
-    result = run(Config(width=width, uniform=uniform))
+    shows: its size against LeCun's 1/n in layer 1 (fan-in: the features) and after it (the
+    width), its saturated share (the table's) and its gradient from the last layer to layer 1.
+    Fifty units saturate most tanh units and the gradient grows towards the input; one unit
+    after a first layer of 64 inputs saturates few and the gradient shrinks."""
+    config = Config(width=width, uniform=uniform, layers=layers, features=features)
+    result = run(config)
     normal = result.pair.normal
     note = result.variance_note
     share = result.summary_rows[1]["saturated share"]
     assert result.summary_rows[1]["weights"] == normal.scheme.label == "randn: N(0, 1)"
     assert f"{share:.0%} of N(0, 1)'s tanh units saturate (table above)" in note
-    ratio = normal.gradient[0] / normal.gradient[-1]
-    assert f"(layer 1's is {ratio:.3g} times layer {len(normal.gradient)}'s)" in note
-    assert ("grows towards the input" in note) == (ratio > 1)
+    assert f"{features} times LeCun's 1/n in layer 1 (fan-in {features})" in note
+    after = "LeCun's 1/n itself" if width == 1 else f"{width} times LeCun's 1/n"
+    assert (f"{after} in the layers after it (fan-in {width})" in note) == (layers > 1)
     assert ("too large" in note) == (share >= 0.5)
-    if width == 1:
-        assert note.startswith("With one unit per layer a variance of 1 is LeCun's 1/n itself")
-        assert share < 0.1 and ratio < 1
+    if layers > 1:
+        ratio = normal.gradient[0] / normal.gradient[-1]
+        assert f"(layer 1's is {ratio:.3g} times layer {layers}'s)" in note
+        assert ("grows towards the input" in note) == (ratio > 1)
+    if width == 1 and layers > 1:
+        assert share < 0.1 and "shrinks towards the input" in note
     if width == 50:
-        assert share > 0.5 and ratio > 100
+        assert share > 0.5 and "grows towards the input" in note
