@@ -380,16 +380,23 @@ def _axes_note(summaries: tuple[WeightSummary, ...], shared: bool) -> str:
             "laws would lie flat. Read each width off its x axis."
         )
     text = "All on one x axis, so the widths compare, and one y axis."
-    most = max(summaries, key=lambda s: s.samples)
-    fewest = min(s.samples for s in summaries)
-    if most.samples <= COMPARABLE_COUNTS * fewest:
+    counts = [s.samples for s in summaries]
+    if max(counts) <= COMPARABLE_COUNTS * min(counts):
         return f"{text} A narrower law has taller bars."
-    others = ", ".join(sorted({f"{s.samples:,}" for s in summaries if s is not most}))
-    return (
-        f"{text} {most.label} counts {most.samples:,} weights (whole columns of its matrix), "
-        f"the others {others}: its bars are taller for that alone, so compare heights between "
-        "the other charts only."
-    )
+    # Only orthogonal weights come in another count than the samples asked for.
+    drawn = next((s.samples for s in summaries if s.singular_values is None), None)
+    odd = [s for s in summaries if s.singular_values is not None]
+    if drawn is None:  # pragma: no cover - orthogonal schemes of one layer share their count
+        return text
+    notes = []
+    for summary in odd:
+        more = summary.samples > drawn
+        notes.append(
+            f"{summary.label} counts {summary.samples:,} weights (whole columns of its "
+            f"matrix) against the others' {drawn:,}: its bars are "
+            f"{'taller' if more else 'shorter'} for that alone"
+        )
+    return f"{text} {'; '.join(notes)}. Bar heights compare only between charts of equal counts."
 
 
 def _top(summary: WeightSummary | ShapeSummary) -> float:

@@ -294,6 +294,15 @@ def test_near_widths_share_both_axes_and_say_when_heights_do_not_compare():
     orthogonal = mixed.schemes[1].summary
     assert mixed.shared_axes and orthogonal.samples == 4096
     assert "A narrower law" not in mixed.axes_note
-    assert "Orthogonal counts 4,096 weights (whole columns of its matrix), the others 2,000" in (
-        mixed.axes_note
+    assert mixed.axes_note.endswith(
+        "Orthogonal counts 4,096 weights (whole columns of its matrix) against the others' "
+        "2,000: its bars are taller for that alone. Bar heights compare only between charts of "
+        "equal counts."
     )
+    # A 4 x 4 matrix holds 16 weights: fewer, and shorter bars.
+    small = run(Config(fan_in=4, fan_out=4, schemes=("xavier_normal", "orthogonal"), samples=QUICK))
+    assert small.schemes[1].summary.samples == 16
+    assert "Orthogonal counts 16 weights (whole columns of its matrix) against the others' " in (
+        small.axes_note
+    )
+    assert "its bars are shorter for that alone" in small.axes_note
