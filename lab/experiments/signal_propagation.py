@@ -29,6 +29,7 @@ from lab.diagnosis import (
     match_verdict,
     recommended_init,
 )
+from lab.formats import FORMATS
 from lab.health import SATURATION_SLOPE, flat_threshold, percent, rate_text, thresholds_text
 from lab.initializers import SCHEME_PARAMETERS, get_initializer
 from lab.network import (
@@ -230,7 +231,7 @@ def run(config: Config) -> Result:
     scales = {
         "input_std": network.input_std,
         "bias_std": network.bias_std,
-        "depth": network.layers,
+        "depth": network.depth,
     }
     recommendation = recommended_init(act, **scales)
     verdict = match_verdict(network.init, act, width=network.width, **common, **scales)
@@ -322,7 +323,10 @@ def _signal_cards(
     if prediction.applicable:
         theory = diagnose_prediction(prediction, network.activation_function())
         rates = _rates_before_overflow(summary, prediction)
-        if health.state == "overflow" and theory.state == "exploding" and rates is not None:
+        overflow = health.state == "overflow"
+        forward_overflow = overflow and summary.overflow_message is not None
+        largest = FORMATS[network.dtype].max
+        if forward_overflow and theory.state == "exploding" and rates is not None:
             # Not a disagreement: the simulation explodes as predicted until its format's
             # largest number is passed (the theory's arithmetic is float64).
             simulated, predicted = rates
@@ -332,6 +336,19 @@ def _signal_cards(
                 f"per layer against the theory's × {rate_text(predicted)}) until its values "
                 f"pass {network.dtype}'s largest number at layer {health.first_bad_layer}: the "
                 "overflow is that explosion running out of range."
+            )
+        elif (
+            overflow
+            and not forward_overflow
+            and theory.gradient_state == "exploding"
+            and (theory.gradient_ratio or 0.0) > largest
+        ):
+            backward = (summary.backward_overflow_message or "").removeprefix("overflow: ")
+            state_captions.append(
+                f"Mean-field theory (infinitely wide layers) says {theory.message}. A gradient "
+                f"that grows to {number_text(theory.gradient_ratio)} times the output's passes "
+                f"{network.dtype}'s largest number, {number_text(largest)}, on its way down: "
+                f"this simulation's {backward} is that overflow, as theory predicts."
             )
         elif theory.problem != health.problem:
             state_captions.append(

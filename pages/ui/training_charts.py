@@ -18,7 +18,7 @@ Layout: the page sets the loss and accuracy side by side and the per-initializat
 ``CURVE_MIN_WIDTH`` or ``PANEL_MIN_WIDTH``; a phone stacks them at ``PHONE_WIDTH``. Titles and
 legends are sized for those widths with Streamlit's Vega theme (Source Sans: 16 px bold titles,
 14 px legend labels): a title line is at most ``TITLE_CHARS`` characters (panel titles wrap), a
-legend label gets ``LABEL_PX_PER_CHAR`` pixels per character, and a legend takes two columns
+legend label its width in the text model (``pages.ui.text_width``), and a legend takes two columns
 only when both fit beside the y axis.
 """
 

@@ -342,3 +342,19 @@ def test_an_overflow_that_theory_predicts_is_not_called_a_disagreement():
         caption
     )
     assert f"pass float32's largest number at layer {layer}" in caption
+
+
+def test_a_backward_overflow_that_theory_predicts_is_not_called_a_disagreement():
+    """Large random + tanh, 100 layers: the forward pass saturates and stays finite, while the
+    gradient grows x 2.95 per layer on its way down and passes float32's largest number at
+    layer 21; theory's gradient reaches 3.8e46 times the output's. Not "lands elsewhere"."""
+    result = run(Config(init="large_random", activation="tanh", layers=100))
+    (state,) = [card for card in result.cards if card.label == "Signal state"]
+    caption = state.captions[1]
+    assert state.value == "overflow" and result.summary.overflow_message is None
+    assert "lands elsewhere" not in caption
+    assert float(result.gradients.grad_post_std[0]) > 3.4e38  # theory's dL/da_1 std
+    assert caption.endswith(
+        "this simulation's inf/NaN in the backward pass at layer 21 (dL/da_21, dL/dz_21, "
+        "dL/dW_21) is that overflow, as theory predicts."
+    )

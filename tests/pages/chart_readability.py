@@ -1,5 +1,5 @@
 """What a chart would cut inside its canvas at the narrowest width a page gives it: titles, legend
-labels and legends checked against the lab's text model (``pages.ui.training_charts``); and a
+labels and legends checked against the lab's text model (``pages.ui.text_width``); and a
 rerun that must send the same charts without building any. Shared by the Training and Phase
 diagram page tests."""
 
@@ -82,7 +82,7 @@ def legends(spec: object) -> list[tuple[dict, dict]]:
 
 def readability_problems(charts: list[tuple[dict, int]]) -> list[str]:
     """What would be cut inside a chart's canvas at its narrowest width, with the lab's text
-    model (``pages.ui.training_charts``: Source Sans in Streamlit's Vega theme): a title line
+    model (``pages.ui.text_width``: Source Sans in Streamlit's Vega theme): a title line
     wider than the chart, a legend not below the plot, a legend label longer than its
     ``labelLimit`` (Vega cuts it with "…"), a legend wider than the space beside the y axis."""
     problems = []
