@@ -175,8 +175,6 @@ if limits.open:
             "flush_to_zero_up_to": st.column_config.NumberColumn(format="%.3e"),
             "smallest_subnormal": st.column_config.NumberColumn(format="%.3e"),
             "smallest_normal": st.column_config.NumberColumn(format="%.3e"),
-            "max": st.column_config.NumberColumn(format="%.4e"),
-            "overflow_from": st.column_config.NumberColumn(format="%.4e"),
             "epsilon": st.column_config.NumberColumn(format="%.3e"),
         },
         hide_index=True,

@@ -8,6 +8,7 @@ rest of a rerun, and pandas tables were converted to Arrow on every one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -302,19 +303,42 @@ class Tables:
 
 
 def table_config(columns: tuple[Column, ...]) -> dict[str, object]:
-    """st.dataframe's column_config for the per-layer table: magnitudes to 3 digits, shares as
-    percentages, dB to a tenth."""
+    """st.dataframe's column_config for the per-layer table: magnitudes to 3 digits (as text,
+    ``magnitude_text``), shares as percentages, dB to a tenth."""
     return {
-        column.name: st.column_config.NumberColumn(
+        column.name: st.column_config.TextColumn(column.name, help=column.help or None)
+        if column.kind == "magnitude"
+        else st.column_config.NumberColumn(
             column.name, format=_FORMATS[column.kind], help=column.help or None
         )
         for column in columns
     }
 
 
+def magnitude_text(value: float | None) -> str | None:
+    """A magnitude as the per-layer table shows it, 3 significant digits: as text, because
+    Streamlit's number columns show an error cell for a number above 2^53 (every double there
+    is an integer), which an exploding network's activations pass. None stays empty."""
+    if value is None or math.isnan(value):
+        return None
+    return f"{value:.2e}"
+
+
 def layer_frame(result: Result) -> pa.Table:
-    """The per-layer table (result.columns and result.table) as an Arrow table."""
-    return arrow_table(result.table, [c.name for c in result.columns])
+    """The per-layer table (result.columns and result.table) as an Arrow table, magnitudes as
+    text (``magnitude_text``)."""
+    text = [column.kind == "magnitude" for column in result.columns]
+    rows = [
+        [magnitude_text(v) if as_text else v for v, as_text in zip(row, text, strict=True)]
+        for row in result.table
+    ]
+    return arrow_table(rows, [c.name for c in result.columns])
+
+
+#: Columns of the format limits sent as text (4 significant digits after the point): Streamlit's
+#: number columns show an error cell for an integer-valued number above 2^53, such as FP32's
+#: largest value, 3.4e38.
+TEXT_LIMITS = ("max", "overflow_from")
 
 
 @once_per(_config)
@@ -329,5 +353,11 @@ def tables(result: Result) -> Tables:
         layers=layer_frame(result),
         layer_config=table_config(result.columns),
         sqnr=arrow_table(sqnr, list(SQNR_COLUMNS.values())),
-        limits=arrow_table(result.format_limits, drop=("name",)),
+        limits=arrow_table(
+            [
+                {**row, **{name: f"{row[name]:.4e}" for name in TEXT_LIMITS}}
+                for row in result.format_limits
+            ],
+            drop=("name",),
+        ),
     )

@@ -7,9 +7,11 @@ configuration. Paths passed to AppTest.from_file are relative to this file.
 from __future__ import annotations
 
 import json
+import math
 import re
 from urllib.parse import parse_qsl
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -98,7 +100,15 @@ def test_the_format_limits_table_is_sent_once_its_expander_is_opened():
     result = run(config_from_values(CONTROLS.parse_query(SMALL).values))
     limits = at.dataframe[2].value
     assert len(limits) == len(result.format_limits)
-    assert list(limits["max"]) == pytest.approx([row["max"] for row in result.format_limits])
+    assert list(limits["max"]) == [f"{row['max']:.4e}" for row in result.format_limits]
+    assert "3.4028e+38" in list(limits["max"])  # FP32's, as text
+    # Streamlit's number columns show an error cell for integer-valued numbers above 2^53.
+    for name in limits.columns:
+        if pd.api.types.is_numeric_dtype(limits[name]) and not pd.api.types.is_bool_dtype(
+            limits[name]
+        ):
+            large = limits[name].abs() > 2**53
+            assert not (large & (limits[name] % 1 == 0)).any(), name
 
 
 def test_the_page_draws_the_engine_result():
@@ -107,13 +117,40 @@ def test_the_page_draws_the_engine_result():
     result = run(config_from_values(CONTROLS.parse_query(query).values))
     table = at.dataframe[0].value
     assert list(table.columns) == [column.name for column in result.columns]
+    magnitude = [column.kind == "magnitude" for column in result.columns]
     for shown_row, row in zip(table.values.tolist(), result.table, strict=True):
-        assert shown_row == pytest.approx(list(row), nan_ok=True)
+        for shown, value, as_text in zip(shown_row, row, magnitude, strict=True):
+            if as_text:  # 3 significant digits, as text (see the next test)
+                assert shown == f"{value:.2e}"
+            else:
+                assert shown == pytest.approx(value, nan_ok=True)
     int8 = next(v for v in result.verdicts if v.label == "INT8")
     assert int8.broke and f"- **INT8**: :red[{int8.text}]." in markdown(at)
     uniform, gaussian = at.metric
     assert uniform.value == f"{result.uniform_sqnr_db:.1f} dB" == "48.1 dB"
     assert gaussian.value == f"{result.gaussian_example.sqnr_db:.1f} dB"
+
+
+def test_an_exploding_networks_magnitudes_are_shown_not_error_cells():
+    """Large random weights: |a| passes 2^53, where Streamlit's number columns show an error
+    cell instead of the number (every double there is an integer); magnitudes go as text."""
+    query = SMALL | {"init": "large_random", "layers": "20", "width": "256"}
+    at = open_page(**query)
+    result = run(config_from_values(CONTROLS.parse_query(query).values))
+    names = [column.name for column in result.columns if column.kind == "magnitude"]
+    largest = max(
+        value
+        for row in result.table
+        for column, value in zip(result.columns, row, strict=True)
+        if column.name in names and value is not None and math.isfinite(value)
+    )
+    assert largest > 2**53
+    table = at.dataframe[0].value
+    assert f"{largest:.2e}" in {text for name in names for text in table[name]}
+    for name in table.columns:
+        numbers = table[name]
+        if pd.api.types.is_numeric_dtype(numbers) and not pd.api.types.is_bool_dtype(numbers):
+            assert not (numbers.abs() > 2**53).any(), name
 
 
 def test_an_exploding_network_is_shown_as_a_result():
