@@ -138,7 +138,7 @@ with st.expander("Why these verdicts"):
 st.subheader("Loss and accuracy, epoch by epoch")
 curves = st.grid(2, min_column_width=CURVE_MIN_WIDTH, gap="medium")
 show_in_grid(curves, view.loss, result.loss_note)
-show_in_grid(curves, view.accuracy, "")
+show_in_grid(curves, view.accuracy, result.accuracy_note)
 st.caption(
     "Solid: the training part; dashed: the held-out part. Epoch 0 is the network at initialization."
 )

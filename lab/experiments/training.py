@@ -34,6 +34,7 @@ from lab.datasets import PLANAR
 from lab.experiments import signal_propagation
 from lab.initializers import SCHEME_PARAMETERS, get_initializer
 from lab.network import check_init_params
+from lab.text import plural
 
 #: Points of a curve the charts draw at most (every epoch up to this many, then evenly spaced).
 CURVE_POINTS = 200
@@ -244,7 +245,8 @@ class Result:
     chance_accuracy: the loss the wasted epochs wait for and the chance-level accuracy of the
     training part (the charts' reference lines). outcomes: one per
     initialization, in the order asked; fastest: the sentence on who reached the target first.
-    loss_note: '' or what a log axis of the loss cannot show (diverged runs, a loss of 0).
+    loss_note: '' or what a log axis of the loss cannot show (diverged runs, a loss of 0), and
+    which loss curves lie on top of each other; accuracy_note: '' or which accuracy curves do.
     curves, gradients (one panel per initialization), boundaries (one per initialization on a
     2-D set, empty for the digits; points: the training points and labels), symmetry_lines:
     one sentence per initialization for the symmetry panel; class_names: the classes' names.
@@ -262,6 +264,7 @@ class Result:
     fastest: str
     curves: Curves
     loss_note: str
+    accuracy_note: str
     gradients: tuple[GradientPanel, ...]
     boundaries: tuple[BoundaryPanel, ...]
     points: np.ndarray | None
@@ -310,6 +313,7 @@ def run(config: Config, progress: Callable[[float], None] | None = None) -> Resu
         fastest=_fastest(outcomes, ran.epochs),
         curves=curves,
         loss_note=_loss_note(outcomes, curves),
+        accuracy_note=_accuracy_note(curves),
         gradients=tuple(
             _gradient_panel(run, label, result.epochs)
             for run, label in zip(result.runs, labels, strict=True)
@@ -406,14 +410,14 @@ def _outcomes(
 def _fastest(outcomes: tuple[Outcome, ...], epochs: int) -> str:
     reached = [o for o in outcomes if o.epochs_to_target is not None]
     if not reached:
-        return f"No initialization reaches the target loss within {epochs} epochs."
+        return f"No initialization reaches the target loss within {plural(epochs, 'epoch')}."
     best = min(o.epochs_to_target for o in reached)  # type: ignore[type-var]
     first = [o.label for o in reached if o.epochs_to_target == best]
     never = [o.label for o in outcomes if o.epochs_to_target is None]
     text = f"{' and '.join(first)} reach{'es' if len(first) == 1 else ''} the target first, "
     text += f"after {best} epoch{'s' if best != 1 else ''}."
     if never:
-        text += f" Never within {epochs} epochs: {', '.join(never)}."
+        text += f" Never within {plural(epochs, 'epoch')}: {', '.join(never)}."
     return text
 
 
@@ -432,27 +436,57 @@ def _loss_note(outcomes: tuple[Outcome, ...], curves: Curves) -> str:
     if zero:
         notes.append(f"a loss of exactly 0 (rounded): {', '.join(zero)}")
     text = ("Not on the log axis: " + "; ".join(notes) + ".") if notes else ""
-    for group in _same_loss(curves):
+    for group in _same_curves(curves, (curves.train_loss, curves.held_out_loss), SAME_LOSS_RTOL):
         names = f"{', '.join(group[:-1])} and {group[-1]}"
         text += f" {names} have the same loss at every epoch: one line hides the other."
     return text.strip()
 
 
-#: Loss curves that differ by less than this, relative, at every drawn epoch cannot be told
-#: apart on the chart.
+def _accuracy_note(curves: Curves) -> str:
+    """Which accuracy curves lie on top of each other: at every drawn epoch, or from an early
+    one on (within the first ``EARLY_SHARE`` of the drawn epochs: two networks that train alike
+    can still differ at initialization)."""
+    parts = (curves.train_accuracy, curves.held_out_accuracy)
+    early = max(1, int(EARLY_SHARE * curves.epochs.size))
+    named: list[set[str]] = []
+    sentences = []
+    for start in range(early + 1):
+        later = tuple(part[:, start:] for part in parts)
+        for group in _same_curves(curves, later, atol=SAME_ACCURACY_ATOL):
+            if any(set(group) <= seen for seen in named):
+                continue
+            named.append(set(group))
+            when = "at every epoch" if start == 0 else f"from epoch {curves.epochs[start]} on"
+            sentences.append(
+                f"{', '.join(group[:-1])} and {group[-1]} have the same accuracy {when}: one "
+                "line hides the other."
+            )
+    return " ".join(sentences)
+
+
+#: Loss curves (log axis) that differ by less than this, relative, at every drawn epoch cannot
+#: be told apart on the chart.
 SAME_LOSS_RTOL = 1e-3
+#: Nor can accuracy curves (0 to 1 on a 240-px plot) within this: half a pixel.
+SAME_ACCURACY_ATOL = 2e-3
+#: Accuracy curves that coincide from an epoch within this share of the drawn ones on are
+#: named too.
+EARLY_SHARE = 0.1
 
 
-def _same_loss(curves: Curves) -> list[tuple[str, ...]]:
-    """Groups of initializations whose training and held-out loss curves coincide (within
-    SAME_LOSS_RTOL at every drawn epoch, diverged epochs alike), in ``labels`` order."""
+def _same_curves(
+    curves: Curves, parts: tuple[np.ndarray, ...], rtol: float = 0.0, atol: float = 0.0
+) -> list[tuple[str, ...]]:
+    """Groups of initializations whose curves in every one of ``parts`` (arrays of shape
+    (labels, epochs)) coincide within ``rtol`` and ``atol`` at every drawn epoch (missing
+    epochs alike), in ``labels`` order."""
     groups: list[list[int]] = []
     for index in range(len(curves.labels)):
         for group in groups:
             first = group[0]
             if all(
-                np.allclose(loss[index], loss[first], rtol=SAME_LOSS_RTOL, atol=0.0, equal_nan=True)
-                for loss in (curves.train_loss, curves.held_out_loss)
+                np.allclose(part[index], part[first], rtol=rtol, atol=atol, equal_nan=True)
+                for part in parts
             ):
                 group.append(index)
                 break

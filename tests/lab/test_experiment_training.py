@@ -280,3 +280,26 @@ def test_curves_that_hide_one_another_are_named_under_the_loss_chart():
     # A single initialization has nobody to hide.
     alone = run(config_from_values({"inits": ("zeros",), "epochs": 3}))
     assert "the same loss" not in alone.loss_note
+
+
+def test_accuracy_curves_that_hide_one_another_are_named_under_their_chart():
+    """The same two networks differ at initialization (0.517 and 0.483 of the training part
+    right) and then keep the same accuracy at every epoch: one line hides the other from
+    epoch 1 on. No other pair comes within half a pixel."""
+    result = run(config_from_values(CONTROLS.defaults()))
+    curves = result.curves
+    small, zeros = (curves.labels.index(name) for name in ("N(0, 0.01²)", "Zeros"))
+    for part in (curves.train_accuracy, curves.held_out_accuracy):
+        assert part[small][0] != part[zeros][0]
+        assert np.allclose(part[small][1:], part[zeros][1:], rtol=0.0, atol=2e-3)
+    assert result.accuracy_note == (
+        "N(0, 0.01²) and Zeros have the same accuracy from epoch 1 on: one line hides the other."
+    )
+    alone = run(config_from_values({"inits": ("zeros",), "epochs": 3}))
+    assert alone.accuracy_note == ""
+
+
+def test_one_epoch_is_named_in_the_singular():
+    result = run(config_from_values({"inits": ("zeros",), "epochs": 1}))
+    assert "1 epochs" not in result.fastest
+    assert result.fastest.endswith("within 1 epoch.") or "within 1 epoch:" in result.fastest

@@ -98,6 +98,10 @@ def test_default_view_shows_the_engines_outcomes_and_every_chart():
     # He + ReLU at depth 8 is healthy and reaches the target; zeros never do (dead, "never").
     assert frame["health"][0] == "healthy" and frame["to_target"][4] == "never"
     assert frame["verdict"][4] == "never"
+    # The notes under the loss and the accuracy charts, each naming the curves hidden there.
+    captions = [caption.value for caption in at.caption]
+    assert result.loss_note in captions and result.accuracy_note in captions
+    assert "the same accuracy from epoch 1 on" in result.accuracy_note
     lines = [re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown]
     assert result.fastest in lines
     # Loss and accuracy, then one lazy tab at a time: gradients (open first), decision
