@@ -142,9 +142,18 @@ def test_quantization_tables_hold_the_engine_rows() -> None:
     assert tables.layers.column_names == [column.name for column in result.columns]
     assert set(tables.layer_config) == set(tables.layers.column_names)
     shown = [list(row.values()) for row in tables.layers.to_pylist()]
-    # NaN is a missing value, as pandas' conversion made it.
+    # NaN is a missing value, as pandas' conversion made it; magnitudes are text.
+    magnitude = [column.kind == "magnitude" for column in result.columns]
     expected = [
-        [None if isinstance(v, float) and math.isnan(v) else v for v in row] for row in result.table
+        [
+            quantization_charts.magnitude_text(v)
+            if as_text
+            else None
+            if isinstance(v, float) and math.isnan(v)
+            else v
+            for v, as_text in zip(row, magnitude, strict=True)
+        ]
+        for row in result.table
     ]
     assert shown == expected
     assert any(v is None for row in shown for v in row)
@@ -153,7 +162,7 @@ def test_quantization_tables_hold_the_engine_rows() -> None:
     assert [row["SQNR measured (dB)"] for row in sqnr] == [e.sqnr_db for e in result.sqnr_examples]
     limits = tables.limits.to_pylist()
     assert "name" not in tables.limits.column_names
-    assert [row["max"] for row in limits] == [row["max"] for row in result.format_limits]
+    assert [row["max"] for row in limits] == [f"{row['max']:.4e}" for row in result.format_limits]
 
 
 # --------------------------------------------------------------------------- pages.ui.memo
