@@ -635,7 +635,7 @@ def _verdict_sentence(act: Activation, fit: SchemeFit, advice: Advice) -> str:
     if fit.forward_ok:
         return (
             f"It keeps the forward scale but not the gradient's: {_phase_text(fit.chi1)}, the "
-            f"gradient's std × {_grad_factor(fit.chi1)} per layer."
+            f"gradient's std × {_grad_factor(fit.chi1)} per layer at q*."
         )
     if fit.critical_ok:
         return (
@@ -645,7 +645,7 @@ def _verdict_sentence(act: Activation, fit: SchemeFit, advice: Advice) -> str:
         )
     text = (
         f"Neither is within {MATCH_TOLERANCE:.0%} of 1: {_phase_text(fit.chi1)}, the "
-        f"gradient's std × {_grad_factor(fit.chi1)} per layer"
+        f"gradient's std × {_grad_factor(fit.chi1)} per layer at q*"
     )
     if math.isfinite(advice.forward_sw2):
         text += f", and keeping {_scale_text(advice.q)} needs σ_w² = {_n(advice.forward_sw2)}"

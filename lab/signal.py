@@ -174,7 +174,11 @@ def _theory_gradient(result: SimulationResult) -> np.ndarray | None:
         None,
         widths=config.layer_widths,
         input_width=config.input_features,
-        input_std=min(float(result.input.rms[0]), 1e6),
+        # The configured input's std, as every other mean-field number of the lab (the verdicts'
+        # outcome at depth); rows typed in by hand have only their measured RMS.
+        input_std=config.input_std
+        if config.input_data is None
+        else min(float(result.input.rms[0]), 1e6),
         bias_std=config.bias_std,
     )
     if not prediction.applicable:

@@ -17,6 +17,7 @@ import pytest
 from lab import presets
 from lab.budget import MAX_MULTIPLY_ADDS, MAX_PEAK_BYTES
 from lab.controls.forward_pass import CONTROLS
+from lab.diagnosis import advise, scheme_fit
 from lab.experiments.forward_pass import (
     COMPARISON_MIN_SAMPLES,
     COMPARISON_PRIORITY,
@@ -467,3 +468,16 @@ def test_overlap_depends_on_the_decades_the_axis_spans():
     # Theory lines stretch the axis too, but are never named.
     theory = LineChart("t", "y", "s", (low, high), theory=(far,))
     assert [g for g, _ in overlapping_series(theory)] == [("low", "high")]
+
+
+def test_the_verdict_and_the_state_line_quote_one_mean_field_gradient():
+    """A forward-only page takes its gradient from mean-field theory in two places, the state
+    line (lab.signal) and the verdict's outcome at depth (lab.diagnosis): both start from the
+    configured input's std, so they give one number (they once differed by 2 %, the state line
+    starting from the sampled input's RMS)."""
+    values = {"view": "network", "init": "he_normal", "activation": "gelu", "layers": 30}
+    config = config_from_values(CONTROLS.defaults() | values | {"width": 64, "samples": 200})
+    network = fit_network_view(network_config(config)).samples  # the run's own network
+    run_result = presets.layer_histograms(replace(network_config(config), samples=network.used))
+    fit = scheme_fit(advise("gelu", depth=30), "he_normal")
+    assert run_result.diagnosis.gradient_ratio == pytest.approx(fit.gradient_ratio, rel=1e-9)
