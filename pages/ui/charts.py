@@ -30,6 +30,13 @@ LOG_AXIS_LABEL = (
     "abs(datum.value) >= 1e5 || (datum.value != 0 && abs(datum.value) < 1e-3)"
     " ? format(datum.value, '.0e') : format(datum.value, '~g')"
 )
+#: Tick labels of a linear axis: plain numbers from 0.001 to 100,000, e-notation beyond
+#: ("1e+11", "2.5e-7"). An axis ``format`` of "~g" takes its precision from the tick step, so a
+#: step of 40 printed 60 as "6e+1".
+LINEAR_AXIS_LABEL = (
+    "abs(datum.value) >= 1e5 || (datum.value != 0 && abs(datum.value) < 1e-3)"
+    " ? format(datum.value, '~e') : format(datum.value, '~g')"
+)
 #: Colour of a reference band (``histogram_chart(band=...)``): a neutral grey on both themes.
 BAND_COLOR = "#868e96"
 #: Dash and gap (px) of a dashed line: a theory drawn over a simulation.
@@ -193,8 +200,9 @@ def histogram_chart(
                 "left:Q",
                 title=x_title,
                 scale=alt.Scale(domain=[low, high], nice=False),
-                # "~g": 1e+11 rather than 100,000,000,000; few ticks on a narrow panel.
-                axis=alt.Axis(format="~g", labelOverlap=True, tickCount=5),
+                # Plain numbers, powers of ten far from 1 (LINEAR_AXIS_LABEL); few ticks on a
+                # narrow panel.
+                axis=alt.Axis(labelExpr=LINEAR_AXIS_LABEL, labelOverlap=True, tickCount=5),
             ),
             x2="right:Q",
             y=alt.Y(

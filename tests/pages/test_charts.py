@@ -231,3 +231,15 @@ def test_a_shared_y_axis_leaves_room_above_its_tallest_bar():
     ((bars, _), *_) = _layers(chart)
     assert bars["encoding"]["y"]["scale"]["domainMax"] == pytest.approx(50 * 1.05)
     assert bars["encoding"]["y"]["scale"]["nice"] is False
+
+
+def test_histogram_ticks_are_plain_numbers_near_1():
+    """An axis format of "~g" takes its precision from the tick step: a panel from -80 to 80
+    labelled its ticks "-6e+1" and "2e+1". The labels come from an expression instead, which
+    prints plain numbers from 0.001 to 100,000 whatever the step."""
+    chart = histogram_chart([-80, 0, 80], [10, 10], "z of layer 3")
+    (bars,) = [layer for layer, _ in _layers(chart) if layer["mark"]["type"] == "bar"]
+    axis = bars["encoding"]["x"]["axis"]
+    assert "format" not in axis
+    assert "format(datum.value, '~g')" in axis["labelExpr"]
+    assert "abs(datum.value) >= 1e5" in axis["labelExpr"]
