@@ -185,7 +185,9 @@ def _plane_spec(job: tuple[Result, str]) -> dict:
         title=alt.TitleParams(
             f"{HEATMAP_SYMBOLS[heatmap]} over the plane",
             subtitle=(
-                ["black line: the edge of chaos", "dashed: χ₁ jumps past 1, no edge"]
+                "no edge of chaos inside this plane"
+                if plane.edge_sw2.size == 0
+                else ["black line: the edge of chaos", "dashed: χ₁ jumps past 1, no edge"]
                 if plane.edge_jump.any()
                 else "black line: the edge of chaos"
             ),

@@ -99,9 +99,12 @@ def test_a_deep_link_shows_exactly_its_values_and_no_warning():
     assert {name: at.query_params[name] for name in query} == query
     result = run(config_from_values(CONTROLS.parse_query(query).values))
     assert any(plain_text(m) == result.point_caption for m in at.markdown)
-    # sigmoid's edge of chaos lies far beyond the plane: the page says so.
+    # sigmoid's edge of chaos lies far beyond the plane: the page says so, and the chart's
+    # subtitle promises no line.
     assert [info.value for info in at.info] == [result.plane.edge_outside]
+    assert result.plane.edge_sw2.size == 0
     spec = plane_spec(at)
+    assert spec["title"]["subtitle"] == "no edge of chaos inside this plane"
     colours = [layer["encoding"].get("color", {}) for layer in spec["layer"]]
     assert [colour["field"] for colour in colours if "field" in colour] == ["xi"]
 
