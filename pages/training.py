@@ -107,12 +107,12 @@ st.dataframe(
         "to_target": st.column_config.TextColumn(
             "epochs to target", help="The first epoch whose training loss reaches the target."
         ),
-        "behind": st.column_config.NumberColumn(
-            "behind the fastest", format="%d", help="Epochs wasted compared with the fastest."
+        "behind": st.column_config.TextColumn(
+            "behind the fastest", help="Epochs wasted compared with the fastest."
         ),
-        "train_loss": st.column_config.NumberColumn("final training loss", format="%.3g"),
-        "train_accuracy": st.column_config.NumberColumn("training accuracy", format="percent"),
-        "held_out_accuracy": st.column_config.NumberColumn("held-out accuracy", format="percent"),
+        "train_loss": st.column_config.TextColumn("final training loss"),
+        "train_accuracy": st.column_config.TextColumn("training accuracy"),
+        "held_out_accuracy": st.column_config.TextColumn("held-out accuracy"),
     },
 )
 st.caption(result.target_caption)

@@ -143,9 +143,21 @@ def training_view(result: Result) -> TrainingView:
     )
 
 
+def loss_text(loss: float) -> str:
+    """A final loss as the table shows it, 3 significant digits, "diverged" once it overflowed:
+    text, because Streamlit's number columns show an error cell above 2^53."""
+    return f"{loss:.3g}" if math.isfinite(loss) else "diverged"
+
+
+def share_text(share: float) -> str:
+    """An accuracy as the table shows it, "—" when the network has none (it diverged)."""
+    return f"{share:.1%}" if math.isfinite(share) else "—"
+
+
 def outcome_table(result: Result) -> pa.Table:
     """One row per initialization: health at initialization, verdict, epochs to the target,
-    epochs behind the fastest, final loss and accuracies (the page's column names)."""
+    epochs behind the fastest ("—" for a network that never reaches it), final loss
+    (``loss_text``) and accuracies (``share_text``), as text (the page's column names)."""
     return arrow_table(
         [
             {
@@ -153,10 +165,10 @@ def outcome_table(result: Result) -> pa.Table:
                 "health": o.health,
                 "verdict": o.verdict,
                 "to_target": o.wasted,
-                "behind": o.behind,
-                "train_loss": o.final_train_loss,
-                "train_accuracy": o.final_train_accuracy,
-                "held_out_accuracy": o.final_held_out_accuracy,
+                "behind": "—" if o.behind is None else f"{o.behind:,}",
+                "train_loss": loss_text(o.final_train_loss),
+                "train_accuracy": share_text(o.final_train_accuracy),
+                "held_out_accuracy": share_text(o.final_held_out_accuracy),
             }
             for o in result.outcomes
         ]

@@ -98,6 +98,14 @@ def test_default_view_shows_the_engines_outcomes_and_every_chart():
     # He + ReLU at depth 8 is healthy and reaches the target; zeros never do (dead, "never").
     assert frame["health"][0] == "healthy" and frame["to_target"][4] == "never"
     assert frame["verdict"][4] == "never"
+    # No cell reads "None": a network that never reaches the target is "—" behind, and one
+    # whose loss overflowed has a "diverged" final loss (N(0, 1) here).
+    assert list(frame["behind"]) == [
+        "—" if o.behind is None else f"{o.behind:,}" for o in result.outcomes
+    ]
+    diverged = [o.label for o in result.outcomes if o.diverged_epoch is not None]
+    assert diverged == ["N(0, 1)"] and frame["train_loss"][2] == "diverged"
+    assert not frame.isna().any().any()
     # The notes under the loss and the accuracy charts, each naming the curves hidden there.
     captions = [caption.value for caption in at.caption]
     assert result.loss_note in captions and result.accuracy_note in captions
@@ -239,7 +247,7 @@ def test_changing_a_control_retrains_and_updates_the_url():
     assert at.query_params["seed"] == "5"
     result = expected(inits="he_normal,zeros", seed="5", **SMALL)
     after = list(table(at)["train_loss"])
-    assert after == pytest.approx([o.final_train_loss for o in result.outcomes])
+    assert after == [f"{o.final_train_loss:.3g}" for o in result.outcomes]
     assert after != before
 
 
