@@ -171,7 +171,7 @@ class Panel:
     smallest and largest value), ``below``/``above`` the finite values outside them,
     ``nonfinite`` the inf/NaN values; ``band``: the interval to mark on it
     (``lab.presets.HISTOGRAM_BAND``); ``title`` names the layer and its std (and, after
-    ReLU-like activations, its share of exact zeros)."""
+    ReLU-like activations, its share of exact zeros on a second line, after a line break)."""
 
     layer: int
     title: str
@@ -825,7 +825,7 @@ def _panel(tensor: presets.Histograms, layer: int, symbol: str) -> Panel:
     title = f"Layer {layer} · " + (f"std {fmt(std)}" if math.isfinite(std) else "no finite value")
     zeros = float(tensor.frac_zero[i])
     if symbol == "a" and zeros >= ZERO_SHARE_SHOWN:
-        title += f" · {zeros:.0%} exactly 0"
+        title += f"\n{zeros:.0%} exactly 0"  # a second line: a panel is 215 px wide
     return Panel(
         layer=layer,
         title=title,

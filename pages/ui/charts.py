@@ -589,8 +589,13 @@ def _unplottable_notes(data: pd.DataFrame, x_title: str, *, show_series: bool) -
 
 def _title(title: str, subtitle: str | list[str]) -> alt.TitleParams:
     # The subtitle lists what the axes cannot show; the annotation colour reads on both themes.
+    # A line break in the title starts a second line (Vega draws a list of lines).
+    lines = title.split("\n")
     return alt.TitleParams(
-        text=title, subtitle=subtitle or [], subtitleColor=ANNOTATION_COLOR, anchor="start"
+        text=lines if len(lines) > 1 else title,
+        subtitle=subtitle or [],
+        subtitleColor=ANNOTATION_COLOR,
+        anchor="start",
     )
 
 

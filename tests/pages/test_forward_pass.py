@@ -23,7 +23,8 @@ from lab.experiments.forward_pass import (
     network_config,
     run,
 )
-from pages.ui.forward_charts import LAYERS_TABLE_KEY
+from pages.ui.forward_charts import LAYERS_TABLE_KEY, PANEL_WIDTH
+from pages.ui.text_width import TITLE_MARGIN, TITLE_PX_PER_CHAR
 from pages.ui.widgets import widget_key
 
 TIMEOUT = 60
@@ -308,3 +309,20 @@ def test_lines_on_top_of_each_other_are_named_under_the_variance_chart():
     assert captions[captions.index(note) + 1].startswith("Solid lines with dots")
     # Xavier + ReLU, the default: Var(z) about 3 times Var(a), on an axis of two decades.
     assert not any("one line hides the other" in text(c) for c in page().caption)
+
+
+def test_post_activation_panel_titles_fit_their_panel():
+    """After ReLU half the values are exactly 0, which the panel title names. On one line the
+    title ran past the 215-px panel and was cut ("Layer 1 · std 0.827 · 50…"); the share now
+    has a line of its own, and every line fits the text model."""
+    at = page(hist="post", init="he_normal", activation="relu")
+    assert not at.exception
+    panels = run(config_from_values({"hist": "post", "init": "he_normal", "activation": "relu"}))
+    (first,) = [panel.title for panel in panels.network.histograms.panels["post"][0][:1]]
+    assert "exactly 0" in first
+    for spec in specs(at)[: len(panels.network.histograms.panels["post"][0])]:
+        title = spec.get("title") or spec["layer"][0]["title"]
+        lines = title["text"]
+        assert isinstance(lines, list) and lines[1].endswith("exactly 0")
+        for line in lines:
+            assert TITLE_MARGIN + len(line) * TITLE_PX_PER_CHAR <= PANEL_WIDTH, line
