@@ -161,7 +161,8 @@ class Outcome:
 
     health: ``lab.diagnosis``'s state of the forward signal at initialization (Signal
     propagation's simulation of the hidden layers) and health_message its sentence; verdict:
-    ``lab.diagnosis.match_verdict``'s label (match, mismatch, never) and verdict_reason.
+    ``lab.diagnosis.match_verdict``'s label (match, partial, mismatch, never; with
+    ``CLOSEST_NOTE`` for the scheme theory recommends when none matches) and verdict_reason.
     epochs_to_target: the first epoch whose training loss is at most the target (None: never);
     wasted: that as text ("never", or "diverged at epoch k"); behind: epochs more than the
     fastest initialization (None when it never got there). final_*: the last epoch's values
@@ -382,13 +383,17 @@ def _outcomes(
             wasted = "never"
         finite = np.flatnonzero(np.all(np.isfinite(run.symmetry), axis=1))
         last = run.symmetry[finite[-1]] if finite.size else np.array([np.nan])
+        verdict = health.verdict.label
+        closest = health.recommendation
+        if verdict in ("partial", "mismatch") and not closest.matches and run.init == closest.init:
+            verdict += CLOSEST_NOTE
         outcomes.append(
             Outcome(
                 init=run.init,
                 label=label,
                 health=diagnosis.state,
                 health_message=diagnosis.message,
-                verdict=health.verdict.label,
+                verdict=verdict,
                 verdict_reason=health.verdict.reason,
                 epochs_to_target=run.epochs_to_target,
                 wasted=wasted,
@@ -405,6 +410,11 @@ def _outcomes(
             )
         )
     return tuple(outcomes)
+
+
+#: Added to the verdict of the scheme theory recommends when no standard scheme matches the
+#: activation (GELU): its "mismatch" is the best there is.
+CLOSEST_NOTE = " (the closest)"
 
 
 def _fastest(outcomes: tuple[Outcome, ...], epochs: int) -> str:

@@ -16,6 +16,7 @@ from lab.controls.network import SCHEME_LABELS
 from lab.controls.training import CONTROLS, MAX_TRAINING_WIDTH
 from lab.experiments import signal_propagation
 from lab.experiments.training import (
+    CLOSEST_NOTE,
     CURVE_POINTS,
     GRADIENT_LAYERS,
     Config,
@@ -164,7 +165,8 @@ def test_health_is_signal_propagations_diagnosis_of_the_same_layers(small):
             )
         )
         assert outcome.health == independent.summary.diagnosis.state
-        assert outcome.verdict == independent.verdict.label
+        # Marked when it is the closest of no matching scheme (tanh: Xavier normal).
+        assert outcome.verdict.removesuffix(CLOSEST_NOTE) == independent.verdict.label
     by_init = {o.init: o for o in result.outcomes}
     assert by_init["zeros"].verdict == by_init["constant"].verdict == "never"
 
@@ -303,3 +305,17 @@ def test_one_epoch_is_named_in_the_singular():
     result = run(config_from_values({"inits": ("zeros",), "epochs": 1}))
     assert "1 epochs" not in result.fastest
     assert result.fastest.endswith("within 1 epoch.") or "within 1 epoch:" in result.fastest
+
+
+def test_the_closest_scheme_is_marked_when_none_matches():
+    """GELU: no standard scheme keeps both scales, and He normal, the closest, trains well from
+    a healthy start; its "mismatch" says it is the closest, as the reason does. With ReLU He
+    matches and nothing is marked."""
+    gelu = run(config_from_values({"activation": "gelu", "epochs": 3}))
+    by_label = {o.label: o for o in gelu.outcomes}
+    he = by_label["He normal"]
+    assert he.verdict == "mismatch (the closest)" and he.health == "healthy"
+    assert "this is the closest" in he.verdict_reason
+    assert by_label["Xavier normal"].verdict == "mismatch"
+    relu = run(config_from_values({"epochs": 3}))
+    assert not any("closest" in o.verdict for o in relu.outcomes)
