@@ -23,6 +23,7 @@ initializations train; ``Result.notes`` says what was lowered.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -248,6 +249,7 @@ class Result:
     initialization, in the order asked; fastest: the sentence on who reached the target first.
     loss_note: '' or what a log axis of the loss cannot show (diverged runs, a loss of 0), and
     which loss curves lie on top of each other; accuracy_note: '' or which accuracy curves do.
+    loss_axis: the loss chart's log axis (``loss_axis``); loss_note names the losses above it.
     curves, gradients (one panel per initialization), boundaries (one per initialization on a
     2-D set, empty for the digits; points: the training points and labels), symmetry_lines:
     one sentence per initialization for the symmetry panel; class_names: the classes' names.
@@ -264,6 +266,7 @@ class Result:
     outcomes: tuple[Outcome, ...]
     fastest: str
     curves: Curves
+    loss_axis: tuple[float, float]
     loss_note: str
     accuracy_note: str
     gradients: tuple[GradientPanel, ...]
@@ -313,7 +316,8 @@ def run(config: Config, progress: Callable[[float], None] | None = None) -> Resu
         outcomes=outcomes,
         fastest=_fastest(outcomes, ran.epochs),
         curves=curves,
-        loss_note=_loss_note(outcomes, curves),
+        loss_axis=loss_axis(curves, result.target_loss),
+        loss_note=_loss_note(outcomes, curves, loss_axis(curves, result.target_loss)),
         accuracy_note=_accuracy_note(curves),
         gradients=tuple(
             _gradient_panel(run, label, result.epochs)
@@ -431,11 +435,41 @@ def _fastest(outcomes: tuple[Outcome, ...], epochs: int) -> str:
     return text
 
 
-def _loss_note(outcomes: tuple[Outcome, ...], curves: Curves) -> str:
+#: Most decades the loss axis spans: beyond them an exploding network's first losses (1e89 at
+#: 100 layers) would press every other curve into a flat line at the bottom. The default view
+#: spans 9 (1e-4 to N(0, 1)'s first loss, 4.9e4), all of it shown.
+LOSS_AXIS_DECADES = 10
+
+
+def loss_axis(curves: Curves, target: float) -> tuple[float, float]:
+    """The loss chart's log axis: from the power of ten at or below the smallest positive loss
+    (or the target) to the one at or above the largest, at least one decade and at most
+    ``LOSS_AXIS_DECADES``; larger losses lie above it (``_loss_note`` names them)."""
+    losses = np.concatenate([curves.train_loss.ravel(), curves.held_out_loss.ravel(), [target]])
+    shown = losses[np.isfinite(losses) & (losses > 0)]
+    low = math.floor(math.log10(float(shown.min())))
+    high = math.ceil(math.log10(float(shown.max())))
+    high = min(max(high, low + 1), low + LOSS_AXIS_DECADES)
+    return 10.0**low, 10.0**high
+
+
+def _loss_note(outcomes: tuple[Outcome, ...], curves: Curves, axis: tuple[float, float]) -> str:
     parts = [
         f"{o.label} from epoch {o.diverged_epoch}" for o in outcomes if o.diverged_epoch is not None
     ]
     notes = [f"no values once the loss overflowed: {', '.join(parts)}"] if parts else []
+    above = []
+    for label, train in zip(curves.labels, curves.train_loss, strict=True):
+        high = np.flatnonzero(np.isfinite(train) & (train > axis[1]))
+        if high.size:
+            first = int(high[0])
+            above.append(
+                f"{label} from epoch {int(curves.epochs[first])} ({float(train[first]):.2g})"
+                if high.size > 1
+                else f"{label} at epoch {int(curves.epochs[first])} ({float(train[first]):.2g})"
+            )
+    if above:
+        notes.append(f"above {axis[1]:g}, the axis's top: {', '.join(above)}")
     zero = [
         label
         for label, train, held in zip(

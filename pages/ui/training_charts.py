@@ -129,7 +129,7 @@ def training_view(result: Result) -> TrainingView:
     gradient_lines = max((len(_title_lines(p.label)) for p in result.gradients), default=1)
     return TrainingView(
         table=outcome_table(result),
-        loss=loss_spec(result.curves, result.target_loss),
+        loss=loss_spec(result.curves, result.target_loss, result.loss_axis),
         accuracy=accuracy_spec(result.curves, result.chance_accuracy),
         boundaries=tuple(
             boundary_spec(
@@ -312,7 +312,7 @@ def _with_ends(
     the lines do: Vega draws a legend shared by fills and strokes as symbols, never as a
     colour bar."""
     last = frame.loc[frame.groupby(keys)[x].idxmax()] if len(frame) else frame
-    dots = chart.mark_point(filled=filled, size=36, opacity=1, strokeWidth=2)
+    dots = chart.mark_point(filled=filled, size=36, opacity=1, strokeWidth=2, clip=True)
     return alt.layer(chart, dots.properties(data=last))
 
 
@@ -320,7 +320,7 @@ def _lines(rows: _Typed, curves: Curves, y: alt.Y, fmt: str) -> alt.LayerChart:
     lines = (
         alt.Chart(rows.data)
         .transform_calculate(init=_named("k", curves.labels), part=_named("part", PARTS))
-        .mark_line(strokeWidth=2)
+        .mark_line(strokeWidth=2, clip=True)  # a loss above the axis's top (``loss_axis``)
         .encode(
             x=_epoch_axis(int(curves.epochs[-1])),
             y=y,
@@ -358,14 +358,19 @@ def _reference(value: float, label: str) -> list[alt.Chart]:
 # --------------------------------------------------------------------------- charts
 
 
-def loss_spec(curves: Curves, target: float) -> dict:
-    """Training (solid) and held-out (dashed) loss of every initialization on a log axis, with
-    the target loss (a loss of exactly 0 or not finite is left out: the page says so)."""
+def loss_spec(curves: Curves, target: float, axis: tuple[float, float]) -> dict:
+    """Training (solid) and held-out (dashed) loss of every initialization on the log ``axis``
+    (``lab.experiments.training.loss_axis``; lines above it are clipped at its top), with the
+    target loss (a loss of exactly 0 or not finite is left out: the page says so)."""
     frame = _curve_rows(curves, "loss")
     rows = _Typed(frame[frame["value"] > 0.0].reset_index(drop=True))
-    frame = rows.frame
-    shown = pd.concat([frame["value"], pd.Series([target])])
-    y = alt.Y("value:Q", title="loss (log)", scale=_log_scale(shown), axis=_log_axis(shown))
+    ends = pd.Series(axis)
+    y = alt.Y(
+        "value:Q",
+        title="loss (log)",
+        scale=alt.Scale(type="log", domain=list(axis), nice=False),
+        axis=_log_axis(ends),
+    )
     chart = alt.layer(
         _lines(rows, curves, y, ".4g"), *_reference(target, f"target {target:.3g}")
     ).properties(title=_title("Cross-entropy loss"), height=CURVE_HEIGHT)

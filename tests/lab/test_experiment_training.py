@@ -19,6 +19,7 @@ from lab.experiments.training import (
     CLOSEST_NOTE,
     CURVE_POINTS,
     GRADIENT_LAYERS,
+    LOSS_AXIS_DECADES,
     Config,
     config_from_values,
     curve_epochs,
@@ -319,3 +320,20 @@ def test_the_closest_scheme_is_marked_when_none_matches():
     assert by_label["Xavier normal"].verdict == "mismatch"
     relu = run(config_from_values({"epochs": 3}))
     assert not any("closest" in o.verdict for o in relu.outcomes)
+
+
+def test_an_exploding_first_loss_lies_above_a_bounded_loss_axis():
+    """100 layers: N(0, 1)'s first loss is 1e89. An axis up to it spanned 90 decades and every
+    other curve lay flat at its bottom; the axis stops LOSS_AXIS_DECADES above its bottom and
+    the note names what lies above it."""
+    result = run(config_from_values({"layers": 100, "width": 128, "epochs": 2}))
+    low, high = result.loss_axis
+    assert high / low == 10.0**LOSS_AXIS_DECADES
+    losses = result.curves.train_loss
+    first = float(losses[result.curves.labels.index("N(0, 1)")][0])
+    assert first > 1e80 > high
+    assert f"above {high:g}, the axis's top: N(0, 1) at epoch 0 ({first:.2g})" in (result.loss_note)
+    others = np.delete(losses, result.curves.labels.index("N(0, 1)"), axis=0)
+    assert np.nanmax(others) < high  # nobody else is cut
+    default = run(config_from_values({}))
+    assert default.loss_axis == (1e-4, 1e5) and "the axis's top" not in default.loss_note

@@ -388,3 +388,13 @@ def test_the_log_axes_reach_a_decade_past_every_point():
             continue
         ((low, high),) = {tuple(domain) for domain in log_domains(spec) if domain}
         assert low <= shown.min() and shown.max() < high
+
+
+def test_the_loss_chart_draws_the_engines_bounded_axis():
+    """The loss chart's log axis is the engine's (lab.experiments.training.loss_axis), lines
+    above it clipped at its top: 100 layers put N(0, 1)'s first loss at 1e89."""
+    result = run(config_from_values({"layers": 100, "width": 128, "epochs": 2}))
+    spec = training_charts.training_view(result).loss
+    ((low, high),) = {tuple(domain) for domain in log_domains(spec) if domain}
+    assert (low, high) == result.loss_axis and high < 1e80
+    assert "the axis's top" in result.loss_note
