@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from functools import cache
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -362,7 +362,11 @@ def advise(
     return _advise(act.name, float(act.params.get("slope", slope)), input_std, bias_std, depth)
 
 
-@cache
+#: Advice kept per process: pages ask for any activation, input and bias scale and depth.
+ADVICE_CACHE_SIZE = 1024
+
+
+@lru_cache(maxsize=ADVICE_CACHE_SIZE)
 def _advise(name: str, slope: float, input_std: float, bias_std: float, depth: int) -> Advice:
     act = get_activation(name, slope)
     q, sb2 = input_std * input_std, bias_std * bias_std

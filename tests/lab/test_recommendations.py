@@ -342,3 +342,12 @@ def test_signal_bank_feedback_on_xavier_quotes_the_engine():
         m.feedback for m in bank_signal.XAVIER_RELU_RMS.mistakes if m.name == "xavier_preserves"
     ]
     assert "linear layer" in xavier_keeps and "tanh" not in xavier_keeps
+
+
+def test_the_advice_cache_is_bounded():
+    """Pages ask for any depth, input and bias scale: the process keeps a bounded number of
+    answers (a class exploring 100 depths x many scales would otherwise grow it for good)."""
+    from lab import diagnosis
+
+    maxsize = diagnosis._advise.cache_info().maxsize
+    assert maxsize is not None and maxsize == diagnosis.ADVICE_CACHE_SIZE <= 4096
