@@ -372,15 +372,12 @@ def _advise(name: str, slope: float, input_std: float, bias_std: float, depth: i
     q, sb2 = input_std * input_std, bias_std * bias_std
     forward = preserving_sw2(act, q, sb2)
     forward_chi = forward * float(expected_dphi2(act, q)) if math.isfinite(forward) else math.nan
-    critical, critical_q = edge_of_chaos(act, sb2)
+    critical, critical_q = edge_of_chaos(act, sb2, input_q=q)
     reached, gain_at_critical = False, math.nan
     critical_saturated = None
     if math.isfinite(critical):
-        # Layer 1 sees the input unrectified: q_1 = sw2 q + sb2 (lab.theory.predict). Where the
-        # edge keeps every q (linear, ReLU, leaky ReLU without a bias) the network stays there.
-        first = critical * q + sb2
-        critical, critical_q = edge_of_chaos(act, sb2, q0=first)
-        reached_q = fixed_point(act, critical, sb2, q0=first)
+        # Layer 1 sees the input unrectified: q_1 = sw2 q + sb2 (lab.theory.predict).
+        reached_q = fixed_point(act, critical, sb2, q0=critical * q + sb2)
         reached = math.isclose(reached_q, critical_q, rel_tol=1e-6, abs_tol=1e-9)
         gain_at_critical = (critical * float(expected_phi2(act, q)) + sb2) / q
         if flat_threshold(act) is not None:

@@ -776,7 +776,7 @@ def edge_of_chaos(
     sb2: float,
     *,
     slope: float = DEFAULT_LEAKY_SLOPE,
-    q0: float = 1.0,
+    input_q: float | None = None,
 ) -> tuple[float, float]:
     """(critical sw2, q*): the weight scale at which chi1 = 1 for bias variance sb2.
 
@@ -784,15 +784,18 @@ def edge_of_chaos(
     (q* - sb2) E[phi'^2](q*) / E[phi^2](q*) = 1; the smallest root q* > sb2 is returned.
     With sb2 = 0 and phi(0) = 0 the root is q* = 0 with sw2 = 1 / phi'(0)^2 (tanh: (1, 0)); for
     GELU that point repels (E[phi^2]/q grows with q), so a network started at q > 0 leaves it.
-    Linear/ReLU/leaky ReLU: sw2 = 1 / E[phi'^2] with q* from ``fixed_point`` (inf if sb2 > 0; the
-    start ``q0`` if sb2 = 0, since then every q is fixed: a network keeps its first layer's q).
-    Other activations ignore ``q0``. Returns (nan, nan) when no root exists below q* = 1e30.
+    Linear/ReLU/leaky ReLU: sw2 = 1 / E[phi'^2] with q* from ``fixed_point`` (inf if sb2 > 0; if
+    sb2 = 0 every q is fixed, and q* is where a network stays whose input has second moment
+    ``input_q``: its first layer's q_1 = sw2 input_q, the input entering unrectified (1 without
+    ``input_q``). Other activations ignore ``input_q``. Returns (nan, nan) when no root exists
+    below q* = 1e30.
     """
     act = _resolve(activation, slope)
     sb2 = _check_sb2(sb2)
     closed = _homogeneous(act)
     if closed is not None:
         critical = 1.0 / closed[2]
+        q0 = 1.0 if input_q is None else critical * input_q + sb2
         return critical, fixed_point(act, critical, sb2, q0=q0)
     if sb2 == 0.0 and float(act.function(np.zeros(1))[0]) == 0.0:
         return 1.0 / _dphi2_scalar(act, 0.0), 0.0
