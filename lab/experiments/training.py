@@ -292,6 +292,7 @@ def run(config: Config, progress: Callable[[float], None] | None = None) -> Resu
         )
     labels = _unique([_label(run.init, dict(run.params)) for run in result.runs], result)
     curves = _curves(result, labels)
+    axis = loss_axis(curves, result.target_loss)
     outcomes = _outcomes(config, result, labels)
     data = result.dataset
     ran = result.config
@@ -316,8 +317,8 @@ def run(config: Config, progress: Callable[[float], None] | None = None) -> Resu
         outcomes=outcomes,
         fastest=_fastest(outcomes, ran.epochs),
         curves=curves,
-        loss_axis=loss_axis(curves, result.target_loss),
-        loss_note=_loss_note(outcomes, curves, loss_axis(curves, result.target_loss)),
+        loss_axis=axis,
+        loss_note=_loss_note(outcomes, curves, axis),
         accuracy_note=_accuracy_note(curves),
         gradients=tuple(
             _gradient_panel(run, label, result.epochs)
