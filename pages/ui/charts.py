@@ -24,16 +24,10 @@ def _short(value: float) -> str:
 
 #: Colour for annotations (out-of-range counts, dropped points): readable on light and dark.
 ANNOTATION_COLOR = "#e8590c"
-#: Tick labels of a log axis: plain numbers from 0.001 to 10,000, powers of ten beyond ("1e+10",
-#: not "10000000000", which Vega's "~g" prints for some ticks of a log scale).
-LOG_AXIS_LABEL = (
-    "abs(datum.value) >= 1e5 || (datum.value != 0 && abs(datum.value) < 1e-3)"
-    " ? format(datum.value, '.0e') : format(datum.value, '~g')"
-)
-#: Tick labels of a linear axis: plain numbers from 0.001 to 100,000, e-notation beyond
-#: ("1e+11", "2.5e-7"). An axis ``format`` of "~g" takes its precision from the tick step, so a
-#: step of 40 printed 60 as "6e+1".
-LINEAR_AXIS_LABEL = (
+#: Tick labels of any axis: plain numbers from 0.001 to 100,000, e-notation beyond ("1e+10",
+#: "2.5e-7"). Vega's own "~g" prints "10000000000" for some ticks of a log scale, and takes its
+#: precision from the tick step on a linear one (a step of 40 printed 60 as "6e+1").
+AXIS_LABEL = (
     "abs(datum.value) >= 1e5 || (datum.value != 0 && abs(datum.value) < 1e-3)"
     " ? format(datum.value, '~e') : format(datum.value, '~g')"
 )
@@ -200,9 +194,9 @@ def histogram_chart(
                 "left:Q",
                 title=x_title,
                 scale=alt.Scale(domain=[low, high], nice=False),
-                # Plain numbers, powers of ten far from 1 (LINEAR_AXIS_LABEL); few ticks on a
+                # Plain numbers, powers of ten far from 1 (AXIS_LABEL); few ticks on a
                 # narrow panel.
-                axis=alt.Axis(labelExpr=LINEAR_AXIS_LABEL, labelOverlap=True, tickCount=5),
+                axis=alt.Axis(labelExpr=AXIS_LABEL, labelOverlap=True, tickCount=5),
             ),
             x2="right:Q",
             y=alt.Y(
@@ -379,14 +373,14 @@ def log_line_chart(
     positives = [v for v in plotted["y"] if v > 0]
     # Explicit ticks: Vega thins a short log axis to odd values such as 40, 0.6, 0.008.
     y_scale = alt.Scale(type="log")
-    y_axis = alt.Axis(labelExpr=LOG_AXIS_LABEL, values=_log_ticks(positives))
+    y_axis = alt.Axis(labelExpr=AXIS_LABEL, values=_log_ticks(positives))
     band = None
     if zero_band and not zeros.empty:
         domain, ticks, band = _zero_band_geometry(list(plotted["y"]))
         y_scale = alt.Scale(type="log", domain=domain, nice=False)
         # The band's middle gets a tick labelled 0, as on a broken axis.
         y_axis = alt.Axis(
-            labelExpr=f"datum.value == {band[2]!r} ? '0' : ({LOG_AXIS_LABEL})",
+            labelExpr=f"datum.value == {band[2]!r} ? '0' : ({AXIS_LABEL})",
             values=[band[2], *ticks],
         )
     line = (
