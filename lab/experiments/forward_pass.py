@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from lab import presets
+from lab.axes import decade_span
 from lab.budget import Cost, Scaled, fit_count
 from lab.controls.forward_pass import CONTROLS, NETWORK_VIEWS
 from lab.controls.network import init_params as scheme_params
@@ -238,12 +239,8 @@ def axis_decades(chart: LineChart) -> int:
     """The decades a log axis spans to show every positive finite value of ``chart``, lines and
     theory alike: from the power of ten at or below the smallest to the one at or above the
     largest (Vega's log scales round their domain out to powers of ten), at least one."""
-    values = np.array([y for s in (*chart.series, *chart.theory) for y in s.y], dtype=float)
-    shown = values[np.isfinite(values) & (values > 0)]
-    if shown.size == 0:
-        return 1
-    logs = np.log10(shown)
-    return max(1, math.ceil(float(logs.max())) - math.floor(float(logs.min())))
+    span = decade_span(y for s in (*chart.series, *chart.theory) for y in s.y)
+    return 1 if span is None else max(1, span[1] - span[0])
 
 
 def overlapping_series(chart: LineChart) -> list[tuple[tuple[str, ...], float]]:

@@ -23,13 +23,13 @@ initializations train; ``Result.notes`` says what was lowered.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from lab import training
+from lab.axes import decade_span
 from lab.controls.training import CONTROLS, OPTIMIZER
 from lab.datasets import PLANAR
 from lab.experiments import signal_propagation
@@ -447,9 +447,7 @@ def loss_axis(curves: Curves, target: float) -> tuple[float, float]:
     (or the target) to the one at or above the largest, at least one decade and at most
     ``LOSS_AXIS_DECADES``; larger losses lie above it (``_loss_note`` names them)."""
     losses = np.concatenate([curves.train_loss.ravel(), curves.held_out_loss.ravel(), [target]])
-    shown = losses[np.isfinite(losses) & (losses > 0)]
-    low = math.floor(math.log10(float(shown.min())))
-    high = math.ceil(math.log10(float(shown.max())))
+    low, high = decade_span(losses) or (0, 1)  # (the target is positive)
     high = min(max(high, low + 1), low + LOSS_AXIS_DECADES)
     return 10.0**low, 10.0**high
 

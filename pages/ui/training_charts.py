@@ -37,6 +37,7 @@ import pandas as pd
 import pyarrow as pa
 from streamlit import dataframe_util
 
+from lab.axes import decade_span
 from lab.experiments.training import (
     HELD_OUT,
     TRAIN,
@@ -220,21 +221,12 @@ def _title(text: str | list[str], subtitle: str = "") -> alt.TitleParams:
     )
 
 
-def _decade_span(values: pd.Series) -> tuple[int, int]:
-    """The powers of ten at or below the smallest and at or above the largest of the positive,
-    non-empty ``values``."""
-    return (
-        math.floor(math.log10(float(values.min()))),
-        math.ceil(math.log10(float(values.max()))),
-    )
-
-
 def _decades(values: pd.Series) -> list[float]:
     """Tick values of a log axis over the positive ``values``: powers of ten, at most
     LOG_TICKS of them (every k-th); Vega's own log ticks draw a grid line at every 1-9 multiple."""
     if values.empty:
         return []
-    low, high = _decade_span(values)
+    low, high = decade_span(values.to_numpy())  # type: ignore[misc]
     powers = list(range(low, high + 1))
     return [10.0**k for k in powers[:: math.ceil(len(powers) / LOG_TICKS)]]
 
@@ -244,7 +236,7 @@ def _log_scale(values: pd.Series) -> alt.Scale:
     to the one at or above the largest: no point sits on the plot's edge."""
     if values.empty:
         return alt.Scale(type="log")
-    low, high = _decade_span(values)
+    low, high = decade_span(values.to_numpy())  # type: ignore[misc]
     return alt.Scale(type="log", domain=[10.0**low, 10.0 ** max(high, low + 1)], nice=False)
 
 
