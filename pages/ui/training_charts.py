@@ -46,7 +46,7 @@ from lab.experiments.training import (
     GradientPanel,
     Result,
 )
-from pages.ui.charts import ANNOTATION_COLOR, vega_spec
+from pages.ui.charts import ANNOTATION_COLOR, AXIS_LABEL, vega_spec
 from pages.ui.memo import arrow_table, once_per
 from pages.ui.text_width import (
     PHONE_WIDTH,
@@ -241,8 +241,10 @@ def _log_scale(values: pd.Series) -> alt.Scale:
 
 
 def _log_axis(values: pd.Series) -> alt.Axis:
+    """Powers of ten (``_decades``), labelled as on every chart of the lab (``AXIS_LABEL``):
+    "~g" printed the loss axis's 1e9 as "1000000000"."""
     ticks = _decades(values)
-    return alt.Axis(format="~g", values=ticks) if ticks else alt.Axis(format="~g")
+    return alt.Axis(labelExpr=AXIS_LABEL, values=ticks) if ticks else alt.Axis(labelExpr=AXIS_LABEL)
 
 
 def _named(code: str, names: Sequence[str], missing: str | None = None) -> str:

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 import pages.ui.training_charts as training_charts
 from lab.controls.training import CONTROLS
 from lab.experiments.training import config_from_values, run
+from pages.ui.charts import AXIS_LABEL
 from pages.ui.text_width import PHONE_WIDTH
 from pages.ui.training_charts import (
     CURVE_MIN_WIDTH,
@@ -398,3 +399,20 @@ def test_the_loss_chart_draws_the_engines_bounded_axis():
     ((low, high),) = {tuple(domain) for domain in log_domains(spec) if domain}
     assert (low, high) == result.loss_axis and high < 1e80
     assert "the axis's top" in result.loss_note
+
+
+def test_log_axes_label_large_losses_in_powers_of_ten():
+    """The bounded loss axis of a 100-layer run reaches 1e9; its labels are e-notation from
+    1e5 on, as on every chart of the lab, not "1000000000"."""
+    result = run(config_from_values({"layers": 100, "width": 128, "epochs": 2}))
+    spec = training_charts.training_view(result).loss
+    axes = [
+        channel["axis"]
+        for encoding in encodings(spec)
+        for channel in encoding.values()
+        if isinstance(channel, dict)
+        and channel.get("scale", {}).get("type") == "log"
+        and "axis" in channel
+    ]
+    assert axes and all(axis["labelExpr"] == AXIS_LABEL for axis in axes)
+    assert max(max(axis["values"]) for axis in axes) >= 1e9
