@@ -91,16 +91,18 @@ with schemes_tab:
             hide_index=True,
             width="stretch",
             column_config={
-                "n": st.column_config.NumberColumn(
-                    format="%.6g", help="The n of Var = scale / n: fan_in, fan_out or their mean."
+                "n": st.column_config.TextColumn(
+                    alignment="right",
+                    help="The n of Var = scale / n: fan_in, fan_out or their mean.",
                 ),
                 "Var exact": number,
                 "Var sampled": number,
                 "std exact": number,
                 "std sampled": number,
-                "b / cut": st.column_config.NumberColumn(
-                    format="%.5g",
-                    help="Exact. Uniform: bound b = √(3 Var). Truncated normal: cut point 2σ'.",
+                "b / cut": st.column_config.TextColumn(
+                    alignment="right",
+                    help="Exact. Uniform: bound b = √(3 Var). Truncated normal: cut point 2σ'. "
+                    "A normal law has neither (—).",
                 ),
                 "max |w|": st.column_config.NumberColumn(
                     format="%.5g", help="Largest sampled |weight|: never beyond b or the cut."
@@ -108,11 +110,11 @@ with schemes_tab:
                 "mean": st.column_config.NumberColumn(
                     format="%.3g", help="Sampled mean (exact: 0 for every scheme here)."
                 ),
-                "KS D": st.column_config.NumberColumn(
-                    format="%.3g", help="Kolmogorov-Smirnov D: largest gap between the CDFs."
+                "KS D": st.column_config.TextColumn(
+                    alignment="right", help="Kolmogorov-Smirnov D: largest gap between the CDFs."
                 ),
-                "KS p": st.column_config.NumberColumn(
-                    format="%.3g",
+                "KS p": st.column_config.TextColumn(
+                    alignment="right",
                     help="Chance of a gap at least this large if the weights follow the exact law.",
                 ),
             },
@@ -121,7 +123,7 @@ with schemes_tab:
             "Kolmogorov-Smirnov test: a small D and a p-value that is not tiny mean the samples "
             "are consistent with the exact law. When the law is right, p is uniform on [0, 1], so "
             "p < 0.05 still turns up once in twenty seeds; a wrong law drives p towards 0. "
-            "Orthogonal weights are not independent draws, so they get no KS test."
+            "Orthogonal weights are not independent draws, so they get no KS test (—)."
         )
 
 with shapes_tab:

@@ -36,6 +36,11 @@ SCHEME_COLUMNS = (
     "KS D",
     "KS p",
 )
+#: Columns without a number for some schemes (no bound or cut for a normal law, no KS test for
+#: orthogonal weights), sent as text in their format, with ``EMPTY_CELL`` where there is none
+#: (a number column would show a grey "None").
+OPTIONAL_FORMATS = {"n": ".6g", "b / cut": ".5g", "KS D": ".3g", "KS p": ".3g"}
+EMPTY_CELL = "—"
 SHAPE_COLUMNS = (
     "law",
     "numpy",
@@ -162,6 +167,12 @@ class Tables:
     shapes: pa.Table
 
 
+def optional_cell(value: float | None, column: str) -> str:
+    """A cell of an ``OPTIONAL_FORMATS`` column: the number in that column's format, or
+    ``EMPTY_CELL``."""
+    return EMPTY_CELL if value is None else format(value, OPTIONAL_FORMATS[column])
+
+
 @once_per(_config)
 def tables(result: Result) -> Tables:
     """The exact-against-sampled table (one row per scheme) and the rand-vs-randn table, built
@@ -169,16 +180,16 @@ def tables(result: Result) -> Tables:
     schemes = [
         {
             "scheme": s.label,
-            "n": s.fan,
+            "n": optional_cell(s.fan, "n"),
             "Var exact": s.exact_variance,
             "Var sampled": s.sampled_variance,
             "std exact": s.exact_std,
             "std sampled": s.sampled_std,
-            "b / cut": s.bound if s.bound is not None else s.truncation,
+            "b / cut": optional_cell(s.bound if s.bound is not None else s.truncation, "b / cut"),
             "max |w|": s.sampled_max_abs,
             "mean": s.sampled_mean,
-            "KS D": s.ks_statistic,
-            "KS p": s.ks_pvalue,
+            "KS D": optional_cell(s.ks_statistic, "KS D"),
+            "KS p": optional_cell(s.ks_pvalue, "KS p"),
         }
         for s in (view.summary for view in result.schemes)
     ]

@@ -262,7 +262,7 @@ def test_weight_tables_and_specs_are_built_once_per_result() -> None:
     rows = tables.schemes.to_pylist()
     assert [row["scheme"] for row in rows] == [view.summary.label for view in first.schemes]
     assert rows[0]["Var sampled"] == first.schemes[0].summary.sampled_variance
-    assert rows[1]["KS p"] is None  # orthogonal weights get no KS test: an empty cell
+    assert rows[1]["KS p"] == weight_charts.EMPTY_CELL  # orthogonal weights get no KS test
     assert tables.shapes.column_names == list(weight_charts.SHAPE_COLUMNS)
 
 
