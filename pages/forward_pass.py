@@ -126,7 +126,8 @@ def histogram_note(hist: Histograms) -> str:
         f"std in the title. Grey band with dashed ends: {band}, where a unit-variance signal "
         "keeps 99.7% of its values; a layer far wider than the band has grown, one that fits "
         "in a sliver of it has shrunk. Values beyond the axis and inf/NaN are counted in each "
-        "panel's subtitle."
+        "panel's subtitle. A panel whose title gives a share of zeros (after ReLU, values "
+        "exactly 0) leaves them out of its bars, so that the bars show the shape of the rest."
     )
 
 

@@ -25,6 +25,7 @@ fewer samples, then are left out, before the student's network loses a sample.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -172,7 +173,8 @@ class Panel:
     smallest and largest value), ``below``/``above`` the finite values outside them,
     ``nonfinite`` the inf/NaN values; ``band``: the interval to mark on it
     (``lab.presets.HISTOGRAM_BAND``); ``title`` names the layer and its std (and, after
-    ReLU-like activations, its share of exact zeros on a second line, after a line break)."""
+    ReLU-like activations, its share of exact zeros on a second line, after a line break;
+    those zeros are then left out of ``counts``, ``below`` and ``above``)."""
 
     layer: int
     title: str
@@ -820,17 +822,41 @@ def _panel(tensor: presets.Histograms, layer: int, symbol: str) -> Panel:
     i = layer - 1
     std = float(tensor.std[i])
     title = f"Layer {layer} · " + (f"std {fmt(std)}" if math.isfinite(std) else "no finite value")
+    edges = _floats(tensor.edges[i])
+    counts = [int(c) for c in tensor.counts[i]]
+    below, above = int(tensor.below[i]), int(tensor.above[i])
+    nonfinite = int(tensor.nonfinite[i])
     zeros = float(tensor.frac_zero[i])
     if symbol == "a" and zeros >= ZERO_SHARE_SHOWN:
-        title += f"\n{zeros:.0%} exactly 0"  # a second line: a panel is 215 px wide
+        # A second line (a panel is 215 px wide). The zeros leave the bars: after ReLU half of
+        # the values sit in the first bin, and a bar that tall flattens every other one.
+        title += f"\n{zeros:.0%} zeros, not drawn"
+        zero_count = round(zeros * (int(tensor.total[i]) - nonfinite))
+        counts, below, above = _without_zeros(edges, counts, below, above, zero_count)
     return Panel(
         layer=layer,
         title=title,
         x_title=f"{symbol} of layer {layer}",
-        edges=_floats(tensor.edges[i]),
-        counts=tuple(int(c) for c in tensor.counts[i]),
-        below=int(tensor.below[i]),
-        above=int(tensor.above[i]),
-        nonfinite=int(tensor.nonfinite[i]),
+        edges=edges,
+        counts=tuple(counts),
+        below=below,
+        above=above,
+        nonfinite=nonfinite,
         band=presets.HISTOGRAM_BAND,
     )
+
+
+def _without_zeros(
+    edges: Sequence[float], counts: list[int], below: int, above: int, zeros: int
+) -> tuple[list[int], int, int]:
+    """``counts``, ``below`` and ``above`` less ``zeros`` values of exactly 0, taken from where
+    numpy's histogram put them: the bin [e_k, e_{k+1}) holding 0 (the last bin is closed), or
+    below or above the edges."""
+    if 0.0 < edges[0]:
+        return counts, below - zeros, above
+    if 0.0 > edges[-1]:
+        return counts, below, above - zeros
+    index = min(bisect.bisect_right(edges, 0.0) - 1, len(counts) - 1)
+    counts = list(counts)
+    counts[index] -= zeros
+    return counts, below, above

@@ -319,10 +319,10 @@ def test_post_activation_panel_titles_fit_their_panel():
     assert not at.exception
     panels = run(config_from_values({"hist": "post", "init": "he_normal", "activation": "relu"}))
     (first,) = [panel.title for panel in panels.network.histograms.panels["post"][0][:1]]
-    assert "exactly 0" in first
+    assert "zeros, not drawn" in first
     for spec in specs(at)[: len(panels.network.histograms.panels["post"][0])]:
         title = spec.get("title") or spec["layer"][0]["title"]
         lines = title["text"]
-        assert isinstance(lines, list) and lines[1].endswith("exactly 0")
+        assert isinstance(lines, list) and lines[1].endswith("zeros, not drawn")
         for line in lines:
             assert TITLE_MARGIN + len(line) * TITLE_PX_PER_CHAR <= PANEL_WIDTH, line
