@@ -383,6 +383,9 @@ def log_line_chart(
             labelExpr=f"datum.value == {band[2]!r} ? '0' : ({AXIS_LABEL})",
             values=[band[2], *ticks],
         )
+    # Every layer coloured by series carries the same legend: Vega-Lite merges them, and a
+    # layer drawn first with none (the zero band's crosses) took the line's legend away.
+    series_legend = None if color is None else legend if legend is not None else alt.Legend()
     line = (
         alt.Chart(plotted).mark_point(filled=True, size=40, opacity=1)
         if points_only
@@ -390,12 +393,7 @@ def log_line_chart(
     ).encode(
         x=x_axis,
         y=alt.Y("y:Q", title=y_title, scale=y_scale, axis=y_axis),
-        color=alt.Color(
-            "series:N",
-            title=color,
-            scale=series_scale,
-            legend=None if color is None else legend if legend is not None else alt.Legend(),
-        ),
+        color=alt.Color("series:N", title=color, scale=series_scale, legend=series_legend),
         detail="segment:N",
         **_dash_encoding(series_order, dashed),
         tooltip=[
@@ -408,7 +406,14 @@ def log_line_chart(
     layers: list[alt.Chart] = [line]
     if band is not None:
         y_of = lambda field: alt.Y(field, title=y_title, scale=y_scale, axis=y_axis)  # noqa: E731
-        layers[:0] = _zero_band_layers(zeros, band, x_axis, y_of, series_scale, x_title)
+        layers[:0] = _zero_band_layers(
+            zeros,
+            band,
+            x_axis,
+            y_of,
+            alt.Color("series:N", title=color, scale=series_scale, legend=series_legend),
+            x_title,
+        )
     ruled = [note for note in notes if band is None or note["kind"] != "zero"]
     if ruled:
         marks = pd.DataFrame(ruled)
@@ -454,7 +459,7 @@ def _zero_band_geometry(
     """(y domain, tick values, (band bottom, band top, band middle)) of a log axis over the
     positive ``values`` with the zero band below them. Ticks: powers of ten (at most six),
     or 1-2-5 steps when the values span less than two decades; none without a positive
-    value."""
+    value; the smallest and largest value themselves when no such step falls among them."""
     positives = [v for v in values if math.isfinite(v) and v > 0]
     low = math.log10(min(positives)) if positives else 0.0
     high = math.log10(max(positives)) if positives else 0.0
@@ -468,6 +473,8 @@ def _zero_band_geometry(
         for tick in (_log_ticks([10**bottom, 10**top]) if positives else [])
         if bottom <= math.log10(tick) <= top
     ]
+    if positives and not ticks:  # values within a few percent: no 1-2-5 step among them
+        ticks = sorted({min(positives), max(positives)})
     middle = (band_bottom + band_top) / 2
     return [10**band_bottom, 10**top], ticks, (10**band_bottom, 10**band_top, 10**middle)
 
@@ -505,11 +512,12 @@ def _zero_band_layers(
     band: tuple[float, float, float],
     x_axis: alt.X,
     y_of: Callable[[str], alt.Y],
-    series_scale: alt.Scale,
+    series_color: alt.Color,
     x_title: str,
 ) -> list[alt.Chart]:
-    """The grey band of exact zeros, its label and a ✕ per zero (coloured by series);
-    ``y_of(field)`` is the chart's y encoding of a field (same scale and axis)."""
+    """The grey band of exact zeros, its label and a ✕ per zero (coloured by series, with the
+    line's colour encoding and legend); ``y_of(field)`` is the chart's y encoding of a field
+    (same scale and axis)."""
     bottom, top, middle = band
     note = "exactly 0: a log axis has no 0, so zeros sit on this band"
     strip = pd.DataFrame({"y": [bottom], "y2": [top], "note": [note]})
@@ -529,7 +537,7 @@ def _zero_band_layers(
         .encode(
             x=x_axis,
             y=y_of("band:Q"),
-            color=alt.Color("series:N", scale=series_scale, legend=None),
+            color=series_color,
             tooltip=[
                 alt.Tooltip("series:N", title="series"),
                 alt.Tooltip("x:Q", title=x_title),

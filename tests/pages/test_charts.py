@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import altair as alt
 import pytest
 
 from pages.ui import charts
@@ -178,6 +179,37 @@ def test_log_line_chart_zero_band_puts_every_zero_below_the_axis():
     (_, _), (_, zeros), (line, points) = _layers(dead)
     assert len(zeros) == 2 and points == []
     assert line["encoding"]["y"]["axis"]["values"] == [zeros[0]["band"]]
+
+
+def test_log_line_chart_zero_band_keeps_the_series_legend():
+    """The crosses of the zero band are drawn before the line; with no legend of their own
+    Vega-Lite dropped the merged legend, and a chart of two series had no key."""
+    rows = [
+        {"x": 1, "v": 1e-3, "s": "randn"},
+        {"x": 2, "v": 1e-2, "s": "randn"},
+        {"x": 1, "v": 0.0, "s": "rand"},
+        {"x": 2, "v": 0.0, "s": "rand"},
+    ]
+    legend = alt.Legend(orient="bottom")
+    chart = log_line_chart(rows, "x", "v", "s", "G", "v", zero_band=True, legend=legend)
+    (_, _), (marks, _), (line, _) = _layers(chart)
+    assert marks["encoding"]["color"] == line["encoding"]["color"]
+    assert line["encoding"]["color"]["legend"] == {"orient": "bottom"}
+    spec = charts.vega_spec(chart, validate=True)
+    assert spec["layer"][1]["encoding"]["color"]["title"] == "s"
+
+
+def test_log_line_chart_zero_band_labels_values_too_close_for_a_tick():
+    """A theory line at 6.7e-46 on every layer, beside zeros: no 1-2-5 step lies within the
+    few percent around it, and the axis showed only its '0'. The value itself gets a tick."""
+    rows = [
+        {"x": 1, "v": 6.7e-46, "s": "theory"},
+        {"x": 2, "v": 6.7e-46, "s": "theory"},
+        {"x": 1, "v": 0.0, "s": "simulation"},
+    ]
+    chart = log_line_chart(rows, "x", "v", "s", "G", "v", zero_band=True)
+    (_, _), (_, zeros), (line, _) = _layers(chart)
+    assert line["encoding"]["y"]["axis"]["values"] == [zeros[0]["band"], 6.7e-46]
 
 
 @pytest.mark.parametrize(
