@@ -3,7 +3,10 @@
     python -m benchmarks.engine            # full sizes
     python -m benchmarks.engine --quick    # smaller sizes, for a smoke run
 
-What it prints, each against its target:
+What it prints, each against its target. Sections 1 and 2 run as the app's server runs them,
+with numpy's BLAS on one thread (``pages.ui.blas``), and again with numpy's default threads
+when it has more (for comparison: the lab does not run that way).
+
 1. forward + backward, 30 layers x width 512 x 2,000 samples (float32): ``lab.network.simulate``
    time over the time of the same 90 matrix products alone (target <= 1.25);
 2. the same simulation in plain PyTorch on the CPU when torch is importable (target: faster),
@@ -18,6 +21,9 @@ What it prints, each against its target:
    random draw, of an orthogonal draw's QR and of the statistics in that unit, next to the
    constants ``lab.network`` prices requests with (``DRAW_COSTS``, ``QR_COST``,
    ``STATISTICS_COST``), and ``lab.budget.MAX_MULTIPLY_ADDS`` in seconds of one core.
+7. section 1's simulation while another process keeps one core busy, as other sessions do on
+   a class's server: on numpy's default BLAS threads over on one thread (the reason the app's
+   server runs one, ``pages.ui.blas``).
 
 Times are the median of several repeats after a warm-up, measured in this process, so the
 ratios compare like with like on whatever machine runs it. Sections 1 and 2 take turns (engine,
@@ -29,10 +35,13 @@ the BLAS threads and the load average.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import resource
 import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -45,6 +54,7 @@ from lab.activations import ACTIVATION_NAMES
 from lab.initializers import get_initializer
 from lab.network import NetworkConfig, sample_weights, simulate
 from lab.theory import predict
+from pages.ui.blas import SERVER_BLAS_THREADS
 
 
 def median_seconds(func: Callable[[], object], repeats: int) -> float:
@@ -184,6 +194,64 @@ def main(argv: list[str] | None = None) -> None:
         init="he_normal", activation="relu", layers=30, width=512, samples=samples
     )
 
+    _, numpy_threads = blas_threads()
+    setups = [(f"as the app's server runs it ({SERVER_BLAS_THREADS} BLAS thread)", 1)]
+    if numpy_threads is not None and numpy_threads != SERVER_BLAS_THREADS:
+        setups.append((f"numpy's default ({numpy_threads} BLAS threads), not the lab's", 0))
+    for title, limited in setups:
+        print(f"== {title}")
+        with blas_limit(SERVER_BLAS_THREADS if limited else None):
+            products_and_torch(config, samples, repeats)
+
+    print("3. each page's experiment at its default settings (target < 50 ms each)")
+    for name, seconds in experiment_timings(repeats):
+        print(f"   {name:<36}{seconds * 1e3:8.1f} ms")
+
+    print("4. mean-field prediction, 1,000 layers (target < 5 ms)")
+    for activation in ACTIVATION_NAMES:
+        init = "he_normal" if activation in ("relu", "leaky_relu", "gelu") else "xavier_normal"
+
+        def theory(activation: str = activation, init: str = init) -> object:
+            return predict(init, activation, 1000, 256)
+
+        print(f"   {activation:<12}{init:<15}{median_seconds(theory, repeats) * 1e3:8.2f} ms")
+
+    print("5. memory")
+    tracemalloc.start()
+    simulate(config)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"   peak traced memory of one simulation {peak / 2**20:8.1f} MiB")
+    print(f"   peak resident set size of this process {rss_mb:8.1f} MiB")
+
+    print("6. the budget's unit and priced costs, one BLAS thread (lab.network.DRAW_COSTS)")
+    cost_units(repeats)
+
+    threads = numpy_threads or 1
+    print(f"7. section 1's network with one core kept busy by another process: {threads} BLAS "
+          f"threads against {SERVER_BLAS_THREADS} (why the app's server runs one)")  # fmt: skip
+    busy = busy_core_seconds(config, threads, repeats)
+    if isinstance(busy, str):
+        print(f"   {busy}: skipped")
+    else:
+        one, many = (statistics.median(busy[count]) for count in (1, threads))
+        rounds = ", ".join(f"{b / a:.2f}" for a, b in zip(busy[1], busy[threads], strict=True))
+        print(f"   median {SERVER_BLAS_THREADS} thread {one * 1e3:8.1f} ms   {threads} threads "
+              f"{many * 1e3:8.1f} ms   ratio {many / one:.2f}; each round's: {rounds}")  # fmt: skip
+
+
+def blas_limit(threads: int | None) -> contextlib.AbstractContextManager:
+    """BLAS limited to ``threads`` inside the block (threadpoolctl), or nothing with None."""
+    if threads is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
+def products_and_torch(config: NetworkConfig, samples: int, repeats: int) -> None:
+    """Sections 1 and 2 with the BLAS threads in force."""
     print(f"1. forward + backward, 30 layers x 512 units x {samples} samples, float32")
     blas_text, blas_count = blas_threads()
     print(f"   BLAS threads: {blas_text}; load average before: {load_average()}")
@@ -218,30 +286,32 @@ def main(argv: list[str] | None = None) -> None:
                       f"{engine / torch_time:.2f}   (target < 1)")  # fmt: skip
     print(f"   load average after: {load_average()}")
 
-    print("3. each page's experiment at its default settings (target < 50 ms each)")
-    for name, seconds in experiment_timings(repeats):
-        print(f"   {name:<36}{seconds * 1e3:8.1f} ms")
 
-    print("4. mean-field prediction, 1,000 layers (target < 5 ms)")
-    for activation in ACTIVATION_NAMES:
-        init = "he_normal" if activation in ("relu", "leaky_relu", "gelu") else "xavier_normal"
-
-        def theory(activation: str = activation, init: str = init) -> object:
-            return predict(init, activation, 1000, 256)
-
-        print(f"   {activation:<12}{init:<15}{median_seconds(theory, repeats) * 1e3:8.2f} ms")
-
-    print("5. memory")
-    tracemalloc.start()
-    simulate(config)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"   peak traced memory of one simulation {peak / 2**20:8.1f} MiB")
-    print(f"   peak resident set size of this process {rss_mb:8.1f} MiB")
-
-    print("6. the budget's unit and priced costs, one BLAS thread (lab.network.DRAW_COSTS)")
-    cost_units(repeats)
+def busy_core_seconds(
+    config: NetworkConfig, threads: int, repeats: int
+) -> dict[int, list[float]] | str:
+    """Section 7: ``simulate(config)`` on one BLAS thread and on ``threads``, in turn, while
+    another process keeps one core busy (as another session or process does on a class's
+    server); wall seconds per thread count, or why not run."""
+    if (os.cpu_count() or 1) < 2 or threads < 2:
+        return "needs two cores and a BLAS library with two threads or more"
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)
+        times: dict[int, list[float]] = {1: [], threads: []}
+        for count in (1, threads):  # warm-up
+            with blas_limit(count):
+                simulate(config)
+        for _ in range(repeats):
+            for count in (1, threads):
+                with blas_limit(count):
+                    start = time.perf_counter()
+                    simulate(config)
+                    times[count].append(time.perf_counter() - start)
+        return times
+    finally:
+        busy.kill()
+        busy.wait()
 
 
 def load_average() -> str:

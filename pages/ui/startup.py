@@ -8,7 +8,10 @@ Before the server accepts its first connection it
    server that has served a class otherwise keeps much more memory than before. A limit set
    in the environment (``MALLOC_ARENA_MAX``, or ``glibc.malloc.arena_max`` in
    ``GLIBC_TUNABLES``) is left as it is;
-3. starts a background thread that imports the modules the simulation pages draw with
+3. runs numpy's BLAS on one thread (``pages.ui.blas``): on a server that a class keeps busy,
+   threaded BLAS waits for cores that other sessions hold. A thread count set in the
+   environment (``OPENBLAS_NUM_THREADS`` and the like) is left as it is;
+4. starts a background thread that imports the modules the simulation pages draw with
    (``PAGE_MODULES``: Altair and pandas alone take about half a second) and then computes every
    simulation page's default result into the store the page reads
    (``pages.ui.engine.compute_default``), one at a time in the process's simulation slot, and
@@ -33,6 +36,7 @@ from typing import Any
 from streamlit.logger import get_logger
 
 from pages.ui.allocator import SERVER_ARENAS, limit_arenas
+from pages.ui.blas import SERVER_BLAS_THREADS, limit_blas_threads, threads_set_by_environment
 from pages.ui.page_folder import disable_legacy_page_folder
 
 #: The modules the simulation pages import from pages/ui, imported by the startup thread so that
@@ -181,9 +185,11 @@ def arenas_set_by_environment(environ: Mapping[str, str] = os.environ) -> bool:
 
 @asynccontextmanager
 async def server_startup(_app: Any) -> AsyncIterator[None]:
-    """``st.App`` lifespan: the three steps of the module docstring, nothing at shutdown."""
+    """``st.App`` lifespan: the four steps of the module docstring, nothing at shutdown."""
     disable_legacy_page_folder()
     if not arenas_set_by_environment() and limit_arenas():
         _LOGGER.info("malloc arenas limited to %d (mallopt M_ARENA_MAX)", SERVER_ARENAS)
+    if not threads_set_by_environment() and limit_blas_threads():
+        _LOGGER.info("BLAS limited to %d thread(s) (threadpoolctl)", SERVER_BLAS_THREADS)
     start_computing_defaults()
     yield

@@ -27,6 +27,7 @@ from pages.ui import (
     training_charts,
     weight_charts,
 )
+from pages.ui.blas import THREAD_VARIABLES
 from pages.ui.memo import BoundedCache
 from pages.ui.registry import get_page
 from tests.coroutines import run_coroutine
@@ -191,8 +192,12 @@ def test_the_server_does_not_wait_for_the_defaults(monkeypatch):
 
     monkeypatch.setattr(startup, "compute_defaults", slow_defaults)
     monkeypatch.setattr(startup, "limit_arenas", lambda: arenas.append(True) or True)
+    threads: list[bool] = []
+    monkeypatch.setattr(startup, "limit_blas_threads", lambda: threads.append(True) or True)
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
     monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
 
     async def serve() -> bool:
         async with startup.server_startup(None):
@@ -202,7 +207,7 @@ def test_the_server_does_not_wait_for_the_defaults(monkeypatch):
     try:
         assert run_coroutine(serve)
         assert PagesManager.uses_pages_directory is False
-        assert arenas == [True]
+        assert arenas == [True] and threads == [True]
         (thread,) = [t for t in threading.enumerate() if t.name == startup.THREAD_NAME]
         assert thread.daemon
     finally:
@@ -224,7 +229,25 @@ def test_the_startup_leaves_an_arena_limit_of_the_environment(monkeypatch):
     monkeypatch.setattr(startup, "start_computing_defaults", lambda: None)
     called: list[bool] = []
     monkeypatch.setattr(startup, "limit_arenas", lambda: called.append(True) or True)
+    monkeypatch.setattr(startup, "limit_blas_threads", lambda: True)
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+
+    async def serve() -> None:
+        async with startup.server_startup(None):
+            pass
+
+    run_coroutine(serve)
+    assert called == []
+
+
+def test_the_startup_leaves_a_blas_thread_count_of_the_environment(monkeypatch):
+    """scripts/test.sh and a server started with OPENBLAS_NUM_THREADS keep their choice."""
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
+    monkeypatch.setattr(startup, "start_computing_defaults", lambda: None)
+    monkeypatch.setattr(startup, "limit_arenas", lambda: True)
+    called: list[bool] = []
+    monkeypatch.setattr(startup, "limit_blas_threads", lambda: called.append(True) or True)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
 
     async def serve() -> None:
         async with startup.server_startup(None):
