@@ -323,7 +323,10 @@ def _fit(
     depth: int = REFERENCE_DEPTH,
 ) -> SchemeFit:
     gain = (sw2 * float(expected_phi2(act, q)) + sb2) / q
-    chi, q_star = chi1_from(act, sw2, sb2, q0=q)
+    # The length map starts at the first layer's pre-activation, q_1 = sw2 q + sb2 (the input
+    # enters unrectified), as ``edge_of_chaos(input_q=q)`` does: at the edge of a bias-free
+    # linear, ReLU or leaky ReLU network every q is fixed, and the network stays at q_1.
+    chi, q_star = chi1_from(act, sw2, sb2, q0=sw2 * q + sb2)
     saturated = None
     if flat_threshold(act) is not None:
         saturated = flat_share_normal(act, q_star)

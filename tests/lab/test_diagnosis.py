@@ -5,6 +5,7 @@ every text that states one in test_recommendations.py."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -143,3 +144,21 @@ def test_fixed_scale_match_is_flagged_as_a_coincidence():
 def test_invalid_arguments_name_the_parameter(call, parameter):
     with pytest.raises(ValueError, match=parameter):
         call()
+
+
+@pytest.mark.parametrize(
+    ("activation", "input_std"), [("relu", 1.0), ("relu", 0.5), ("linear", 2.0)]
+)
+def test_the_advice_and_the_schemes_name_one_fixed_point(activation, input_std):
+    """At the edge of a bias-free homogeneous network every q is fixed and the network stays
+    at its first layer's q_1 = sw2 q. The advice named q* = 2 for ReLU at sw2 = 2 while He's fit
+    beside it said 'chi1 = 1 at q* = 1': one card, two fixed points for one network."""
+    advice = diagnosis.advise(activation, input_std=input_std)
+    critical = next(
+        fit for fit in advice.fits if fit.critical_ok and "gain" not in dict(fit.params)
+    )
+    assert critical.sw2 == pytest.approx(advice.critical_sw2)
+    assert critical.q_star == pytest.approx(advice.critical_q)
+    assert advice.critical_q == pytest.approx(advice.critical_sw2 * input_std**2)
+    named = set(re.findall(r"q\* = ([0-9]+(?:\.[0-9]+)?)", advice.reason))
+    assert named == {f"{critical.q_star:g}"}, advice.reason
