@@ -5,7 +5,9 @@ mean-field theory (``lab.diagnosis.diagnose_prediction``):
 
 1. overflow: inf or NaN in a pre-activation z_l, an activation a_l or a gradient;
 2. dead layers: at least ``DEAD_FRACTION`` of a layer's activations are exactly 0, or every value
-   of the layer is the same (nothing of the input gets through);
+   of the layer is the same (nothing of the input gets through). Zeros that come from underflow
+   (``Measurements.underflow``: a signal that shrank below the format's smallest normal number
+   and rounded to 0) are a vanishing signal instead, named as such;
 3. saturation: the share of units whose slope phi'(z) has fallen below ``SATURATION_SLOPE`` of
    its maximum. Only tanh and sigmoid flatten on both sides; for them this is |z| beyond
    ``flat_threshold`` (tanh 1.82, sigmoid 3.64: sigmoid'(2) is still 42% of sigmoid'(0)). The
@@ -143,7 +145,9 @@ class Measurements:
     gradient: the scale (RMS) of dL/da_l over that of dL/da_L, NaN where the backward pass ran
     through inf/NaN, None when no gradient is known (a forward-only run without theory);
     gradient_source: "simulation", "mean-field theory" or ""; backward_overflow_layer: the first
-    layer the backward pass met with inf/NaN, or None.
+    layer the backward pass met with inf/NaN, or None; underflow: per layer, whether its exact
+    zeros come from a signal that shrank below the format's smallest normal number and rounded
+    to 0, not from units that are off (None when not known).
     """
 
     activation: Activation
@@ -156,6 +160,7 @@ class Measurements:
     gradient: tuple[float, ...] | None = None
     gradient_source: str = ""
     backward_overflow_layer: int | None = None
+    underflow: tuple[bool, ...] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.activation, Activation):
@@ -166,6 +171,8 @@ class Measurements:
         for name in ("spread_ratio", "frac_zero", "frac_nonfinite"):
             object.__setattr__(self, name, _floats(name, getattr(self, name), depth))
         object.__setattr__(self, "constant", _bools("constant", self.constant, depth))
+        if self.underflow is not None:
+            object.__setattr__(self, "underflow", _bools("underflow", self.underflow, depth))
         for name in ("saturated", "gradient"):
             value = getattr(self, name)
             if value is not None:
@@ -350,6 +357,8 @@ def _layer_state(m: Measurements, layer: int) -> str:
     backward = m.backward_overflow_layer
     if m.frac_nonfinite[i] > 0.0 or (backward is not None and layer <= backward):
         return "overflow"
+    if m.underflow is not None and m.underflow[i]:
+        return "vanishing"
     if m.frac_zero[i] >= DEAD_FRACTION or m.constant[i]:
         return "dead"
     if m.saturated is not None and m.saturated[i] > SATURATED_SHARE:
@@ -410,6 +419,15 @@ def assess(m: Measurements) -> Health:
         )
         return Health("overflow", "overflow", message, first("overflow"), **common)
     dead = first("dead")
+    underflow = next((i + 1 for i, flag in enumerate(m.underflow or ()) if flag), None)
+    if underflow is not None and (dead is None or underflow < dead):
+        message = (
+            f"vanishing signal: it shrank below the smallest normal number of its format, and "
+            f"at layer {underflow} {percent(m.frac_zero[underflow - 1])} of the units output "
+            "exactly 0 because their inputs rounded to 0 (underflow), not because they are off; "
+            f"nothing of the input gets through; {gradient_clause}"
+        )
+        return Health("vanishing", "vanishing signal", message, underflow, **common)
     if dead is not None:
         i = dead - 1
         if m.frac_zero[i] >= DEAD_FRACTION:

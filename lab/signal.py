@@ -27,7 +27,7 @@ from numbers import Real
 import numpy as np
 
 from lab.activations import DEFAULT_LEAKY_SLOPE
-from lab.health import Health, Measurements, assess
+from lab.health import DEAD_FRACTION, Health, Measurements, assess
 from lab.initializers import MAX_FAN, Initializer
 from lab.network import MAX_SAMPLES, SimulationResult
 from lab.theory import (
@@ -90,6 +90,8 @@ class SignalSummary:
     of dL/da_1 over that of dL/da_L (NaN when either is not meaningful); gradient_state: the
     backward signal's own state (``Health.gradient_state``). overflow_message and
     backward_overflow_message: the simulation's, e.g. "overflow: inf/NaN at layer 7", or None.
+    underflow_layer: the first layer whose zeros come from underflow (``underflow_layers``), or
+    None.
 
     For plots, the per-layer stds with NaN where a number would mislead: forward_std (of a_l) is
     NaN in a layer holding any inf/NaN (the spread of its finite rest is not the layer's);
@@ -110,6 +112,7 @@ class SignalSummary:
     gradient_state: str
     overflow_message: str | None
     backward_overflow_message: str | None
+    underflow_layer: int | None
     forward_std: np.ndarray
     grad_post_std: np.ndarray
     grad_weight_std: np.ndarray
@@ -228,7 +231,25 @@ def measure(result: SimulationResult) -> Measurements:
         gradient=None if gradient is None else tuple(gradient),
         gradient_source=source,
         backward_overflow_layer=backward_layer,
+        underflow=underflow_layers(result),
     )
+
+
+def underflow_layers(result: SimulationResult) -> tuple[bool, ...]:
+    """Per layer, whether its exact zeros come from underflow: at least ``DEAD_FRACTION`` of
+    a_l is exactly 0 while the layer below still had a signal, but one whose RMS lay below the
+    format's smallest normal number (``numpy.finfo(dtype).tiny``: 1.2e-38 in float32), so its
+    products rounded to 0; and every such layer above one that underflowed. Zero weights, or
+    ReLU units that are off, leave zeros below a normal-sized signal (or below nothing at all)
+    and are not underflow."""
+    tiny = float(np.finfo(np.dtype(result.config.dtype)).tiny)
+    below = [float(result.input.rms[0]), *(float(r) for r in result.post.rms[:-1])]
+    zeros = np.nan_to_num(result.post.frac_zero, nan=0.0)
+    flags: list[bool] = []
+    for layer, (rms, share) in enumerate(zip(below, zeros, strict=True)):
+        tiny_below = 0.0 < rms < tiny or (layer > 0 and flags[-1])
+        flags.append(bool(share >= DEAD_FRACTION and tiny_below))
+    return tuple(flags)
 
 
 def diagnose_forward(result: SimulationResult) -> Health:
@@ -267,6 +288,9 @@ def summarize_signal(result: SimulationResult) -> SignalSummary:
         gradient_state=health.gradient_state,
         overflow_message=result.overflow_message,
         backward_overflow_message=result.backward_overflow_message,
+        underflow_layer=next(
+            (layer for layer, flag in enumerate(underflow_layers(result), 1) if flag), None
+        ),
         forward_std=np.where(nonfinite > 0.0, np.nan, result.post.std),
         grad_post_std=grad_post_std,
         grad_weight_std=np.where(valid_weight, result.grad_weight.std, np.nan),

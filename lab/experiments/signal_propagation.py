@@ -350,6 +350,25 @@ def _signal_cards(
                 f"{network.dtype}'s largest number, {number_text(largest)}, on its way down: "
                 f"this simulation's {backward} is that overflow, as theory predicts."
             )
+        elif summary.underflow_layer is not None and theory.state == "vanishing":
+            # Not a disagreement either: the signal shrinks as predicted until it falls below
+            # the format's smallest normal number and rounds to 0.
+            tiny = float(np.finfo(np.dtype(network.dtype)).tiny)
+            if rates is not None:
+                simulated, predicted = rates
+                how = (
+                    f"shrinks the same way (std × {rate_text(simulated)} per layer against the "
+                    f"theory's × {rate_text(predicted)}) until"
+                )
+            else:
+                how = "shrinks until"
+            state_captions.append(
+                f"Mean-field theory (infinitely wide layers) says {theory.message}. This "
+                f"{network.dtype} simulation {how} its values fall below {network.dtype}'s "
+                f"smallest normal number, {number_text(tiny)}, and round to 0 from layer "
+                f"{summary.underflow_layer}: the zeros are that vanishing signal running out of "
+                "range, where the theory's arithmetic (float64) keeps shrinking."
+            )
         elif theory.problem != health.problem:
             state_captions.append(
                 f"Mean-field theory (infinitely wide layers) says {theory.message}. This "
@@ -518,6 +537,13 @@ def _forward_caption(
     )
     if summary.overflow_message or not _spread_known(spread):
         return start + ", more with every layer; a wider network or another seed shows how much."
+    if summary.underflow_layer is not None:
+        return (
+            f"{start} until its values round to 0 from layer {summary.underflow_layer} "
+            f"(underflow: below {network.dtype}'s smallest normal number), where no scatter "
+            "is left to compare; a wider network or another seed shows how much it scatters "
+            "before."
+        )
     layers = len(spread.layers)
     rough = f" ({_rough_guide()})" if spread.log_sd[-1] > FIRST_ORDER_LOG_SD else ""
     return (

@@ -344,6 +344,28 @@ def test_an_overflow_that_theory_predicts_is_not_called_a_disagreement():
     assert f"pass float32's largest number at layer {layer}" in caption
 
 
+def test_an_underflow_that_theory_predicts_is_not_called_dead_units():
+    """N(0, 0.01²) + ReLU, 50 layers: the signal shrinks x 0.11 per layer, as theory says,
+    until float32 rounds it to 0 near layer 48. The card said 'dead' and 'lands elsewhere', and
+    the caption compared the zeros with the theory's line as a finite-width scatter."""
+    values = CONTROLS.parse_query(
+        {"init": "normal", "std": "0.01", "activation": "relu", "layers": "50"}
+    ).values
+    result = run(config_from_values(values))
+    (state,) = [card for card in result.cards if card.label == "Signal state"]
+    layer = result.summary.underflow_layer
+    assert state.value == "vanishing" and layer is not None and 40 < layer <= 50
+    assert "(underflow), not because they are off" in state.captions[0]
+    caption = state.captions[1]
+    assert "lands elsewhere" not in caption
+    assert re.search(
+        r"shrinks the same way \(std × 0\.1\d per layer against the theory's × 0\.11\)", caption
+    )
+    assert f"round to 0 from layer {layer}" in caption
+    assert f"round to 0 from layer {layer} (underflow" in result.forward_caption
+    assert "lies within a factor" not in result.forward_caption
+
+
 def test_a_backward_overflow_that_theory_predicts_is_not_called_a_disagreement():
     """Large random + tanh, 100 layers: the forward pass saturates and stays finite, while the
     gradient grows x 2.95 per layer on its way down and passes float32's largest number at

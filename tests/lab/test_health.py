@@ -32,7 +32,7 @@ from lab.health import (
     percent,
 )
 from lab.network import NetworkConfig, simulate
-from lab.signal import diagnose_forward, measure
+from lab.signal import diagnose_forward, measure, underflow_layers
 
 TANH, SIGMOID, RELU = (get_activation(name) for name in ("tanh", "sigmoid", "relu"))
 
@@ -175,6 +175,48 @@ def test_dead_and_constant_layers():
     assert assess(measurements(frac_zero=[0.0, 0.98, 0.0, 0.0, 0.0])).state == "healthy"
     flat = assess(measurements(constant=[False, False, True, True, True]))
     assert flat.state == "dead" and "same value for every input" in flat.message
+
+
+def test_zeros_from_underflow_are_a_vanishing_signal_not_dead_units():
+    zeros = [0.0, 0.0, 0.0, 0.9994, 1.0]
+    dead = assess(measurements(frac_zero=zeros, rms_ratio=[0.1, 1e-20, 1e-44, 0.0, 0.0]))
+    assert dead.state == "dead" and dead.first_bad_layer == 4
+    flags = [False, False, False, True, True]
+    under = assess(
+        measurements(frac_zero=zeros, rms_ratio=[0.1, 1e-20, 1e-44, 0.0, 0.0], underflow=flags)
+    )
+    assert under.state == "vanishing" and under.problem == "vanishing signal"
+    assert under.first_bad_layer == 4 and under.layer_states[3:] == ("vanishing", "vanishing")
+    assert "at layer 4 99.94% of the units output exactly 0" in under.message
+    assert "(underflow), not because they are off" in under.message
+    # Units that were off before the signal underflowed are still dead units.
+    earlier = assess(
+        measurements(frac_zero=[0.0, 1.0, 1.0, 1.0, 1.0], underflow=flags, rms_ratio=[1.0] * 5)
+    )
+    assert earlier.state == "dead" and earlier.first_bad_layer == 2
+    with pytest.raises(ValueError, match="underflow"):
+        measurements(underflow=[False] * 4)
+
+
+def test_the_simulation_tells_underflow_from_dead_units():
+    """N(0, 0.01²) + ReLU, 256 wide: the RMS shrinks × 0.11 per layer and passes float32's
+    smallest normal number (1.2e-38) near layer 38; about ten layers later the products round
+    to 0. The page called that 'dead: 99.94% of the units output exactly 0'."""
+    shrinking = run(
+        init="normal", init_params=(("std", 0.01),), activation="relu", layers=50, width=256,
+        samples=500, seed=0,
+    )  # fmt: skip
+    flags = underflow_layers(shrinking)
+    first = flags.index(True) + 1
+    assert 40 < first <= 50 and all(flags[first - 1 :])
+    tiny = float(np.finfo(np.float32).tiny)
+    assert 0.0 < shrinking.post.rms[first - 2] < tiny  # the layer below: a subnormal signal
+    health = diagnose_forward(shrinking)
+    assert health.state == "vanishing" and health.first_bad_layer == first
+    assert "underflow" in health.message and "dead" not in health.message
+    # Zero weights give zeros below a normal-sized input: dead, not underflow.
+    zeros = run(init="zeros", activation="relu", layers=5, width=16, samples=50, seed=0)
+    assert not any(underflow_layers(zeros)) and diagnose_forward(zeros).state == "dead"
 
 
 def test_saturation_counts_from_over_half_the_units():
