@@ -89,8 +89,8 @@ st.markdown(
     "noticed that ReLU passes only the positive half, E[ReLU(z)²] = Var(z)/2, so they double "
     "the weights' variance: n Var(W) = 2. Xavier with ReLU therefore halves E[a²] at every "
     "layer. What He keeps constant is the mean square E[a²]: ReLU outputs are never negative, "
-    "so their std sits below their root mean square, and the std line settles a little below "
-    "the input's after layer 1."
+    "so their std sits below their root mean square, and the theory's std line settles below "
+    "the input's after layer 1; a finite network's line scatters around it, above or below."
 )
 st.latex(
     r"q_l = \sigma_w^2\,\mathbb{E}_{z\sim\mathcal{N}(0,1)}\!\left[\phi\!\left(\sqrt{q_{l-1}}\,"

@@ -428,9 +428,12 @@ def _advice_cards(
     summary: SignalSummary,
 ) -> tuple[Card, ...]:
     recommended = get_initializer(recommendation.init, **dict(recommendation.params)).label
-    gain = dict(recommendation.params).get("gain")
+    params = dict(recommendation.params)
+    gain, slope = params.get("gain"), params.get("slope")
     if gain is not None and gain != 1.0:
         recommended += f", gain {gain:.4g}"
+    if slope:  # He for leaky ReLU: with the activation's slope, not the default a = 0
+        recommended += f" (a = {slope:g})"
     if phase.applicable:
         assert phase.chi1 is not None and phase.depth_scale is not None and phase.sw2 is not None
         depth = "∞" if math.isinf(phase.depth_scale) else number_text(phase.depth_scale)

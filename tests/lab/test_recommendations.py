@@ -351,3 +351,15 @@ def test_the_advice_cache_is_bounded():
 
     maxsize = diagnosis._advise.cache_info().maxsize
     assert maxsize is not None and maxsize == diagnosis.ADVICE_CACHE_SIZE <= 4096
+
+
+def test_the_recommended_he_names_the_leaky_slope():
+    """Leaky ReLU (a = 0.5): the card recommended plain 'He/Kaiming normal' beside a
+    'mismatch' verdict for the student's He/Kaiming normal (a = 0); the slope is the point."""
+    config = signal_propagation.Config(
+        activation="leaky_relu", leaky_slope=0.5, layers=3, width=16, samples=20
+    )
+    cards = {card.label: card for card in signal_propagation.run(config).cards}
+    (title,) = [label for label in cards if label.endswith("for Leaky ReLU (a=0.5)")]
+    assert cards[title].value == "He/Kaiming normal (a = 0.5)"
+    assert cards["Match verdict"].value == "mismatch"
