@@ -162,3 +162,17 @@ def test_the_advice_and_the_schemes_name_one_fixed_point(activation, input_std):
     assert advice.critical_q == pytest.approx(advice.critical_sw2 * input_std**2)
     named = set(re.findall(r"q\* = ([0-9]+(?:\.[0-9]+)?)", advice.reason))
     assert named == {f"{critical.q_star:g}"}, advice.reason
+
+
+def test_the_advice_never_denies_a_scheme_it_calls_a_match():
+    """tanh with bias std 0.5: sigma_w^2 = 1.9 keeps the signal and 2.4 the gradient, each
+    missing the other, and the advice said 'no single sigma_w^2 does both' beside 'He/Kaiming
+    normal gives sigma_w^2 = 2: ... both within 10% of 1, a match'."""
+    advice = diagnosis.advise("tanh", bias_std=0.5)
+    he = diagnosis.scheme_fit(advice, "he_normal")
+    assert he.forward_ok and he.critical_ok and advice.matched
+    assert "no single σ_w² does both" not in advice.reason
+    # Where no standard scheme keeps both, the sentence stays (sigmoid, no bias).
+    sigmoid = diagnosis.advise("sigmoid")
+    assert not any(fit.forward_ok and fit.critical_ok for fit in sigmoid.fits)
+    assert "no single σ_w² does both" in sigmoid.reason
