@@ -5,9 +5,9 @@ mean-field theory (``lab.diagnosis.diagnose_prediction``):
 
 1. overflow: inf or NaN in a pre-activation z_l, an activation a_l or a gradient;
 2. dead layers: at least ``DEAD_FRACTION`` of a layer's activations are exactly 0, or every value
-   of the layer is the same (nothing of the input gets through). Zeros that come from underflow
-   (``Measurements.underflow``: a signal that shrank below the format's smallest normal number
-   and rounded to 0) are a vanishing signal instead, named as such;
+   of the layer is the same, or the weights are all 0 (nothing of the input gets through). Zeros
+   that come from underflow (``Measurements.underflow``: a signal that shrank below the format's
+   smallest normal number and rounded to 0) are a vanishing signal instead, named as such;
 3. saturation: the share of units whose slope phi'(z) has fallen below ``SATURATION_SLOPE`` of
    its maximum. Only tanh and sigmoid flatten on both sides; for them this is |z| beyond
    ``flat_threshold`` (tanh 1.82, sigmoid 3.64: sigmoid'(2) is still 42% of sigmoid'(0)). The
@@ -140,8 +140,9 @@ class Measurements:
 
     rms_ratio: RMS of a_l over the input's RMS; spread_ratio: std of a_l over the input's std
     (NaN where a layer has no finite value); frac_zero: share of a_l exactly 0; frac_nonfinite:
-    share of inf/NaN in z_l or a_l; constant: every a_l the same finite value; saturated: share
-    of units beyond ``flat_threshold`` (None when the activation does not saturate);
+    share of inf/NaN in z_l or a_l; constant: each unit of a_l one value whatever the input;
+    saturated: share of units beyond ``flat_threshold`` (None when the activation does not
+    saturate);
     gradient: the scale (RMS) of dL/da_l over that of dL/da_L, NaN where the backward pass ran
     through inf/NaN, None when no gradient is known (a forward-only run without theory);
     gradient_source: "simulation", "mean-field theory" or ""; backward_overflow_layer: the first
@@ -438,7 +439,7 @@ def assess(m: Measurements) -> Health:
             )
         else:
             message = (
-                f"dead: at layer {dead} every unit outputs the same value for every input, so "
+                f"dead: at layer {dead} each unit outputs one value whatever the input, so "
                 "nothing of the input gets through"
             )
         return Health("dead", "dead", message, dead, **common)

@@ -160,10 +160,18 @@ def _rms_ratios(result: SimulationResult) -> np.ndarray:
 
 
 def constant_layers(result: SimulationResult) -> np.ndarray:
-    """Per layer, True when every a_l is the same finite value (std exactly 0 over more than
-    one value): such a layer is dead whatever its RMS (``lab.health``)."""
-    post = _check_result(result).post
-    return (post.std == 0.0) & (post.count - post.nonfinite > 1)
+    """Per layer, True when its output is the same for every input, so that nothing of the
+    input gets through: every a_l is the same finite value (std exactly 0 over more than one
+    value), or the weights are all exactly 0 (each unit then outputs phi(b_j), its own bias's
+    image, whatever the input: the layer's std is the biases' spread, not the input's). Such a
+    layer is dead whatever its RMS (``lab.health``)."""
+    result = _check_result(result)
+    post = result.post
+    constant = (post.std == 0.0) & (post.count - post.nonfinite > 1)
+    init = result.config.initializer()
+    if init.distribution == "constant" and init.value == 0.0:
+        constant = np.ones_like(constant)
+    return constant
 
 
 def _theory_gradient(result: SimulationResult) -> np.ndarray | None:

@@ -174,7 +174,7 @@ def test_dead_and_constant_layers():
     assert dead.state == "dead" and dead.first_bad_layer == 2
     assert assess(measurements(frac_zero=[0.0, 0.98, 0.0, 0.0, 0.0])).state == "healthy"
     flat = assess(measurements(constant=[False, False, True, True, True]))
-    assert flat.state == "dead" and "same value for every input" in flat.message
+    assert flat.state == "dead" and "each unit outputs one value whatever the input" in flat.message
 
 
 def test_zeros_from_underflow_are_a_vanishing_signal_not_dead_units():
