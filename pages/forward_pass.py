@@ -19,6 +19,7 @@ from lab.text import plural
 from pages.ui.engine import cached
 from pages.ui.forward_charts import (
     LAYERS_TABLE_KEY,
+    layer_column_config,
     rows_table,
     show_line,
     show_panel_grid,
@@ -115,7 +116,12 @@ def draw_network(view: NetworkView, kind: str, fixed: bool) -> None:
     # Lazy: the table is sent only while the expander is open.
     numbers = st.expander("Every layer's numbers", key=LAYERS_TABLE_KEY, on_change="rerun")
     if numbers.open:
-        numbers.dataframe(rows_table(view.layer_rows), hide_index=True, width="stretch")
+        numbers.dataframe(
+            rows_table(view.layer_rows),
+            hide_index=True,
+            width="stretch",
+            column_config=layer_column_config(),
+        )
 
 
 def histogram_note(hist: Histograms) -> str:

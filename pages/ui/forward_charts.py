@@ -18,6 +18,7 @@ import pyarrow as pa
 import streamlit as st
 
 from lab.experiments.forward_pass import LineChart, Panel
+from lab.health import SATURATION_SLOPE
 from pages.ui.charts import LINE_DASH, histogram_chart, log_line_chart, show_spec, vega_spec
 from pages.ui.memo import arrow_table, once_per_object
 from pages.ui.text import plain
@@ -163,3 +164,38 @@ def show_panel_pairs(left: Sequence[Panel], right: Sequence[Panel]) -> None:
 def rows_table(rows: Sequence[dict[str, object]]) -> pa.Table:
     """A view's table rows as an Arrow table, built once per shared result."""
     return arrow_table(rows)
+
+
+#: The per-layer table's columns (``lab.network.SimulationResult.rows``): label and help.
+LAYER_COLUMNS: dict[str, tuple[str, str]] = {
+    "layer": ("layer", "Layer l; the input is layer 0."),
+    "width": ("units", "Units in the layer."),
+    "pre_mean": ("z mean", "Mean of the pre-activations z_l."),
+    "pre_std": ("z std", "Standard deviation of z_l."),
+    "pre_var": ("Var(z)", "Variance of z_l."),
+    "post_mean": ("a mean", "Mean of the activations a_l = phi(z_l)."),
+    "post_std": ("a std", "Standard deviation of a_l."),
+    "post_var": ("Var(a)", "Variance of a_l."),
+    "post_rms": ("a RMS", "Root mean square of a_l: the scale Xavier and He keep."),
+    "post_max_abs": ("max |a|", "Largest |a_l|."),
+    "post_frac_zero": ("a = 0", "Share of a_l exactly 0 (ReLU's off units)."),
+    "nonfinite": ("inf/NaN", "Values of z_l and a_l that are inf or NaN."),
+    "saturated": (
+        "saturated",
+        f"Share of units whose slope is below {SATURATION_SLOPE:.0%} of its maximum (tanh, "
+        "sigmoid).",
+    ),
+}
+
+
+def layer_column_config() -> dict[str, object]:
+    """st.dataframe's column_config for the per-layer table: readable labels, help, formats."""
+    config: dict[str, object] = {}
+    for name, (label, text) in LAYER_COLUMNS.items():
+        if name in ("layer", "width", "nonfinite"):
+            config[name] = st.column_config.NumberColumn(label, help=text, format="%d")
+        elif name in ("post_frac_zero", "saturated"):
+            config[name] = st.column_config.NumberColumn(label, help=text, format="percent")
+        else:
+            config[name] = st.column_config.NumberColumn(label, help=text, format="%.4g")
+    return config

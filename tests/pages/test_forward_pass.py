@@ -23,7 +23,7 @@ from lab.experiments.forward_pass import (
     network_config,
     run,
 )
-from pages.ui.forward_charts import LAYERS_TABLE_KEY, PANEL_WIDTH
+from pages.ui.forward_charts import LAYER_COLUMNS, LAYERS_TABLE_KEY, PANEL_WIDTH
 from pages.ui.text_width import TITLE_MARGIN, TITLE_PX_PER_CHAR
 from pages.ui.widgets import widget_key
 
@@ -211,6 +211,12 @@ def test_the_heaviest_network_keeps_its_samples_and_the_page_says_what_was_left_
     at.session_state[LAYERS_TABLE_KEY] = True
     at.run()
     assert len(at.dataframe) == 1
+    # Every column under a readable label: no engine key ("pre_mean", "post_frac_zero").
+    columns = json.loads(at.dataframe[0].proto.columns)
+    shown = list(at.dataframe[0].value.columns)
+    assert set(shown) <= set(LAYER_COLUMNS) and set(columns) - {"_index"} == set(LAYER_COLUMNS)
+    assert columns["pre_mean"]["label"] == "z mean"
+    assert columns["post_frac_zero"]["type_config"]["format"] == "percent"
     labels = ", ".join(budget.labels[init] for init in budget.dropped)
     assert any(text(c).endswith(f"lab's budget: {labels}.") for c in at.caption)
 
