@@ -498,7 +498,8 @@ def _signal_clause(m: Measurements, ratio: float, spread: float, rate: float | N
     if rate is None:
         text = f"RMS {ratio_text(ratio)} {times} after one layer"
     else:
-        text = f"RMS × {rate_text(rate)} per layer, {ratio_text(ratio)} {times} at layer {depth}"
+        text = f"RMS × {rate_text(rate)} per layer from layer 1 on, "
+        text += f"{ratio_text(ratio)} {times} at layer {depth}"
     if spread < VANISHING_RATIO <= ratio:
         text += (
             f", but its spread (std) is {ratio_text(spread)} of the input's: every input gives "

@@ -27,7 +27,7 @@ def test_xavier_relu_theory_vanishes_at_any_depth():
         assert result.problem == "vanishing signal and gradient"
         assert result.signal_rate == pytest.approx(2**-0.5, rel=1e-12)
         assert result.gradient_rate == pytest.approx(2**-0.5, rel=1e-12)
-        assert "RMS × 0.71 per layer" in result.message
+        assert "RMS × 0.71 per layer from layer 1 on" in result.message
     result = diagnosis.diagnose_prediction(predict("xavier_normal", "relu", 12), "relu")
     assert result.signal_ratio == pytest.approx(1 / 64, rel=1e-12)
     assert result.gradient_source == "mean-field theory"
