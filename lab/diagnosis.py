@@ -594,11 +594,20 @@ def recommended_init(
 
 
 class Verdict(NamedTuple):
-    """Whether an init suits an activation: label "match", "partial", "mismatch" or "never"."""
+    """Whether an init suits an activation: label "match", "partial", "mismatch" or "never";
+    closest: no standard scheme matches and this one's weight scale is the one theory
+    recommends (``Advice.recommended``), the best there is."""
 
     matches: bool
     label: str
     reason: str
+    closest: bool = False
+
+
+def _is_closest(fit: SchemeFit, advice: Advice) -> bool:
+    """Whether ``fit`` is the best there is: nothing matches and its weight scale is the
+    recommended scheme's (schemes of equal sigma_w^2 behave alike)."""
+    return not advice.matched and math.isclose(fit.sw2, advice.recommended.sw2)
 
 
 def _build(init: str | Initializer, init_params: InitParams) -> Initializer:
@@ -639,16 +648,22 @@ def _never(initializer: Initializer) -> Verdict | None:
 def _verdict_sentence(act: Activation, fit: SchemeFit, advice: Advice) -> str:
     if fit.label == "match":
         return f"Both within {MATCH_TOLERANCE:.0%} of 1: a match for {act.label}."
+    closest = (
+        f" No standard scheme does better for {act.label}: this is the closest."
+        if _is_closest(fit, advice)
+        else ""
+    )
     if fit.forward_ok:
         return (
             f"It keeps the forward scale but not the gradient's: {_phase_text(fit.chi1)}, the "
-            f"gradient's std × {_grad_factor(fit.chi1)} per layer at q*."
+            f"gradient's std × {_grad_factor(fit.chi1)} per layer at q*.{closest}"
         )
     if fit.critical_ok:
         return (
             f"It keeps the gradient's scale ({_phase_text(fit.chi1)}) but not the forward "
             f"one: keeping {_scale_text(advice.q)} needs σ_w² = {_n(advice.forward_sw2)}."
             + _polynomial_note(act, fit)
+            + closest
         )
     text = (
         f"Neither is within {MATCH_TOLERANCE:.0%} of 1: {_phase_text(fit.chi1)}, the "
@@ -656,10 +671,7 @@ def _verdict_sentence(act: Activation, fit: SchemeFit, advice: Advice) -> str:
     )
     if math.isfinite(advice.forward_sw2):
         text += f", and keeping {_scale_text(advice.q)} needs σ_w² = {_n(advice.forward_sw2)}"
-    text += "."
-    if not advice.matched and math.isclose(fit.sw2, advice.recommended.sw2):
-        text += f" No standard scheme does better for {act.label}: this is the closest."
-    return text
+    return text + "." + closest
 
 
 def match_verdict(
@@ -696,7 +708,7 @@ def match_verdict(
             f"{initializer.label} ignores the fan-in (another width changes it); at width "
             f"{width} it {reason.removeprefix(initializer.label + ' ')}"
         )
-    return Verdict(fit.label == "match", fit.label, reason)
+    return Verdict(fit.label == "match", fit.label, reason, _is_closest(fit, advice))
 
 
 def describe_fit(fit: SchemeFit, advice: Advice) -> str:

@@ -102,7 +102,8 @@ st.dataframe(
             "health at init", help="The forward signal's state at initialization."
         ),
         "verdict": st.column_config.TextColumn(
-            "verdict", help="Does the scheme suit the activation?"
+            "verdict",
+            help="Does the scheme suit the activation? Mean-field theory, before training.",
         ),
         "to_target": st.column_config.TextColumn(
             "epochs to target", help="The first epoch whose training loss reaches the target."

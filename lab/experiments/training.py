@@ -311,7 +311,10 @@ def run(config: Config, progress: Callable[[float], None] | None = None) -> Resu
         target_caption=(
             f"Target loss {result.target_loss:.3g}: {training.DEFAULT_TARGET_SHARE:.0%} of the "
             f"chance-level loss {data.chance_loss:.3g}. The wasted epochs are the epochs before "
-            "an initialization's training loss first reaches it."
+            "an initialization's training loss first reaches it. Health and verdict judge the "
+            "network before training (the simulation at initialization and mean-field theory); "
+            "the columns after them are what training did, so a network can start healthy and "
+            "still train slowly, or start as a mismatch and train fast."
         ),
         chance_accuracy=data.chance_accuracy,
         outcomes=outcomes,
@@ -389,8 +392,7 @@ def _outcomes(
         finite = np.flatnonzero(np.all(np.isfinite(run.symmetry), axis=1))
         last = run.symmetry[finite[-1]] if finite.size else np.array([np.nan])
         verdict = health.verdict.label
-        closest = health.recommendation
-        if verdict in ("partial", "mismatch") and not closest.matches and run.init == closest.init:
+        if health.verdict.closest:  # the reason says so too: one rule, lab.diagnosis
             verdict += CLOSEST_NOTE
         outcomes.append(
             Outcome(
@@ -417,8 +419,9 @@ def _outcomes(
     return tuple(outcomes)
 
 
-#: Added to the verdict of the scheme theory recommends when no standard scheme matches the
-#: activation (GELU): its "mismatch" is the best there is.
+#: Added to the verdict of a scheme with the weight scale theory recommends when no standard
+#: scheme matches the activation (GELU, tanh): its "mismatch" or "partial" is the best there is
+#: (``lab.diagnosis.Verdict.closest``).
 CLOSEST_NOTE = " (the closest)"
 
 

@@ -322,6 +322,23 @@ def test_the_closest_scheme_is_marked_when_none_matches():
     assert not any("closest" in o.verdict for o in relu.outcomes)
 
 
+@pytest.mark.parametrize(
+    ("activation", "inits"),
+    [
+        ("gelu", ("he_uniform", "he_normal", "xavier_normal")),
+        ("tanh", ("xavier_normal", "lecun_normal", "orthogonal", "he_normal")),
+    ],
+)
+def test_the_table_marks_the_closest_exactly_where_the_reason_says_so(activation, inits):
+    """He uniform and He normal (GELU), or Xavier, LeCun and orthogonal (tanh), have the same
+    weight scale and the same sentence 'this is the closest'; the table marked only the one
+    whose name was the recommended scheme's."""
+    result = run(config_from_values({"activation": activation, "inits": inits, "epochs": 2}))
+    marked = {o.label for o in result.outcomes if o.verdict.endswith(CLOSEST_NOTE)}
+    said = {o.label for o in result.outcomes if "this is the closest" in o.verdict_reason}
+    assert marked == said and len(marked) >= 2
+
+
 def test_an_exploding_first_loss_lies_above_a_bounded_loss_axis():
     """100 layers: N(0, 1)'s first loss is 1e89. An axis up to it spanned 90 decades and every
     other curve lay flat at its bottom; the axis stops LOSS_AXIS_DECADES above its bottom and
