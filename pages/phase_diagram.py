@@ -135,13 +135,17 @@ st.subheader("Which depths train? Accuracy over (σ_w², depth)")
 st.markdown(
     "Schoenholz et al. trained networks over a grid of weight scales and depths and drew "
     f"{result.trainable_depth_scales:g} ξ over the result. The same experiment, small: each "
-    "cell is one tanh network trained for a fixed number of steps."
+    "cell is one network trained for a fixed number of steps."
 )
 try:
     panel = trainability_cached(trainability_from_values(values))
 except ValueError as error:
     show_engine_error(error)
     st.stop()
+st.markdown(
+    f"**This grid: {panel.setting}**, the paper's setting, whatever the sidebar chose for the "
+    "plane above (its steps and seed are yours)."
+)
 if panel.budget_note:
     st.info(panel.budget_note, icon=":material/speed:")
 show_spec(trainability_spec(panel))

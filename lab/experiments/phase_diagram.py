@@ -207,7 +207,9 @@ class TrainabilityPanel:
     """The trainability grid: accuracy (len(depths), len(sw2)) after the steps that ran, the
     cells' edges (``sw2_edges``, ``depth_edges``), the 6 xi line (``line_sw2``,
     ``line_depth``), the edge of chaos at the grid's sigma_b^2 (``edge_sw2``), the chance
-    accuracy, the budget note ('' or one line) and the caption saying what was trained.
+    accuracy, the budget note ('' or one line) and the caption saying what was trained;
+    setting: the grid's own activation and sigma_b^2 in words (fixed: the plane's controls do
+    not change them).
 
     reach: phase ("ordered", "chaotic") -> (lowest, highest) over the columns of that phase
     whose 6 xi lies within the grid's depths of ``lab.phase.Trainability.reach``: the deepest
@@ -231,6 +233,7 @@ class TrainabilityPanel:
     reach: dict[str, tuple[float, float]]
     budget_note: str
     caption: str
+    setting: str
 
 
 # --- the plane ------------------------------------------------------------------------------
@@ -506,6 +509,7 @@ def run_trainability(
             f"line is {phase.TRAINABLE_DEPTH_SCALES:g} ξ at σ_b² = {ran.sb2:g}; the dashed rule "
             f"is the edge of chaos, σ_w² = {grid.edge_sw2:.4g}."
         ),
+        setting=f"{get_activation(ran.activation).label}, σ_b² = {ran.sb2:g}",
     )
 
 

@@ -107,6 +107,14 @@ def test_a_deep_link_shows_exactly_its_values_and_no_warning():
     assert spec["title"]["subtitle"] == "no edge of chaos inside this plane"
     colours = [layer["encoding"].get("color", {}) for layer in spec["layer"]]
     assert [colour["field"] for colour in colours if "field" in colour] == ["xi"]
+    # The trainability grid keeps the paper's setting (tanh, sigma_b^2 = 0.05): the page names
+    # it, so that its edge at 1.761 is not read as sigmoid's beside the plane's 'beyond 5'.
+    assert any(
+        plain_text(m)
+        .replace("**", "")
+        .startswith("This grid: tanh, σ_b² = 0.05, the paper's setting")
+        for m in at.markdown
+    )
 
 
 @pytest.mark.parametrize(
