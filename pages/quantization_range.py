@@ -74,9 +74,9 @@ st.markdown(
     "Lines: the largest |a| decides overflow; the small |a| "
     f"({LOW_PERCENTILE:g}% of the nonzero values lie below it) decides what becomes a "
     "subnormal or is flushed to zero; "
-    "the RMS is the typical size. ReLU's exact zeros are left out: they stay zero in every "
-    "format. The shaded zones are each format's limits; for INT8 they follow the scale of each "
-    "layer."
+    "the RMS is the typical size. Exact zeros are left out (ReLU makes about half of the "
+    "values 0): they stay zero in every format. The shaded zones are each format's limits; "
+    "for INT8 they follow the scale of each layer."
 )
 # Specs and tables are built once per result and shared by every rerun.
 specs, shown_tables = chart_specs(result), tables(result)
@@ -85,7 +85,10 @@ if result.range_note:
     st.caption(f"{result.range_note} (dashed lines).")
 
 st.subheader("FP16 dynamic range")
-st.markdown(f"{result.fp16.description} The ticks mark each layer.")
+st.markdown(
+    f"{result.fp16.description} The ticks mark each layer. FP16 is drawn whichever formats "
+    "are selected, as the reference half-precision format."
+)
 show_spec(specs.bar)
 
 # Table -------------------------------------------------------------------------------------

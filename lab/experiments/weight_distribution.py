@@ -356,10 +356,12 @@ def _orthogonal_note(summary: WeightSummary) -> str:
         if summary.receptive_field > 1
         else ""
     )
+    low, high = f"{values.min():.6g}", f"{values.max():.6g}"
+    where = f"equal {low} to 6 digits" if low == high else f"lie in [{low}, {high}]"
     return kernel + (
-        f"All {values.size} singular values of the sampled block lie in "
-        f"[{values.min():.6g}, {values.max():.6g}]; max |WᵀW − g²I| = "
-        f"{summary.orthogonality_error:.2g}. {reason}."
+        f"All {values.size} singular values of the sampled block {where}; max |WᵀW − g²I| = "
+        f"{summary.orthogonality_error:.2g}. {reason}. With no law to draw, its chart has no "
+        "orange density line."
     )
 
 

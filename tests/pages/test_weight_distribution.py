@@ -328,7 +328,8 @@ def test_orthogonal_shows_singular_values_and_no_ks():
     assert row["Var exact"] == pytest.approx(1 / 1024)
     assert row["KS p"] == row["KS D"] == "—"  # text, never a grey "None"
     captions = " ".join(c.value for c in at.caption)
-    assert "singular values of the sampled block lie in [1, 1]" in captions
+    assert "singular values of the sampled block equal 1 to 6 digits" in captions
+    assert "its chart has no orange density line" in captions
     assert "no ks test: the entries of an orthogonal matrix" in captions.lower()
     assert "line" not in marks(specs(at)[0])  # no exact density for dependent entries
 
