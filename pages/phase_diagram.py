@@ -67,9 +67,14 @@ heatmap = str(values["heatmap"])
 show_spec(plane_spec(result, heatmap))
 st.caption(
     f"Colour: {result.heatmaps[heatmap]} at each cell (grey: undefined, where the variance "
-    f"grows without bound). ξ is capped at {result.xi_shown_max:g} layers in the colours; "
-    "it is infinite on the edge. Hover a cell for its numbers; click a point to open it in "
-    "Signal propagation."
+    "grows without bound). "
+    + (
+        f"ξ is capped at {result.xi_shown_max:g} layers in the colours; it is infinite on the "
+        "edge. "
+        if heatmap == "xi"
+        else ""
+    )
+    + "Hover a cell for its numbers; click a point to open it in Signal propagation."
 )
 if result.plane.jump_note:
     st.caption(result.plane.jump_note)
@@ -150,12 +155,19 @@ if panel.budget_note:
     st.info(panel.budget_note, icon=":material/speed:")
 show_spec(trainability_spec(panel))
 st.caption(panel.caption)
-st.markdown(
-    "Near the edge of chaos the deepest networks train; moving away from it, the trainable "
-    "depth shrinks with ξ on both sides, and networks several ξ too deep stay near chance. "
-    "The caption gives where the trainable region of this grid ends in units of ξ on each "
-    f"side, to compare with the {result.trainable_depth_scales:g} ξ line of the paper."
-)
+if panel.trained_any:
+    st.markdown(
+        "Near the edge of chaos the deepest networks train; moving away from it, the trainable "
+        "depth shrinks with ξ on both sides, and networks several ξ too deep stay near chance. "
+        "The caption gives where the trainable region of this grid ends in units of ξ on each "
+        f"side, to compare with the {result.trainable_depth_scales:g} ξ line of the paper."
+    )
+else:
+    st.markdown(
+        f"No network of this grid reached {panel.trained_accuracy:.0%} accuracy: these steps "
+        "are too few to train any depth. More steps show the trainable region around the edge "
+        "of chaos."
+    )
 training = get_page("training")
 st.page_link(
     page_of(training), label="Train one network from each initialization", icon=training.icon

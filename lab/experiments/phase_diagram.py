@@ -31,6 +31,7 @@ from lab.activations import get_activation
 from lab.controls.phase_diagram import CONTROLS, HEATMAPS, MAX_PHASE_GAIN
 from lab.controls.registry import SIMULATION_PAGES
 from lab.initializers import get_initializer
+from lab.text import plural
 from lab.theory import effective_sw2
 
 #: The plotted plane: cells of SW2_STEP x SB2_STEP covering (0, SW2_MAX] x [0, SB2_MAX].
@@ -209,7 +210,8 @@ class TrainabilityPanel:
     ``line_depth``), the edge of chaos at the grid's sigma_b^2 (``edge_sw2``), the chance
     accuracy, the budget note ('' or one line) and the caption saying what was trained;
     setting: the grid's own activation and sigma_b^2 in words (fixed: the plane's controls do
-    not change them).
+    not change them); trained_any: whether any network of the grid reached
+    ``trained_accuracy`` (too few steps train none).
 
     reach: phase ("ordered", "chaotic") -> (lowest, highest) over the columns of that phase
     whose 6 xi lies within the grid's depths of ``lab.phase.Trainability.reach``: the deepest
@@ -234,6 +236,7 @@ class TrainabilityPanel:
     budget_note: str
     caption: str
     setting: str
+    trained_any: bool
 
 
 # --- the plane ------------------------------------------------------------------------------
@@ -501,8 +504,9 @@ def run_trainability(
         budget_note=grid.budget_note,
         caption=(
             f"{get_activation(ran.activation).label} networks of width {ran.width} with "
-            f"weights N(0, σ_w²/n) and biases N(0, {ran.sb2:g}), trained for {ran.steps:,} "
-            f"SGD steps with momentum, batch {ran.batch_size} and the same learning rate, "
+            f"weights N(0, σ_w²/n) and biases N(0, {ran.sb2:g}), trained for "
+            f"{plural(ran.steps, 'SGD step')} with momentum, batch {ran.batch_size} and the "
+            "same learning rate, "
             f"{ran.learning_rate:g}, for every network, on {ran.samples:,} "
             f"{_dataset_words(ran.dataset)}; the colour is the training "
             f"accuracy (chance {grid.chance_accuracy:.1%}).{_reach_sentence(reach)} The red "
@@ -510,6 +514,7 @@ def run_trainability(
             f"is the edge of chaos, σ_w² = {grid.edge_sw2:.4g}."
         ),
         setting=f"{get_activation(ran.activation).label}, σ_b² = {ran.sb2:g}",
+        trained_any=bool(np.any(grid.accuracy >= phase.TRAINED_ACCURACY)),
     )
 
 

@@ -235,3 +235,19 @@ def test_the_chi1_colour_bar_labels_1_and_the_chaotic_end(activation):
     labels = legend["values"]
     assert 1.0 in labels and max(labels) > 1.0
     assert chi1.min() <= min(labels) and max(labels) <= chi1.max()
+
+
+def test_a_grid_that_trains_nothing_says_so():
+    """One SGD step trains no network of the grid: the page promised a trainable region that
+    'the caption gives' and the caption read '1 SGD steps'. The chi1 heatmap's caption also
+    spoke of xi's cap in its colours."""
+    at = open_page(steps="1", heatmap="chi1")
+    assert len(at.error) == 0
+    texts = [plain_text(m).replace("**", "") for m in at.markdown]
+    assert any(t.startswith("No network of this grid reached") for t in texts)
+    assert not any(t.startswith("Near the edge of chaos the deepest networks train") for t in texts)
+    captions = [plain_text(c) for c in at.caption]
+    assert any("trained for 1 SGD step with momentum" in c for c in captions)
+    assert not any("ξ is capped" in c for c in captions)
+    xi = open_page(heatmap="xi", **FAST)
+    assert any("ξ is capped at" in plain_text(c) for c in xi.caption)
