@@ -82,6 +82,7 @@ def test_default_view_shows_the_plane_the_points_and_the_trainability_grid():
     (caption,) = [plain_text(c) for c in at.caption if plain_text(c).startswith("tanh networks")]
     assert f"trained for {TRAINABILITY_STEPS} SGD steps" in caption
     assert caption.endswith("the dashed rule is the edge of chaos, σ_w² = 1.761.")
+    assert any(plain_text(m).startswith("Near the edge of chaos the deepest") for m in at.markdown)
 
 
 def test_a_deep_link_shows_exactly_its_values_and_no_warning():
