@@ -233,7 +233,10 @@ def dynamic_range_bar(result: Result, *, row_height: int = 40) -> alt.LayerChart
                     "layer:Q",
                     title="layer",
                     scale=alt.Scale(scheme=alt.SchemeParams("viridis", extent=[0.2, 0.85])),
-                    legend=alt.Legend(orient="bottom", gradientLength=120),
+                    # Layer numbers are whole: "~d" ticks (one layer read "1.000000").
+                    legend=alt.Legend(
+                        orient="bottom", gradientLength=120, format="d", tickMinStep=1
+                    ),
                 ),
                 tooltip=[
                     alt.Tooltip("statistic:N", title="marker"),

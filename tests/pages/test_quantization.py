@@ -280,3 +280,15 @@ def test_the_fp16_bar_shows_every_zone_label_whole_on_a_phone():
     ]
     assert len(legends(bar)) == 2  # the zones and the layers
     assert readability_problems([(bar, PHONE_WIDTH)]) == []
+
+
+def test_the_fp16_bars_layer_legend_labels_whole_layers():
+    """One layer: Vega labelled the layers' colour bar '1.000000'. Layers are whole numbers."""
+    at = open_page(layers="1")
+    (bar,) = [
+        spec
+        for spec, _ in charts_with_widths(at)
+        if title_lines(spec)[:1] == ["This network's layers on FP16's range"]
+    ]
+    (layer_legend,) = [legend for channel, legend in legends(bar) if channel["field"] == "layer"]
+    assert layer_legend["format"] == "d" and layer_legend["tickMinStep"] == 1
