@@ -300,7 +300,8 @@ def band_text() -> str:
         f"{EXPLODING_RATE:.3f} (a decade within {RATE_DEPTH} layers); saturated when over "
         f"{SATURATED_SHARE:.0%} of a layer's units have a slope below {SATURATION_SLOPE:.0%} of "
         f"its maximum; dead when at least {DEAD_FRACTION:.0%} of a layer's units output "
-        "exactly 0 (or all output the same value)"
+        "exactly 0 (or each outputs one value whatever the input); zeros from underflow, a "
+        "signal too small for its number format, count as vanishing"
     )
 
 
