@@ -180,6 +180,8 @@ if tabs[SYMMETRY_TAB].open:
     with tabs[SYMMETRY_TAB]:
         st.markdown("**Do the hidden units stay identical?**")
         show_spec(view.symmetry)
+        if result.symmetry_note:
+            st.caption(result.symmetry_note)
         st.caption(
             "The largest distance between the incoming weights of two units of the same hidden "
             "layer, over every hidden layer: 0 while the units are identical. The axis is close "

@@ -252,7 +252,8 @@ class Result:
     loss_axis: the loss chart's log axis (``loss_axis``); loss_note names the losses above it.
     curves, gradients (one panel per initialization), boundaries (one per initialization on a
     2-D set, empty for the digits; points: the training points and labels), symmetry_lines:
-    one sentence per initialization for the symmetry panel; class_names: the classes' names.
+    one sentence per initialization for the symmetry panel; symmetry_note: '' or which of its
+    lines lie on top of each other; class_names: the classes' names.
     """
 
     config: Config
@@ -275,6 +276,7 @@ class Result:
     point_labels: np.ndarray | None
     class_names: tuple[str, ...]
     symmetry_lines: tuple[str, ...]
+    symmetry_note: str
 
 
 def run(config: Config, progress: Callable[[float], None] | None = None) -> Result:
@@ -334,6 +336,7 @@ def run(config: Config, progress: Callable[[float], None] | None = None) -> Resu
         if data.planar
         else tuple(str(k) for k in range(data.classes)),
         symmetry_lines=tuple(_symmetry_line(o, ran.epochs, data) for o in outcomes),
+        symmetry_note=_symmetry_note(curves),
     )
 
 
@@ -507,6 +510,19 @@ def _accuracy_note(curves: Curves) -> str:
                 f"{', '.join(group[:-1])} and {group[-1]} have the same accuracy {when}: one "
                 "line hides the other."
             )
+    return " ".join(sentences)
+
+
+def _symmetry_note(curves: Curves) -> str:
+    """Which symmetry lines (the largest distance between two units) lie on top of each other
+    at every drawn epoch: identical units stay at exactly 0, whatever the initialization."""
+    sentences = [
+        f"{', '.join(group[:-1])} and {group[-1]} have the same distance at every epoch"
+        + (" (0: identical units)" if not np.any(curves.unit_distance[index]) else "")
+        + ": one line hides the other."
+        for group in _same_curves(curves, (curves.unit_distance,), rtol=SAME_LOSS_RTOL)
+        for index in [curves.labels.index(group[0])]
+    ]
     return " ".join(sentences)
 
 

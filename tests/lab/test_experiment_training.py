@@ -354,3 +354,18 @@ def test_an_exploding_first_loss_lies_above_a_bounded_loss_axis():
     assert np.nanmax(others) < high  # nobody else is cut
     default = run(config_from_values({}))
     assert default.loss_axis == (1e-4, 1e5) and "the axis's top" not in default.loss_note
+
+
+def test_symmetry_lines_that_coincide_are_named():
+    """Zeros and Constant both keep every hidden layer's units identical: both lines lie at 0
+    for every epoch, one under the other, and the panel said nothing of it."""
+    result = run(config_from_values({"inits": ("he_normal", "zeros", "constant"), "epochs": 3}))
+    by_label = {o.label: o for o in result.outcomes}
+    tied = [label for label, o in by_label.items() if o.tied]
+    assert len(tied) == 2
+    assert result.symmetry_note == (
+        f"{tied[0]} and {tied[1]} have the same distance at every epoch (0: identical units): "
+        "one line hides the other."
+    )
+    alone = run(config_from_values({"inits": ("he_normal", "zeros"), "epochs": 3}))
+    assert alone.symmetry_note == ""
