@@ -83,6 +83,8 @@ specs, shown_tables = chart_specs(result), tables(result)
 show_panels(specs.panels, specs.legend)
 if result.range_note:
     st.caption(f"{result.range_note} (dashed lines).")
+if result.overlap_note:
+    st.caption(result.overlap_note)
 
 st.subheader("FP16 dynamic range")
 st.markdown(

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from lab import presets
-from lab.axes import decade_span
+from lab.axes import OVERLAP_SHARE, decade_span
 from lab.budget import Cost, Scaled, fit_count
 from lab.controls.forward_pass import CONTROLS, NETWORK_VIEWS
 from lab.controls.network import init_params as scheme_params
@@ -229,12 +229,6 @@ class LineChart:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "overlap_note", _overlap_note(self))
-
-
-#: Two lines of a log-axis chart whose distance is at most this share of the axis's decades at
-#: every layer are drawn over one another: 1 % of a 260-px plot is 2.6 px, less than the 6-px
-#: dots that mark every layer.
-OVERLAP_SHARE = 0.01
 
 
 def axis_decades(chart: LineChart) -> int:

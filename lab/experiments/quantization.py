@@ -18,6 +18,7 @@ from typing import Literal
 
 import numpy as np
 
+from lab.axes import OVERLAP_SHARE
 from lab.budget import Cost, Scaled, fit_count
 from lab.controls.network import init_params
 from lab.controls.quantization import CONTROLS, chosen_formats
@@ -202,7 +203,8 @@ class Result:
     ranges: lab.formats.LayerRange per layer. summary: one line over every shown format
     (``headline`` its failure sentence, None when nothing broke); verdicts: one per format;
     notes: a dead network, a float32 overflow. points: every layer's STATISTICS for the lines;
-    gaps and range_note: what the log axis leaves out. axis: the panels' shared |a| axis;
+    gaps and range_note: what the log axis leaves out; overlap_note: '' or which lines lie on
+    top of each other. axis: the panels' shared |a| axis;
     panels: one per shown format. fp16: the dynamic-range bar (its axis widened to the
     markers), fp16_markers: the layers' BAR_STATISTICS it can show, fp16_note: those it cannot.
     columns and table: the per-layer table (rows align with columns). sqnr_examples,
@@ -222,6 +224,7 @@ class Result:
     points: tuple[Point, ...]
     gaps: tuple[Gap, ...]
     range_note: str
+    overlap_note: str
     axis: tuple[float, float]
     panels: tuple[Panel, ...]
     fp16: DynamicRange
@@ -335,6 +338,7 @@ def run(config: Config) -> Result:
         points=points,
         gaps=gaps,
         range_note="Not on the log axis: " + "; ".join(g.note for g in gaps) if gaps else "",
+        overlap_note=_overlap_note(points, axis),
         axis=axis,
         panels=tuple(_panel(name, reports, axis) for name in config.formats),
         fp16=dynamic_range_bands(BAR_FORMAT, [p.value for p in markers]),
@@ -409,6 +413,32 @@ def _axis(points: tuple[Point, ...], formats: tuple[str, ...]) -> tuple[float, f
         bar = dynamic_range_bands(BAR_FORMAT)
         return bar.axis_low, bar.axis_high
     return decade_below(min(values)), decade_above(max(values))
+
+
+def _overlap_note(points: tuple[Point, ...], axis: tuple[float, float]) -> str:
+    """Which statistics' lines lie on top of each other at every layer: within
+    ``lab.axes.OVERLAP_SHARE`` of the axis's decades wherever both are on the axis (saturated
+    tanh: the largest |a| and the RMS both near 1)."""
+    limit = OVERLAP_SHARE * math.log10(axis[1] / axis[0])
+    values = {
+        label: {p.layer: p.value for p in points if p.statistic == label and p.on_axis}
+        for label in STATISTICS.values()
+    }
+    labels = list(values)
+    sentences = []
+    for i, first in enumerate(labels):
+        for second in labels[i + 1 :]:
+            a, b = values[first], values[second]
+            if not a or a.keys() != b.keys():
+                continue
+            gap = max(abs(math.log10(a[k] / b[k])) for k in a)
+            if gap <= limit:
+                factor = 10**gap
+                sentences.append(
+                    f"{first} and {second} lie within a factor {factor:.3g} of each other at "
+                    "every layer: one line hides the other."
+                )
+    return " ".join(sentences)
 
 
 def _gaps(points: tuple[Point, ...]) -> tuple[Gap, ...]:

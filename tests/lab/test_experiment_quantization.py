@@ -289,3 +289,21 @@ def test_relus_zeros_cap_the_overflow_share_as_the_caption_says():
     for row in deep:
         assert 0.4 < row[overflow] < 0.6
     assert "Exact zeros count among the values" in TABLE_CAPTION
+
+
+def test_lines_that_lie_on_top_of_each_other_are_named():
+    """Large random + tanh: every unit saturates at ±1, so the largest |a| and the RMS are
+    within 3 % at every layer and the blue line vanished under the RMS with no word."""
+    query = {"init": "large_random", "activation": "tanh", "formats": "int8,bf16", "layers": "5"}
+    result = quantization.run(quantization.config_from_values(CONTROLS.parse_query(query).values))
+    largest = [p.value for p in result.points if p.statistic == "largest |a|"]
+    rms = [p.value for p in result.points if p.statistic == "RMS"]
+    worst = max(max(a, b) / min(a, b) for a, b in zip(largest, rms, strict=True))
+    assert worst < 1.05
+    assert result.overlap_note == (
+        f"largest |a| and RMS lie within a factor {worst:.3g} of each other at every layer: one "
+        "line hides the other."
+    )
+    # He + ReLU (the default): the largest |a| is several times the RMS.
+    default = quantization.run(quantization.config_from_values(CONTROLS.defaults()))
+    assert default.overlap_note == ""
