@@ -35,6 +35,9 @@ FIRST_LAYER_TITLE = "mean |dL/dW₁|"
 #: Plot height of one network's sweep or runs chart (title and axes come on top).
 SWEEP_HEIGHT = 130
 
+#: The page's open tab's session-state key: a rerun (a control, "Run 20 times") keeps it open.
+TABS_KEY = "gradient_flow_tab"
+
 
 def fmt(value: float) -> str:
     """Short display text of an engine number: 0, ∞ and NaN spelled out."""

@@ -20,6 +20,7 @@ from lab.experiments.gradient_flow import Config, run
 from lab.gradient_flow import network_config
 from lab.health import SATURATION_SLOPE, flat_threshold
 from lab.network import simulate
+from pages.ui.gradient_charts import TABS_KEY
 from pages.ui.widgets import widget_key
 
 TIMEOUT = 60
@@ -42,6 +43,10 @@ CHART_TITLES = [
     "Where the pre-activations land",
     *["randn: N(0, 1)", "rand: U[0, 1)"] * len(SWEEPS),
 ]
+#: Drawn on every run: the pair's two charts. A run sends only the open tab's content.
+PAIR_TITLES = CHART_TITLES[:2]
+#: The page's tabs (pages/gradient_flow.py); the open one's key is gradient_charts.TABS_KEY.
+WHY, SWEEPS_TAB, RUNS_TAB = "Why", "Sweeps", "Many runs"
 
 
 def open_page(**query: str) -> AppTest:
@@ -56,6 +61,14 @@ def open_page(**query: str) -> AppTest:
 
 def key(name: str) -> str:
     return widget_key(name, page="gradient_flow")
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """The page with tab ``label`` open, as a click on it does."""
+    at.session_state[TABS_KEY] = label
+    at.run()
+    assert not at.exception
+    return at
 
 
 def unescaped(text: str) -> str:
@@ -120,7 +133,9 @@ def test_default_view_shows_the_rand_comparison():
     assert len(at.warning) == 0 and len(at.error) == 0
     assert at.title[0].value == "Gradient flow: rand vs randn"
     assert at.query_params == DEFAULT_QUERY
-    assert titles(at) == CHART_TITLES
+    # The first view sends the pair's charts and the open tab, "Why": no sweep, no button.
+    assert titles(at) == PAIR_TITLES and len(at.button) == 0
+    assert any(r"\operatorname{Var}\big(U(-b,b)\big) = \frac{b^2}{3}" in m.value for m in at.latex)
     result = run(Config())
     shown = metrics(at)
     assert shown["rand: U[0, 1)"] == "0"
@@ -149,6 +164,8 @@ def test_default_view_shows_the_rand_comparison():
     assert table["weight variance"].tolist() == pytest.approx([1 / 12, 1.0])
     # Sweeps: each network's first-layer gradient on its own log axis (a ratio was ∞ at 17 of
     # 20 points); rand's exact zeros as crosses on the zero band, seeds named in the caption.
+    open_tab(at, SWEEPS_TAB)
+    assert titles(at) == CHART_TITLES and len(at.latex) == 0  # the "Why" tab is not sent
     assert [m.value for m in at.markdown if m.value.strip("*") in SWEEPS] == [
         f"**{title}**" for title in SWEEPS
     ]
@@ -161,7 +178,6 @@ def test_default_view_shows_the_rand_comparison():
     features = result.sweeps[2]
     assert len(features.values) == 10 and not features.uniform_final.any()  # rand: all 0
     assert any("over seeds 0 to 2" in c.value for c in at.caption)
-    assert any(r"\operatorname{Var}\big(U(-b,b)\big) = \frac{b^2}{3}" in m.value for m in at.latex)
 
 
 # --------------------------------------------------------------------------- deep links
@@ -222,7 +238,8 @@ def test_deep_link_shows_exactly_its_values_and_the_budget_note():
     assert [box.value for box in at.info] == [result.budget_note]
     # The runs: each network's first-layer gradient per run, on its own axis.
     matched = "matched variance U(-√3, √3)"
-    assert titles(at)[len(CHART_TITLES) :] == ["randn: N(0, 1)", matched]
+    # A link with collected runs opens on the tab that shows them.
+    assert titles(at) == [*PAIR_TITLES, "randn: N(0, 1)", matched]
 
 
 def test_heaviest_link_collects_fewer_runs_and_says_so():
@@ -261,7 +278,7 @@ def test_bad_value_gives_one_warning_and_the_default(name, text, reason, default
         f"URL parameter {name}={text!r} ignored: it {reason}; using the default {default}."
     ]
     assert at.query_params == DEFAULT_QUERY
-    assert titles(at) == CHART_TITLES
+    assert titles(at) == PAIR_TITLES
 
 
 def test_copied_url_reproduces_the_view():
@@ -271,6 +288,7 @@ def test_copied_url_reproduces_the_view():
     first.number_input(key=key("seed")).set_value(3)
     first.slider(key=key("n")).set_value(4)
     first.run()
+    open_tab(first, RUNS_TAB)
     first.button[1].click().run()
     copied_url = dict(first.query_params)
     assert copied_url == SMALL | {
@@ -312,8 +330,9 @@ def test_each_control_changes_what_is_shown(name, widget, value):
 
 def test_run_buttons_collect_runs_that_survive_reruns():
     at = open_page(**SMALL, n="5")
+    open_tab(at, RUNS_TAB)
     assert [b.label for b in at.button] == ["Run once", "Run 5 times", "Reset"]
-    assert len(at.get("vega_lite_chart")) == len(CHART_TITLES)  # no statistics yet
+    assert titles(at) == PAIR_TITLES  # no statistics yet
     at.button[0].click().run()  # Run once
     assert at.query_params["runs"] == "1"
     at.button[1].click().run()  # Run 5 times
@@ -325,10 +344,24 @@ def test_run_buttons_collect_runs_that_survive_reruns():
     assert shown["Simulations (pairs)"] == "6"
     assert shown["Normal wins"] == f"{stats.normal_wins} of 6 ({stats.normal_win_share:.0%})"
     assert shown["Normal: avg first-layer gradient"] == f"{stats.normal_mean:.3g}"
-    assert any(len(frame) == 6 for frame in chart_frames(at, len(CHART_TITLES)))
+    assert any(len(frame) == 6 for frame in chart_frames(at, len(PAIR_TITLES)))
     at.button[2].click().run()  # Reset
     assert at.query_params["runs"] == "0"
-    assert len(at.get("vega_lite_chart")) == len(CHART_TITLES)
+    assert titles(at) == PAIR_TITLES
+    assert [b.label for b in at.button] == ["Run once", "Run 5 times", "Reset"]  # tab kept
+
+
+def test_more_runs_from_the_sidebar_open_the_tab_that_shows_them():
+    """Each run sends only the open tab; collected runs asked for elsewhere (a link, the
+    sidebar's count) must not stay hidden behind a closed tab."""
+    at = open_page(**SMALL)
+    assert titles(at) == PAIR_TITLES and len(at.metric) == 4  # the pair's metrics only
+    at.number_input(key=key("runs")).set_value(3).run()
+    assert [b.label for b in at.button][:1] == ["Run once"]
+    assert metrics(at)["Simulations (pairs)"] == "3"
+    open_tab(at, WHY)
+    at.run()  # the same count again: the tab the student chose stays
+    assert len(at.button) == 0 and "Simulations (pairs)" not in metrics(at)
 
 
 def test_run_count_stops_at_the_declared_limit():

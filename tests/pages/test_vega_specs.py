@@ -21,6 +21,7 @@ import pytest
 
 from lab.controls.registry import SIMULATION_PAGES
 from pages.ui.charts import vega_spec
+from pages.ui.gradient_charts import TABS_KEY as GRADIENT_TABS_KEY
 from pages.ui.registry import HOME_KEY, PAGES
 from pages.ui.training_charts import TABS_KEY as TRAINING_TABS_KEY
 from tests.pages.deep_links import every_tab, open_link
@@ -41,7 +42,7 @@ SCHEMA = (
     / "vega-lite-schema.json"
 )
 #: Pages with lazy tabs: the session-state key of the open tab.
-LAZY_TABS = {"training": TRAINING_TABS_KEY}
+LAZY_TABS = {"training": TRAINING_TABS_KEY, "gradient_flow": GRADIENT_TABS_KEY}
 #: One other view per simulation page: the other kinds of charts it draws (overflowing
 #: signals, other views, collected runs), kept small so that the test stays fast.
 OTHER_VIEWS: dict[str, dict[str, object]] = {
