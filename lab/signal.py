@@ -30,6 +30,7 @@ from lab.activations import DEFAULT_LEAKY_SLOPE
 from lab.health import DEAD_FRACTION, Health, Measurements, assess
 from lab.initializers import MAX_FAN, Initializer
 from lab.network import MAX_SAMPLES, SimulationResult
+from lab.text import MISSING_TEXT
 from lab.theory import (
     ActivationLike,
     InitParams,
@@ -341,9 +342,6 @@ def layer_table(result: SimulationResult) -> list[dict[str, int | float | str | 
     return rows
 
 
-#: What the table shows for a number the layer does not have (no finite value, or a gradient
-#: that passed through inf/NaN).
-MISSING_TEXT = "—"
 #: ``layer_table`` columns that hold shares (shown as percentages) and integers (shown as is).
 SHARE_COLUMNS = ("frac_zero", "frac_saturated", "frac_nonfinite")
 INTEGER_COLUMNS = ("layer", "width")

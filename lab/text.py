@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+#: What a table shows where there is no number (an overflowed layer's std, a bound a law does
+#: not have, a network that never reached the target).
+MISSING_TEXT = "—"
+
 
 def plural(count: int, noun: str, many: str | None = None) -> str:
     """``count`` with thousands separators and ``noun``, singular exactly when count is 1:

@@ -383,9 +383,14 @@ def log_line_chart(
             labelExpr=f"datum.value == {band[2]!r} ? '0' : ({AXIS_LABEL})",
             values=[band[2], *ticks],
         )
-    # Every layer coloured by series carries the same legend: Vega-Lite merges them, and a
-    # layer drawn first with none (the zero band's crosses) took the line's legend away.
-    series_legend = None if color is None else legend if legend is not None else alt.Legend()
+    # Every layer coloured by series carries the same encoding and legend: Vega-Lite merges
+    # them, and a layer drawn first with none (the zero band's crosses) took the line's away.
+    series_color = alt.Color(
+        "series:N",
+        title=color,
+        scale=series_scale,
+        legend=None if color is None else legend if legend is not None else alt.Legend(),
+    )
     line = (
         alt.Chart(plotted).mark_point(filled=True, size=40, opacity=1)
         if points_only
@@ -393,7 +398,7 @@ def log_line_chart(
     ).encode(
         x=x_axis,
         y=alt.Y("y:Q", title=y_title, scale=y_scale, axis=y_axis),
-        color=alt.Color("series:N", title=color, scale=series_scale, legend=series_legend),
+        color=series_color,
         detail="segment:N",
         **_dash_encoding(series_order, dashed),
         tooltip=[
@@ -406,14 +411,7 @@ def log_line_chart(
     layers: list[alt.Chart] = [line]
     if band is not None:
         y_of = lambda field: alt.Y(field, title=y_title, scale=y_scale, axis=y_axis)  # noqa: E731
-        layers[:0] = _zero_band_layers(
-            zeros,
-            band,
-            x_axis,
-            y_of,
-            alt.Color("series:N", title=color, scale=series_scale, legend=series_legend),
-            x_title,
-        )
+        layers[:0] = _zero_band_layers(zeros, band, x_axis, y_of, series_color, x_title)
     ruled = [note for note in notes if band is None or note["kind"] != "zero"]
     if ruled:
         marks = pd.DataFrame(ruled)

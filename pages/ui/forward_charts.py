@@ -188,14 +188,21 @@ LAYER_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Formats of the per-layer table's columns other than ``%.4g``: counts and shares.
+LAYER_FORMATS = {
+    "layer": "%d",
+    "width": "%d",
+    "nonfinite": "%d",
+    "post_frac_zero": "percent",
+    "saturated": "percent",
+}
+
+
 def layer_column_config() -> dict[str, object]:
     """st.dataframe's column_config for the per-layer table: readable labels, help, formats."""
-    config: dict[str, object] = {}
-    for name, (label, text) in LAYER_COLUMNS.items():
-        if name in ("layer", "width", "nonfinite"):
-            config[name] = st.column_config.NumberColumn(label, help=text, format="%d")
-        elif name in ("post_frac_zero", "saturated"):
-            config[name] = st.column_config.NumberColumn(label, help=text, format="percent")
-        else:
-            config[name] = st.column_config.NumberColumn(label, help=text, format="%.4g")
-    return config
+    return {
+        name: st.column_config.NumberColumn(
+            label, help=text, format=LAYER_FORMATS.get(name, "%.4g")
+        )
+        for name, (label, text) in LAYER_COLUMNS.items()
+    }

@@ -46,6 +46,7 @@ from lab.experiments.training import (
     GradientPanel,
     Result,
 )
+from lab.text import MISSING_TEXT
 from pages.ui.charts import ANNOTATION_COLOR, AXIS_LABEL, vega_spec
 from pages.ui.memo import arrow_table, once_per
 from pages.ui.text_width import (
@@ -151,13 +152,14 @@ def loss_text(loss: float) -> str:
 
 
 def share_text(share: float) -> str:
-    """An accuracy as the table shows it, "—" when the network has none (it diverged)."""
-    return f"{share:.1%}" if math.isfinite(share) else "—"
+    """An accuracy as the table shows it, ``MISSING_TEXT`` when the network has none (it
+    diverged)."""
+    return f"{share:.1%}" if math.isfinite(share) else MISSING_TEXT
 
 
 def outcome_table(result: Result) -> pa.Table:
     """One row per initialization: health at initialization, verdict, epochs to the target,
-    epochs behind the fastest ("—" for a network that never reaches it), final loss
+    epochs behind the fastest (``MISSING_TEXT`` for a network that never reaches it), final loss
     (``loss_text``) and accuracies (``share_text``), as text (the page's column names)."""
     return arrow_table(
         [
@@ -166,7 +168,7 @@ def outcome_table(result: Result) -> pa.Table:
                 "health": o.health,
                 "verdict": o.verdict,
                 "to_target": o.wasted,
-                "behind": "—" if o.behind is None else f"{o.behind:,}",
+                "behind": MISSING_TEXT if o.behind is None else f"{o.behind:,}",
                 "train_loss": loss_text(o.final_train_loss),
                 "train_accuracy": share_text(o.final_train_accuracy),
                 "held_out_accuracy": share_text(o.final_held_out_accuracy),

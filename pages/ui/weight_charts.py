@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from lab.experiments.weight_distribution import Config, Result
+from lab.text import MISSING_TEXT
 from lab.weights import Marker, ShapeSummary, WeightSummary
 from pages.ui.charts import ANNOTATION_COLOR, histogram_chart, histogram_top, vega_spec
 from pages.ui.memo import arrow_table, once_per
@@ -37,10 +38,9 @@ SCHEME_COLUMNS = (
     "KS p",
 )
 #: Columns without a number for some schemes (no bound or cut for a normal law, no KS test for
-#: orthogonal weights), sent as text in their format, with ``EMPTY_CELL`` where there is none
-#: (a number column would show a grey "None").
+#: orthogonal weights), sent as text in their format, with ``lab.text.MISSING_TEXT`` where there
+#: is none (a number column would show a grey "None").
 OPTIONAL_FORMATS = {"n": ".6g", "b / cut": ".5g", "KS D": ".3g", "KS p": ".3g"}
-EMPTY_CELL = "—"
 SHAPE_COLUMNS = (
     "law",
     "numpy",
@@ -169,8 +169,8 @@ class Tables:
 
 def optional_cell(value: float | None, column: str) -> str:
     """A cell of an ``OPTIONAL_FORMATS`` column: the number in that column's format, or
-    ``EMPTY_CELL``."""
-    return EMPTY_CELL if value is None else format(value, OPTIONAL_FORMATS[column])
+    ``MISSING_TEXT``."""
+    return MISSING_TEXT if value is None else format(value, OPTIONAL_FORMATS[column])
 
 
 @once_per(_config)
