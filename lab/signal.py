@@ -276,7 +276,8 @@ def summarize_signal(result: SimulationResult) -> SignalSummary:
     result = _check_result(result)
     ratios = _rms_ratios(result)
     nonfinite = _nonfinite_share(result)
-    health = diagnose_forward(result)
+    measured = measure(result)
+    health = assess(measured)
     valid_post, valid_weight = valid_gradient_layers(result)
     grad_post_std = np.where(valid_post, result.grad_post.std, np.nan)
     ratio = health.gradient_ratio
@@ -298,7 +299,7 @@ def summarize_signal(result: SimulationResult) -> SignalSummary:
         overflow_message=result.overflow_message,
         backward_overflow_message=result.backward_overflow_message,
         underflow_layer=next(
-            (layer for layer, flag in enumerate(underflow_layers(result), 1) if flag), None
+            (layer for layer, flag in enumerate(measured.underflow or (), 1) if flag), None
         ),
         forward_std=np.where(nonfinite > 0.0, np.nan, result.post.std),
         grad_post_std=grad_post_std,

@@ -326,16 +326,15 @@ def _signal_cards(
         overflow = health.state == "overflow"
         forward_overflow = overflow and summary.overflow_message is not None
         largest = FORMATS[network.dtype].max
+        said = f"Mean-field theory (infinitely wide layers) says {theory.message}."
+        dtype = network.dtype
         if forward_overflow and theory.state == "exploding" and rates is not None:
             # Not a disagreement: the simulation explodes as predicted until its format's
             # largest number is passed (the theory's arithmetic is float64).
-            simulated, predicted = rates
             state_captions.append(
-                f"Mean-field theory (infinitely wide layers) says {theory.message}. This "
-                f"{network.dtype} simulation grows the same way (std × {rate_text(simulated)} "
-                f"per layer against the theory's × {rate_text(predicted)}) until its values "
-                f"pass {network.dtype}'s largest number at layer {health.first_bad_layer}: the "
-                "overflow is that explosion running out of range."
+                f"{said} This {dtype} simulation {_same_rate('grows', rates)} until its values "
+                f"pass {dtype}'s largest number at layer {health.first_bad_layer}: the overflow "
+                "is that explosion running out of range."
             )
         elif (
             overflow
@@ -345,34 +344,24 @@ def _signal_cards(
         ):
             backward = (summary.backward_overflow_message or "").removeprefix("overflow: ")
             state_captions.append(
-                f"Mean-field theory (infinitely wide layers) says {theory.message}. A gradient "
-                f"that grows to {number_text(theory.gradient_ratio)} times the output's passes "
-                f"{network.dtype}'s largest number, {number_text(largest)}, on its way down: "
-                f"this simulation's {backward} is that overflow, as theory predicts."
+                f"{said} A gradient that grows to {number_text(theory.gradient_ratio)} times the "
+                f"output's passes {dtype}'s largest number, {number_text(largest)}, on its way "
+                f"down: this simulation's {backward} is that overflow, as theory predicts."
             )
         elif summary.underflow_layer is not None and theory.state == "vanishing":
             # Not a disagreement either: the signal shrinks as predicted until it falls below
             # the format's smallest normal number and rounds to 0.
-            tiny = float(np.finfo(np.dtype(network.dtype)).tiny)
-            if rates is not None:
-                simulated, predicted = rates
-                how = (
-                    f"shrinks the same way (std × {rate_text(simulated)} per layer against the "
-                    f"theory's × {rate_text(predicted)}) until"
-                )
-            else:
-                how = "shrinks until"
+            tiny = float(np.finfo(np.dtype(dtype)).tiny)
             state_captions.append(
-                f"Mean-field theory (infinitely wide layers) says {theory.message}. This "
-                f"{network.dtype} simulation {how} its values fall below {network.dtype}'s "
-                f"smallest normal number, {number_text(tiny)}, and round to 0 from layer "
-                f"{summary.underflow_layer}: the zeros are that vanishing signal running out of "
-                "range, where the theory's arithmetic (float64) keeps shrinking."
+                f"{said} This {dtype} simulation {_same_rate('shrinks', rates)} until its "
+                f"values fall below {dtype}'s smallest normal number, {number_text(tiny)}, and "
+                f"round to 0 from layer {summary.underflow_layer}: the zeros are that vanishing "
+                "signal running out of range, where the theory's arithmetic (float64) keeps "
+                "shrinking."
             )
         elif theory.problem != health.problem:
             state_captions.append(
-                f"Mean-field theory (infinitely wide layers) says {theory.message}. This "
-                f"simulation ({plural(network.width, 'unit')}, "
+                f"{said} This simulation ({plural(network.width, 'unit')}, "
                 f"{plural(network.samples, 'input')}) lands elsewhere"
                 f"{_finite_width_gap(summary, prediction, spread)}. The charts below show where "
                 "the two part."
@@ -493,6 +482,18 @@ def _rates_before_overflow(
         float((predicted[last - 1] / predicted[0]) ** (1 / steps)),
     )
     return rates if math.isclose(*rates, rel_tol=SAME_RATE_RTOL) else None
+
+
+def _same_rate(verb: str, rates: tuple[float, float] | None) -> str:
+    """``verb`` ("grows", "shrinks"), with the simulated and the predicted std's factor per layer
+    when they agree (``_rates_before_overflow``)."""
+    if rates is None:
+        return verb
+    simulated, predicted = rates
+    return (
+        f"{verb} the same way (std × {rate_text(simulated)} per layer against the theory's × "
+        f"{rate_text(predicted)})"
+    )
 
 
 def _finite_width_gap(

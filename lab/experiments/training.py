@@ -467,11 +467,9 @@ def _loss_note(outcomes: tuple[Outcome, ...], curves: Curves, axis: tuple[float,
     for label, train in zip(curves.labels, curves.train_loss, strict=True):
         high = np.flatnonzero(np.isfinite(train) & (train > axis[1]))
         if high.size:
-            first = int(high[0])
+            first, when = int(high[0]), "from" if high.size > 1 else "at"
             above.append(
-                f"{label} from epoch {int(curves.epochs[first])} ({float(train[first]):.2g})"
-                if high.size > 1
-                else f"{label} at epoch {int(curves.epochs[first])} ({float(train[first]):.2g})"
+                f"{label} {when} epoch {int(curves.epochs[first])} ({float(train[first]):.2g})"
             )
     if above:
         notes.append(f"above {axis[1]:g}, the axis's top: {', '.join(above)}")
@@ -486,8 +484,7 @@ def _loss_note(outcomes: tuple[Outcome, ...], curves: Curves, axis: tuple[float,
         notes.append(f"a loss of exactly 0 (rounded): {', '.join(zero)}")
     text = ("Not on the log axis: " + "; ".join(notes) + ".") if notes else ""
     for group in _same_curves(curves, (curves.train_loss, curves.held_out_loss), SAME_LOSS_RTOL):
-        names = f"{', '.join(group[:-1])} and {group[-1]}"
-        text += f" {names} have the same loss at every epoch: one line hides the other."
+        text += f" {_names(group)} have the same loss at every epoch: one line hides the other."
     return text.strip()
 
 
@@ -507,8 +504,7 @@ def _accuracy_note(curves: Curves) -> str:
             named.append(set(group))
             when = "at every epoch" if start == 0 else f"from epoch {curves.epochs[start]} on"
             sentences.append(
-                f"{', '.join(group[:-1])} and {group[-1]} have the same accuracy {when}: one "
-                "line hides the other."
+                f"{_names(group)} have the same accuracy {when}: one line hides the other."
             )
     return " ".join(sentences)
 
@@ -516,14 +512,20 @@ def _accuracy_note(curves: Curves) -> str:
 def _symmetry_note(curves: Curves) -> str:
     """Which symmetry lines (the largest distance between two units) lie on top of each other
     at every drawn epoch: identical units stay at exactly 0, whatever the initialization."""
-    sentences = [
-        f"{', '.join(group[:-1])} and {group[-1]} have the same distance at every epoch"
-        + (" (0: identical units)" if not np.any(curves.unit_distance[index]) else "")
-        + ": one line hides the other."
-        for group in _same_curves(curves, (curves.unit_distance,), rtol=SAME_LOSS_RTOL)
-        for index in [curves.labels.index(group[0])]
-    ]
+    sentences = []
+    for group in _same_curves(curves, (curves.unit_distance,), rtol=SAME_LOSS_RTOL):
+        identical = not np.any(curves.unit_distance[curves.labels.index(group[0])])
+        sentences.append(
+            f"{_names(group)} have the same distance at every epoch"
+            + (" (0: identical units)" if identical else "")
+            + ": one line hides the other."
+        )
     return " ".join(sentences)
+
+
+def _names(group: tuple[str, ...]) -> str:
+    """("A", "B", "C") -> "A, B and C"."""
+    return f"{', '.join(group[:-1])} and {group[-1]}"
 
 
 #: Loss curves (log axis) that differ by less than this, relative, at every drawn epoch cannot
