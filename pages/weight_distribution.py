@@ -7,6 +7,7 @@ import streamlit as st
 
 from lab.controls.weight_distribution import CONTROLS
 from lab.experiments.weight_distribution import config_from_values, run
+from lab.text import MISSING_TEXT
 from pages.ui.charts import show_spec
 from pages.ui.engine import cached
 from pages.ui.memo import page_of
@@ -102,7 +103,7 @@ with schemes_tab:
                 "b / cut": st.column_config.TextColumn(
                     alignment="right",
                     help="Exact. Uniform: bound b = √(3 Var). Truncated normal: cut point 2σ'. "
-                    "A normal law has neither (—).",
+                    f"A normal law has neither ({MISSING_TEXT}).",
                 ),
                 "max |w|": st.column_config.NumberColumn(
                     format="%.5g", help="Largest sampled |weight|: never beyond b or the cut."
@@ -123,7 +124,8 @@ with schemes_tab:
             "Kolmogorov-Smirnov test: a small D and a p-value that is not tiny mean the samples "
             "are consistent with the exact law. When the law is right, p is uniform on [0, 1], so "
             "p < 0.05 still turns up once in twenty seeds; a wrong law drives p towards 0. "
-            "Orthogonal weights are not independent draws, so they get no KS test (—)."
+            "Orthogonal weights are not independent draws, so they get no KS test "
+            f"({MISSING_TEXT})."
         )
 
 with shapes_tab:
