@@ -12,7 +12,11 @@ helpers; no file watcher, as on a class's server where the files do not change) 
 as the browser's frontend does: each session opens the websocket
 ``/_stcore/stream`` (subprotocol "streamlit"), sends a ``rerun_script`` BackMsg with the page's
 URL path (``page_name``) and query string, and reads ForwardMsgs until the run's
-``script_finished``. Every figure is printed next to its target; nothing is asserted.
+``script_finished``. Like the browser's message cache, a session keeps the hash of every
+message the server marks cacheable (an element of at least ``global.minCachedMessageSize``,
+10 kB: most charts) and lists them with each run request, so the server sends a short reference
+instead of an element the session already holds. Every figure is printed next to its target;
+nothing is asserted.
 
 1. Warm-up: once the server's startup has computed every default result (its log's
    ``pages.ui.startup.DEFAULTS_READY`` line), one session per page opens its default URL once
@@ -81,23 +85,32 @@ COMPILE_ERROR = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_WITH_COMPILE_ERR
 
 @dataclass
 class Runs:
-    """Seconds of each completed script run, and the errors met (one line each)."""
+    """Seconds of each completed script run, the errors met (one line each), and how many
+    messages the server sent as a reference to one the session already held."""
 
     seconds: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    references: int = 0
 
     def add(self, other: Runs) -> None:
         self.seconds += other.seconds
         self.errors += other.errors
+        self.references += other.references
 
 
-async def _until_finished(websocket) -> str | None:
+async def _until_finished(websocket, cached: set[str], result: Runs) -> str | None:
     """Read ForwardMsgs until the run's last ``script_finished``; the first error seen (an
-    exception element, an error box, a compile error) or None."""
+    exception element, an error box, a compile error) or None. The hash of every message the
+    server marks cacheable is added to ``cached``, as the browser's message cache keeps it, and
+    each reference to one of them is counted in ``result.references``."""
     error = None
     while True:
         message = ForwardMsg.FromString(await websocket.recv())
+        if message.metadata.cacheable and message.hash:
+            cached.add(message.hash)
         kind = message.WhichOneof("type")
+        if kind == "ref_hash":
+            result.references += 1
         if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             element = message.delta.new_element
             which = element.WhichOneof("type")
@@ -116,10 +129,13 @@ async def _until_finished(websocket) -> str | None:
 
 async def session(ws_url: str, link: str, runs: int, timeout: float) -> Runs:
     """One browser-like session: connect, then ``runs`` script runs of ``link`` (a URL path
-    with its query, e.g. ``./forward-pass?layers=6``) one after the other."""
+    with its query, e.g. ``./forward-pass?layers=6``) one after the other. Like the browser,
+    each run request lists the messages the session already holds (``cached_message_hashes``),
+    and the server sends a reference instead of any of them that the run draws again."""
     parts = urlsplit(link)
     page_name = parts.path.removeprefix("./").strip("/")
     result = Runs()
+    cached: set[str] = set()
     try:
         async with connect(
             ws_url, subprotocols=["streamlit"], max_size=MAX_MESSAGE_BYTES, open_timeout=timeout
@@ -128,9 +144,10 @@ async def session(ws_url: str, link: str, runs: int, timeout: float) -> Runs:
                 message = BackMsg()
                 message.rerun_script.query_string = parts.query
                 message.rerun_script.page_name = page_name
+                message.rerun_script.cached_message_hashes.extend(sorted(cached))
                 start = time.perf_counter()
                 await websocket.send(message.SerializeToString())
-                error = await asyncio.wait_for(_until_finished(websocket), timeout)
+                error = await asyncio.wait_for(_until_finished(websocket, cached, result), timeout)
                 result.seconds.append(time.perf_counter() - start)
                 if error:
                     result.errors.append(error)
@@ -244,17 +261,19 @@ def _status(ok: bool) -> str:
 
 def print_load_table(rounds: list[list[PageLoad]], count: int, runs: int) -> None:
     """Per page: the median over the rounds of p50, p95 and p95 over that round's Home p95
-    (with its range when there are several rounds), errors, and CPU seconds per run."""
+    (with its range when there are several rounds), errors, CPU seconds per run, and the
+    messages per run the server sent as references to ones the session held."""
     several = len(rounds) > 1
     title = f"median of {len(rounds)} rounds, " if several else ""
     print(f"\nScript runs, {count} concurrent sessions x {runs} runs, cache warm ({title}p95 over")
     print("the same round's Home p95):")
     print(
         f"  {'page':<22} {'p50 s':>7} {'p95 s':>7} {'p95/Home':>9} {'(≤ 2)':>6} "
-        f"{'errors':>6} {'(0)':>4} {'CPU s/run':>9}" + ("  ratio per round" if several else "")
+        f"{'errors':>6} {'(0)':>4} {'CPU s/run':>9} {'refs/run':>8}"
+        + ("  ratio per round" if several else "")
     )
     for index, key in enumerate(load.key for load in rounds[0]):
-        ratios, p50s, p95s, cpus, errors = [], [], [], [], 0
+        ratios, p50s, p95s, cpus, references, errors = [], [], [], [], [], 0
         for loads in rounds:
             home = _percentile(next(x.runs.seconds for x in loads if x.key == HOME_KEY), 0.95)
             load = loads[index]
@@ -263,13 +282,15 @@ def print_load_table(rounds: list[list[PageLoad]], count: int, runs: int) -> Non
             p50s.append(_percentile(load.runs.seconds, 0.5))
             p95s.append(p95)
             cpus.append(load.cpu_per_run)
+            references.append(load.runs.references / max(len(load.runs.seconds), 1))
             errors += len(load.runs.errors)
         ratio = statistics.median(ratios)
         per_round = "  " + " ".join(f"{r:.2f}" for r in ratios) if several else ""
         print(
             f"  {key:<22} {statistics.median(p50s):>7.2f} {statistics.median(p95s):>7.2f} "
             f"{ratio:>9.2f} {_status(ratio <= P95_RATIO_TARGET):>6} {errors:>6} "
-            f"{_status(errors == 0):>4} {statistics.median(cpus):>9.3f}{per_round}"
+            f"{_status(errors == 0):>4} {statistics.median(cpus):>9.3f} "
+            f"{statistics.median(references):>8.1f}{per_round}"
         )
 
 
@@ -387,12 +408,15 @@ def main(argv: list[str] | None = None) -> None:
         "--settle", type=float, default=5.0, help="seconds to wait before reading memory"
     )
     args = parser.parse_args(argv)
-    args.sessions = check_int("sessions", args.sessions, 1, MAX_SESSIONS)
-    args.runs = check_int("runs", args.runs, 1, MAX_RUNS)
-    args.rounds = check_int("rounds", args.rounds, 1, MAX_ROUNDS)
-    args.heavy_sessions = check_int("heavy_sessions", args.heavy_sessions, 0, MAX_SESSIONS)
-    if args.malloc_arena_max is not None:
-        args.malloc_arena_max = check_int("malloc_arena_max", args.malloc_arena_max, 1, 64)
+    try:  # a bad value gets argparse's one-line message, not a traceback
+        args.sessions = check_int("sessions", args.sessions, 1, MAX_SESSIONS)
+        args.runs = check_int("runs", args.runs, 1, MAX_RUNS)
+        args.rounds = check_int("rounds", args.rounds, 1, MAX_ROUNDS)
+        args.heavy_sessions = check_int("heavy_sessions", args.heavy_sessions, 0, MAX_SESSIONS)
+        if args.malloc_arena_max is not None:
+            args.malloc_arena_max = check_int("malloc_arena_max", args.malloc_arena_max, 1, 64)
+    except ValueError as error:
+        parser.error(str(error))
     if not 1.0 <= args.timeout <= 3600.0:
         raise SystemExit(f"--timeout must be in [1, 3600] seconds; got {args.timeout:g}")
     if not 0.0 <= args.settle <= 600.0:

@@ -488,8 +488,11 @@ def main(argv: list[str] | None = None) -> None:
         "--rounds", type=int, default=1, help="browser cold loads: fresh servers, median shown"
     )
     args = parser.parse_args(argv)
-    reruns = check_int("reruns", args.reruns, 3, 1000)
-    rounds = check_int("rounds", args.rounds, 1, 20)
+    try:  # a bad value gets argparse's one-line message, not a traceback
+        reruns = check_int("reruns", args.reruns, 3, 1000)
+        rounds = check_int("rounds", args.rounds, 1, 20)
+    except ValueError as error:
+        parser.error(str(error))
     parts = set(args.only or (PARTS[:1] if args.no_browser else PARTS))
 
     if "apptest" in parts:

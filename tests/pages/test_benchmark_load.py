@@ -1,0 +1,28 @@
+"""The load benchmark's sessions (benchmarks/load.py) behave as the browser does: a rerun lists
+the messages the session holds, and the server then sends references instead of resending them.
+A client that skipped this would measure every rerun with every large chart sent again."""
+
+from __future__ import annotations
+
+from benchmarks.load import sessions
+from benchmarks.pages import _server
+
+#: A page with one element above Streamlit's cacheable size (10 kB) and one below it.
+PAGE = """import streamlit as st
+
+st.markdown("large " * 4000)
+st.markdown("small")
+"""
+
+
+def test_reruns_get_references_to_the_large_element_the_session_holds(tmp_path):
+    script = tmp_path / "page" / "app.py"
+    script.parent.mkdir()
+    script.write_text(PAGE)
+    with _server(script, tmp_path) as (url, _):
+        ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
+        runs = sessions(ws_url, "./", count=2, runs=3, timeout=30)
+    assert runs.errors == []
+    assert len(runs.seconds) == 6
+    # Each session's first run sends the large element; its two reruns refer to it.
+    assert runs.references == 2 * 2
