@@ -21,7 +21,7 @@ from lab import __version__, health, training
 from lab.controls.core import PageControls, cli_type, to_cli_flag
 from lab.controls.network import INIT_GROUP, NETWORK_GROUP, init_params
 from lab.datasets import DEFAULT_SAMPLES
-from lab.diagnosis import advise, match_verdict
+from lab.diagnosis import advise, diagnose_prediction, match_verdict, width_caveat
 from lab.initializers import SCHEME_NAMES, get_initializer
 from lab.network import NetworkConfig, fit_samples, simulate
 from lab.signal import diagnose_forward, mean_field_phase
@@ -211,6 +211,12 @@ def simulate_report(config: NetworkConfig, budget_note: str = "") -> dict:
     )
     advice = advise(config.activation, config.slope, **scales)
     threshold = health.flat_threshold(config.activation_function())
+    theory_health = (
+        diagnose_prediction(theory, config.activation_function(), config.slope)
+        if theory.applicable
+        else None
+    )
+    caveat = width_caveat(verdict, diagnosis, theory_health, config.width)
     return {
         "config": {
             "init": config.init,
@@ -255,7 +261,12 @@ def simulate_report(config: NetworkConfig, budget_note: str = "") -> dict:
             },
         },
         "theory": {"applicable": theory.applicable, "reason": theory.reason, **(phase or {})},
-        "verdict": {"label": verdict.label, "matches": verdict.matches, "reason": verdict.reason},
+        "verdict": {
+            "label": verdict.label,
+            "matches": verdict.matches,
+            "reason": verdict.reason,
+            "caveat": caveat,
+        },
         "recommended_init": {
             "init": advice.recommended.init,
             "params": dict(advice.recommended.params),
@@ -327,6 +338,8 @@ def _print_simulation(report: dict) -> None:
         print(f"theory: {theory['phase']} phase, chi1 = {_fmt(theory['chi1'])}")
     verdict = report["verdict"]
     print(f"verdict: {verdict['label']}: {verdict['reason']}")
+    if verdict["caveat"]:
+        print(verdict["caveat"])
 
 
 # --- train ----------------------------------------------------------------------------------

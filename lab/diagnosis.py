@@ -711,6 +711,32 @@ def match_verdict(
     return Verdict(fit.label == "match", fit.label, reason, _is_closest(fit, advice))
 
 
+#: Simulated states a narrow network can reach by chance while mean-field theory's infinitely
+#: wide one stays healthy (overflow is the number format's range, not the width).
+CHANCE_STATES: tuple[str, ...] = ("dead", "saturated", "vanishing", "exploding")
+
+
+def width_caveat(verdict: Verdict, simulated: Health, theory: Health | None, width: int) -> str:
+    """One sentence when a theory's "match" sits beside a simulation that lost its scale: ""
+    unless the verdict is a match, the theory's own network (``diagnose_prediction``) is
+    healthy and the simulated one is in a state of ``CHANCE_STATES``."""
+    width = check_int("width", width, 1, MAX_FAN)
+    if (
+        verdict.label != "match"
+        or theory is None
+        or theory.state != "healthy"
+        or simulated.state not in CHANCE_STATES
+    ):
+        return ""
+    return (
+        "The verdict is mean-field theory's, for infinitely wide layers; with "
+        f"{plural(width, 'unit')} per layer this simulation is {simulated.state}. The fewer "
+        "the units, the more each layer's scale depends on its own random draws, so a scheme "
+        "that keeps the scale on average need not keep it in one narrow network: wider layers "
+        "bring the simulation to the theory."
+    )
+
+
 def describe_fit(fit: SchemeFit, advice: Advice) -> str:
     """What a weight scale does to ``advice.activation``, in sentences built from the numbers:
     its sw2, forward gain, chi1 and q*, the verdict and the mean-field outcome at depth."""

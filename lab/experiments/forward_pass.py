@@ -37,7 +37,13 @@ from lab.axes import OVERLAP_SHARE, decade_span
 from lab.budget import Cost, Scaled, fit_count
 from lab.controls.forward_pass import CONTROLS, NETWORK_VIEWS
 from lab.controls.network import init_params as scheme_params
-from lab.diagnosis import Diagnosis, match_verdict
+from lab.diagnosis import (
+    Diagnosis,
+    Verdict,
+    diagnose_prediction,
+    match_verdict,
+    width_caveat,
+)
 from lab.health import band_text
 from lab.initializers import SCHEME_PARAMETERS, get_initializer
 from lab.network import (
@@ -564,6 +570,17 @@ def _names(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def _width_caveat(run: presets.LayerHistograms, verdict: Verdict) -> str:
+    """``lab.diagnosis.width_caveat`` for the simulated network against its own theory."""
+    network = run.config
+    theory = (
+        None
+        if run.theory is None
+        else diagnose_prediction(run.theory, network.activation_function(), network.slope)
+    )
+    return width_caveat(verdict, run.diagnosis, theory, network.width)
+
+
 def _network_view(config: Config) -> tuple[NetworkView, NetworkBudget]:
     requested = network_config(config)
     budget = fit_network_view(requested)
@@ -634,7 +651,9 @@ def _network_view(config: Config) -> tuple[NetworkView, NetworkBudget]:
         width=network.width,
         samples=network.samples,
         state=_state_line("Verdict", run.diagnosis),
-        fit=f"Does {run.label} fit? {verdict.reason}",
+        fit=" ".join(
+            filter(None, (f"Does {run.label} fit? {verdict.reason}", _width_caveat(run, verdict)))
+        ),
         histograms=_histograms((run.label,), (run,)),
         std_chart=std_chart,
         variance_chart=variance_chart,

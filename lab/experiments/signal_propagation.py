@@ -23,11 +23,13 @@ import numpy as np
 from lab.controls.network import init_params as scheme_params
 from lab.controls.signal_propagation import CONTROLS
 from lab.diagnosis import (
+    Diagnosis,
     Recommendation,
     Verdict,
     diagnose_prediction,
     match_verdict,
     recommended_init,
+    width_caveat,
 )
 from lab.formats import FORMATS
 from lab.health import SATURATION_SLOPE, flat_threshold, percent, rate_text, thresholds_text
@@ -178,7 +180,8 @@ class Result:
     activations that do not saturate); saturation_label: the table column's title and
     saturation_help its tooltip ("" when there is no saturated share).
     summary, prediction, gradients, phase, recommendation, verdict: the lab's objects these
-    are drawn from.
+    are drawn from; verdict_caveat: why a theory's match can sit beside a narrow simulation that
+    lost its scale (``lab.diagnosis.width_caveat``; "" otherwise), also under the verdict card.
     """
 
     config: Config
@@ -205,6 +208,7 @@ class Result:
     phase: MeanFieldPhase
     recommendation: Recommendation
     verdict: Verdict
+    verdict_caveat: str
 
 
 def run(config: Config) -> Result:
@@ -226,6 +230,7 @@ def run(config: Config) -> Result:
         **common,
     )
     spread = finite_width_spread(prediction, act)
+    theory = diagnose_prediction(prediction, act) if prediction.applicable else None
     gradients = gradient_prediction(prediction, act, network.samples, slope=network.slope)
     phase = mean_field_phase(network.init, act, network.width, network.bias_std, **common)
     scales = {
@@ -235,6 +240,7 @@ def run(config: Config) -> Result:
     }
     recommendation = recommended_init(act, **scales)
     verdict = match_verdict(network.init, act, width=network.width, **common, **scales)
+    caveat = width_caveat(verdict, summary.diagnosis, theory, network.width)
     threshold = flat_threshold(act)
     layers = tuple(int(layer) for layer in simulation.layers)
     return Result(
@@ -247,8 +253,15 @@ def run(config: Config) -> Result:
         ),
         warnings=_warnings(summary, network.dtype),
         cards=(
-            *_signal_cards(summary, network, act.saturates, act.label, prediction, spread),
-            *_advice_cards(recommendation, verdict, phase, act.label, summary),
+            *_signal_cards(summary, network, act.saturates, act.label, prediction, spread, theory),
+            *_advice_cards(
+                recommendation,
+                verdict,
+                phase,
+                act.label,
+                summary,
+                caveat,
+            ),
         ),
         states_caption=thresholds_text(),
         forward=LayerSeries(
@@ -291,6 +304,7 @@ def run(config: Config) -> Result:
         phase=phase,
         recommendation=recommendation,
         verdict=verdict,
+        verdict_caveat=caveat,
     )
 
 
@@ -317,11 +331,11 @@ def _signal_cards(
     activation: str,
     prediction: TheoryPrediction,
     spread: FiniteWidthSpread,
+    theory: Diagnosis | None,
 ) -> tuple[Card, ...]:
     health = summary.diagnosis
     state_captions = [health.message + "."]
-    if prediction.applicable:
-        theory = diagnose_prediction(prediction, network.activation_function())
+    if theory is not None:
         rates = _rates_before_overflow(summary, prediction)
         overflow = health.state == "overflow"
         forward_overflow = overflow and summary.overflow_message is not None
@@ -415,6 +429,7 @@ def _advice_cards(
     phase: MeanFieldPhase,
     activation: str,
     summary: SignalSummary,
+    caveat: str = "",
 ) -> tuple[Card, ...]:
     recommended = get_initializer(recommendation.init, **dict(recommendation.params)).label
     params = dict(recommendation.params)
@@ -448,7 +463,9 @@ def _advice_cards(
             recommended,
             captions=(*advice, recommendation.reason),
         ),
-        Card("Match verdict", verdict.label, captions=(verdict.reason,)),
+        Card(
+            "Match verdict", verdict.label, captions=tuple(filter(None, (verdict.reason, caveat)))
+        ),
         phase_card,
     )
 
@@ -502,18 +519,26 @@ def _finite_width_gap(
     """The simulation's last-layer RMS ratio against the theory's, measured in the first-order
     finite-width scatter (``lab.theory.finite_width_spread``); "" when a number is missing."""
     simulated, theory = summary.rms_ratio, float(prediction.rms_ratio[-1])
-    known = math.isfinite(simulated) and simulated > 0.0 and math.isfinite(theory)
+    known = math.isfinite(simulated) and simulated >= 0.0 and math.isfinite(theory)
     if not (known and theory > 0.0 and _spread_known(spread)):
         return ""
     layers, log_sd = len(spread.layers), float(spread.log_sd[-1])
-    gap = simulated / theory
-    text = (
-        f": its RMS ratio at layer {layers} is {_times(gap)} the theory's. Finite width scatters "
-        f"every input: to first order one input's RMS at layer {layers} lies within a factor "
-        f"{number_text(math.exp(log_sd))} of the theory's (one standard deviation), and 4 times "
-        f"wider layers narrow that factor to {number_text(math.exp(log_sd / 2.0))}"
+    scatter = (
+        f"Finite width scatters every input: to first order one input's RMS at layer {layers} "
+        f"lies within a factor {number_text(math.exp(log_sd))} of the theory's (one standard "
+        f"deviation), and 4 times wider layers narrow that factor to "
+        f"{number_text(math.exp(log_sd / 2.0))}"
     )
-    if log_sd > FIRST_ORDER_LOG_SD:
+    rough = f" ({_rough_guide()})" if log_sd > FIRST_ORDER_LOG_SD else ""
+    if simulated == 0.0:
+        return (
+            f": nothing of its input reaches layer {layers}, where the theory keeps "
+            f"{_times(theory)} the input's RMS. {scatter}{rough}. A narrow layer can also lose "
+            "every unit's output at once, which infinitely many units never do"
+        )
+    gap = simulated / theory
+    text = f": its RMS ratio at layer {layers} is {_times(gap)} the theory's. {scatter}"
+    if rough:
         return text + f"; {_rough_guide()}"
     within = "within" if abs(math.log(gap)) <= 2.0 * log_sd else "beyond"
     return text + f"; this gap is {within} two of those standard deviations"

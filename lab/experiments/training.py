@@ -404,7 +404,9 @@ def _outcomes(
                 health=diagnosis.state,
                 health_message=diagnosis.message,
                 verdict=verdict,
-                verdict_reason=health.verdict.reason,
+                verdict_reason=" ".join(
+                    filter(None, (health.verdict.reason, health.verdict_caveat))
+                ),
                 epochs_to_target=run.epochs_to_target,
                 wasted=wasted,
                 behind=None

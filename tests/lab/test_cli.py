@@ -66,8 +66,22 @@ def test_simulate_json_fields(capsys):
     assert last["pre_std"] == pytest.approx(2**-5.5, rel=0.25)
     assert report["diagnosis"]["state"] == "vanishing"
     assert report["verdict"]["label"] == "mismatch"
+    assert report["verdict"]["caveat"] == ""  # theory predicts this vanishing signal too
     assert report["recommended_init"]["init"] == "he_normal"
     assert report["overflow"] is None
+
+
+def test_simulate_says_why_a_match_sits_beside_a_dead_narrow_network(capsys):
+    narrow = "--init", "he_normal", "--activation", "relu", "--layers", "50", "--seed", "0"
+    report = run_json(capsys, "simulate", *narrow, "--width", "2")
+    assert report["diagnosis"]["state"] == "dead"
+    assert report["verdict"]["label"] == "match"
+    assert "with 2 units per layer this simulation is dead" in report["verdict"]["caveat"]
+    assert main(["simulate", *narrow, "--width", "2"]) == 0
+    assert "with 2 units per layer this simulation is dead" in capsys.readouterr().out
+    wide = run_json(capsys, "simulate", *narrow, "--width", "128")
+    assert wide["diagnosis"]["state"] == "healthy"
+    assert wide["verdict"]["caveat"] == ""
 
 
 def test_simulate_overflow_is_a_result(capsys):

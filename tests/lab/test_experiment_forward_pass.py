@@ -494,3 +494,13 @@ def test_the_verdict_and_the_state_line_quote_one_mean_field_gradient():
     run_result = presets.layer_histograms(replace(network_config(config), samples=network.used))
     fit = scheme_fit(advise("gelu", depth=30), "he_normal")
     assert run_result.diagnosis.gradient_ratio == pytest.approx(fit.gradient_ratio, rel=1e-9)
+
+
+def test_a_theory_match_on_a_dead_narrow_network_names_the_width():
+    narrow = run(Config(view="network", init="he_normal", layers=50, width=2, samples=200)).network
+    assert not narrow.state.healthy and narrow.state.message.startswith("dead")
+    assert "a match for ReLU" in narrow.fit
+    assert "with 2 units per layer this simulation is dead" in narrow.fit
+    wide = run(Config(view="network", init="he_normal", layers=50, width=128, samples=200)).network
+    assert "a match for ReLU" in wide.fit
+    assert "infinitely wide" not in wide.fit

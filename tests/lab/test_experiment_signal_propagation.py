@@ -380,3 +380,36 @@ def test_a_backward_overflow_that_theory_predicts_is_not_called_a_disagreement()
         "this simulation's inf/NaN in the backward pass at layer 21 (dL/da_21, dL/dz_21, "
         "dL/dW_21) is that overflow, as theory predicts."
     )
+
+
+# --------------------------------------------------------------------------- finite width
+
+
+def test_a_theory_match_beside_a_dead_narrow_network_says_why():
+    """He + ReLU is a match in theory, but 50 layers of 2 units die (seed 0). The verdict card
+    says the verdict is the infinitely wide theory's and that wider layers bring the simulation
+    to it, and the same network 128 units wide is healthy, as the sentence promises."""
+    narrow = run(Config(init="he_normal", activation="relu", layers=50, width=2, samples=500))
+    assert narrow.verdict.label == "match"
+    assert narrow.summary.diagnosis.state == "dead"
+    verdict_captions = cards(narrow)["Match verdict"][1]
+    assert any(
+        "with 2 units per layer this simulation is dead" in c
+        and "wider layers bring the simulation to the theory" in c
+        for c in verdict_captions
+    )
+    state = cards(narrow)["Signal state"][1][-1]
+    spread = finite_width_spread(narrow.prediction, "relu")
+    assert "nothing of its input reaches layer 50" in state
+    assert f"within a factor {number_text(math.exp(float(spread.log_sd[-1])))} of" in state
+    wide = run(Config(init="he_normal", activation="relu", layers=50, width=128, samples=500))
+    assert wide.summary.diagnosis.state == "healthy"
+    assert not [c for c in cards(wide)["Match verdict"][1] if "infinitely wide" in c]
+
+
+def test_no_width_caveat_where_the_theory_itself_predicts_the_problem():
+    # Large random weights (std 1) at 64 units explode in theory too: the verdict says so.
+    result = run(Config(init="large_random", activation="relu", layers=10, width=64, samples=50))
+    assert result.verdict.label == "mismatch"
+    assert result.summary.diagnosis.state != "healthy"
+    assert not [c for c in cards(result)["Match verdict"][1] if "infinitely wide" in c]

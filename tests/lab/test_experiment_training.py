@@ -369,3 +369,15 @@ def test_symmetry_lines_that_coincide_are_named():
     )
     alone = run(config_from_values({"inits": ("he_normal", "zeros"), "epochs": 3}))
     assert alone.symmetry_note == ""
+
+
+def test_a_match_on_a_dead_narrow_network_says_the_verdict_is_the_wide_theorys():
+    # He + ReLU with 2 units per layer: dead at initialization (Signal propagation's
+    # simulation) while theory calls it a match; the reason says why the two differ.
+    narrow = run(Config(inits=("he_normal",), layers=10, width=2, epochs=1))
+    (outcome,) = narrow.outcomes
+    assert (outcome.health, outcome.verdict) == ("dead", "match")
+    assert "with 2 units per layer this simulation is dead" in outcome.verdict_reason
+    wide = run(Config(inits=("he_normal",), layers=10, width=64, epochs=1))
+    assert wide.outcomes[0].health == "healthy"
+    assert "infinitely wide" not in wide.outcomes[0].verdict_reason

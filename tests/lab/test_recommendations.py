@@ -258,7 +258,9 @@ def test_the_pages_show_the_engines_recommendation(name):
     assert rec.captions[-1] == advice.reason
     assert (len(rec.captions) == 1) == advice.matched  # "no scheme keeps both" when none does
     verdict = cards["Match verdict"]
-    assert verdict.captions == (match_verdict("he_normal", name, width=16, depth=3).reason,)
+    reason = match_verdict("he_normal", name, width=16, depth=3).reason
+    # A match beside a 16-unit simulation that lost its scale adds why (lab.diagnosis).
+    assert verdict.captions == tuple(filter(None, (reason, result.verdict_caveat)))
     assert "after 3 layers the mean-field rms ratio" in verdict.captions[0].lower()
     small = {"view": "network", "layers": 3, "width": 16, "samples": 20}
     view = forward_pass.run(forward_pass.Config(activation=name, **small)).network
