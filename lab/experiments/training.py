@@ -545,9 +545,12 @@ def _same_curves(
 ) -> list[tuple[str, ...]]:
     """Groups of initializations whose curves in every one of ``parts`` (arrays of shape
     (labels, epochs)) coincide within ``rtol`` and ``atol`` at every drawn epoch (missing
-    epochs alike), in ``labels`` order."""
+    epochs alike), in ``labels`` order. A curve with no finite value in ``parts`` (a run that
+    diverged before them) draws no line, so it hides nothing and belongs to no group."""
     groups: list[list[int]] = []
     for index in range(len(curves.labels)):
+        if not any(np.isfinite(part[index]).any() for part in parts):
+            continue
         for group in groups:
             first = group[0]
             if all(

@@ -381,3 +381,25 @@ def test_a_match_on_a_dead_narrow_network_says_the_verdict_is_the_wide_theorys()
     wide = run(Config(inits=("he_normal",), layers=10, width=64, epochs=1))
     assert wide.outcomes[0].health == "healthy"
     assert "infinitely wide" not in wide.outcomes[0].verdict_reason
+
+
+def test_runs_that_diverged_draw_no_line_to_hide_behind():
+    # Three SELU runs on digits diverge at epochs 2, 2 and 1: from epoch 2 on no accuracy line
+    # is drawn, so no caption may say that one of them hides another.
+    result = run(
+        Config(
+            dataset="digits",
+            inits=("lecun_normal", "he_uniform", "normal"),
+            std=10,
+            activation="selu",
+            layers=20,
+            width=128,
+            epochs=20,
+            optimizer="sgd",
+            learning_rate=1,
+            batch_size=1024,
+        )
+    )
+    assert [o.diverged_epoch for o in result.outcomes] == [2, 2, 1]
+    assert "hides" not in result.accuracy_note
+    assert "hides" not in result.loss_note
