@@ -1,5 +1,6 @@
 """Command line of the quiz library:
-``python -m quizzes grade [RECEIPT...] --csv OUT [--db URL] [--key KEY | --key-env VAR]``.
+``python -m quizzes grade [RECEIPT...] --csv OUT [--db URL] [--assignments PATH]
+[--key KEY | --key-env VAR]``.
 
 See :mod:`quizzes.gradebook` for the CSV layout, forks and the exit codes (0 written, 1 nothing
 valid, 2 usage error, no key, no readable file or an unreadable database).
@@ -37,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="the app's attempt ledger, e.g. sqlite:///lab-data/ledger.sqlite3 or "
         "postgresql+psycopg://user:password@host/db",
+    )
+    grade.add_argument(
+        "--assignments",
+        default="assignments.toml",
+        metavar="PATH",
+        help="the assignments file whose quiz sets give their questions and points (default "
+        "assignments.toml)",
     )
     keys = grade.add_mutually_exclusive_group()
     keys.add_argument("--key", help="the signing key (visible in the process list: prefer env)")
@@ -98,7 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Imported after parsing, so usage errors answer at once without loading numpy and scipy.
     from quizzes.gradebook import run_grade
 
-    return run_grade(args.receipts, args.csv, args.key, args.key_env, sys.stderr, args.db)
+    return run_grade(
+        args.receipts, args.csv, args.key, args.key_env, sys.stderr, args.db, args.assignments
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Turn the attempt ledger and/or a folder of student receipts into one gradebook CSV.
 
-``python -m quizzes grade [RECEIPT...] --csv gradebook.csv [--db URL] [--key KEY | --key-env VAR]``
+``python -m quizzes grade [RECEIPT...] --csv gradebook.csv [--db URL] [--assignments PATH]
+[--key KEY | --key-env VAR]``
 
 **From the ledger** (``--db URL``, the app's database, e.g. ``sqlite:///lab-data/ledger.sqlite3``
 or a PostgreSQL URL): every graded attempt the app recorded. A question's points are its best
@@ -24,9 +25,14 @@ CSV layout (UTF-8, comma-separated, one header row, one row per student, sorted 
 
 - ``Student``: the name; ``SIS Login ID``: the student ID, or the signed-in account's e-mail.
 - per quiz, one column per question, ``<quiz>: <question title> (<question id>)``, in points
-  from 0 to 1 (attempt penalties applied); then ``<Quiz title> (<quiz>)``: the total, and
-  ``<Quiz title> (<quiz>) max``: the maximum. ``<quiz>`` is the quiz id, or
-  ``<assignment>/<quiz id>`` for a quiz taken under an assignment.
+  from 0 to the question's points (attempt penalties applied); then ``<Quiz title> (<quiz>)``:
+  the total, and ``<Quiz title> (<quiz>) max``: the maximum. ``<quiz>`` is the quiz id, or
+  ``<assignment>/<quiz id>`` for a quiz set taken under an assignment. A quiz taken on its own
+  has every question of the bank's quiz, each worth 1 point. A quiz set of the assignments file
+  (``--assignments``, default ``assignments.toml``) has its own title, questions and points,
+  whichever questions a student tried, so its maximum is the same for every student and the
+  assignment's total on the instructor page; a set the file no longer holds has the questions
+  seen, 1 point each.
 - ``Flags`` (only when a student has one): forks and disagreements, for the instructor.
 
 Every cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed
@@ -48,6 +54,7 @@ Importing:
 from __future__ import annotations
 
 import csv
+import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +62,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lab.text import plural
+from quizzes.assignments import (
+    ASSIGNMENTS_FILE,
+    Assignment,
+    AssignmentFileError,
+    QuizSet,
+    load_assignments,
+)
 from quizzes.bank import QUIZZES, TEMPLATES
 from quizzes.identity import printable
 from quizzes.ledger import Ledger, LedgerError, LedgerRow
@@ -86,11 +100,22 @@ class StudentRecord:
 
 @dataclass
 class QuizColumns:
-    """The question columns of one (assignment, quiz), in order."""
+    """The question columns of one (assignment, quiz), in order: each question's title, and
+    its points where they are not 1 (an assignment's quiz set)."""
 
     scope: Scope
     title: str
     questions: dict[str, str] = field(default_factory=dict)
+    points: dict[str, float] = field(default_factory=dict)
+
+    def worth(self, question_id: str) -> float:
+        """The points of ``question_id`` (1 unless its quiz set gives others)."""
+        return self.points.get(question_id, 1.0)
+
+    @property
+    def max_points(self) -> float:
+        """The points of every column's question, summed."""
+        return math.fsum(self.worth(question_id) for question_id in self.questions)
 
     @property
     def label(self) -> str:
@@ -103,19 +128,30 @@ class QuizColumns:
 class Gradebook:
     """Students, columns and the lines to report on stderr.
 
-    ``question_lists`` may name the questions of an (assignment, quiz) before rows are added
-    (an assignment's quiz set): its columns and maximum then follow that list. Otherwise a quiz
-    taken on its own has every question of the bank's quiz, and an assignment's quiz the
-    questions seen.
+    ``quiz_sets`` holds the quiz sets of the assignments file (``for_assignments``): an
+    (assignment, quiz) of it gets the set's title, questions and points, so its maximum does not
+    depend on the questions a student tried. Otherwise a quiz taken on its own has every
+    question of the bank's quiz, and an assignment's quiz the questions seen, 1 point each.
     """
 
     students: dict[str, StudentRecord] = field(default_factory=dict)
     quizzes: dict[Scope, QuizColumns] = field(default_factory=dict)
-    question_lists: dict[Scope, tuple[str, ...]] = field(default_factory=dict)
+    quiz_sets: dict[Scope, QuizSet] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     files_read: int = 0
     receipts_used: int = 0
     ledger_rows: int = 0
+
+    @classmethod
+    def for_assignments(cls, assignments: Iterable[Assignment]) -> Gradebook:
+        """An empty gradebook that knows the quiz sets of ``assignments``."""
+        return cls(
+            quiz_sets={
+                (assignment.id, quiz.id): quiz
+                for assignment in assignments
+                for quiz in assignment.quizzes
+            }
+        )
 
     def header(self) -> list[str]:
         """The CSV header row."""
@@ -140,26 +176,33 @@ class Gradebook:
                 taken = quiz.scope in record.taken
                 total = 0.0
                 for question_id in quiz.questions:
-                    points = record.points.get((quiz.scope, question_id), 0.0)
+                    credit = record.points.get((quiz.scope, question_id), 0.0)
+                    points = credit * quiz.worth(question_id)
                     total += points
                     row.append(format_points(points) if taken else "")
                 row.append(format_points(total) if taken else "")
-                row.append(format_points(len(quiz.questions)) if taken else "")
+                row.append(format_points(quiz.max_points) if taken else "")
             if flags:
                 row.append(printable("; ".join(record.flags), 1000))
             rows.append([csv_safe(cell) for cell in row])
         return rows
 
     def columns_for(self, scope: Scope, title: str) -> QuizColumns:
-        """The columns of ``scope``, created with every question of a known quiz."""
+        """The columns of ``scope``, created with every question of a known quiz set or quiz
+        (``title`` names a scope that is neither)."""
         if scope not in self.quizzes:
-            columns = QuizColumns(scope, title)
-            listed = self.question_lists.get(scope)
-            if listed is None and not scope[0] and scope[1] in QUIZZES:
+            quiz_set = self.quiz_sets.get(scope)
+            listed: Sequence[str] = ()
+            if quiz_set is not None:
+                title, listed = quiz_set.title, quiz_set.questions
+            elif not scope[0] and scope[1] in QUIZZES:
                 listed = QUIZZES[scope[1]].question_ids
-            for question_id in listed or ():
+            columns = QuizColumns(scope, title)
+            for question_id in listed:
                 template = TEMPLATES.get(question_id)
                 columns.questions[question_id] = template.title if template else question_id
+            if quiz_set is not None:
+                columns.points = dict(quiz_set.points)
             self.quizzes[scope] = columns
         return self.quizzes[scope]
 
@@ -353,10 +396,14 @@ def read_receipts(book: Gradebook, paths: Iterable[str | Path], key: bytes) -> l
 
 
 def build_gradebook(
-    paths: Iterable[str | Path], key: bytes | None, ledger: Ledger | None = None
+    paths: Iterable[str | Path],
+    key: bytes | None,
+    ledger: Ledger | None = None,
+    assignments: Iterable[Assignment] = (),
 ) -> Gradebook:
-    """The gradebook of a ledger and/or receipt files (receipts need ``key``)."""
-    book = Gradebook()
+    """The gradebook of a ledger and/or receipt files (receipts need ``key``), with the quiz
+    sets of ``assignments``."""
+    book = Gradebook.for_assignments(assignments)
     histories = add_ledger(book, ledger.rows()) if ledger is not None else None
     paths = list(paths)
     if paths:
@@ -380,9 +427,11 @@ def run_grade(
     key_env: str,
     stderr: TextIO,
     db_url: str | None = None,
+    assignments_path: str | Path = ASSIGNMENTS_FILE,
 ) -> int:
     """The ``grade`` command: 0 written, 1 nothing valid to write, 2 nothing readable, no key
-    for receipts, or a database that cannot be read."""
+    for receipts, or a database that cannot be read. A broken assignments file is a warning:
+    its quiz sets are then counted by the questions seen."""
 
     def say(line: str) -> None:
         print(printable(line, 2000), file=stderr)
@@ -392,8 +441,15 @@ def run_grade(
         say(f"error: no receipt key: pass --key or set the environment variable {key_env}")
         return 2
     try:
+        assignments = list(load_assignments(assignments_path))
+    except AssignmentFileError as error:
+        say(f"warning: {error}; quiz sets counted by the questions seen, 1 point each")
+        assignments = []
+    try:
         ledger = Ledger(db_url) if db_url is not None else None
-        book = build_gradebook(paths, secret.encode("utf-8") if secret else None, ledger)
+        book = build_gradebook(
+            paths, secret.encode("utf-8") if secret else None, ledger, assignments
+        )
     except (LedgerError, ValueError) as error:
         say(f"error: {error}")
         return 2

@@ -111,7 +111,7 @@ def run_report(
         if grades:
             title = f"{assignment.title} ({assignment.id}), due {assignment.due_text()}"
             section(f"Gradebook: {title}", grades_table(assignment, grades))
-    book = Gradebook()
+    book = Gradebook.for_assignments(assignments)
     add_ledger(book, rows)
     section("Gradebook per question", [book.header(), *book.rows()])
     stats = item_analysis(rows, params_from_seed(variant_key))

@@ -295,7 +295,7 @@ def draw_gradebook(rows: Sequence[LedgerRow], assignments: Sequence[Assignment])
             key=f"instructor_csv_{assignment.id}",
         )
     st.subheader("Every question")
-    book = Gradebook()
+    book = Gradebook.for_assignments(assignments)
     add_ledger(book, list(rows))
     _gradebook_table(book, "Download the question gradebook (CSV)", "gradebook.csv", "all")
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from quizzes.__main__ import main
+from quizzes.analysis import assignment_grades
+from quizzes.assignments import parse_assignments
 from quizzes.bank import get_quiz
 from quizzes.gradebook import Gradebook, add_ledger, csv_safe, format_points
 from quizzes.identity import self_declared_identity
@@ -327,6 +329,44 @@ def test_an_assignment_quiz_has_the_columns_of_its_questions(tmp_path: Path) -> 
         "Initialization formulas (lab1/formulas)",
         "Initialization formulas (lab1/formulas) max",
     ]
-    listed = Gradebook(question_lists={("lab1", "formulas"): ("he_std", "he_variance")})
+    # With the assignments file the set has its own title, questions and points, whatever
+    # the student tried: Ada's total is out of the set's 3 points, as on the instructor page.
+    assignment = parse_assignments(LAB1, "assignments.toml").by_id["lab1"]
+    listed = Gradebook.for_assignments([assignment])
     add_ledger(listed, ledger.rows())
-    assert listed.rows() == [["Ada", "ada", "0", "1", "1", "2"]]
+    assert listed.header()[2:] == [
+        "lab1/formulas: He standard deviation (he_std)",
+        "lab1/formulas: He variance of a dense layer (he_variance)",
+        "Two He questions (lab1/formulas)",
+        "Two He questions (lab1/formulas) max",
+    ]
+    assert listed.rows() == [["Ada", "ada", "0", "2", "2", "3"]]
+    (grade,) = assignment_grades(assignment, ledger.rows())
+    assert (grade.points, grade.max_points) == (2.0, 3.0)
+    # The grade command reads the same file: its CSV has the same maximum.
+    (tmp_path / "assignments.toml").write_text(LAB1)
+    out = tmp_path / "book.csv"
+    result = _cli(
+        "grade", "--db", f"sqlite:///{tmp_path / 'ledger.sqlite3'}", "--csv", str(out),
+        "--assignments", str(tmp_path / "assignments.toml"),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert list(csv.reader(io.StringIO(out.read_text())))[1] == ["Ada", "ada", "0", "2", "2", "3"]
+
+
+#: An assignment whose quiz set holds two questions, the second worth 2 points.
+LAB1 = """
+[[assignment]]
+id = "lab1"
+title = "Lab 1"
+timezone = "UTC"
+due = 2026-12-10T17:00:00
+instructions = "Two questions."
+
+[[assignment.quiz]]
+id = "formulas"
+title = "Two He questions"
+questions = ["he_std", "he_variance"]
+points = { he_variance = 2 }
+schedule = [1.0, 0.5]
+"""
