@@ -168,7 +168,10 @@ def constant_layers(result: SimulationResult) -> np.ndarray:
     layer is dead whatever its RMS (``lab.health``)."""
     result = _check_result(result)
     post = result.post
-    constant = (post.std == 0.0) & (post.count - post.nonfinite > 1)
+    # One input says nothing about "whatever the input": equal units are only equal to each
+    # other (constant weights make every unit of a layer alike for any input).
+    several = result.config.batch_size > 1
+    constant = (post.std == 0.0) & (post.count - post.nonfinite > 1) & several
     init = result.config.initializer()
     if init.distribution == "constant" and init.value == 0.0:
         constant = np.ones_like(constant)
@@ -203,8 +206,9 @@ def _theory_gradient(result: SimulationResult) -> np.ndarray | None:
 def measure(result: SimulationResult) -> Measurements:
     """A simulation's inputs to the health model (``lab.health.Measurements``).
 
-    Forward: RMS and std of a_l over the input's, shares of exact zeros and of inf/NaN (in z_l
-    or a_l), constant layers, and the saturated share of z_l (``TensorStats.frac_flat``).
+    Forward: RMS and std of a_l over the input's (with one input row the std runs over units
+    only, so the RMS stands in for it), shares of exact zeros and of inf/NaN (in z_l or a_l),
+    constant layers, and the saturated share of z_l (``TensorStats.frac_flat``).
     Backward: the RMS of dL/da_l over that of dL/da_L where ``valid_gradient_layers`` holds
     (NaN elsewhere), and the backward pass's first inf/NaN; a forward-only simulation
     (``backward="none"``) takes the mean-field gradient of the same network instead.
@@ -215,6 +219,10 @@ def measure(result: SimulationResult) -> Measurements:
     input_std = float(result.input.std[0])
     with np.errstate(all="ignore"):
         spread = result.post.std / input_std if input_std > 0 else np.full(len(ratios), np.nan)
+    if result.config.batch_size < 2:
+        # With one input the std runs over units only, not over inputs: it cannot tell
+        # whether every input gives the same output, so the RMS alone judges the signal.
+        spread = ratios
     zeros = np.where(nonfinite > 0.0, 0.0, np.nan_to_num(result.post.frac_zero, nan=0.0))
     saturated = result.pre.frac_flat
     source, gradient, backward_layer = "", None, None

@@ -413,3 +413,18 @@ def test_no_width_caveat_where_the_theory_itself_predicts_the_problem():
     assert result.verdict.label == "mismatch"
     assert result.summary.diagnosis.state != "healthy"
     assert not [c for c in cards(result)["Match verdict"][1] if "infinitely wide" in c]
+
+
+def test_one_input_is_never_said_to_give_the_same_output_as_every_other():
+    """With one input row the std runs over units, not inputs. Constant weights make every
+    unit of a layer alike, and two sigmoid units with biases sit close together, but neither
+    says that the output is the same "whatever the input": that needs several inputs."""
+    constant = {"init": "constant", "value": -1.0, "activation": "selu", "layers": 30, "width": 4}
+    alone = run(config_from_values(CONTROLS.defaults() | constant | {"samples": 1}))
+    assert alone.summary.diagnosis.state != "dead"
+    assert "whatever the input" not in alone.summary.diagnosis.message
+    many = run(config_from_values(CONTROLS.defaults() | constant | {"samples": 500}))
+    assert many.summary.diagnosis.state != "dead"  # the inputs do differ at the output
+    sigmoid = {"init": "xavier_normal", "activation": "sigmoid", "layers": 100, "width": 2}
+    narrow = run(config_from_values(CONTROLS.defaults() | sigmoid | {"samples": 1, "bias_std": 1}))
+    assert "every input gives" not in narrow.summary.diagnosis.message
