@@ -294,8 +294,10 @@ def thresholds_text() -> str:
 def band_text() -> str:
     """The thresholds as one clause (no capital, no full stop)."""
     return (
-        f"vanishing or exploding when the RMS (or the gradient reaching layer 1) has "
-        f"lost or gained a decade ({VANISHING_RATIO:g} or {EXPLODING_RATIO:g} times), or "
+        f"vanishing or exploding when the RMS or the std of the activations has lost or "
+        f"gained a decade against the input's (or the gradient reaching layer 1 against the "
+        f"output's): {VANISHING_RATIO:g} or {EXPLODING_RATIO:g} times, the smaller of RMS and "
+        f"std deciding vanishing and the larger exploding; or when the RMS or the gradient "
         f"changes by a factor per layer below {VANISHING_RATE:.3f} or above "
         f"{EXPLODING_RATE:.3f} (a decade within {RATE_DEPTH} layers); saturated when over "
         f"{SATURATED_SHARE:.0%} of a layer's units have a slope below {SATURATION_SLOPE:.0%} of "
