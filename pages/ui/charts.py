@@ -186,6 +186,9 @@ def histogram_chart(
         }
     )
     low, high = edge_values[0], edge_values[-1]
+    # Every layer's x names this scale: a layer without it widened the axis to 0 (Vega-Lite's
+    # default for rects), beyond the bins and the band.
+    x_scale = alt.Scale(domain=[low, high], nice=False, zero=False)
     bars = (
         alt.Chart(bins)
         .mark_bar(opacity=0.9, orient="vertical", stroke=None)
@@ -193,7 +196,7 @@ def histogram_chart(
             x=alt.X(
                 "left:Q",
                 title=x_title,
-                scale=alt.Scale(domain=[low, high], nice=False),
+                scale=x_scale,
                 # Plain numbers, powers of ten far from 1 (AXIS_LABEL); few ticks on a
                 # narrow panel.
                 axis=alt.Axis(labelExpr=AXIS_LABEL, labelOverlap=True, tickCount=5),
@@ -221,20 +224,23 @@ def histogram_chart(
     right_note = " · ".join(right_parts)
     layers: list[alt.Chart] = []
     band_note = ""
-    if band is not None:
-        band_layers, band_note = _band_layers(band, low, high)
+    # A panel without one finite value has a stand-in axis: no band to place on it.
+    if band is not None and sum(count_values) + below + above > 0:
+        band_layers, band_note = _band_layers(band, low, high, x_scale)
         layers.extend(band_layers)
     layers.append(bars)
     if left_note:
-        layers.append(_edge_text(low, left_note, "left"))
+        layers.append(_edge_text(low, left_note, "left", x_scale=x_scale))
     if right_note:
-        layers.append(_edge_text(high, right_note, "right", line=1 if left_note else 0))
+        layers.append(
+            _edge_text(high, right_note, "right", line=1 if left_note else 0, x_scale=x_scale)
+        )
     if sum(count_values) == 0:  # nothing on the axis: say so rather than show an empty frame
         empty = pd.DataFrame({"x": [(low + high) / 2], "note": ["no value in this range"]})
         layers.append(
             alt.Chart(empty)
             .mark_text(baseline="middle", color=ANNOTATION_COLOR, fontSize=13)
-            .encode(x="x:Q", y=alt.value(height / 2), text="note:N")
+            .encode(x=alt.X("x:Q", scale=x_scale), y=alt.value(height / 2), text="note:N")
         )
     # One note per subtitle line: a narrow panel truncates a long line.
     notes = [note.rstrip(" ▶") for note in (left_note.lstrip("◀ "), *right_parts) if note]
@@ -244,7 +250,9 @@ def histogram_chart(
     return alt.layer(*layers).properties(title=_title(title, subtitle), height=height)
 
 
-def _band_layers(band: tuple[float, float], low: float, high: float) -> tuple[list[alt.Chart], str]:
+def _band_layers(
+    band: tuple[float, float], low: float, high: float, x_scale: alt.Scale
+) -> tuple[list[alt.Chart], str]:
     """The shaded part of ``band`` inside [low, high], rules at its ends inside the range and a
     label; plus a subtitle line when the band covers the whole range or misses it."""
     start, stop = max(band[0], low), min(band[1], high)
@@ -255,14 +263,16 @@ def _band_layers(band: tuple[float, float], low: float, high: float) -> tuple[li
     layers: list[alt.Chart] = [
         alt.Chart(pd.DataFrame({"x": [start], "x2": [stop], "note": [f"band {label}"]}))
         .mark_rect(color=BAND_COLOR, opacity=0.15)
-        .encode(x="x:Q", x2="x2:Q", tooltip=alt.Tooltip("note:N", title="shaded"))
+        .encode(
+            x=alt.X("x:Q", scale=x_scale), x2="x2:Q", tooltip=alt.Tooltip("note:N", title="shaded")
+        )
     ]
     ends = [{"x": x, "note": f"{x:g}: end of the band {label}"} for x in band if low < x < high]
     if ends:
         layers.append(
             alt.Chart(pd.DataFrame(ends))
             .mark_rule(color=BAND_COLOR, strokeDash=[3, 3], strokeWidth=1.5)
-            .encode(x="x:Q", tooltip=alt.Tooltip("note:N", title="band"))
+            .encode(x=alt.X("x:Q", scale=x_scale), tooltip=alt.Tooltip("note:N", title="band"))
         )
     note = f"the whole axis lies inside {label}" if start == low and stop == high else ""
     return layers, note
@@ -282,13 +292,15 @@ def histogram_top(
     return float(max(counts, default=0.0)) * (1.0 + 0.2 * note_lines) or 1.0
 
 
-def _edge_text(x: float, text: str, align: Literal["left", "right"], line: int = 0) -> alt.Chart:
+def _edge_text(
+    x: float, text: str, align: Literal["left", "right"], line: int = 0, *, x_scale: alt.Scale
+) -> alt.Chart:
     data = pd.DataFrame({"x": [x], "note": [text]})
     return (
         alt.Chart(data)
         .mark_text(align=align, baseline="top", dx=4 if align == "left" else -4, dy=4 + 14 * line)
         .encode(
-            x="x:Q",
+            x=alt.X("x:Q", scale=x_scale),
             y=alt.value(0),
             text="note:N",
             color=alt.value(ANNOTATION_COLOR),

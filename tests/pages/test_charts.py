@@ -78,9 +78,23 @@ def test_histogram_band_is_shaded_within_the_axis_with_its_ends_marked():
 
 
 def test_histogram_without_values_in_its_bins_says_so():
-    chart = histogram_chart([-1, 0, 1], [0, 0], "Overflow", nonfinite=7)
+    chart = histogram_chart([-1, 0, 1], [0, 0], "Overflow", nonfinite=7, band=(-3, 3))
     texts = [rows for layer, rows in _layers(chart) if layer["mark"]["type"] == "text"]
     assert [{"x": 0.0, "note": "no value in this range"}] in texts
+    # Its axis stands in for values that are not there: no band on it, and no word of one
+    # (an overflowed layer read "the whole axis lies inside [-3, 3]", as if it were small).
+    assert "rect" not in [layer["mark"]["type"] for layer, _ in _layers(chart)]
+    assert chart.to_dict()["title"]["subtitle"] == ["Not on the axis: 7 inf/NaN"]
+
+
+def test_every_layer_of_a_histogram_keeps_the_axis_to_its_bins():
+    """Bins that all lie above 0: the band, its ends, the notes and the bars all name the bins'
+    domain without zero. A layer that did not widened the merged axis to 0 (Vega-Lite's rect
+    default), and the band then covered only part of an axis it claimed to fill."""
+    chart = histogram_chart([0.95, 1.1, 1.25], [1, 1], "Sigmoid", band=(-3, 3), above=2)
+    for layer, _ in _layers(chart):
+        scale = layer["encoding"]["x"]["scale"]
+        assert (scale["domain"], scale["zero"], scale["nice"]) == ([0.95, 1.25], False, False)
 
 
 @pytest.mark.parametrize(
