@@ -445,8 +445,12 @@ def _scale_text(q: float) -> str:
 
 
 def _grad_factor(chi: float) -> str:
-    """The gradient's std factor per layer, sqrt(chi1)."""
-    return f"{math.sqrt(chi):.2f}" if chi > 0 else "0"
+    """The gradient's std factor per layer, sqrt(chi1): two decimals, or two significant digits
+    below 0.01 (chi1 = 9e-6 read "× 0.00 per layer")."""
+    if not chi > 0:
+        return "0"
+    rate = math.sqrt(chi)
+    return f"{rate:.2f}" if rate >= 0.01 else f"{rate:.2g}"
 
 
 def _phase_text(chi: float) -> str:

@@ -176,3 +176,11 @@ def test_the_advice_never_denies_a_scheme_it_calls_a_match():
     sigmoid = diagnosis.advise("sigmoid")
     assert not any(fit.forward_ok and fit.critical_ok for fit in sigmoid.fits)
     assert "no single σ_w² does both" in sigmoid.reason
+
+
+def test_a_tiny_gradient_factor_keeps_its_digits():
+    # Small random weights (std 0.01) on sigmoid at 2 units: sigma_w^2 = 2e-4 and chi1 =
+    # 1.25e-5, a std factor of 0.0035 per layer; two decimals read "× 0.00 per layer".
+    verdict = diagnosis.match_verdict("small_random", "sigmoid", width=2)
+    assert "× 0.00 per layer" not in verdict.reason
+    assert re.search(r"gradient's std × 0\.00[1-9]\d* per layer", verdict.reason)
