@@ -60,6 +60,8 @@ scheme_specs, shape_specs = chart_specs(result)
 
 if result.budget_note:
     st.info(plain(result.budget_note), icon=":material/speed:")
+if result.left_out_note:
+    st.info(plain(result.left_out_note), icon=":material/block:")
 # Two tabs: the browser draws a tab's charts when it is shown, so a first view draws the
 # schemes' histograms and not the four rand-vs-randn shapes as well.
 schemes_tab, shapes_tab = st.tabs(TABS, key=TABS_KEY, on_change="rerun")
@@ -67,10 +69,12 @@ schemes_tab, shapes_tab = st.tabs(TABS, key=TABS_KEY, on_change="rerun")
 with schemes_tab:
     st.markdown(math_line(result.fans_latex))
 
-    if not result.schemes:
+    if not result.schemes and not result.left_out_note:
         st.info(
             "Pick at least one scheme in the sidebar to see its weights.", icon=":material/info:"
         )
+    elif not result.schemes:
+        st.info("Pick another scheme or a larger layer in the sidebar.", icon=":material/info:")
     else:
         st.caption(
             "Bars: sampled weights. Orange line: the exact density, scaled to the expected "

@@ -17,6 +17,7 @@ from lab.budget import Cost, Scaled, fit_count
 from lab.initializers import (
     TRUNCATED_NORMAL_STD,
     conv_fans,
+    get_initializer,
     he_normal,
     receptive_field,
     xavier_normal,
@@ -115,6 +116,30 @@ class Config:
         """k^2 for a conv layer (its weights form the matrix (C_in k^2, C_out)), else 1."""
         return receptive_field(self.kernel) if self.layer == "conv" else 1
 
+    @property
+    def drawn_schemes(self) -> tuple[str, ...]:
+        """The compared schemes this layer can draw: orthogonal weights need a matrix of at
+        least 2 weights (a 1 x 1 layer has none with a spread)."""
+        rows, cols = get_initializer("orthogonal").matrix_shape(*self.fans, self.receptive_field)
+        return tuple(
+            name
+            for name in self.schemes
+            if rows * cols >= 2 or get_initializer(name).distribution != "orthogonal"
+        )
+
+    @property
+    def left_out_note(self) -> str:
+        """One line naming the compared schemes this layer cannot draw, else ''."""
+        left = [name for name in self.schemes if name not in self.drawn_schemes]
+        if not left:
+            return ""
+        fan_in, fan_out = self.fans
+        names = ", ".join(get_initializer(name).label for name in left)
+        return (
+            f"{names} left out: a {fan_in} × {fan_out} layer has one weight, and an "
+            "orthogonal matrix needs at least 2 (fan_in × fan_out ≥ 2)."
+        )
+
     def params_of(self, name: str) -> dict[str, object]:
         """The parameters scheme ``name`` takes from this config (mode, slope, gain)."""
         return applicable_params(name, {"mode": self.mode, "slope": self.slope, "gain": self.gain})
@@ -200,6 +225,11 @@ class Result:
         """One line when the budget lowered the samples, else ''."""
         return self.samples.note
 
+    @property
+    def left_out_note(self) -> str:
+        """One line naming the compared schemes this layer cannot draw, else ''."""
+        return self.config.left_out_note
+
     def shape(self, name: str) -> ShapeSummary:
         """The rand-vs-randn law ``name`` (rand, randn, uniform_centered, uniform_matched)."""
         for shape in self.shapes:
@@ -225,19 +255,20 @@ def cost(config: Config, samples: int | None = None) -> Cost:
             config.params_of(name),
             receptive_field=config.receptive_field,
         )
-        for name in config.schemes
+        for name in config.drawn_schemes
     ]
     steps.append(shapes_cost(samples))
     return Cost(
         multiply_adds=sum(step.multiply_adds for step in steps),
-        peak_bytes=max(step.peak_bytes for step in steps) + len(config.schemes) * SUMMARY_BYTES,
+        peak_bytes=max(step.peak_bytes for step in steps)
+        + len(config.drawn_schemes) * SUMMARY_BYTES,
     )
 
 
 def fit_samples(config: Config) -> Scaled:
     """The samples per scheme that fit the lab's budget (never another layer or scheme)."""
     fan_in, fan_out = config.fans
-    count = len(config.schemes)
+    count = len(config.drawn_schemes)
     return fit_count(
         config.samples,
         lambda samples: cost(config, samples),
@@ -254,17 +285,17 @@ def run(config: Config) -> Result:
     scaled = fit_samples(config)
     samples = scaled.used
     fan_in, fan_out = config.fans
-    params = {name: config.params_of(name) for name in config.schemes}
+    params = {name: config.params_of(name) for name in config.drawn_schemes}
     naturals = {
         name: natural_half_width(
             name, fan_in, fan_out, params[name], receptive_field=config.receptive_field
         )
-        for name in config.schemes
+        for name in config.drawn_schemes
     }
     half_width = max(naturals.values(), default=None)
     shared = not naturals or half_width <= SHARED_AXES_MAX_RATIO * min(naturals.values())
     views = []
-    for name in config.schemes:
+    for name in config.drawn_schemes:
         summary = weight_summary(
             name,
             fan_in,

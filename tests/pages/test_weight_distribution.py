@@ -356,3 +356,15 @@ def test_far_apart_laws_are_drawn_on_their_own_axes():
     assert x_domain(he)[1] == pytest.approx(64 * x_domain(xavier)[1], rel=1e-3)
     assert y_max(xavier) > y_max(he)
     assert any("Each chart has its own axes" in c for c in texts(at.caption))
+
+
+def test_a_one_weight_layer_leaves_orthogonal_out_and_shows_the_others():
+    # Every fan is allowed, and so is orthogonal: a 1 x 1 layer cannot be orthogonal, so it is
+    # left out with one line and the other schemes are drawn (the page showed only an error).
+    at = open_page(init="orthogonal,he_uniform", fan_in="1", fan_out="1")
+    check_clean(at)
+    assert any("Orthogonal left out: a 1 × 1 layer" in text for text in texts(at.info))
+    assert list(table(at).index) == ["He/Kaiming uniform"]
+    alone = open_page(init="orthogonal", fan_in="1", fan_out="1")
+    check_clean(alone)
+    assert "Pick another scheme or a larger layer in the sidebar." in texts(alone.info)
