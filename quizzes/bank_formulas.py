@@ -561,7 +561,7 @@ GAIN_NAMED = NumericQuestion(
     difficulty=1,
     prompt=lambda p: (
         f"What does `torch.nn.init.calculate_gain('{p['nonlinearity']}')` return? "
-        "(A formula such as sqrt(3) is fine.)"
+        "(A formula such as sqrt(1/7) is fine.)"
     ),
     generate=lambda rng: {"nonlinearity": _pick(rng, GAIN_NONLINEARITIES)},
     answer=named_gain,

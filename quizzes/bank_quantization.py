@@ -136,7 +136,7 @@ FP16_MIN_NORMAL = NumericQuestion(
     difficulty=2,
     prompt=(
         "What is the **smallest positive normal** float16 number? Below it FP16 keeps only "
-        "subnormals, with fewer significant bits. (A power of two such as 2^-10 is fine.)"
+        "subnormals, with fewer significant bits. (A power of two such as 2^20 is fine.)"
     ),
     answer=fp16_smallest_normal,
     explanation=lambda p: (

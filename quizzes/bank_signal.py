@@ -156,7 +156,7 @@ LINEAR_LOG10 = NumericQuestion(
         f"A stack of {p['layers']} **linear** layers (no activation, no bias), each of width "
         f"{p['width']}, has weights drawn from N(0, 1) (`np.random.randn`). The input has "
         f"{p['width']} features of variance 1. The variance of the last layer's outputs is a "
-        "huge number: give its **log10** (for example 15.3 for 2.0e15)."
+        "huge number: give its **log10** (for example 23.9 for 8.0e23)."
     ),
     generate=_depth_width,
     answer=linear_randn_log10,
@@ -340,7 +340,7 @@ XAVIER_RELU_RMS = NumericQuestion(
         "Var(W) = 1/n. The input has unit variance. "
         "By what factor has the **RMS** (root mean square) of the activations changed after "
         rf"layer {p['layers']}? Give $\mathrm{{RMS}}(a_L) / \mathrm{{RMS}}(x)$; a formula "
-        "such as 3^-2 is fine."
+        "such as 5^-3 is fine."
     ),
     generate=_relu_net,
     answer=xavier_relu_rms_ratio,
