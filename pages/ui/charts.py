@@ -324,6 +324,7 @@ def log_line_chart(
     zero_band: bool = False,
     points_only: bool = False,
     dashed: Sequence[str] = (),
+    axis_values: Sequence[float] = (),
 ) -> alt.LayerChart:
     """Lines on a log y axis, one per ``color`` group, for values spanning decades.
 
@@ -337,7 +338,8 @@ def log_line_chart(
     colour legend (e.g. ``alt.Legend(orient="bottom")`` leaves a narrow chart its full width).
     ``points_only``: dots without lines (independent runs). ``dashed``: the groups drawn with
     dashed lines (``LINE_DASH``), e.g. a theory drawn over the simulation it predicts: where the
-    two agree, both stay visible.
+    two agree, both stay visible. ``axis_values``: values another layer draws on the same axis
+    (a theory added on top), which the ticks cover too.
     """
     frame = _as_frame(rows)
     x = _check_column("x", x, frame)
@@ -383,6 +385,7 @@ def log_line_chart(
     plotted = data[data["kind"] == "ok"]
     zeros = data[data["kind"] == "zero"]
     positives = [v for v in plotted["y"] if v > 0]
+    positives += [float(v) for v in axis_values if math.isfinite(v) and v > 0]
     # Explicit ticks: Vega thins a short log axis to odd values such as 40, 0.6, 0.008.
     y_scale = alt.Scale(type="log")
     y_axis = alt.Axis(labelExpr=AXIS_LABEL, values=_log_ticks(positives))

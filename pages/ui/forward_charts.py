@@ -65,6 +65,8 @@ def line_spec(chart: LineChart, height: int = LINE_HEIGHT) -> dict:
         height=height,
         legend=LEGEND,
         colors=_trend_colors(chart.trends) if chart.trends else None,
+        # The dashed theory shares the axis: ticks up to its top (1e120 past an overflow).
+        axis_values=[y for series in chart.theory for y in series.y],
     )
     order = [series.name for series in chart.series]
     dashed = _theory_lines(chart, order)

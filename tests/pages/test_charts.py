@@ -289,3 +289,19 @@ def test_histogram_ticks_are_plain_numbers_near_1():
     assert "format" not in axis
     assert "format(datum.value, '~g')" in axis["labelExpr"]
     assert "abs(datum.value) >= 1e5" in axis["labelExpr"]
+
+
+def test_log_line_chart_ticks_cover_values_another_layer_draws():
+    """Forward pass draws the theory as its own dashed layer on the simulation's axis: after an
+    overflow the simulation stops near 1e28 while the theory climbs to 1e120, and the ticks
+    stopped at the simulation's top, leaving three quarters of the axis unlabelled."""
+    rows = {"layer": [1, 2, 3], "value": [1e4, 1e16, 1e28], "net": ["a", "a", "a"]}
+    alone = log_line_chart(rows, "layer", "value", "net", "t", "std")
+    covered = log_line_chart(
+        rows, "layer", "value", "net", "t", "std", axis_values=[1e4, 1e60, 1e120, math.inf, 0.0]
+    )
+    (line, _), *_ = _layers(alone)
+    assert max(line["encoding"]["y"]["axis"]["values"]) <= 1e28
+    (line, _), *_ = _layers(covered)
+    ticks = line["encoding"]["y"]["axis"]["values"]
+    assert ticks[0] == 1e4 and 1e100 <= max(ticks) <= 1e120
