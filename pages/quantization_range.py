@@ -74,8 +74,10 @@ st.markdown(
     "Lines: the largest |a| decides overflow; the small |a| "
     f"({LOW_PERCENTILE:g}% of the nonzero values lie below it) decides what becomes a "
     "subnormal or is flushed to zero; "
-    "the RMS is the typical size. Exact zeros are left out (ReLU makes about half of the "
-    "values 0): they stay zero in every format. The shaded zones are each format's limits; "
+    "the RMS is the typical size, over every finite value. The small |a| leaves exact zeros "
+    "out (ReLU makes about half of the values 0): they stay zero in every format. The RMS "
+    "counts them, so with few values it can even sit below the small |a|. The shaded zones are "
+    "each format's limits; "
     "for INT8 they follow the scale of each layer."
 )
 # Specs and tables are built once per result and shared by every rerun.

@@ -292,3 +292,21 @@ def test_the_fp16_bars_layer_legend_labels_whole_layers():
     ]
     (layer_legend,) = [legend for channel, legend in legends(bar) if channel["field"] == "layer"]
     assert layer_legend["format"] == "d" and layer_legend["tickMinStep"] == 1
+
+
+def test_the_statistics_caption_says_which_line_leaves_zeros_out():
+    # The RMS counts ReLU's exact zeros; only the small |a| leaves them out. With 8 values a
+    # layer's RMS (0.332) sat below its small |a| (0.404) under a caption that said the zeros
+    # were left out of every line.
+    at = AppTest.from_file("../../streamlit_app.py", default_timeout=30).run()
+    at.switch_page("pages/quantization_range.py")
+    query = {"init": "he_normal", "activation": "relu"}
+    at.query_params.update(query | {"layers": "100", "width": "8", "samples": "1"})
+    at.run()
+    caption = next(m.value for m in at.markdown if m.value.startswith("Lines: the largest"))
+    assert "The small |a| leaves exact zeros out" in caption
+    assert "it can even sit below the small |a|" in caption
+    # ... as it does in this very network.
+    config = config_from_values(CONTROLS.defaults() | dict(query, layers=100, width=8, samples=1))
+    ranges = run(config).ranges
+    assert any(r.rms < r.low_percentile for r in ranges)
