@@ -215,6 +215,8 @@ def _describe(question_id: str, mistake: str | None, example: str, is_choice: bo
         feedback = known[mistake].feedback if mistake in known else None
         if isinstance(feedback, str):
             return _first_sentence(render(feedback, {}))
+        if mistake in known and known[mistake].summary:
+            return known[mistake].summary
         return mistake.replace("_", " ")
     if is_choice and isinstance(template, ChoiceQuestion) and not callable(template.options):
         texts = dict(template.options)

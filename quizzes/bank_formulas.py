@@ -960,6 +960,8 @@ EXERCISE_XAVIER_BOUND = NumericQuestion(
                 f"of the sum n_in + n_out = {_fan_sum(p):g}. Xavier uniform needs "
                 "Var = b²/3 = 2/(n_in + n_out): redo b = sqrt(6 / (n_in + n_out))."
             ),
+            summary=f"the textbook's {TEXTBOOK_XAVIER_BOUND:g}: 6 divided by the average fan, "
+            "not the sum n_in + n_out",
         ),
         mk.std_for_bound(xavier_bound),
         mk.sqrt3_for_sqrt6(xavier_bound),

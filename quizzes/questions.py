@@ -120,11 +120,14 @@ class Mistake:
     ``value`` is a function of the params for numeric questions (it may return None when the
     mistake does not apply to a variant). For choice questions it is an option id, or a
     function of the params returning one (or None) when the options depend on the params.
+    ``summary``: what the mistake is in a few words, for the instructor's tables, where a
+    feedback that depends on the params cannot be shown ("" when the name says it).
     """
 
     name: str
     value: Callable[[Params], float | str | None] | str
     feedback: Text
+    summary: str = ""
 
     def __post_init__(self) -> None:
         check_slug("name", self.name)

@@ -171,3 +171,14 @@ def test_tables_hold_one_row_per_question_group_and_value():
     assert summary["mean attempts"] == 1.75
     assert len(wrong_answer_table(items)) == 3
     assert [r["value"] for r in parameter_table(items)] == ["64", "1024"]
+
+
+def test_a_mistake_whose_feedback_needs_the_numbers_is_described_in_words():
+    # The textbook's 0.089 for a Xavier bound: its feedback is built from each student's fans,
+    # so the table shows the mistake's summary ("textbook 089" before).
+    rows = [
+        row("id:s1", 1, "incorrect", question="exercise2_xavier_bound", mistake="textbook_089"),
+    ]
+    (item,) = item_analysis(rows)
+    description = item.wrong_answers[0].description
+    assert "0.089" in description and "average fan" in description
