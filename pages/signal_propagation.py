@@ -159,7 +159,13 @@ st.dataframe(
         ),
         "frac_nonfinite": st.column_config.TextColumn("inf/NaN"),
         "grad_std": st.column_config.TextColumn("std of dL/da"),
-        "status": st.column_config.TextColumn("state"),
+        "status": st.column_config.TextColumn(
+            "state",
+            help="The layer's worst problem, forward or backward: its own activations "
+            "(overflow, dead, saturated, or their RMS or std against the input's), else the "
+            "gradient from the output down to it. A layer whose activations are fine reads "
+            "vanishing when the gradient that reaches it has vanished, e.g. below a dead layer.",
+        ),
     },
 )
 st.caption(

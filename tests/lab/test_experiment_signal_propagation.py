@@ -428,3 +428,14 @@ def test_one_input_is_never_said_to_give_the_same_output_as_every_other():
     sigmoid = {"init": "xavier_normal", "activation": "sigmoid", "layers": 100, "width": 2}
     narrow = run(config_from_values(CONTROLS.defaults() | sigmoid | {"samples": 1, "bias_std": 1}))
     assert "every input gives" not in narrow.summary.diagnosis.message
+
+
+def test_a_layer_below_a_dead_one_reads_vanishing_for_its_gradient():
+    # The table's state help says a layer whose activations are fine reads "vanishing" when
+    # the gradient reaching it has vanished, as below a dead layer: here layer 2 keeps 1.34
+    # times the input's RMS, and layer 3 is dead.
+    config = {"init": "he_normal", "activation": "relu", "layers": 100, "width": 2, "samples": 1}
+    result = run(config_from_values(CONTROLS.defaults() | config))
+    states, ratios = result.summary.diagnosis.layer_states, result.summary.rms_ratios
+    assert states[2] == "dead"
+    assert states[1] == "vanishing" and ratios[1] > 1.0
