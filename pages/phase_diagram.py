@@ -66,8 +66,13 @@ if result.plane.edge_outside:
 heatmap = str(values["heatmap"])
 show_spec(plane_spec(result, heatmap))
 st.caption(
-    f"Colour: {result.heatmaps[heatmap]} at each cell (grey: undefined, where the variance "
-    "grows without bound). "
+    f"Colour: {result.heatmaps[heatmap]} at each cell (mid grey: undefined, where the "
+    "variance grows without bound). "
+    + (
+        "On the χ₁ scale the near-white middle is χ₁ close to 1, around the edge of chaos. "
+        if heatmap == "chi1"
+        else ""
+    )
     + (
         f"ξ is capped at {result.xi_shown_max:g} layers in the colours; it is infinite on the "
         "edge. "

@@ -177,9 +177,17 @@ def _plane_spec(job: tuple[Result, str]) -> dict:
         )
     )
     # One text row per marker, stacked above the points, each starting at its point's x: the
-    # points sit close together on a phone.
-    for row in range(len(markers)):
-        chosen = markers[markers["row"] == row]
+    # points sit close together on a phone. A thin leader joins each label to its point, so a
+    # label two rows up is not read as a point of its own. The leaders go first, under every
+    # label's white outline.
+    rows = [(row, markers[markers["row"] == row]) for row in range(len(markers))]
+    for row, chosen in rows[1:]:
+        layers.append(
+            alt.Chart(chosen)
+            .mark_rule(color=POINT_STROKE, strokeWidth=1, yOffset=-7, y2Offset=-14 - 15 * row)
+            .encode(x="sw2:Q", y="sb2:Q", y2="sb2:Q")
+        )
+    for row, chosen in rows:
         layers += _halo_text(chosen, "label:N", align="left", dx=-4, dy=-14 - 15 * row, size=12)
     chart = alt.layer(*layers).properties(
         title=alt.TitleParams(
