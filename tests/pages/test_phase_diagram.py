@@ -252,3 +252,14 @@ def test_a_grid_that_trains_nothing_says_so():
     assert not any("ξ is capped" in c for c in captions)
     xi = open_page(heatmap="xi", **FAST)
     assert any("ξ is capped at" in plain_text(c) for c in xi.caption)
+
+
+def test_each_label_above_the_first_row_has_a_leader_to_its_point():
+    # The labels stack one row per point above the points; a leader from each point up to its
+    # row keeps "yours", two rows up, from reading as a point at sigma_b^2 of about 0.2.
+    at = open_page()
+    marks = [layer["mark"] for layer in plane_spec(at)["layer"]]
+    label_rows = {-(m["dy"] + 14) // 15 for m in marks if m["type"] == "text" and m["dy"] < 0}
+    leader_rows = [-(m["y2Offset"] + 14) // 15 for m in marks if "y2Offset" in m]
+    assert sorted(label_rows) == list(range(len(label_rows))) and len(label_rows) >= 3
+    assert sorted(leader_rows) == sorted(label_rows)[1:]
