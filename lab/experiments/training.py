@@ -23,7 +23,7 @@ initializations train; ``Result.notes`` says what was lowered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -317,6 +317,7 @@ def run(config: Config, progress: Callable[[float], None] | None = None) -> Resu
             "network before training (the simulation at initialization and mean-field theory); "
             "the columns after them are what training did, so a network can start healthy and "
             "still train slowly, or start as a mismatch and train fast."
+            + _short_names(result, labels)
         ),
         chance_accuracy=data.chance_accuracy,
         outcomes=outcomes,
@@ -356,6 +357,19 @@ def _label(scheme: str, params: Mapping[str, object]) -> str:
     if gain is not None and float(gain) != 1.0:
         return f"{label}, gain {float(gain):g}"
     return label
+
+
+def _short_names(result: training.TrainingResult, labels: Sequence[str]) -> str:
+    """A sentence tying the fixed-std normal schemes' short names (``_label``) to the
+    sidebar's: " In the sidebar, N(0, 1) is Large random (std 1.0)."; "" without one."""
+    pairs = []
+    for run, label in zip(result.runs, labels, strict=True):
+        full = get_initializer(run.init, **dict(run.params)).label
+        if label.startswith("N(0,") and full not in label and (label, full) not in pairs:
+            pairs.append((label, full))
+    if not pairs:
+        return ""
+    return " In the sidebar, " + ", ".join(f"{label} is {full}" for label, full in pairs) + "."
 
 
 def _unique(labels: list[str], result: training.TrainingResult) -> tuple[str, ...]:

@@ -403,3 +403,14 @@ def test_runs_that_diverged_draw_no_line_to_hide_behind():
     assert [o.diverged_epoch for o in result.outcomes] == [2, 2, 1]
     assert "hides" not in result.accuracy_note
     assert "hides" not in result.loss_note
+
+
+def test_the_short_normal_names_are_tied_to_the_sidebars():
+    # The table and legends call large_random "N(0, 1)" (a phone's legend has room for about
+    # 20 characters); the sidebar lists "Large random (std 1.0)". The caption ties the two.
+    result = run(Config(inits=("he_normal", "large_random", "small_random"), epochs=1))
+    assert [o.label for o in result.outcomes] == ["He normal", "N(0, 1)", "N(0, 0.01²)"]
+    assert result.target_caption.endswith(
+        "In the sidebar, N(0, 1) is Large random (std 1.0), N(0, 0.01²) is Small random (std 0.01)."
+    )
+    assert "In the sidebar" not in run(Config(inits=("he_normal",), epochs=1)).target_caption
