@@ -53,6 +53,7 @@ from lab.health import (
     flat_share_normal,
     flat_threshold,
     percent,
+    rate_text,
 )
 from lab.initializers import MAX_FAN, Initializer, get_initializer, variance_scaling
 from lab.text import plural
@@ -445,12 +446,9 @@ def _scale_text(q: float) -> str:
 
 
 def _grad_factor(chi: float) -> str:
-    """The gradient's std factor per layer, sqrt(chi1): two decimals, or two significant digits
-    below 0.01 (chi1 = 9e-6 read "× 0.00 per layer")."""
-    if not chi > 0:
-        return "0"
-    rate = math.sqrt(chi)
-    return f"{rate:.2f}" if rate >= 0.01 else f"{rate:.2g}"
+    """The gradient's std factor per layer, sqrt(chi1), as the health model writes a factor
+    (``lab.health.rate_text``: chi1 = 9e-6 read "× 0.00 per layer" with two decimals)."""
+    return rate_text(math.sqrt(chi)) if chi > 0 else "0"
 
 
 def _phase_text(chi: float) -> str:
@@ -721,9 +719,10 @@ CHANCE_STATES: tuple[str, ...] = ("dead", "saturated", "vanishing", "exploding")
 
 
 def width_caveat(verdict: Verdict, simulated: Health, theory: Health | None, width: int) -> str:
-    """One sentence when a theory's "match" sits beside a simulation that lost its scale: ""
-    unless the verdict is a match, the theory's own network (``diagnose_prediction``) is
-    healthy and the simulated one is in a state of ``CHANCE_STATES``."""
+    """Why a theory's "match" can sit beside a simulation that lost its scale, in a few
+    sentences naming the width; "" unless the verdict is a match, the theory's own network
+    (``diagnose_prediction``) is healthy and the simulated one is in a state of
+    ``CHANCE_STATES``."""
     width = check_int("width", width, 1, MAX_FAN)
     if (
         verdict.label != "match"

@@ -66,7 +66,7 @@ if result.plane.edge_outside:
 heatmap = str(values["heatmap"])
 show_spec(plane_spec(result, heatmap))
 st.caption(
-    f"Colour: {result.heatmaps[heatmap]} at each cell (mid grey: undefined, where the "
+    f"Colour: {result.heatmaps[heatmap]} at each cell (plain grey: undefined, where the "
     "variance grows without bound). "
     + (
         "On the χ₁ scale the near-white middle is χ₁ close to 1, around the edge of chaos. "

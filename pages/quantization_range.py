@@ -76,7 +76,8 @@ st.markdown(
     "subnormal or is flushed to zero; "
     "the RMS is the typical size, over every finite value. The small |a| leaves exact zeros "
     "out (ReLU makes about half of the values 0): they stay zero in every format. The RMS "
-    "counts them, so with few values it can even sit below the small |a|. The shaded zones are "
+    "counts them, so with few values or mostly zeros it can even sit below the small |a|. "
+    "The shaded zones are "
     "each format's limits; "
     "for INT8 they follow the scale of each layer."
 )

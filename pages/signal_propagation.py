@@ -161,10 +161,11 @@ st.dataframe(
         "grad_std": st.column_config.TextColumn("std of dL/da"),
         "status": st.column_config.TextColumn(
             "state",
-            help="The layer's worst problem, forward or backward: its own activations "
-            "(overflow, dead, saturated, or their RMS or std against the input's), else the "
-            "gradient from the output down to it. A layer whose activations are fine reads "
-            "vanishing when the gradient that reaches it has vanished, e.g. below a dead layer.",
+            help="The layer's worst problem, in this order: overflow (forward or backward), "
+            "underflow, dead, saturated; then the gradient from the output down to it "
+            "(vanishing or exploding); then its activations' RMS or std against the input's. "
+            "So a layer whose activations are fine reads vanishing when the gradient that "
+            "reaches it has vanished, e.g. below a dead layer.",
         ),
     },
 )

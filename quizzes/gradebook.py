@@ -31,8 +31,9 @@ CSV layout (UTF-8, comma-separated, one header row, one row per student, sorted 
   has every question of the bank's quiz, each worth 1 point. A quiz set of the assignments file
   (``--assignments``, default ``assignments.toml``) has its own title, questions and points,
   whichever questions a student tried, so its maximum is the same for every student and the
-  assignment's total on the instructor page; a set the file no longer holds has the questions
-  seen, 1 point each.
+  sets' maxima add up to the assignment's total on the instructor page; a question the set no
+  longer holds is left out (as that total leaves it out), and a set the file no longer holds
+  has the questions seen, 1 point each.
 - ``Flags`` (only when a student has one): forks and disagreements, for the instructor.
 
 Every cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed
@@ -206,6 +207,21 @@ class Gradebook:
             self.quizzes[scope] = columns
         return self.quizzes[scope]
 
+    def counts(self, scope: Scope, question_id: str) -> bool:
+        """Whether ``question_id`` has a column in ``scope``: any question of a quiz, but only
+        the questions of a known quiz set (one the assignments file no longer lists is left
+        out, as the assignment's total leaves it out, with one note)."""
+        quiz_set = self.quiz_sets.get(scope)
+        if quiz_set is None or question_id in quiz_set.questions:
+            return True
+        note = (
+            f"{scope[0]}/{scope[1]}: question {question_id} is not in the quiz set of the "
+            "assignments file; its attempts are left out"
+        )
+        if note not in self.notes:
+            self.notes.append(note)
+        return False
+
     def _has_flags(self) -> bool:
         return any(record.flags for record in self.students.values())
 
@@ -264,6 +280,8 @@ def add_ledger(book: Gradebook, rows: Sequence[LedgerRow]) -> dict[tuple[str, Sc
         columns = book.columns_for(scope, title)
         record.taken.add(scope)
         for row in group:
+            if not book.counts(scope, row.question):
+                continue
             title = TEMPLATES[row.question].title if row.question in TEMPLATES else row.question
             columns.questions.setdefault(row.question, title)
             slot = (scope, row.question)
@@ -344,7 +362,8 @@ def add_receipts(
         record.name, record.login = chosen["student"], chosen["student_id"]
         columns = book.columns_for(scope, str(chosen["quiz"].get("title", scope[1])))
         for item in chosen["questions"]:
-            columns.questions.setdefault(item["id"], item["title"])
+            if book.counts(scope, item["id"]):
+                columns.questions.setdefault(item["id"], item["title"])
         book.receipts_used += len(group)
         if forked:
             scores = ", ".join(
@@ -361,7 +380,8 @@ def add_receipts(
             continue
         record.taken.add(scope)
         for item in chosen["questions"]:
-            record.points[(scope, item["id"])] = float(item["score"])
+            if book.counts(scope, item["id"]):
+                record.points[(scope, item["id"])] = float(item["score"])
         if len(group) > 1:
             book.notes.append(
                 f"note: {len(group)} receipts of {name} for {label} form one history; "
@@ -440,6 +460,8 @@ def run_grade(
     if paths and not secret:
         say(f"error: no receipt key: pass --key or set the environment variable {key_env}")
         return 2
+    if Path(assignments_path) != Path(ASSIGNMENTS_FILE) and not Path(assignments_path).exists():
+        say(f"warning: no file {assignments_path}; quiz sets counted by the questions seen")
     try:
         assignments = list(load_assignments(assignments_path))
     except AssignmentFileError as error:

@@ -529,17 +529,18 @@ def _finite_width_gap(
         f"deviation), and 4 times wider layers narrow that factor to "
         f"{number_text(math.exp(log_sd / 2.0))}"
     )
-    rough = f" ({_rough_guide()})" if log_sd > FIRST_ORDER_LOG_SD else ""
+    guide = _rough_guide() if log_sd > FIRST_ORDER_LOG_SD else ""
     if simulated == 0.0:
         return (
             f": nothing of its input reaches layer {layers}, where the theory keeps "
-            f"{_times(theory)} the input's RMS. {scatter}{rough}. A narrow layer can also lose "
-            "every unit's output at once, which infinitely many units never do"
+            f"{_times(theory)} the input's RMS. {scatter}{f' ({guide})' if guide else ''}. "
+            "A narrow layer can also lose every unit's output at once, which infinitely many "
+            "units never do"
         )
     gap = simulated / theory
     text = f": its RMS ratio at layer {layers} is {_times(gap)} the theory's. {scatter}"
-    if rough:
-        return text + f"; {_rough_guide()}"
+    if guide:
+        return f"{text}; {guide}"
     within = "within" if abs(math.log(gap)) <= 2.0 * log_sd else "beyond"
     return text + f"; this gap is {within} two of those standard deviations"
 

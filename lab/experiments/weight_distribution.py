@@ -118,8 +118,9 @@ class Config:
 
     @property
     def drawn_schemes(self) -> tuple[str, ...]:
-        """The compared schemes this layer can draw: orthogonal weights need a matrix of at
-        least 2 weights (a 1 x 1 layer has none with a spread)."""
+        """The compared schemes this layer can draw: a 1 x 1 orthogonal matrix is the single
+        weight +gain, a fixed number with no spread to sample, so orthogonal needs at least 2
+        weights."""
         rows, cols = get_initializer("orthogonal").matrix_shape(*self.fans, self.receptive_field)
         return tuple(
             name
@@ -136,8 +137,8 @@ class Config:
         fan_in, fan_out = self.fans
         names = ", ".join(get_initializer(name).label for name in left)
         return (
-            f"{names} left out: a {fan_in} × {fan_out} layer has one weight, and an "
-            "orthogonal matrix needs at least 2 (fan_in × fan_out ≥ 2)."
+            f"{names} left out: a {fan_in} × {fan_out} orthogonal matrix is the single weight "
+            "+gain, a fixed number with no spread to draw (it needs fan_in × fan_out ≥ 2)."
         )
 
     def params_of(self, name: str) -> dict[str, object]:

@@ -129,7 +129,8 @@ def histogram_chart(
     ``band`` (low, high) shades a reference interval behind the bars, cut to the bins' range,
     with dashed rules at its ends that fall inside the range (so that it still shows, as a line,
     when the axis is far wider than the band); the subtitle says so when it covers the whole
-    axis or lies outside it. With no value in the bins the chart says so in its middle.
+    axis or lies outside it. With no value in the bins the chart says so in its middle; with
+    no value at all (every one inf/NaN) its axis stands in for nothing, so it has no band.
 
     Values outside [edges[0], edges[-1]] (``below``, ``above``) and inf/NaN (``nonfinite``)
     cannot sit on the axis: they are written on the chart at the matching edge and in the
@@ -339,7 +340,8 @@ def log_line_chart(
     ``points_only``: dots without lines (independent runs). ``dashed``: the groups drawn with
     dashed lines (``LINE_DASH``), e.g. a theory drawn over the simulation it predicts: where the
     two agree, both stay visible. ``axis_values``: values another layer draws on the same axis
-    (a theory added on top), which the ticks cover too.
+    (a theory added on top), which the ticks cover too (not with ``zero_band``, whose domain
+    and ticks follow the plotted values).
     """
     frame = _as_frame(rows)
     x = _check_column("x", x, frame)

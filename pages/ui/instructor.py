@@ -300,10 +300,13 @@ def draw_gradebook(rows: Sequence[LedgerRow], assignments: Sequence[Assignment])
     _gradebook_table(book, "Download the question gradebook (CSV)", "gradebook.csv", "all")
 
 
-def receipts_gradebook(files: Sequence[object], key: bytes) -> Gradebook:
+def receipts_gradebook(
+    files: Sequence[object], key: bytes, assignments: Sequence[Assignment] = ()
+) -> Gradebook:
     """A gradebook of uploaded receipt files (objects with ``name``, ``size``, ``getvalue``):
-    each is refused over 1 MB before it is read, verified with ``key``, forks flagged."""
-    book = Gradebook()
+    each is refused over 1 MB before it is read, verified with ``key``, forks flagged; the quiz
+    sets of ``assignments`` give their titles, questions and points."""
+    book = Gradebook.for_assignments(assignments)
     valid = []
     for item in list(files)[:MAX_RECEIPTS]:
         source = printable(getattr(item, "name", "receipt"), 120)
@@ -323,7 +326,7 @@ def receipts_gradebook(files: Sequence[object], key: bytes) -> Gradebook:
     return book
 
 
-def draw_receipts() -> None:
+def draw_receipts(assignments: Sequence[Assignment]) -> None:
     """Upload receipts and get their gradebook (for a deployment without a database)."""
     st.caption(
         "For a deployment whose ledger is lost on restart: students hand in their receipts, "
@@ -338,7 +341,7 @@ def draw_receipts() -> None:
     )
     if not files:
         return
-    book = receipts_gradebook(files, key.encode("utf-8"))
+    book = receipts_gradebook(files, key.encode("utf-8"), assignments)
     for note in book.notes:
         st.caption(plain(note))
     if not book.students:
@@ -481,7 +484,7 @@ def draw_instructor_page() -> None:
         else:
             draw_gradebook(rows, list(assignments))
     with receipts:
-        draw_receipts()
+        draw_receipts(list(assignments))
     with analysis:
         if problem:
             show_engine_error(ValueError(problem))

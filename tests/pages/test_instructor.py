@@ -14,10 +14,12 @@ from streamlit.testing.v1 import AppTest
 import lab
 from pages.ui.instructor import MAX_TRIES, receipts_gradebook, setup_values, step_snippet
 from pages.ui.registry import get_page
+from quizzes.assignments import parse_assignments
 from quizzes.ledger import Ledger, LedgerRow
 from quizzes.pages import ALL_PAGES
 from quizzes.receipts import MAX_RECEIPT_BYTES, make_receipt, receipt_to_json
 from quizzes.session import QuizSession
+from tests.quizzes.test_gradebook import LAB1
 
 TIMEOUT = 30
 PAGE = "pages/instructor_page.py"
@@ -251,3 +253,24 @@ def test_a_broken_assignments_file_is_one_line_for_the_instructor(tmp_path):
     shown = error.value.replace("\\", "")
     assert shown.startswith(f"assignments.toml, line {line + 1}: assignment lab1, step 1: ")
     assert "layers must be an integer in [1, 100]; got 200" in shown
+
+
+def test_uploaded_receipts_of_a_quiz_set_count_its_points():
+    # The same quiz set as `python -m quizzes grade` reads from the assignments file: He
+    # variance is worth 2 of the set's 3 points, whatever questions the student tried.
+    # The test gradebook's assignment: two He questions, the second worth 2 points.
+    assignment = parse_assignments(LAB1, "assignments.toml").by_id["lab1"]
+    key = b"receipt key"
+    session = QuizSession(
+        "Ada", "formulas", assignment="lab1", question_ids=["he_std", "he_variance"],
+        student_id="s1",
+    )  # fmt: skip
+    question = session.question("he_variance")
+    session.submit("he_variance", question.correct_text(session.current_params("he_variance")))
+    data = receipt_to_json(make_receipt(session, key, lab.__version__)).encode()
+    book = receipts_gradebook([Upload("ada.json", data)], key, [assignment])
+    assert book.header()[-2:] == [
+        "Two He questions (lab1/formulas)",
+        "Two He questions (lab1/formulas) max",
+    ]
+    assert book.rows() == [["Ada", "s1", "0", "2", "2", "3"]]

@@ -363,7 +363,7 @@ def test_a_one_weight_layer_leaves_orthogonal_out_and_shows_the_others():
     # left out with one line and the other schemes are drawn (the page showed only an error).
     at = open_page(init="orthogonal,he_uniform", fan_in="1", fan_out="1")
     check_clean(at)
-    assert any("Orthogonal left out: a 1 × 1 layer" in text for text in texts(at.info))
+    assert any("Orthogonal left out: a 1 × 1 orthogonal matrix" in text for text in texts(at.info))
     assert list(table(at).index) == ["He/Kaiming uniform"]
     alone = open_page(init="orthogonal", fan_in="1", fan_out="1")
     check_clean(alone)

@@ -352,6 +352,12 @@ def test_an_assignment_quiz_has_the_columns_of_its_questions(tmp_path: Path) -> 
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert list(csv.reader(io.StringIO(out.read_text())))[1] == ["Ada", "ada", "0", "2", "2", "3"]
+    # A mistyped path is named, not taken for "no assignments" in silence.
+    typo = _cli(
+        "grade", "--db", f"sqlite:///{tmp_path / 'ledger.sqlite3'}", "--csv", str(out),
+        "--assignments", str(tmp_path / "assignmnets.toml"),
+    )  # fmt: skip
+    assert typo.returncode == 0 and "warning: no file" in typo.stderr
 
 
 #: An assignment whose quiz set holds two questions, the second worth 2 points.
@@ -370,3 +376,27 @@ questions = ["he_std", "he_variance"]
 points = { he_variance = 2 }
 schedule = [1.0, 0.5]
 """
+
+
+def test_a_question_the_quiz_set_no_longer_holds_is_left_out_with_a_note(tmp_path: Path) -> None:
+    # Ada answered he_variance and xavier_variance under lab1/formulas; the assignments file
+    # now lists he_std and he_variance. The assignment's total leaves xavier_variance out, and
+    # so does the gradebook: 2 of 3 points in both, not 3 of 4.
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    ledger.create_schema()
+    session = QuizSession(
+        _identity("Ada", "ada"), "formulas", assignment="lab1",
+        question_ids=["he_variance", "xavier_variance"], ledger=ledger,
+    )  # fmt: skip
+    _answer(session, "he_variance", 1)
+    _answer(session, "xavier_variance", 1)
+    assignment = parse_assignments(LAB1, "assignments.toml").by_id["lab1"]
+    book = Gradebook.for_assignments([assignment])
+    add_ledger(book, ledger.rows())
+    assert book.rows() == [["Ada", "ada", "0", "2", "2", "3"]]
+    (grade,) = assignment_grades(assignment, ledger.rows())
+    assert (grade.points, grade.max_points) == (2.0, 3.0)
+    assert book.notes == [
+        "lab1/formulas: question xavier_variance is not in the quiz set of the assignments "
+        "file; its attempts are left out"
+    ]
