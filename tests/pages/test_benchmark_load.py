@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from benchmarks.load import sessions
+import pytest
+
+from benchmarks.load import main, sessions
 from benchmarks.pages import _server
 
 #: A page with one element above Streamlit's cacheable size (10 kB) and one below it.
@@ -31,3 +33,11 @@ def test_reruns_get_references_to_the_large_element_the_session_holds(tmp_path):
     assert len(runs.seconds) == 6
     # Each session's first run sends the large element; its two reruns refer to it.
     assert runs.references == 2 * 2
+
+
+def test_a_bad_count_is_one_line_naming_the_range(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["--runs", "200"])
+    assert caught.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.endswith(": error: runs must be an integer in [1, 50]; got 200")
