@@ -161,7 +161,7 @@ def prediction_measurements(
     with np.errstate(all="ignore"):
         rms = np.where(overflowed, np.nan, prediction.rms_ratio)
         spread = np.where(overflowed, np.nan, prediction.post_std / prediction.input_std)
-        gradient = np.sqrt(prediction.grad_var)
+        gradient = prediction.grad_std
     saturated = None
     if flat_threshold(act) is not None:
         saturated = tuple(
@@ -310,7 +310,7 @@ def _depth_outcome(
     """(RMS ratio, gradient ratio) of the mean-field prediction after ``depth`` layers."""
     scaled = variance_scaling(sw2, "fan_in", "normal") if sw2 > 0 else get_initializer("zeros")
     prediction = predict(scaled, act, depth, 256, input_std=math.sqrt(q), bias_std=math.sqrt(sb2))
-    return float(prediction.rms_ratio[-1]), float(np.sqrt(prediction.grad_var[0]))
+    return float(prediction.rms_ratio[-1]), float(prediction.grad_std[0])
 
 
 def _fit(

@@ -199,7 +199,7 @@ def _theory_gradient(result: SimulationResult) -> np.ndarray | None:
     if not prediction.applicable:
         return None
     with np.errstate(all="ignore"):
-        gradient = np.sqrt(prediction.grad_var)
+        gradient = prediction.grad_std
     return np.where(np.isfinite(gradient), gradient, np.nan)
 
 

@@ -358,7 +358,9 @@ class TheoryPrediction:
     """Mean-field prediction per layer l = 1..L (arrays indexed l - 1).
 
     pre_var: q_l; post_second_moment: E[a_l^2]; post_mean: E[a_l]; post_var = E[a^2] - E[a]^2;
-    grad_var: Var(dL/da_l) relative to Var(dL/da_L) (so grad_var[-1] = 1).
+    grad_var: Var(dL/da_l) relative to Var(dL/da_L) (so grad_var[-1] = 1); grad_std: its square
+    root, summed in logarithms so that it stays representable where grad_var underflows
+    (chi1 = 9e-6 over 100 layers: a std of 1e-250, a variance of 1e-500).
     When ``applicable`` is False every array is NaN and ``reason`` says why.
     """
 
@@ -376,6 +378,7 @@ class TheoryPrediction:
     post_var: Array
     post_std: Array
     grad_var: Array
+    grad_std: Array
     applicable: bool
     reason: str
 
@@ -472,6 +475,21 @@ def _gradient_variance(act: Activation, sw2: Array, q: Array, widths: tuple[int,
     return np.concatenate([backward, [1.0]])
 
 
+def _gradient_std(act: Activation, sw2: Array, q: Array, widths: tuple[int, ...]) -> Array:
+    """sqrt(Var(dL/da_l) / Var(dL/da_L)) as exp(sum of ln(chi_k) / 2) over the layers above:
+    the same numbers as the square root of ``_gradient_variance`` wherever that is a normal
+    float64, and representable down to 1e-308 where the variance underflowed to 0."""
+    if len(q) == 1:
+        return np.ones(1)
+    gain = np.asarray(expected_dphi2(act, q[1:]), dtype=float)
+    fan_ratio = np.asarray(widths[1:], dtype=float) / np.asarray(widths[:-1], dtype=float)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        chi = sw2[1:] * gain * fan_ratio
+        log_std = np.cumsum(0.5 * np.log(chi[::-1]))[::-1]
+        backward = np.exp(log_std)
+    return np.concatenate([backward, [1.0]])
+
+
 def predict(
     init: str | Initializer,
     activation: ActivationLike,
@@ -513,7 +531,7 @@ def predict(
     )
     if reason:
         fields = ("pre_var", "pre_std", "post_mean", "post_second_moment", "post_rms")
-        fields += ("post_var", "post_std", "grad_var")
+        fields += ("post_var", "post_std", "grad_var", "grad_std")
         arrays = {name: np.full(layers, np.nan) for name in fields}
         return TheoryPrediction(**common, **arrays, applicable=False, reason=reason)
     q, mean, second = _forward_moments(act, sw2, input_std * input_std, sb2)
@@ -528,6 +546,7 @@ def predict(
         post_var=post_var,
         post_std=np.sqrt(post_var),
         grad_var=_gradient_variance(act, sw2, q, hidden),
+        grad_std=_gradient_std(act, sw2, q, hidden),
         applicable=True,
         reason="",
     )

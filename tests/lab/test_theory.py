@@ -503,3 +503,17 @@ def test_the_downward_bracket_holds_the_largest_root_below_its_start(root: float
     assert (g_low == 0.0) is (low == root)
     if root >= 1e-6:
         assert high == 2 * low  # halving steps above 1e-6
+
+
+def test_the_gradient_std_outlives_its_variance():
+    """Small random weights on sigmoid at 2 units: chi1 is about 9e-6 a layer, so after 100
+    layers the gradient's variance (about 2e-500) underflows float64 while its std (about
+    1.4e-250) does not. The std is summed in logarithms and agrees with sqrt(grad_var)
+    wherever that is a normal number; the texts then quote 1.4e-250, not "exactly 0"."""
+    prediction = theory.predict("small_random", "sigmoid", 100, 2, bias_std=1.0)
+    variance, std = prediction.grad_var, prediction.grad_std
+    normal = variance > np.finfo(float).tiny
+    np.testing.assert_allclose(std[normal], np.sqrt(variance[normal]), rtol=1e-12)
+    assert variance[0] == 0.0 and 1e-251 < std[0] < 1e-249
+    zeros = theory.predict("zeros", "tanh", 5, 16)
+    assert list(zeros.grad_std) == [0.0, 0.0, 0.0, 0.0, 1.0]  # chi1 = 0: exactly 0 indeed
