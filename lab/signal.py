@@ -474,15 +474,16 @@ def gradient_prediction(
     gain = np.asarray(expected_dphi2(activation, prediction.pre_var, slope=slope), dtype=float)
     below = np.concatenate([[prediction.input_std**2], prediction.post_second_moment[:-1]])
     with np.errstate(all="ignore"):
-        post_var = prediction.grad_var
-        pre_var = post_var * gain
-        weight_var = samples * below * pre_var
+        # Products of standard deviations (``TheoryPrediction.grad_std``): the variances of a
+        # deep ordered network underflow float64 where their square roots do not.
+        post_std = prediction.grad_std
+        pre_std = post_std * np.sqrt(gain)
         return GradientPrediction(
             layers=layers,
             samples=samples,
-            grad_post_std=np.sqrt(post_var),
-            grad_pre_std=np.sqrt(pre_var),
-            grad_weight_std=np.sqrt(weight_var),
+            grad_post_std=post_std,
+            grad_pre_std=pre_std,
+            grad_weight_std=np.sqrt(samples * below) * pre_std,
             applicable=True,
             reason="",
         )

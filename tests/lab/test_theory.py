@@ -515,5 +515,10 @@ def test_the_gradient_std_outlives_its_variance():
     normal = variance > np.finfo(float).tiny
     np.testing.assert_allclose(std[normal], np.sqrt(variance[normal]), rtol=1e-12)
     assert variance[0] == 0.0 and 1e-251 < std[0] < 1e-249
+    # The charts' theory line of dL/da_l carries the same numbers, not a drop to 0.
+    from lab.signal import gradient_prediction
+
+    gradients = gradient_prediction(prediction, "sigmoid", 1)
+    np.testing.assert_allclose(gradients.grad_post_std, std, rtol=1e-12)
     zeros = theory.predict("zeros", "tanh", 5, 16)
     assert list(zeros.grad_std) == [0.0, 0.0, 0.0, 0.0, 1.0]  # chi1 = 0: exactly 0 indeed
