@@ -462,10 +462,11 @@ def assess(m: Measurements) -> Health:
         state = gradient_state
         if signal_state == state:
             problem = f"{state} signal and gradient"
-            message = f"{problem}: {gradient_clause}; {signal_clause}"
+        elif signal_state != "healthy":  # e.g. a signal that explodes while its gradient dies
+            problem = f"{state} gradient and {signal_state} signal"
         else:
             problem = f"{state} gradient"
-            message = f"{problem}: {gradient_clause}; {signal_clause}"
+        message = f"{problem}: {gradient_clause}; {signal_clause}"
         layer = first(state) or 1
         return Health(state, problem, message, layer, **common)
     if signal_state != "healthy":

@@ -425,3 +425,17 @@ def test_the_command_lines_health_and_advice_fields_are_documented():
     for key in (*advice, *advice["schemes"][0]):
         assert f"`{key}`" in advice_row or f"`{key}[]`" in advice_row, key
     assert "`saturated`" in layer_row and report["layers"][0]["saturated"] is not None
+
+
+def test_a_signal_that_explodes_while_its_gradient_vanishes_names_both():
+    # RMS 2, 4, ..., 32 times the input's while the gradient reaching layer 1 is 1e-4 of the
+    # output's: the headline named only the vanishing gradient above "32 times the input's".
+    m = measurements(
+        rms_ratio=[2.0, 4.0, 8.0, 16.0, 32.0],
+        spread_ratio=[2.0, 4.0, 8.0, 16.0, 32.0],
+        gradient=[1e-4, 1e-3, 1e-2, 1e-1, 1.0],
+    )
+    health = assess(m)
+    assert health.state == "vanishing"
+    assert health.problem == "vanishing gradient and exploding signal"
+    assert health.message.startswith("vanishing gradient and exploding signal: ")
