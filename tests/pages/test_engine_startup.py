@@ -224,37 +224,35 @@ def test_an_arena_limit_chosen_in_the_environment_is_kept():
     assert not startup.arenas_set_by_environment({})
 
 
-def test_the_startup_leaves_an_arena_limit_of_the_environment(monkeypatch):
+def _startup_calls(monkeypatch, limit: str) -> list[bool]:
+    """Run the server's startup with both process limits stubbed; the calls of ``limit``
+    (``limit_arenas`` or ``limit_blas_threads``)."""
     monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
     monkeypatch.setattr(startup, "start_computing_defaults", lambda: None)
     called: list[bool] = []
-    monkeypatch.setattr(startup, "limit_arenas", lambda: called.append(True) or True)
-    monkeypatch.setattr(startup, "limit_blas_threads", lambda: True)
-    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    for name in ("limit_arenas", "limit_blas_threads"):
+        record = name == limit
+        monkeypatch.setattr(
+            startup, name, lambda record=record: record and called.append(True) or True
+        )
 
     async def serve() -> None:
         async with startup.server_startup(None):
             pass
 
     run_coroutine(serve)
-    assert called == []
+    return called
+
+
+def test_the_startup_leaves_an_arena_limit_of_the_environment(monkeypatch):
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert _startup_calls(monkeypatch, "limit_arenas") == []
 
 
 def test_the_startup_leaves_a_blas_thread_count_of_the_environment(monkeypatch):
     """scripts/test.sh and a server started with OPENBLAS_NUM_THREADS keep their choice."""
-    monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
-    monkeypatch.setattr(startup, "start_computing_defaults", lambda: None)
-    monkeypatch.setattr(startup, "limit_arenas", lambda: True)
-    called: list[bool] = []
-    monkeypatch.setattr(startup, "limit_blas_threads", lambda: called.append(True) or True)
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
-
-    async def serve() -> None:
-        async with startup.server_startup(None):
-            pass
-
-    run_coroutine(serve)
-    assert called == []
+    assert _startup_calls(monkeypatch, "limit_blas_threads") == []
 
 
 def _pages_ui_imports(path) -> set[str]:
