@@ -17,11 +17,14 @@ sb2 and the input's scale q = input_std^2, ``advise`` computes
   network's depth (``REFERENCE_DEPTH`` layers unless given).
 
 A scheme *matches* when both its forward gain and its chi1 are within ``MATCH_TOLERANCE`` of 1,
-is *partial* when one is, a *mismatch* when neither is. The recommended scheme is the closest
-match; when there is none (tanh, sigmoid, GELU), the scheme closest to chi1 = 1, because the
-gradient's factor per layer decides how deep a network can train (Schoenholz et al. 2017: about
-6 depth scales). Xavier and LeCun coincide at equal fans: the lab names LeCun for SELU (Klambauer
-et al. 2017 derive SELU's fixed point with fan_in) and Xavier otherwise (Glorot & Bengio 2010).
+is *partial* when one is, a *mismatch* when neither is. Its chi1 is taken at q*, or averaged
+over the depth when the network's last layer is still far from q* (``SchemeFit.depth_chi1``):
+the verdict is about the network at its depth, as the simulation is. The recommended scheme is
+the closest match; when there is none (tanh, sigmoid, GELU), the scheme closest to chi1 = 1,
+because the gradient's factor per layer decides how deep a network can train (Schoenholz et al.
+2017: about 6 depth scales). Xavier and LeCun coincide at equal fans: the lab names LeCun for
+SELU (Klambauer et al. 2017 derive SELU's fixed point with fan_in) and Xavier otherwise (Glorot
+& Bengio 2010).
 Every sentence that states a recommendation is built from these numbers.
 """
 
@@ -201,7 +204,10 @@ class SchemeFit:
     gradient keeps its scale); saturated: the share of units past the flat threshold at q*
     (None for activations that do not saturate); rms_ratio, gradient_ratio: mean-field RMS of
     a_L over the input's and gradient at layer 1 over the output's after ``depth`` layers;
-    forward_ok, critical_ok: within ``MATCH_TOLERANCE``; label: match, partial or mismatch.
+    depth_chi1: chi1's geometric mean over those layers, gradient_ratio^(2 / depth), when the
+    last layer is still far from q* (chi1 where the network actually is; NaN when it is near);
+    forward_ok: forward_gain within ``MATCH_TOLERANCE``; critical_ok: chi1 or depth_chi1 within
+    it; label: match, partial or mismatch.
     """
 
     init: str
@@ -217,6 +223,7 @@ class SchemeFit:
     forward_ok: bool
     critical_ok: bool
     depth: int = REFERENCE_DEPTH
+    depth_chi1: float = math.nan
 
     @property
     def label(self) -> str:
@@ -226,8 +233,20 @@ class SchemeFit:
 
     @property
     def distance(self) -> float:
-        """max(|ln forward_gain|, |ln chi1|): how far from keeping both scales (0 = exact)."""
-        return max(_log_distance(self.forward_gain), _log_distance(self.chi1))
+        """max(|ln forward_gain|, |ln chi1|): how far from keeping both scales (0 = exact),
+        with chi1 over the depth instead when that is nearer 1 (``gradient_distance``)."""
+        return max(_log_distance(self.forward_gain), self.gradient_distance)
+
+    @property
+    def gradient_distance(self) -> float:
+        """|ln chi1| at q*, or over the depth (``depth_chi1``) when that is nearer 1."""
+        return min(_log_distance(self.chi1), _log_distance(self.depth_chi1))
+
+    @property
+    def far_from_fixed_point(self) -> bool:
+        """Whether the gradient keeps its scale over the depth only because the network stays
+        far from q*, where chi1 is not within ``MATCH_TOLERANCE`` of 1."""
+        return self.critical_ok and not _within(self.chi1)
 
 
 @dataclass(frozen=True)
@@ -306,11 +325,15 @@ def _candidates(act: Activation) -> list[tuple[str, tuple[tuple[str, float], ...
 
 def _depth_outcome(
     act: Activation, sw2: float, q: float, sb2: float, depth: int
-) -> tuple[float, float]:
-    """(RMS ratio, gradient ratio) of the mean-field prediction after ``depth`` layers."""
+) -> tuple[float, float, float]:
+    """(RMS ratio, gradient ratio, q_L) of the mean-field prediction after ``depth`` layers."""
     scaled = variance_scaling(sw2, "fan_in", "normal") if sw2 > 0 else get_initializer("zeros")
     prediction = predict(scaled, act, depth, 256, input_std=math.sqrt(q), bias_std=math.sqrt(sb2))
-    return float(prediction.rms_ratio[-1]), float(prediction.grad_std[0])
+    return (
+        float(prediction.rms_ratio[-1]),
+        float(prediction.grad_std[0]),
+        float(prediction.pre_var[-1]),
+    )
 
 
 def _fit(
@@ -331,7 +354,17 @@ def _fit(
     saturated = None
     if flat_threshold(act) is not None:
         saturated = flat_share_normal(act, q_star)
-    rms, gradient = _depth_outcome(act, sw2, q, sb2, depth)
+    rms, gradient, q_last = _depth_outcome(act, sw2, q, sb2, depth)
+    # chi1 where the network is: the gradient's factor over the depth, per layer. GELU started
+    # at q = 1e6 with sw2 = 2 keeps both scales for 100 layers while chi1 at its q* = 0 is 0.5.
+    # It counts only while the last layer is still far from q* (chi1 there unlike chi1 at q*):
+    # tanh with sw2 = 2 reaches q* in a few layers, and its first layers' transient must not
+    # move the verdict.
+    depth_chi1 = math.nan
+    chi_last = sw2 * float(expected_dphi2(act, q_last)) if math.isfinite(q_last) else math.nan
+    far = math.isfinite(chi_last) and not math.isclose(chi_last, chi, rel_tol=MATCH_TOLERANCE)
+    if far and 0.0 < gradient < math.inf:
+        depth_chi1 = math.exp(2.0 * math.log(gradient) / depth)
     return SchemeFit(
         init=init,
         params=params,
@@ -344,8 +377,9 @@ def _fit(
         rms_ratio=rms,
         gradient_ratio=gradient,
         forward_ok=_within(gain),
-        critical_ok=_within(chi),
+        critical_ok=_within(chi) or _within(depth_chi1),
         depth=depth,
+        depth_chi1=depth_chi1,
     )
 
 
@@ -398,10 +432,10 @@ def _advise(name: str, slope: float, input_std: float, bias_std: float, depth: i
     else:
         recommended = min(
             fits,
-            key=lambda f: (_log_distance(f.chi1), _log_distance(f.forward_gain), order[id(f)]),
+            key=lambda f: (f.gradient_distance, _log_distance(f.forward_gain), order[id(f)]),
         )
     closest_forward = min(fits, key=lambda f: (_log_distance(f.forward_gain), order[id(f)]))
-    closest_critical = min(fits, key=lambda f: (_log_distance(f.chi1), order[id(f)]))
+    closest_critical = min(fits, key=lambda f: (f.gradient_distance, order[id(f)]))
     advice = Advice(
         activation=act,
         q=q,
@@ -505,6 +539,11 @@ def _fit_numbers(fit: SchemeFit, q: float) -> str:
     )
     if fit.saturated is not None:
         text += f", {percent(fit.saturated)} saturated"
+    if fit.far_from_fixed_point:
+        text += (
+            f"; over {plural(fit.depth, 'layer')} the network stays far from q*, and χ₁ "
+            f"averages {_n(fit.depth_chi1)} a layer"
+        )
     return text
 
 
@@ -517,7 +556,12 @@ def _outcome_text(fit: SchemeFit) -> str:
 
 def _polynomial_note(act: Activation, fit: SchemeFit) -> str:
     """At chi1 = 1 with q* = 0 (tanh, sb2 = 0) the signal decays, but like 1/l."""
-    if fit.critical_ok and fit.q_star < 1e-12 and act.name not in ("linear", "relu", "leaky_relu"):
+    if (
+        fit.critical_ok
+        and not fit.far_from_fixed_point
+        and fit.q_star < 1e-12
+        and act.name not in ("linear", "relu", "leaky_relu")
+    ):
         return (
             " At χ₁ = 1 with q* = 0 a critical network still decays, but polynomially (q_l "
             "falls like 1/l), not exponentially."
@@ -661,8 +705,9 @@ def _verdict_sentence(act: Activation, fit: SchemeFit, advice: Advice) -> str:
             f"gradient's std × {_grad_factor(fit.chi1)} per layer at q*.{closest}"
         )
     if fit.critical_ok:
+        chi = fit.depth_chi1 if fit.far_from_fixed_point else fit.chi1
         return (
-            f"It keeps the gradient's scale ({_phase_text(fit.chi1)}) but not the forward "
+            f"It keeps the gradient's scale ({_phase_text(chi)}) but not the forward "
             f"one: keeping {_scale_text(advice.q)} needs σ_w² = {_n(advice.forward_sw2)}."
             + _polynomial_note(act, fit)
             + closest

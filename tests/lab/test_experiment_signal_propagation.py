@@ -439,3 +439,31 @@ def test_a_layer_below_a_dead_one_reads_vanishing_for_its_gradient():
     states, ratios = result.summary.diagnosis.layer_states, result.summary.rms_ratios
     assert states[2] == "dead"
     assert states[1] == "vanishing" and ratios[1] > 1.0
+
+
+def test_a_network_far_from_its_fixed_point_is_judged_where_it_is():
+    """GELU started at q = 1e6 behaves like ReLU for its 100 layers: He keeps the RMS and the
+    gradient, in the simulation and in mean-field theory, although chi1 at the fixed point
+    q* = 0 that the length map heads for is 0.5. The verdict is a match and says why, and no
+    card claims that no standard scheme keeps both."""
+    values = {"init": "he_normal", "activation": "gelu", "layers": 100, "width": 512}
+    result = run(config_from_values(CONTROLS.defaults() | values | {"input_std": 1000.0}))
+    assert result.summary.diagnosis.state == "healthy"
+    assert result.verdict.label == "match"
+    reason = cards(result)["Match verdict"][1][0]
+    assert "χ₁ = 0.5 at q* = 0; over 100 layers the network stays far from q*" in reason
+    assert "χ₁ averages 1 a layer" in reason
+    assert not [c for card in cards(result).values() for c in card[1] if "No standard" in c]
+    # Started at q = 1 the same network reaches its ordered fixed point, and theory says so.
+    near = run(config_from_values(CONTROLS.defaults() | values))
+    assert near.verdict.label != "match" and near.summary.diagnosis.state != "healthy"
+
+
+def test_a_transient_near_the_input_does_not_move_a_verdict():
+    """tanh with He's scale reaches its fixed point q* = 0.62 within a few layers, where chi1
+    is 1.11, just outside the tolerance: the first layers' smaller chi1 must not make it a
+    partial match at one depth and a mismatch at another."""
+    for depth in (5, 20, 100):
+        verdict = match_verdict("he_normal", "tanh", depth=depth)
+        assert verdict.label == "mismatch", depth
+        assert "stays far from q*" not in verdict.reason
