@@ -41,6 +41,12 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
 _SPACE_IN_NUMBER = re.compile(r"\d \d")
 _PREFIXED_INTEGER = re.compile(r"(?<![0-9A-Za-z.])0[xXoObB]")
 _TYPOGRAPHIC = str.maketrans({"\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u2013": "-"})
+#: Full-width forms (an East Asian keyboard's "０.５") read as their ASCII characters, and the
+#: ideographic space as a space. Not NFKC: that would also turn "3²" into "32".
+_FULL_WIDTH = str.maketrans({code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: " "})
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺"
+#: Leading zeros of an integer ("00012"), which Python's grammar refuses; "0.5" keeps its 0.
+_LEADING_ZEROS = re.compile(r"(?<![0-9A-Za-z.])0+(?=[0-9])")
 #: The answers the app shows as examples of what may be typed: a number, the same in scientific
 #: notation, formulas. None of them is the answer to a question of the bank, for any variant
 #: (tests/quizzes/test_bank.py): an example must not give an answer away.
@@ -70,7 +76,7 @@ def parse_number(text: str) -> float:
 def _normalize(text: str) -> str:
     if len(text) > MAX_LENGTH:
         raise AnswerParseError(f"The answer is too long: keep it under {MAX_LENGTH} characters.")
-    cleaned = " ".join(text.translate(_TYPOGRAPHIC).split())
+    cleaned = " ".join(text.translate(_TYPOGRAPHIC).translate(_FULL_WIDTH).split())
     if not cleaned:
         raise AnswerParseError(f"The answer is empty: {_HELP}.")
     return cleaned
@@ -93,6 +99,8 @@ def _check_characters(text: str) -> None:
         raise AnswerParseError("Write percentages as fractions: 1% is 0.01.")
     if not _ALLOWED_CHARACTERS.fullmatch(text):
         bad = next(ch for ch in text if not _ALLOWED_CHARACTERS.fullmatch(ch))
+        if bad in _SUPERSCRIPTS:
+            raise AnswerParseError(f"Write powers with ^, not superscripts: {EXAMPLE_FORMULAS[2]}.")
         raise AnswerParseError(f"Unexpected character {bad!r}: {_HELP}.")
     if _PREFIXED_INTEGER.search(text):
         raise AnswerParseError(f"Write numbers in decimal: {_HELP}.")
@@ -113,7 +121,7 @@ def _parse(text: str) -> ast.Expression:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. SyntaxWarning for "1if": rejected below anyway
-            return ast.parse(text.replace("^", "**"), mode="eval")
+            return ast.parse(_LEADING_ZEROS.sub("", text).replace("^", "**"), mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         raise AnswerParseError(f"Could not read this as a number: {_HELP}.") from None
 

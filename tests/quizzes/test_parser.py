@@ -44,6 +44,12 @@ FAST_SECONDS = 0.05
         ("5/3", 5 / 3),
         ("\u22122/512", -2 / 512),  # a typographic minus pasted from a document
         ("2\u00d73", 6.0),
+        ("\uff10.\uff15", 0.5),  # full-width digits, as an East Asian keyboard types them
+        ("\uff13\uff0f\uff18", 3 / 8),
+        ("00012", 12.0),  # leading zeros, which Python's own grammar refuses
+        ("2^003", 8.0),
+        ("0.05", 0.05),
+        ("1e005", 1e5),
     ],
 )
 def test_accepted_forms_give_the_right_float(text: str, expected: float) -> None:
@@ -54,6 +60,12 @@ def test_thousands_separator_gets_a_specific_hint() -> None:
     with pytest.raises(AnswerParseError, match="write|Write") as error:
         parse_number("1,000")
     assert "1000 without the comma" in str(error.value)
+
+
+def test_superscripts_get_a_hint_to_write_powers_with_a_caret() -> None:
+    with pytest.raises(AnswerParseError, match=r"Write powers with \^") as error:
+        parse_number("3\u00b2")  # "3²": NFKC would read it as 32
+    assert "superscripts" in str(error.value)
 
 
 def test_decimal_comma_gets_a_decimal_point_hint() -> None:
