@@ -32,6 +32,10 @@ One row per counted attempt (table ``quiz_attempts``):
 (student, assignment, quiz, question, variant, attempt) is unique: two servers that grade the
 same attempt number at the same moment cannot both record it (:class:`AttemptTaken`), so the
 database, not each server, enforces the attempt limit. Rows are only ever inserted.
+
+A second table, ``assignment_steps``, holds the assignment steps each student has opened
+(``student``, ``assignment``, ``step``, ``opened_at``; one row per step, the first opening), so
+that an assignment's checklist survives a reload and a new browser as its quiz progress does.
 """
 
 from __future__ import annotations
@@ -98,6 +102,20 @@ attempts_table = Table(
         "student", "assignment", "quiz", "question", "variant", "attempt", name="uq_attempt_slot"
     ),
     Index("ix_quiz_attempts_assignment", "assignment", "quiz"),
+)
+
+
+STEPS_TABLE_NAME = "assignment_steps"
+#: Highest step number a row may hold (an assignment has far fewer steps).
+MAX_STEP = 999
+steps_table = Table(
+    STEPS_TABLE_NAME,
+    metadata,
+    Column("student", String(_KEY_LENGTH), nullable=False),
+    Column("assignment", String(_ID_LENGTH), nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("student", "assignment", "step", name="uq_step_opened"),
 )
 
 
@@ -183,7 +201,8 @@ class Ledger:
         return self.engine.url.render_as_string(hide_password=True)
 
     def create_schema(self) -> None:
-        """Create the ``quiz_attempts`` table and its indexes if they do not exist."""
+        """Create the ``quiz_attempts`` and ``assignment_steps`` tables and their indexes if
+        they do not exist (a ledger made before the steps table gains it)."""
         try:
             metadata.create_all(self.engine, checkfirst=True)
         except SQLAlchemyError as error:
@@ -274,6 +293,41 @@ class Ledger:
         except SQLAlchemyError as error:
             raise self._error("cannot read the attempts from", error) from None
         return [_row(mapping) for mapping in mappings]
+
+    def record_step(
+        self, student: str, assignment: str, step: int, when: datetime | None = None
+    ) -> bool:
+        """Record that ``student`` opened ``step`` of ``assignment``; False when that step was
+        already recorded (the first opening is kept)."""
+        _check_text("student", student, _KEY_LENGTH, allow_empty=False)
+        _check_text("assignment", assignment, _ID_LENGTH, allow_empty=False)
+        step = check_int("step", step, 1, MAX_STEP)
+        values = {
+            "student": student,
+            "assignment": assignment,
+            "step": step,
+            "opened_at": _utc(when or datetime.now(UTC)),
+        }
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(insert(steps_table).values(**values))
+        except IntegrityError:
+            return False
+        except SQLAlchemyError as error:
+            raise self._error("cannot record the opened step in", error) from None
+        return True
+
+    def steps_opened(self, student: str, assignment: str) -> set[int]:
+        """The step numbers of ``assignment`` that ``student`` has opened."""
+        table = steps_table
+        query = select(table.c.step).where(
+            table.c.student == student, table.c.assignment == assignment
+        )
+        try:
+            with self.engine.connect() as connection:
+                return {int(step) for step in connection.execute(query).scalars()}
+        except SQLAlchemyError as error:
+            raise self._error("cannot read the opened steps from", error) from None
 
     def _error(self, doing: str, error: SQLAlchemyError) -> LedgerError:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()

@@ -7,7 +7,8 @@ page, the default one) and runs every page inside :func:`assignment_scope`, whic
   first step) and hands its locked values to ``pages.ui.widgets.draw_controls`` through
   ``SHELL_LOCKS_STATE``: those widgets are disabled and a URL cannot change them;
 - applies the step's presets the first time the student opens it (through the URL, as a link
-  would), and ticks the step in the checklist;
+  would), and ticks the step in the checklist (and, once the student is known, in the ledger:
+  a reload or another browser keeps it, as it keeps quiz progress);
 - draws a banner on top of the page: title, due date, progress, the step and its note.
 
 The assignment page (:func:`draw_assignment_page`) shows the instructions, the checklist and
@@ -27,7 +28,7 @@ import streamlit as st
 
 from lab.text import plural
 from pages.ui.registry import ASSIGNMENT_PAGE, INSTRUCTOR_PAGE, REPO_ROOT, get_page
-from pages.ui.student import secret
+from pages.ui.student import classroom_ledger, current_identity, secret
 from pages.ui.text import plain
 from pages.ui.widgets import SHELL_LOCKS_STATE
 from quizzes.assignments import (
@@ -42,6 +43,7 @@ from quizzes.assignments import (
     load_assignments,
     time_left,
 )
+from quizzes.ledger import LedgerError
 
 #: Secret naming another assignments file (a path relative to the repository root, or absolute).
 FILE_SECRET = "assignments_file"
@@ -54,6 +56,8 @@ _VISITED_STATE = "_wil_assignment_visited"
 _ENTERED_STATE = "_wil_assignment_entered"
 _QUIZ_STATE = "_wil_assignment_quizzes"
 _NOTICE_STATE = "_wil_assignment_notice"
+#: {identity key + assignment: step numbers the ledger holds}: read once per session.
+_SYNCED_STATE = "_wil_assignment_synced"
 #: Longest assignment id read from a URL (ids are at most 32 characters).
 _MAX_ID_TEXT = 64
 
@@ -168,6 +172,35 @@ def _visited(assignment: Assignment) -> list[int]:
     return st.session_state.setdefault(_VISITED_STATE, {}).setdefault(assignment.id, [])
 
 
+def _sync_visits(assignment: Assignment) -> None:
+    """Share the opened steps with the ledger once the student is known: the steps opened in
+    this session are recorded under the student, and those recorded earlier (another session,
+    a reload) count in this one's checklist. The ledger is read once per session and student;
+    when it cannot be opened the checklist counts this session's steps only (the quiz pages
+    say what is wrong with the ledger)."""
+    identity = current_identity()
+    if identity is None:
+        return
+    synced: dict[str, set[int]] = st.session_state.setdefault(_SYNCED_STATE, {})
+    key = f"{identity.key}\n{assignment.id}"
+    visited = _visited(assignment)
+    if key in synced and set(visited) <= synced[key]:
+        return
+    try:
+        ledger = classroom_ledger()
+        known = synced[key] if key in synced else ledger.steps_opened(identity.key, assignment.id)
+        for number in visited:
+            if number not in known:
+                ledger.record_step(identity.key, assignment.id, number)
+                known.add(number)
+    except LedgerError:
+        return
+    synced[key] = known
+    for number in sorted(known):
+        if number not in visited and 1 <= number <= len(assignment.steps):
+            visited.append(number)
+
+
 def _apply_presets(assignment: Assignment, step: Step) -> None:
     """On the step's first opening in this session, put its presets in the URL (where the URL
     does not give the value already): ``draw_controls`` then applies them as a link's."""
@@ -196,6 +229,7 @@ def assignment_scope(assignment: Assignment | None, page_key: str) -> Iterator[N
             _apply_presets(assignment, step)
             if step.number not in _visited(assignment):
                 _visited(assignment).append(step.number)
+        _sync_visits(assignment)
         st.query_params[ASSIGNMENT_PARAM] = assignment.id
         if step is not None:
             st.query_params[STEP_PARAM] = str(step.number)

@@ -246,3 +246,41 @@ def test_leaving_the_assignment_returns_to_the_free_lab(tmp_path):
     assert not registered(at, "pages/assignment_page.py")
     at = open_step(at, "pages/signal_propagation.py")
     assert not control(at, "signal_propagation", "init").disabled
+
+
+def test_opened_steps_survive_a_reload_once_the_student_is_known(tmp_path):
+    """Steps opened before and after signing up are recorded under the student; a new session
+    (a reload, another browser) of the same student starts with them ticked, and another
+    student's checklist does not."""
+
+    def checklist(at: AppTest) -> str:
+        at.switch_page("pages/assignment_page.py")
+        return at.run().get("progress")[0].proto.text
+
+    at = app(tmp_path, assignment="lab1")
+    at = open_step(at, "pages/signal_propagation.py", assignment="lab1", step="1")
+    at.switch_page("pages/assignment_page.py")
+    at = sign_up(at.run())
+    assert "1 of 2 steps opened" in at.get("progress")[0].proto.text
+    at = open_step(at, "pages/signal_propagation.py", assignment="lab1", step="2")
+    assert at.get("progress")[0].proto.text == "2 of 10 done"  # the banner's short form
+    assert "2 of 2 steps opened" in checklist(at)
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    assert ledger.steps_opened("id:s1", "lab1") == {1, 2}
+
+    again = sign_up(app(tmp_path, assignment="lab1"))
+    assert "2 of 2 steps opened" in again.get("progress")[0].proto.text
+    other = sign_up(app(tmp_path, assignment="lab1"), "Grace", "s2")
+    assert "0 of 2 steps opened" in other.get("progress")[0].proto.text
+
+
+def test_the_checklist_counts_this_sessions_steps_when_the_ledger_is_down(tmp_path):
+    at = AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT)
+    at.secrets["connections"] = {"sql": {"url": "postgresql+psycopg://lab:secret@127.0.0.1:1/lab"}}
+    at.secrets["assignments_file"] = str(EXAMPLES)
+    at.query_params.update(assignment="lab1")
+    at = sign_up(at.run())
+    at = open_step(at, "pages/signal_propagation.py", assignment="lab1", step="1")
+    assert not at.exception
+    at.switch_page("pages/assignment_page.py")
+    assert "1 of 2 steps opened" in at.run().get("progress")[0].proto.text

@@ -225,3 +225,38 @@ def test_urls(tmp_path: Path) -> None:
 def test_rows_are_checked(change: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         _row(**change)
+
+
+def test_opened_steps_are_kept_per_student_and_assignment(ledger: Ledger) -> None:
+    assert ledger.steps_opened(ADA.key, "week1") == set()
+    assert ledger.record_step(ADA.key, "week1", 2, NOW) is True
+    assert ledger.record_step(ADA.key, "week1", 2, NOW + timedelta(hours=1)) is False  # kept once
+    assert ledger.record_step(ADA.key, "week1", 1) is True
+    other = self_declared_identity("Grace Hopper", "s7654321")
+    assert ledger.record_step(other.key, "week1", 3) is True
+    assert ledger.record_step(ADA.key, "week2", 3) is True
+    assert ledger.steps_opened(ADA.key, "week1") == {1, 2}
+    assert ledger.steps_opened(other.key, "week1") == {3}
+    assert ledger.steps_opened(ADA.key, "week2") == {3}
+    # A second server on the same database reads the same steps.
+    assert Ledger(ledger.engine.url.render_as_string(hide_password=False)).steps_opened(
+        ADA.key, "week1"
+    ) == {1, 2}
+    with pytest.raises(ValueError, match="step must be"):
+        ledger.record_step(ADA.key, "week1", 0)
+    with pytest.raises(ValueError, match="assignment must be text"):
+        ledger.record_step(ADA.key, "", 1)
+
+
+def test_a_ledger_made_before_the_steps_table_gains_it(tmp_path: Path) -> None:
+    from sqlalchemy import inspect
+
+    from quizzes.ledger import STEPS_TABLE_NAME, TABLE_NAME, attempts_table
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    old = Ledger(url)
+    attempts_table.create(old.engine)  # the schema as it was: attempts only
+    assert inspect(old.engine).get_table_names() == [TABLE_NAME]
+    old.create_schema()
+    assert sorted(inspect(old.engine).get_table_names()) == sorted([STEPS_TABLE_NAME, TABLE_NAME])
+    assert old.record_step(ADA.key, "week1", 1) and old.steps_opened(ADA.key, "week1") == {1}
