@@ -224,13 +224,19 @@ def _title(text: str | list[str], subtitle: str = "") -> alt.TitleParams:
 
 
 def _decades(values: pd.Series) -> list[float]:
-    """Tick values of a log axis over the positive ``values``: powers of ten, at most
-    LOG_TICKS of them (every k-th); Vega's own log ticks draw a grid line at every 1-9 multiple."""
+    """Tick values of a log axis over the positive ``values`` (``_log_scale``'s domain): powers
+    of ten, at most LOG_TICKS of them (every k-th); Vega's own log ticks draw a grid line at
+    every 1-9 multiple. The top of the domain always has a tick, so the highest line (often the
+    read-out's gradient) is read against a label; the bottom too when a step k fits both."""
     if values.empty:
         return []
     low, high = decade_span(values.to_numpy())  # type: ignore[misc]
-    powers = list(range(low, high + 1))
-    return [10.0**k for k in powers[:: math.ceil(len(powers) / LOG_TICKS)]]
+    powers = list(range(low, max(high, low + 1) + 1))
+    step = math.ceil((len(powers) - 1) / (LOG_TICKS - 1))
+    for k in range(step, 2 * step + 1):
+        if (len(powers) - 1) % k == 0:
+            return [10.0**p for p in powers[::k]]
+    return [10.0**p for p in powers[::-1][::step][::-1]]
 
 
 def _log_scale(values: pd.Series) -> alt.Scale:

@@ -416,3 +416,26 @@ def test_log_axes_label_large_losses_in_powers_of_ten():
     ]
     assert axes and all(axis["labelExpr"] == AXIS_LABEL for axis in axes)
     assert max(max(axis["values"]) for axis in axes) >= 1e9
+
+
+@pytest.mark.parametrize("values", [{}, {"layers": 30, "epochs": 20}])
+def test_every_log_axis_has_a_tick_at_its_top(values):
+    """The highest line of a gradient panel (often the read-out's) sits in the top decade; the
+    ticks were every k-th decade from the bottom, so the top label could be decades below it.
+    Every log axis now has a tick at the top of its domain, and at most LOG_TICKS of them."""
+    result = run(config_from_values(values))
+    view = training_charts.training_view(result)
+    checked = 0
+    for spec in [view.loss, *view.gradients]:
+        for encoding in encodings(spec):
+            for channel in encoding.values():
+                if not isinstance(channel, dict) or "values" not in channel.get("axis", {}):
+                    continue
+                scale = channel.get("scale", {})
+                if scale.get("type") != "log" or "domain" not in scale:
+                    continue
+                ticks = channel["axis"]["values"]
+                assert max(ticks) == pytest.approx(scale["domain"][1], rel=1e-12)
+                assert len(ticks) <= training_charts.LOG_TICKS
+                checked += 1
+    assert checked >= 4
