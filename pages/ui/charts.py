@@ -24,6 +24,8 @@ def _short(value: float) -> str:
 
 #: Colour for annotations (out-of-range counts, dropped points): readable on light and dark.
 ANNOTATION_COLOR = "#e8590c"
+#: The outline under a label that lines may cross (the plot's white), so that it stays readable.
+LABEL_HALO = "#ffffff"
 #: Tick labels of any axis: plain numbers from 0.001 to 100,000, e-notation beyond ("1e+10",
 #: "2.5e-7"). Vega's own "~g" prints "10000000000" for some ticks of a log scale, and takes its
 #: precision from the tick step on a linear one (a step of 40 printed 60 as "6e+1").
@@ -445,19 +447,21 @@ def log_line_chart(
         # Labels in the right half of the x range go left of their rule, so they stay inside.
         middle = (data["x"].min() + data["x"].max()) / 2
         layers.append(rule)
+        # Each label sits on a white outline (a halo): a line drawn across the label's row (a
+        # theory over an overflowed simulation) leaves it readable.
         for align, side in (("left", marks["x"] <= middle), ("right", marks["x"] > middle)):
             if side.any():
-                layers.append(
-                    alt.Chart(marks[side])
-                    .mark_text(align=align, baseline="top", dx=4 if align == "left" else -4)
-                    .encode(
-                        x="x:Q",
-                        y=alt.Y("pixel_y:Q", scale=None),
-                        text="note:N",
-                        color=alt.value(ANNOTATION_COLOR),
-                        tooltip=alt.Tooltip("note:N", title="not on the log axis"),
-                    )
+                text = alt.Chart(marks[side]).encode(
+                    x="x:Q",
+                    y=alt.Y("pixel_y:Q", scale=None),
+                    text="note:N",
+                    tooltip=alt.Tooltip("note:N", title="not on the log axis"),
                 )
+                placed = {"align": align, "baseline": "top", "dx": 4 if align == "left" else -4}
+                layers.append(
+                    text.mark_text(stroke=LABEL_HALO, strokeWidth=4, strokeJoin="round", **placed)
+                )
+                layers.append(text.mark_text(color=ANNOTATION_COLOR, **placed))
     subtitle = "Not on the log axis: " + "; ".join(n["note"] for n in notes) if notes else ""
     return alt.layer(*layers).properties(title=_title(title, subtitle), height=height)
 

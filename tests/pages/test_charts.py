@@ -127,7 +127,7 @@ def _line_rows():
 
 def test_log_line_chart_drops_unplottable_points_and_marks_them():
     chart = log_line_chart(_line_rows(), "layer", "std", "net", "Std per layer", "std")
-    (line, points), (rule, notes), (text, _) = _layers(chart)
+    (line, points), (rule, notes), (halo, _), (text, _) = _layers(chart)
     assert line["encoding"]["y"]["scale"] == {"type": "log"}
     assert all(r["y"] > 0 and math.isfinite(r["y"]) for r in points)
     assert len(points) == 7 + 8  # every positive finite value, nothing else
@@ -135,6 +135,13 @@ def test_log_line_chart_drops_unplottable_points_and_marks_them():
     assert [n["x"] for n in notes] == [7, 9]
     # Both sit right of the middle of layers 1..10, so their labels extend to the left.
     assert text["mark"]["align"] == "right" and text["mark"]["dx"] < 0
+    # Under the label, the same text outlined in the plot's white: a line crossing the
+    # label's row (a theory drawn over an overflow) leaves it readable.
+    assert halo["mark"]["stroke"] == charts.LABEL_HALO and halo["mark"]["strokeWidth"] >= 3
+    assert {k: halo["mark"][k] for k in ("align", "dx", "baseline")} == {
+        k: text["mark"][k] for k in ("align", "dx", "baseline")
+    }
+    assert halo["encoding"] == text["encoding"]
     assert chart.to_dict()["title"]["subtitle"] == (
         "Not on the log axis: xavier: 0 at layer 7; big: inf/NaN from layer 9"
     )
@@ -154,7 +161,7 @@ def test_log_line_chart_drops_unplottable_points_and_marks_them():
 def test_log_line_chart_single_series_and_scattered_zeros():
     rows = {"layer": [1, 2, 3, 4, 5, 6, 7], "v": [1.0, 0.0, 2.0, 0.0, 3.0, 0.0, 4.0]}
     chart = log_line_chart(rows, "layer", "v", None, "Single", "value")
-    (line, points), (_, notes), (text, _) = _layers(chart)
+    (line, points), (_, notes), _halo, (text, _) = _layers(chart)
     assert [n["note"] for n in notes] == ["0 at layer 2, 4, 6"]
     assert text["mark"]["align"] == "left"
     assert line["encoding"]["color"]["legend"] is None
