@@ -17,9 +17,10 @@ sb2 and the input's scale q = input_std^2, ``advise`` computes
   network's depth (``REFERENCE_DEPTH`` layers unless given).
 
 A scheme *matches* when both its forward gain and its chi1 are within ``MATCH_TOLERANCE`` of 1,
-is *partial* when one is, a *mismatch* when neither is. Its chi1 is taken at q*, or averaged
-over the depth when the network's last layer is still far from q* (``SchemeFit.depth_chi1``):
-the verdict is about the network at its depth, as the simulation is. The recommended scheme is
+is *partial* when one is, a *mismatch* when neither is. Its chi1 passes when chi1 at q* does,
+or, while the network's last layer is still far from q*, when chi1 averaged over the depth does
+(``SchemeFit.depth_chi1``): a network that never gets near q* is judged where it is, as the
+simulation judges it. The recommended scheme is
 the closest match; when there is none (tanh, sigmoid, GELU), the scheme closest to chi1 = 1,
 because the gradient's factor per layer decides how deep a network can train (Schoenholz et al.
 2017: about 6 depth scales). Xavier and LeCun coincide at equal fans: the lab names LeCun for
@@ -110,6 +111,11 @@ Diagnosis = Health
 MATCH_TOLERANCE = 0.10
 """A scheme keeps the forward scale when its gain q_1 / q_0 at the input's scale is within this
 relative distance of 1, and keeps the gradient's scale when its chi1 is."""
+
+MIN_AVERAGE_DEPTH = RATE_DEPTH // 2
+"""Fewest layers whose chi1 is averaged (``SchemeFit.depth_chi1``): a shallower network has too
+few factors for an average to be a trend (tanh with gain 5/3 over 2 layers: its one factor is
+near 1, while chi1 = 1.21 at the q* it heads for)."""
 
 REFERENCE_DEPTH = 20
 """The depth at which recommendations quote the mean-field outcome (RMS ratio, gradient) when
@@ -204,8 +210,9 @@ class SchemeFit:
     gradient keeps its scale); saturated: the share of units past the flat threshold at q*
     (None for activations that do not saturate); rms_ratio, gradient_ratio: mean-field RMS of
     a_L over the input's and gradient at layer 1 over the output's after ``depth`` layers;
-    depth_chi1: chi1's geometric mean over those layers, gradient_ratio^(2 / depth), when the
-    last layer is still far from q* (chi1 where the network actually is; NaN when it is near);
+    depth_chi1: chi1's geometric mean over the depth - 1 factors of gradient_ratio,
+    gradient_ratio^(2 / (depth - 1)), when the last layer is still far from q* (chi1 where the
+    network actually is; NaN when it is near, or for one layer);
     forward_ok: forward_gain within ``MATCH_TOLERANCE``; critical_ok: chi1 or depth_chi1 within
     it; label: match, partial or mismatch.
     """
@@ -234,13 +241,19 @@ class SchemeFit:
     @property
     def distance(self) -> float:
         """max(|ln forward_gain|, |ln chi1|): how far from keeping both scales (0 = exact),
-        with chi1 over the depth instead when that is nearer 1 (``gradient_distance``)."""
+        with the chi1 the texts quote (``quoted_chi1``)."""
         return max(_log_distance(self.forward_gain), self.gradient_distance)
 
     @property
     def gradient_distance(self) -> float:
-        """|ln chi1| at q*, or over the depth (``depth_chi1``) when that is nearer 1."""
-        return min(_log_distance(self.chi1), _log_distance(self.depth_chi1))
+        """|ln quoted_chi1|: how far the gradient's factor per layer is from 1."""
+        return _log_distance(self.quoted_chi1)
+
+    @property
+    def quoted_chi1(self) -> float:
+        """The chi1 the texts judge by: over the depth when that alone keeps the gradient's
+        scale (``far_from_fixed_point``), else at q*."""
+        return self.depth_chi1 if self.far_from_fixed_point else self.chi1
 
     @property
     def far_from_fixed_point(self) -> bool:
@@ -364,7 +377,12 @@ def _fit(
     chi_last = sw2 * float(expected_dphi2(act, q_last)) if math.isfinite(q_last) else math.nan
     far = math.isfinite(chi_last) and not math.isclose(chi_last, chi, rel_tol=MATCH_TOLERANCE)
     if far and 0.0 < gradient < math.inf:
-        depth_chi1 = math.exp(2.0 * math.log(gradient) / depth)
+        # grad_std[0] is the product of the factors of layers 2..depth: depth - 1 of them.
+        depth_chi1 = (
+            math.exp(2.0 * math.log(gradient) / (depth - 1))
+            if depth >= MIN_AVERAGE_DEPTH
+            else math.nan
+        )
     return SchemeFit(
         init=init,
         params=params,
@@ -705,9 +723,13 @@ def _verdict_sentence(act: Activation, fit: SchemeFit, advice: Advice) -> str:
             f"gradient's std × {_grad_factor(fit.chi1)} per layer at q*.{closest}"
         )
     if fit.critical_ok:
-        chi = fit.depth_chi1 if fit.far_from_fixed_point else fit.chi1
+        phase = (
+            f"χ₁ near 1 over its {plural(fit.depth, 'layer')}"
+            if fit.far_from_fixed_point
+            else _phase_text(fit.chi1)
+        )
         return (
-            f"It keeps the gradient's scale ({_phase_text(chi)}) but not the forward "
+            f"It keeps the gradient's scale ({phase}) but not the forward "
             f"one: keeping {_scale_text(advice.q)} needs σ_w² = {_n(advice.forward_sw2)}."
             + _polynomial_note(act, fit)
             + closest

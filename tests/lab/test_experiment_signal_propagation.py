@@ -18,7 +18,7 @@ import pytest
 
 from lab.budget import MAX_PEAK_BYTES
 from lab.controls.signal_propagation import CONTROLS
-from lab.diagnosis import match_verdict, recommended_init
+from lab.diagnosis import MIN_AVERAGE_DEPTH, match_verdict, recommended_init
 from lab.experiments import signal_propagation as sp
 from lab.experiments.signal_propagation import Config, config_from_values, run
 from lab.health import flat_threshold, percent, thresholds_text
@@ -463,7 +463,13 @@ def test_a_transient_near_the_input_does_not_move_a_verdict():
     """tanh with He's scale reaches its fixed point q* = 0.62 within a few layers, where chi1
     is 1.11, just outside the tolerance: the first layers' smaller chi1 must not make it a
     partial match at one depth and a mismatch at another."""
-    for depth in (5, 20, 100):
+    for depth in (1, 2, 3, 5, 20, 100):
         verdict = match_verdict("he_normal", "tanh", depth=depth)
         assert verdict.label == "mismatch", depth
         assert "stays far from q*" not in verdict.reason
+    # Fewer than MIN_AVERAGE_DEPTH layers are too few factors to average: tanh with gain 5/3
+    # over 2 layers has one factor near 1, but chi1 = 1.21 where it heads.
+    gained = {"gain": 5 / 3}
+    for depth in range(1, MIN_AVERAGE_DEPTH):
+        verdict = match_verdict("xavier_normal", "tanh", gained, depth=depth)
+        assert verdict.label != "match" and "averages" not in verdict.reason, depth
