@@ -39,7 +39,7 @@ _ALLOWED_CHARACTERS = re.compile(r"[0-9A-Za-z.+\-*/^() ]*")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
 _SPACE_IN_NUMBER = re.compile(r"\d \d")
-_PREFIXED_INTEGER = re.compile(r"(?<![0-9A-Za-z.])0[xXoObB]")
+_PREFIXED_INTEGER = re.compile(r"(?<![0-9A-Za-z.])0+[xXoObB]")
 _TYPOGRAPHIC = str.maketrans({"\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u2013": "-"})
 #: Full-width forms (an East Asian keyboard's "０.５") read as their ASCII characters, and the
 #: ideographic space as a space. Not NFKC: that would also turn "3²" into "32".

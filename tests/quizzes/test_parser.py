@@ -62,6 +62,12 @@ def test_thousands_separator_gets_a_specific_hint() -> None:
     assert "1000 without the comma" in str(error.value)
 
 
+@pytest.mark.parametrize("text", ["0x1F", "00x12", "-00b101", "00o17"])
+def test_prefixed_integers_are_refused_after_any_number_of_zeros(text: str) -> None:
+    with pytest.raises(AnswerParseError, match="Write numbers in decimal"):
+        parse_number(text)
+
+
 def test_superscripts_get_a_hint_to_write_powers_with_a_caret() -> None:
     with pytest.raises(AnswerParseError, match=r"Write powers with \^") as error:
         parse_number("3\u00b2")  # "3²": NFKC would read it as 32
