@@ -18,6 +18,7 @@ line; the instructor page shows the file's error (:func:`assignment_file_error`)
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -58,6 +59,11 @@ _QUIZ_STATE = "_wil_assignment_quizzes"
 _NOTICE_STATE = "_wil_assignment_notice"
 #: {identity key + assignment: step numbers the ledger holds}: read once per session.
 _SYNCED_STATE = "_wil_assignment_synced"
+#: When (time.monotonic) the ledger may be tried again after it could not be opened.
+_LEDGER_DOWN_STATE = "_wil_assignment_ledger_down"
+#: Seconds between tries of a ledger that could not be opened: an unreachable database must not
+#: slow every run of every page of the assignment.
+LEDGER_RETRY_S = 60.0
 #: Longest assignment id read from a URL (ids are at most 32 characters).
 _MAX_ID_TEXT = 64
 
@@ -174,17 +180,21 @@ def _visited(assignment: Assignment) -> list[int]:
 
 def _sync_visits(assignment: Assignment) -> None:
     """Share the opened steps with the ledger once the student is known: the steps opened in
-    this session are recorded under the student, and those recorded earlier (another session,
-    a reload) count in this one's checklist. The ledger is read once per session and student;
-    when it cannot be opened the checklist counts this session's steps only (the quiz pages
-    say what is wrong with the ledger)."""
+    this session are recorded under the student, and those the ledger holds for the student
+    (another session, a reload) are kept apart, per student, for the checklist
+    (:func:`_opened_steps`). Steps read back are never written under anyone else. The ledger
+    is read once per session and student; when it cannot be opened, the next try waits
+    ``LEDGER_RETRY_S`` and the checklist counts this session's steps only (the quiz pages say
+    what is wrong with the ledger)."""
     identity = current_identity()
     if identity is None:
         return
     synced: dict[str, set[int]] = st.session_state.setdefault(_SYNCED_STATE, {})
-    key = f"{identity.key}\n{assignment.id}"
+    key = _synced_key(identity.key, assignment)
     visited = _visited(assignment)
     if key in synced and set(visited) <= synced[key]:
+        return
+    if time.monotonic() < st.session_state.get(_LEDGER_DOWN_STATE, 0.0):
         return
     try:
         ledger = classroom_ledger()
@@ -194,11 +204,24 @@ def _sync_visits(assignment: Assignment) -> None:
                 ledger.record_step(identity.key, assignment.id, number)
                 known.add(number)
     except LedgerError:
+        st.session_state[_LEDGER_DOWN_STATE] = time.monotonic() + LEDGER_RETRY_S
         return
     synced[key] = known
-    for number in sorted(known):
-        if number not in visited and 1 <= number <= len(assignment.steps):
-            visited.append(number)
+
+
+def _synced_key(student: str, assignment: Assignment) -> str:
+    return f"{student}\n{assignment.id}"
+
+
+def _opened_steps(assignment: Assignment) -> set[int]:
+    """The step numbers the checklist ticks: opened in this session, or recorded in the ledger
+    for the student now signed in."""
+    opened = set(_visited(assignment))
+    identity = current_identity()
+    if identity is not None:
+        synced = st.session_state.get(_SYNCED_STATE, {})
+        opened |= synced.get(_synced_key(identity.key, assignment), set())
+    return {number for number in opened if 1 <= number <= len(assignment.steps)}
 
 
 def _apply_presets(assignment: Assignment, step: Step) -> None:
@@ -270,7 +293,7 @@ class Progress:
 
 def progress(assignment: Assignment) -> Progress:
     """The student's progress in this browser session (quiz sets as last drawn)."""
-    visited = set(_visited(assignment))
+    visited = _opened_steps(assignment)
     quizzes: dict[str, tuple[int, int]] = st.session_state.get(_QUIZ_STATE, {}).get(
         assignment.id, {}
     )
@@ -386,7 +409,7 @@ def draw_assignment_page(assignment: Assignment | None) -> None:
     summary = st.container()
     if assignment.steps:
         st.subheader("Steps")
-        visited = set(_visited(assignment))
+        visited = _opened_steps(assignment)
         for step in assignment.steps:
             mark = ":green[:material/check_circle:]" if step.number in visited else "○"
             columns = st.columns([1, 24], vertical_alignment="center")

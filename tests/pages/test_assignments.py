@@ -284,3 +284,20 @@ def test_the_checklist_counts_this_sessions_steps_when_the_ledger_is_down(tmp_pa
     assert not at.exception
     at.switch_page("pages/assignment_page.py")
     assert "1 of 2 steps opened" in at.run().get("progress")[0].proto.text
+
+
+def test_another_student_in_the_same_browser_does_not_inherit_the_ledgers_steps(tmp_path):
+    """A's steps come back from the ledger into A's checklist; when B types their own name in
+    the same session, B's checklist holds only the steps this session opened, and A's
+    recorded steps are not written under B."""
+    first = sign_up(app(tmp_path, assignment="lab1"))
+    open_step(first, "pages/signal_propagation.py", assignment="lab1", step="1")
+    open_step(first, "pages/signal_propagation.py", assignment="lab1", step="2")
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    assert ledger.steps_opened("id:s1", "lab1") == {1, 2}
+
+    at = sign_up(app(tmp_path, assignment="lab1"))  # A again, in a new session
+    assert "2 of 2 steps opened" in at.get("progress")[0].proto.text
+    at = sign_up(at, "Grace", "s2")
+    assert "0 of 2 steps opened" in at.get("progress")[0].proto.text
+    assert ledger.steps_opened("id:s2", "lab1") == set()
