@@ -660,12 +660,15 @@ def recommended_init(
 class Verdict(NamedTuple):
     """Whether an init suits an activation: label "match", "partial", "mismatch" or "never";
     closest: no standard scheme matches and this one's weight scale is the one theory
-    recommends (``Advice.recommended``), the best there is."""
+    recommends (``Advice.recommended``), the best there is; depth_chi1: the chi1 averaged over
+    the depth that kept the gradient's scale while the network stays far from q*
+    (``SchemeFit.far_from_fixed_point``), else NaN."""
 
     matches: bool
     label: str
     reason: str
     closest: bool = False
+    depth_chi1: float = math.nan
 
 
 def _is_closest(fit: SchemeFit, advice: Advice) -> bool:
@@ -777,7 +780,8 @@ def match_verdict(
             f"{initializer.label} ignores the fan-in (another width changes it); at width "
             f"{width} it {reason.removeprefix(initializer.label + ' ')}"
         )
-    return Verdict(fit.label == "match", fit.label, reason, _is_closest(fit, advice))
+    far = fit.depth_chi1 if fit.far_from_fixed_point else math.nan
+    return Verdict(fit.label == "match", fit.label, reason, _is_closest(fit, advice), far)
 
 
 #: Simulated states a narrow network can reach by chance while mean-field theory's infinitely

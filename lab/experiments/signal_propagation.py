@@ -448,6 +448,14 @@ def _advice_cards(
         note = _critical_note(phase, summary)
         if note:
             captions.append(note)
+        if math.isfinite(verdict.depth_chi1):
+            assert phase.q_star is not None
+            captions.append(
+                f"The phase is the one at the fixed point q* = {number_text(phase.q_star)}. This "
+                "network stays far from q* over its depth; there χ₁ averages "
+                f"{number_text(verdict.depth_chi1)} a layer, the number the match verdict "
+                "judges by."
+            )
         phase_card = Card("Mean-field phase", str(phase.phase), captions=tuple(captions))
     else:
         phase_card = Card("Mean-field phase", "not applicable", captions=(phase.reason,))

@@ -454,6 +454,11 @@ def test_a_network_far_from_its_fixed_point_is_judged_where_it_is():
     assert "χ₁ = 0.5 at q* = 0; over 100 layers the network stays far from q*" in reason
     assert "χ₁ averages 1 a layer" in reason
     assert not [c for card in cards(result).values() for c in card[1] if "No standard" in c]
+    # The phase card keeps the phase at q* (ordered, chi1 = 0.5) and says why it does not
+    # describe this network.
+    phase, phase_captions = cards(result)["Mean-field phase"]
+    assert phase == "ordered"
+    assert "stays far from q* over its depth; there χ₁ averages 1 a layer" in phase_captions[-1]
     # Started at q = 1 the same network reaches its ordered fixed point, and theory says so.
     near = run(config_from_values(CONTROLS.defaults() | values))
     assert near.verdict.label != "match" and near.summary.diagnosis.state != "healthy"
