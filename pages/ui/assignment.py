@@ -292,7 +292,8 @@ class Progress:
 
 
 def progress(assignment: Assignment) -> Progress:
-    """The student's progress in this browser session (quiz sets as last drawn)."""
+    """The student's progress: the steps opened (in this session, or recorded in the ledger
+    for the student signed in) and the quiz sets as last drawn."""
     visited = _opened_steps(assignment)
     quizzes: dict[str, tuple[int, int]] = st.session_state.get(_QUIZ_STATE, {}).get(
         assignment.id, {}
