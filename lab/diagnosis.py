@@ -18,9 +18,9 @@ sb2 and the input's scale q = input_std^2, ``advise`` computes
 
 A scheme *matches* when both its forward gain and its chi1 are within ``MATCH_TOLERANCE`` of 1,
 is *partial* when one is, a *mismatch* when neither is. Its chi1 passes when chi1 at q* does,
-or, while the network's last layer is still far from q*, when chi1 averaged over the depth does
-(``SchemeFit.depth_chi1``): a network that never gets near q* is judged where it is, as the
-simulation judges it. The recommended scheme is
+or, for a network that is still far from q* a few layers past its last, when chi1 averaged over
+its depth does (``SchemeFit.depth_chi1``): a network that never gets near q* is judged where it
+is, as the simulation judges it. The recommended scheme is
 the closest match; when there is none (tanh, sigmoid, GELU), the scheme closest to chi1 = 1,
 because the gradient's factor per layer decides how deep a network can train (Schoenholz et al.
 2017: about 6 depth scales). Xavier and LeCun coincide at equal fans: the lab names LeCun for
@@ -111,11 +111,6 @@ Diagnosis = Health
 MATCH_TOLERANCE = 0.10
 """A scheme keeps the forward scale when its gain q_1 / q_0 at the input's scale is within this
 relative distance of 1, and keeps the gradient's scale when its chi1 is."""
-
-MIN_AVERAGE_DEPTH = RATE_DEPTH // 2
-"""Fewest layers whose chi1 is averaged (``SchemeFit.depth_chi1``): a shallower network has too
-few factors for an average to be a trend (tanh with gain 5/3 over 2 layers: its one factor is
-near 1, while chi1 = 1.21 at the q* it heads for)."""
 
 REFERENCE_DEPTH = 20
 """The depth at which recommendations quote the mean-field outcome (RMS ratio, gradient) when
@@ -211,8 +206,10 @@ class SchemeFit:
     (None for activations that do not saturate); rms_ratio, gradient_ratio: mean-field RMS of
     a_L over the input's and gradient at layer 1 over the output's after ``depth`` layers;
     depth_chi1: chi1's geometric mean over the depth - 1 factors of gradient_ratio,
-    gradient_ratio^(2 / (depth - 1)), when the last layer is still far from q* (chi1 where the
-    network actually is; NaN when it is near, or for one layer);
+    gradient_ratio^(2 / (depth - 1)) (NaN for one layer); far_at_depth: chi1 at the last
+    layer's q is not within ``MATCH_TOLERANCE`` of chi1 at q* (the texts then quote
+    depth_chi1 too); stays_far: so it is RATE_DEPTH layers further on, the network is not just
+    on its way to q*, and depth_chi1 may keep the gradient's scale;
     forward_ok: forward_gain within ``MATCH_TOLERANCE``; critical_ok: chi1 or depth_chi1 within
     it; label: match, partial or mismatch.
     """
@@ -231,6 +228,8 @@ class SchemeFit:
     critical_ok: bool
     depth: int = REFERENCE_DEPTH
     depth_chi1: float = math.nan
+    far_at_depth: bool = False
+    stays_far: bool = False
 
     @property
     def label(self) -> str:
@@ -338,15 +337,28 @@ def _candidates(act: Activation) -> list[tuple[str, tuple[tuple[str, float], ...
 
 def _depth_outcome(
     act: Activation, sw2: float, q: float, sb2: float, depth: int
-) -> tuple[float, float, float]:
-    """(RMS ratio, gradient ratio, q_L) of the mean-field prediction after ``depth`` layers."""
+) -> tuple[float, float, float, float]:
+    """(RMS ratio, gradient ratio, q) of the mean-field prediction after ``depth`` layers, and q
+    RATE_DEPTH layers further on (where a network heading for q* is by then)."""
     scaled = variance_scaling(sw2, "fan_in", "normal") if sw2 > 0 else get_initializer("zeros")
-    prediction = predict(scaled, act, depth, 256, input_std=math.sqrt(q), bias_std=math.sqrt(sb2))
+    scales = {"input_std": math.sqrt(q), "bias_std": math.sqrt(sb2)}
+    prediction = predict(scaled, act, depth, 256, **scales)
+    ahead = predict(scaled, act, min(depth + RATE_DEPTH, MAX_LAYERS), 256, **scales)
     return (
         float(prediction.rms_ratio[-1]),
         float(prediction.grad_std[0]),
         float(prediction.pre_var[-1]),
+        float(ahead.pre_var[-1]),
     )
+
+
+def _far_from(act: Activation, sw2: float, chi: float, q: float) -> bool:
+    """Whether chi1 at variance ``q`` is not within ``MATCH_TOLERANCE`` of ``chi`` (chi1 at q*):
+    a network at ``q`` is far from its fixed point, as its gradient sees it."""
+    if not math.isfinite(q):
+        return False
+    here = sw2 * float(expected_dphi2(act, q))
+    return math.isfinite(here) and not math.isclose(here, chi, rel_tol=MATCH_TOLERANCE)
 
 
 def _fit(
@@ -367,22 +379,19 @@ def _fit(
     saturated = None
     if flat_threshold(act) is not None:
         saturated = flat_share_normal(act, q_star)
-    rms, gradient, q_last = _depth_outcome(act, sw2, q, sb2, depth)
+    rms, gradient, q_last, q_ahead = _depth_outcome(act, sw2, q, sb2, depth)
     # chi1 where the network is: the gradient's factor over the depth, per layer. GELU started
     # at q = 1e6 with sw2 = 2 keeps both scales for 100 layers while chi1 at its q* = 0 is 0.5.
-    # It counts only while the last layer is still far from q* (chi1 there unlike chi1 at q*):
-    # tanh with sw2 = 2 reaches q* in a few layers, and its first layers' transient must not
-    # move the verdict.
+    # It counts only while the network is still far from q* RATE_DEPTH layers past its last
+    # (chi1 there unlike chi1 at q*): tanh with sw2 = 2 or gain 5/3 reaches q* within a few
+    # layers, and the transient of its first layers must not move the verdict.
+    # Xavier + GELU from q = 1e6 loses × 0.71 a layer for 20 layers (chi1 = 0.25 at its q* = 0
+    # would give × 0.5) and reaches q* only after them: far at its depth, not staying far.
+    far_at_depth, far = (_far_from(act, sw2, chi, at) for at in (q_last, q_ahead))
     depth_chi1 = math.nan
-    chi_last = sw2 * float(expected_dphi2(act, q_last)) if math.isfinite(q_last) else math.nan
-    far = math.isfinite(chi_last) and not math.isclose(chi_last, chi, rel_tol=MATCH_TOLERANCE)
-    if far and 0.0 < gradient < math.inf:
+    if depth > 1 and 0.0 < gradient < math.inf:
         # grad_std[0] is the product of the factors of layers 2..depth: depth - 1 of them.
-        depth_chi1 = (
-            math.exp(2.0 * math.log(gradient) / (depth - 1))
-            if depth >= MIN_AVERAGE_DEPTH
-            else math.nan
-        )
+        depth_chi1 = math.exp(2.0 * math.log(gradient) / (depth - 1))
     return SchemeFit(
         init=init,
         params=params,
@@ -395,9 +404,11 @@ def _fit(
         rms_ratio=rms,
         gradient_ratio=gradient,
         forward_ok=_within(gain),
-        critical_ok=_within(chi) or _within(depth_chi1),
+        critical_ok=_within(chi) or (far_at_depth and far and _within(depth_chi1)),
         depth=depth,
         depth_chi1=depth_chi1,
+        far_at_depth=far_at_depth,
+        stays_far=far_at_depth and far,
     )
 
 
@@ -557,10 +568,10 @@ def _fit_numbers(fit: SchemeFit, q: float) -> str:
     )
     if fit.saturated is not None:
         text += f", {percent(fit.saturated)} saturated"
-    if fit.far_from_fixed_point:
+    if fit.far_at_depth and math.isfinite(fit.depth_chi1):
+        where = " the network stays far from q*, and" if fit.stays_far else ""
         text += (
-            f"; over {plural(fit.depth, 'layer')} the network stays far from q*, and χ₁ "
-            f"averages {_n(fit.depth_chi1)} a layer"
+            f"; over {plural(fit.depth, 'layer')}{where} χ₁ averages {_n(fit.depth_chi1)} a layer"
         )
     return text
 
@@ -660,15 +671,17 @@ def recommended_init(
 class Verdict(NamedTuple):
     """Whether an init suits an activation: label "match", "partial", "mismatch" or "never";
     closest: no standard scheme matches and this one's weight scale is the one theory
-    recommends (``Advice.recommended``), the best there is; depth_chi1: the chi1 averaged over
-    the depth that kept the gradient's scale while the network stays far from q*
-    (``SchemeFit.far_from_fixed_point``), else NaN."""
+    recommends (``Advice.recommended``), the best there is; depth_chi1: chi1 averaged over the
+    depth of a network still far from q* at its last layer (``SchemeFit.far_at_depth``), else
+    NaN."""
 
     matches: bool
     label: str
     reason: str
     closest: bool = False
     depth_chi1: float = math.nan
+    far_at_depth: bool = False
+    stays_far: bool = False
 
 
 def _is_closest(fit: SchemeFit, advice: Advice) -> bool:
@@ -738,7 +751,8 @@ def _verdict_sentence(act: Activation, fit: SchemeFit, advice: Advice) -> str:
             + closest
         )
     text = (
-        f"Neither is within {MATCH_TOLERANCE:.0%} of 1: {_phase_text(fit.chi1)}, the "
+        f"Neither the forward gain nor χ₁ at q* is within {MATCH_TOLERANCE:.0%} of 1: "
+        f"{_phase_text(fit.chi1)}, the "
         f"gradient's std × {_grad_factor(fit.chi1)} per layer at q*"
     )
     if math.isfinite(advice.forward_sw2):
@@ -780,7 +794,7 @@ def match_verdict(
             f"{initializer.label} ignores the fan-in (another width changes it); at width "
             f"{width} it {reason.removeprefix(initializer.label + ' ')}"
         )
-    far = fit.depth_chi1 if fit.far_from_fixed_point else math.nan
+    far = fit.depth_chi1 if fit.far_at_depth else math.nan
     return Verdict(fit.label == "match", fit.label, reason, _is_closest(fit, advice), far)
 
 

@@ -453,8 +453,7 @@ def _advice_cards(
             captions.append(
                 f"The phase is the one at the fixed point q* = {number_text(phase.q_star)}. This "
                 "network stays far from q* over its depth; there χ₁ averages "
-                f"{number_text(verdict.depth_chi1)} a layer, the number the match verdict "
-                "judges by."
+                f"{number_text(verdict.depth_chi1)} a layer."
             )
         phase_card = Card("Mean-field phase", str(phase.phase), captions=tuple(captions))
     else:

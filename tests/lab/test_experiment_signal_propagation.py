@@ -18,7 +18,7 @@ import pytest
 
 from lab.budget import MAX_PEAK_BYTES
 from lab.controls.signal_propagation import CONTROLS
-from lab.diagnosis import MIN_AVERAGE_DEPTH, match_verdict, recommended_init
+from lab.diagnosis import match_verdict, recommended_init
 from lab.experiments import signal_propagation as sp
 from lab.experiments.signal_propagation import Config, config_from_values, run
 from lab.health import flat_threshold, percent, thresholds_text
@@ -458,10 +458,26 @@ def test_a_network_far_from_its_fixed_point_is_judged_where_it_is():
     # describe this network.
     phase, phase_captions = cards(result)["Mean-field phase"]
     assert phase == "ordered"
-    assert "stays far from q* over its depth; there χ₁ averages 1 a layer" in phase_captions[-1]
+    assert phase_captions[-1].endswith(
+        "stays far from q* over its depth; there χ₁ averages 1 a layer."
+    )
     # Started at q = 1 the same network reaches its ordered fixed point, and theory says so.
     near = run(config_from_values(CONTROLS.defaults() | values))
     assert near.verdict.label != "match" and near.summary.diagnosis.state != "healthy"
+
+
+def test_a_network_far_from_q_star_at_its_depth_quotes_its_own_chi1():
+    """Xavier + GELU started at q = 1e6 loses × 0.71 a layer of gradient std for 20 layers
+    (chi1 about 0.5), then reaches q* = 0, where chi1 = 0.25 would give × 0.5. The verdict stays
+    a mismatch and quotes the average beside chi1 at q*, as the simulation measures it."""
+    values = {"init": "xavier_normal", "activation": "gelu", "layers": 20, "width": 512}
+    result = run(config_from_values(CONTROLS.defaults() | values | {"input_std": 1000.0}))
+    assert result.verdict.label == "mismatch"
+    reason = cards(result)["Match verdict"][1][0]
+    assert "χ₁ = 0.25 at q* = 0; over 20 layers χ₁ averages 0.502 a layer" in reason
+    assert "Neither the forward gain nor χ₁ at q* is within 10% of 1" in reason
+    measured = result.summary.diagnosis.gradient_rate
+    assert measured == pytest.approx(math.sqrt(0.502), rel=0.05)
 
 
 def test_a_transient_near_the_input_does_not_move_a_verdict():
@@ -472,9 +488,12 @@ def test_a_transient_near_the_input_does_not_move_a_verdict():
         verdict = match_verdict("he_normal", "tanh", depth=depth)
         assert verdict.label == "mismatch", depth
         assert "stays far from q*" not in verdict.reason
-    # Fewer than MIN_AVERAGE_DEPTH layers are too few factors to average: tanh with gain 5/3
-    # over 2 layers has one factor near 1, but chi1 = 1.21 where it heads.
+    # Nor that of tanh with gain 5/3 over 2 layers (one factor near 1; chi1 = 1.21 at the q*
+    # it reaches a few layers further on). GELU at q = 1e6 gets nowhere near its q* even 10
+    # layers further on: it is judged by its average from 2 layers on, with no jump at depth.
     gained = {"gain": 5 / 3}
-    for depth in range(1, MIN_AVERAGE_DEPTH):
+    for depth in range(1, 6):
         verdict = match_verdict("xavier_normal", "tanh", gained, depth=depth)
-        assert verdict.label != "match" and "averages" not in verdict.reason, depth
+        assert verdict.label != "match" and "stays far from q*" not in verdict.reason, depth
+        far = match_verdict("he_normal", "gelu", depth=depth, input_std=1000.0)
+        assert far.label == ("match" if depth > 1 else "partial"), depth

@@ -310,13 +310,13 @@ def test_one_epoch_is_named_in_the_singular():
 
 def test_the_closest_scheme_is_marked_when_none_matches():
     """GELU: no standard scheme keeps both scales, and He normal, the closest, trains well from
-    a healthy start; its "partial" (over the default 8 layers the network stays far from
-    q* = 0 and keeps the gradient's scale) says it is the closest, as the reason does. With
-    ReLU He matches and nothing is marked."""
+    a healthy start; its "mismatch" says it is the closest, as the reason does (which also
+    quotes chi1 over the 8 layers, on their way to q* = 0). With ReLU He matches and nothing
+    is marked."""
     gelu = run(config_from_values({"activation": "gelu", "epochs": 3}))
     by_label = {o.label: o for o in gelu.outcomes}
     he = by_label["He normal"]
-    assert he.verdict == "partial (the closest)" and he.health == "healthy"
+    assert he.verdict == "mismatch (the closest)" and he.health == "healthy"
     assert "this is the closest" in he.verdict_reason
     assert by_label["Xavier normal"].verdict == "mismatch"
     relu = run(config_from_values({"epochs": 3}))
