@@ -780,8 +780,10 @@ def classify_phase(chi1: float, tol: float = 1e-3) -> str:
 
 def depth_scale(chi1: float) -> float:
     """xi = 1 / |ln chi1|: the number of layers over which the gradient variance changes by a
-    factor e (it scales as chi1^L). Ordered phase: xi = -1/ln chi1, Schoenholz et al. 2017's
-    depth scale xi_c; chaotic phase: 1/ln chi1; inf at chi1 = 1; 0 at chi1 = 0."""
+    factor e (it scales as chi1^L): Schoenholz et al. 2017's gradient depth scale xi_nabla. In
+    the ordered phase it equals their correlation depth scale xi_c (c* = 1, where chi_c =
+    chi1); in the chaotic phase xi_c comes from chi_c at c* < 1 (``lab.phase``) and is longer.
+    inf at chi1 = 1; 0 at chi1 = 0."""
     chi1 = check_float("chi1", chi1, 0.0)
     if chi1 == 0.0:
         return 0.0

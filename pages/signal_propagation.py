@@ -117,13 +117,15 @@ st.latex(
 )
 st.latex(
     r"\chi_1 = \sigma_w^2\,\mathbb{E}\!\left[\phi'(z)^2\right],\qquad "
-    r"\xi = \frac{1}{\lvert \ln \chi_1 \rvert}"
+    r"\xi_\nabla = \frac{1}{\lvert \ln \chi_1 \rvert}"
 )
 st.markdown(
     "Backward, each layer multiplies the gradient's variance by χ₁ (Schoenholz et al. 2017). "
     "Below 1 the network is **ordered** and gradients vanish toward the input, above 1 it is "
-    "**chaotic** and they explode, at 1 it sits on the **edge of chaos**. The depth scale ξ "
-    "counts the layers over which the gradient variance changes by a factor e."
+    "**chaotic** and they explode, at 1 it sits on the **edge of chaos**. The gradient's depth "
+    "scale ξ_∇ counts the layers over which the gradient variance changes by a factor e. The "
+    "Phase diagram's ξ is the correlation depth scale: the same number in the ordered phase, "
+    "longer in the chaotic one, where two inputs' correlation settles below 1."
 )
 
 # --------------------------------------------------------------------------- network view

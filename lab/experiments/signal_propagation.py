@@ -442,8 +442,9 @@ def _advice_cards(
         assert phase.chi1 is not None and phase.depth_scale is not None and phase.sw2 is not None
         depth = "∞" if math.isinf(phase.depth_scale) else number_text(phase.depth_scale)
         captions = [
-            f"χ₁ = {number_text(phase.chi1)} (gradient variance factor per layer), depth "
-            f"scale ξ = {depth} layers, σ_w² = n Var(W) = {number_text(phase.sw2)}."
+            f"χ₁ = {number_text(phase.chi1)} (gradient variance factor per layer), the "
+            f"gradient's depth scale ξ_∇ = {depth} layers, σ_w² = n Var(W) = "
+            f"{number_text(phase.sw2)}."
         ]
         note = _critical_note(phase, summary)
         if note:

@@ -510,3 +510,22 @@ def test_every_way_gelu_jumps_leaves_xi_finite_and_the_plane_ends_the_dash_where
     gelu = plane("gelu")
     last = float(gelu.edge_sb2[gelu.edge_jump].max())
     assert 0.165 < last < 0.175 and not phase.phase_boundary("gelu", last + 1e-3).jump
+
+
+def test_the_correlation_depth_scale_is_the_gradients_in_order_and_longer_in_chaos():
+    """Signal propagation's text: the Phase diagram's xi (correlation) equals the gradient's
+    depth scale 1/|ln chi1| in the ordered phase and is longer in the chaotic one."""
+    checked = {"ordered": 0, "chaotic": 0}
+    for activation in ("tanh", "sigmoid", "gelu"):
+        for sw2 in (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0):
+            for sb2 in (0.0, 0.05, 0.5, 1.0, 2.0):
+                point = phase.phase_point(activation, sw2, sb2)
+                xi, gradient_xi = point["depth_scale"], point["gradient_depth_scale"]
+                if point["phase"] not in checked or not math.isfinite(xi):
+                    continue
+                if point["phase"] == "ordered":
+                    assert xi == pytest.approx(gradient_xi, rel=1e-6)
+                else:
+                    assert xi > gradient_xi
+                checked[point["phase"]] += 1
+    assert min(checked.values()) >= 10
