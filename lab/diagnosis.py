@@ -627,11 +627,14 @@ def _with_reason(advice: Advice) -> Advice:
         if math.isfinite(advice.forward_sw2):
             off = forward.sw2 / advice.forward_sw2 - 1.0
             which = "It is also the closest" if forward is rec else f"{forward.name} is the closest"
-            sentences.append(
-                f"{which} to keeping the scale: σ_w² = {_n(forward.sw2)} is "
-                f"{percent(abs(off))} {'above' if off > 0 else 'below'} "
-                f"{_n(advice.forward_sw2)} (χ₁ = {_n(forward.chi1)})."
-            )
+            if _n(forward.sw2) == _n(advice.forward_sw2):  # equal as written: no "<0.01% below"
+                where = f"σ_w² = {_n(forward.sw2)} is the one that keeps it"
+            else:
+                where = (
+                    f"σ_w² = {_n(forward.sw2)} is {percent(abs(off))} "
+                    f"{'above' if off > 0 else 'below'} {_n(advice.forward_sw2)}"
+                )
+            sentences.append(f"{which} to keeping the scale: {where} (χ₁ = {_n(forward.chi1)}).")
     for fit in advice.fits:
         note = _pytorch_note(act, fit)
         if note:

@@ -372,3 +372,11 @@ def test_the_recommended_he_names_the_leaky_slope():
     (title,) = [label for label in cards if label.endswith("for Leaky ReLU (a=0.5)")]
     assert cards[title].value == "He/Kaiming normal (a = 0.5)"
     assert cards["Match verdict"].value == "mismatch"
+
+
+def test_a_scheme_that_keeps_the_scale_exactly_is_not_said_to_miss_it():
+    """GELU at q = 1e6 behaves like ReLU: He's σ_w² = 2 is the σ_w² that keeps the scale, to
+    every digit shown; the reason read "σ_w² = 2 is <0.01% below 2"."""
+    reason = advise("gelu", input_std=1000.0, depth=1).reason
+    assert "σ_w² = 2 is the one that keeps it" in reason
+    assert "<0.01%" not in reason
