@@ -467,11 +467,14 @@ LOSS_AXIS_DECADES = 10
 def loss_axis(curves: Curves, target: float) -> tuple[float, float]:
     """The loss chart's log axis: from the power of ten at or below the smallest positive loss
     (or the target) to the one at or above the largest, at least one decade and at most
-    ``LOSS_AXIS_DECADES``; larger losses lie above it (``_loss_note`` names them)."""
+    ``LOSS_AXIS_DECADES``; larger losses lie above it (``_loss_note`` names them). The top is
+    the largest loss drawn, not the cap: at 30 layers N(0, 1)'s losses all lie above 1e9, and
+    an axis up to 1e9 pressed every other curve into its bottom strip."""
     losses = np.concatenate([curves.train_loss.ravel(), curves.held_out_loss.ravel(), [target]])
-    low, high = decade_span(losses) or (0, 1)  # (the target is positive)
-    high = min(max(high, low + 1), low + LOSS_AXIS_DECADES)
-    return 10.0**low, 10.0**high
+    low, _ = decade_span(losses) or (0, 1)  # (the target is positive)
+    cap = 10.0 ** (low + LOSS_AXIS_DECADES)
+    _, high = decade_span(losses[losses <= cap]) or (low, low + 1)
+    return 10.0**low, 10.0 ** max(high, low + 1)
 
 
 def _loss_note(outcomes: tuple[Outcome, ...], curves: Curves, axis: tuple[float, float]) -> str:

@@ -342,12 +342,15 @@ def test_the_table_marks_the_closest_exactly_where_the_reason_says_so(activation
 
 def test_an_exploding_first_loss_lies_above_a_bounded_loss_axis():
     """100 layers: N(0, 1)'s first loss is 1e89. An axis up to it spanned 90 decades and every
-    other curve lay flat at its bottom; the axis stops LOSS_AXIS_DECADES above its bottom and
-    the note names what lies above it."""
+    other curve lay flat at its bottom; the axis stops at most LOSS_AXIS_DECADES above its
+    bottom, at the decade above the largest loss it can show (not at the cap, with nothing
+    drawn up there), and the note names what lies above it."""
     result = run(config_from_values({"layers": 100, "width": 128, "epochs": 2}))
     low, high = result.loss_axis
-    assert high / low == 10.0**LOSS_AXIS_DECADES
+    assert high / low <= 10.0**LOSS_AXIS_DECADES
     losses = result.curves.train_loss
+    shown = losses[np.isfinite(losses) & (losses <= high)]
+    assert shown.max() > high / 10  # the top decade holds a loss
     first = float(losses[result.curves.labels.index("N(0, 1)")][0])
     assert first > 1e80 > high
     assert f"above {high:g}, the axis's top: N(0, 1) at epoch 0 ({first:.2g})" in (result.loss_note)
