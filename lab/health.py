@@ -456,7 +456,9 @@ def assess(m: Measurements) -> Health:
         )
         if gradient_state in ("vanishing", "exploding"):
             message += f"{gradient_state} gradient: "
-        message += gradient_clause
+        # The signal's clause too: tanh started at input std 1000 is squeezed to RMS 0.00055
+        # of the input's at layer 1, which a headline of "saturated" alone left unexplained.
+        message += f"{gradient_clause}; {signal_clause}"
         return Health("saturated", "saturated", message, saturated, **common)
     if gradient_state in ("vanishing", "exploding"):
         state = gradient_state

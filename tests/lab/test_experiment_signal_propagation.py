@@ -497,3 +497,16 @@ def test_a_transient_near_the_input_does_not_move_a_verdict():
         assert verdict.label != "match" and "stays far from q*" not in verdict.reason, depth
         far = match_verdict("he_normal", "gelu", depth=depth, input_std=1000.0)
         assert far.label == ("match" if depth > 1 else "partial"), depth
+
+
+def test_a_saturated_headline_also_gives_the_signals_numbers():
+    """tanh started at input std 1000 saturates layer 1 and squeezes the RMS to 0.00055 of the
+    input's: the headline is "saturated", and its message gives that ratio beside the
+    gradient's, as the ratio card shows it."""
+    values = {"init": "he_normal", "activation": "tanh", "input_std": 1000.0}
+    result = run(config_from_values(CONTROLS.defaults() | values))
+    health = result.summary.diagnosis
+    assert health.state == "saturated"
+    ratio = result.summary.rms_ratio
+    assert ratio < 1e-3
+    assert f"{ratio:.3g} of the input's at layer {result.network.layers}" in health.message
