@@ -285,6 +285,8 @@ def simulate_report(config: NetworkConfig, budget_note: str = "") -> dict:
                     "forward_gain": _finite(fit.forward_gain),
                     "q_star": _finite(fit.q_star),
                     "chi1": _finite(fit.chi1),
+                    "depth_chi1": _finite(fit.depth_chi1),
+                    "stays_far": fit.stays_far,
                     "saturated": _optional(fit.saturated),
                     "label": fit.label,
                 }

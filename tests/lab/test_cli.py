@@ -194,3 +194,16 @@ def test_simulate_over_the_budget_runs_with_fewer_samples_and_says_so(capsys):
         f"60 layers × 256 units: {used:,} samples instead of 10,000, to stay within the lab's "
         "budget."
     )
+
+
+def test_simulate_gives_each_schemes_chi1_over_the_depth(capsys):
+    """GELU started at input std 1000 stays far from q* = 0: He's chi1 there is 0.5, its average
+    over the 30 layers about 1, and the verdict a match that the JSON explains."""
+    argv = "--init", "he_normal", "--activation", "gelu", "--layers", "30", "--width", "64"
+    report = run_json(capsys, "simulate", *argv, "--input-std", "1000", "--samples", "50")
+    schemes = {s["init"]: s for s in report["recommended_init"]["schemes"] if not s["params"]}
+    he = schemes["he_normal"]
+    assert he["chi1"] == pytest.approx(0.5) and he["depth_chi1"] == pytest.approx(1.0, abs=0.01)
+    assert he["stays_far"] is True and report["verdict"]["label"] == "match"
+    near = run_json(capsys, "simulate", *argv, "--samples", "50")["recommended_init"]["schemes"]
+    assert not any(s["stays_far"] for s in near)
