@@ -561,10 +561,16 @@ def _targets_text(advice: Advice) -> str:
     return text
 
 
+def _where(fit: SchemeFit) -> str:
+    """Where ``fit.chi1`` holds: at the fixed point, or in the limit when there is none."""
+    return "at q*" if math.isfinite(fit.q_star) else "as q grows"
+
+
 def _fit_numbers(fit: SchemeFit, q: float) -> str:
-    text = (
-        f"σ_w² = {_n(fit.sw2)}: q × {_n(fit.forward_gain)} per layer at {_scale_text(q)}, "
+    text = f"σ_w² = {_n(fit.sw2)}: q × {_n(fit.forward_gain)} per layer at {_scale_text(q)}, " + (
         f"χ₁ = {_n(fit.chi1)} at q* = {_q(fit.q_star)}"
+        if math.isfinite(fit.q_star)
+        else f"χ₁ → {_n(fit.chi1)} as q grows without bound (no fixed point)"
     )
     if fit.saturated is not None:
         text += f", {percent(fit.saturated)} saturated"
@@ -739,7 +745,7 @@ def _verdict_sentence(act: Activation, fit: SchemeFit, advice: Advice) -> str:
     if fit.forward_ok:
         return (
             f"It keeps the forward scale but not the gradient's: {_phase_text(fit.chi1)}, the "
-            f"gradient's std × {_grad_factor(fit.chi1)} per layer at q*.{closest}"
+            f"gradient's std × {_grad_factor(fit.chi1)} per layer {_where(fit)}.{closest}"
         )
     if fit.critical_ok:
         phase = (
@@ -754,9 +760,9 @@ def _verdict_sentence(act: Activation, fit: SchemeFit, advice: Advice) -> str:
             + closest
         )
     text = (
-        f"Neither the forward gain nor χ₁ at q* is within {MATCH_TOLERANCE:.0%} of 1: "
+        f"Neither the forward gain nor χ₁ {_where(fit)} is within {MATCH_TOLERANCE:.0%} of 1: "
         f"{_phase_text(fit.chi1)}, the "
-        f"gradient's std × {_grad_factor(fit.chi1)} per layer at q*"
+        f"gradient's std × {_grad_factor(fit.chi1)} per layer {_where(fit)}"
     )
     if math.isfinite(advice.forward_sw2):
         text += f", and keeping {_scale_text(advice.q)} needs σ_w² = {_n(advice.forward_sw2)}"

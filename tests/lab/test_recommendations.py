@@ -380,3 +380,11 @@ def test_a_scheme_that_keeps_the_scale_exactly_is_not_said_to_miss_it():
     reason = advise("gelu", input_std=1000.0, depth=1).reason
     assert "σ_w² = 2 is the one that keeps it" in reason
     assert "<0.01%" not in reason
+
+
+def test_a_scheme_without_a_fixed_point_is_not_said_to_have_one_at_infinity():
+    """SELU with He's scale started at input std 1000 grows its q without bound (× 1.1 a layer):
+    the reason read "χ₁ = 1.1 at q* = inf"; it now says there is no fixed point."""
+    reason = match_verdict("he_normal", "selu", input_std=1000.0, depth=20).reason
+    assert "q* = inf" not in reason and "at q*" not in reason
+    assert "χ₁ → 1.1 as q grows without bound (no fixed point)" in reason
