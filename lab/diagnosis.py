@@ -570,7 +570,7 @@ def _fit_numbers(fit: SchemeFit, q: float) -> str:
     text = f"σ_w² = {_n(fit.sw2)}: q × {_n(fit.forward_gain)} per layer at {_scale_text(q)}, " + (
         f"χ₁ = {_n(fit.chi1)} at q* = {_q(fit.q_star)}"
         if math.isfinite(fit.q_star)
-        else f"χ₁ → {_n(fit.chi1)} as q grows without bound (no fixed point)"
+        else f"χ₁ = {_n(fit.chi1)} as q grows without bound (no fixed point)"
     )
     if fit.saturated is not None:
         text += f", {percent(fit.saturated)} saturated"
