@@ -418,3 +418,17 @@ def test_the_short_normal_names_are_tied_to_the_sidebars():
         "In the sidebar, N(0, 1) is Large random (std 1.0), N(0, 0.01²) is Small random (std 0.01)."
     )
     assert "In the sidebar" not in run(Config(inits=("he_normal",), epochs=1)).target_caption
+
+
+def test_gradient_lines_that_lie_on_one_another_are_named():
+    """N(0, 0.01²) at 30 layers: the first hidden layers' gradient norms all sit near 1e-45 on
+    an axis of some 45 decades, one thick line; the panel's note names them. A healthy He
+    panel, whose lines are apart on its few decades, has no such note."""
+    result = run(config_from_values({"layers": 30, "epochs": 20}))
+    panels = {panel.label: panel for panel in result.gradients}
+    small = panels["N(0, 0.01²)"]
+    assert "Layers 1, 5, 8, 12, 16 lie on one another at every epoch" in small.note
+    logs = np.log10(small.norms[:, :5])
+    low, high = np.log10(small.norms[small.norms > 0]).min(), np.log10(small.norms).max()
+    assert np.ptp(logs, axis=1).max() <= 0.02 * (high - low + 2)  # within the axis's 2 %
+    assert "lie on one another" not in panels["He normal"].note
