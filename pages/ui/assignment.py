@@ -49,7 +49,7 @@ from quizzes.ledger import LedgerError
 #: Secret naming another assignments file (a path relative to the repository root, or absolute).
 FILE_SECRET = "assignments_file"
 #: Session-state keys: the followed assignment's id; {assignment: {page: step}} (the step last
-#: opened on each page); {assignment: [step numbers opened]}; {assignment: [steps whose
+#: opened on each page); {assignment: {step opened: who opened it}}; {assignment: [steps whose
 #: presets were applied]}; {assignment: {quiz set: (closed, questions)}}; a one-line notice.
 _FOLLOWED_STATE = "_wil_assignment"
 _STEP_STATE = "_wil_assignment_step"
@@ -59,6 +59,9 @@ _QUIZ_STATE = "_wil_assignment_quizzes"
 _NOTICE_STATE = "_wil_assignment_notice"
 #: {identity key + assignment: step numbers the ledger holds}: read once per session.
 _SYNCED_STATE = "_wil_assignment_synced"
+#: {assignment: identity key of the first student signed in this session}: who claims the
+#: steps opened before anyone signed in.
+_OWNER_STATE = "_wil_assignment_owner"
 #: When (time.monotonic) the ledger may be tried again after it could not be opened.
 _LEDGER_DOWN_STATE = "_wil_assignment_ledger_down"
 #: Seconds between tries of a ledger that could not be opened: an unreachable database must not
@@ -174,16 +177,36 @@ def current_step(assignment: Assignment, page_key: str) -> Step | None:
     return steps[0] if steps else None
 
 
-def _visited(assignment: Assignment) -> list[int]:
-    return st.session_state.setdefault(_VISITED_STATE, {}).setdefault(assignment.id, [])
+def _visited(assignment: Assignment) -> dict[int, set[str]]:
+    """The steps opened in this session: step number -> the identity keys of the students
+    signed in when it was opened ("" for nobody yet)."""
+    return st.session_state.setdefault(_VISITED_STATE, {}).setdefault(assignment.id, {})
+
+
+def _mark_opened(assignment: Assignment, number: int) -> None:
+    """Record that step ``number`` was opened, by the student signed in now (if any)."""
+    identity = current_identity()
+    _visited(assignment).setdefault(number, set()).add(identity.key if identity else "")
+
+
+def _own_steps(assignment: Assignment, student: str) -> set[int]:
+    """The steps of this session that count for ``student``: opened while they were signed in,
+    or before anyone was (the session's first student claims those, no later one)."""
+    owner = st.session_state.setdefault(_OWNER_STATE, {}).setdefault(assignment.id, student)
+    return {
+        number
+        for number, openers in _visited(assignment).items()
+        if student in openers or ("" in openers and owner == student)
+    }
 
 
 def _sync_visits(assignment: Assignment) -> None:
-    """Share the opened steps with the ledger once the student is known: the steps opened in
-    this session are recorded under the student, and those the ledger holds for the student
-    (another session, a reload) are kept apart, per student, for the checklist
-    (:func:`_opened_steps`). Steps read back are never written under anyone else. The ledger
-    is read once per session and student; when it cannot be opened, the next try waits
+    """Share the opened steps with the ledger once the student is known: the steps of this
+    session that count for the student (``_own_steps``) are recorded under them, and those the
+    ledger holds for the student (another session, a reload) are kept apart, per student, for
+    the checklist (:func:`_opened_steps`). Nothing is written under a student who did not
+    open it: a second student typed into the same session starts from their own steps. The
+    ledger is read once per session and student; when it cannot be opened, the next try waits
     ``LEDGER_RETRY_S`` and the checklist counts this session's steps only (the quiz pages say
     what is wrong with the ledger)."""
     identity = current_identity()
@@ -191,18 +214,17 @@ def _sync_visits(assignment: Assignment) -> None:
         return
     synced: dict[str, set[int]] = st.session_state.setdefault(_SYNCED_STATE, {})
     key = _synced_key(identity.key, assignment)
-    visited = _visited(assignment)
-    if key in synced and set(visited) <= synced[key]:
+    own = _own_steps(assignment, identity.key)
+    if key in synced and own <= synced[key]:
         return
     if time.monotonic() < st.session_state.get(_LEDGER_DOWN_STATE, 0.0):
         return
     try:
         ledger = classroom_ledger()
         known = synced[key] if key in synced else ledger.steps_opened(identity.key, assignment.id)
-        for number in visited:
-            if number not in known:
-                ledger.record_step(identity.key, assignment.id, number)
-                known.add(number)
+        for number in sorted(own - known):
+            ledger.record_step(identity.key, assignment.id, number)
+            known.add(number)
     except LedgerError:
         st.session_state[_LEDGER_DOWN_STATE] = time.monotonic() + LEDGER_RETRY_S
         return
@@ -214,12 +236,14 @@ def _synced_key(student: str, assignment: Assignment) -> str:
 
 
 def _opened_steps(assignment: Assignment) -> set[int]:
-    """The step numbers the checklist ticks: opened in this session, or recorded in the ledger
-    for the student now signed in."""
-    opened = set(_visited(assignment))
+    """The step numbers the checklist ticks: for a student signed in, the session's steps that
+    count for them and those the ledger holds for them; for nobody yet, the session's."""
     identity = current_identity()
-    if identity is not None:
+    if identity is None:
+        opened = set(_visited(assignment))
+    else:
         synced = st.session_state.get(_SYNCED_STATE, {})
+        opened = _own_steps(assignment, identity.key)
         opened |= synced.get(_synced_key(identity.key, assignment), set())
     return {number for number in opened if 1 <= number <= len(assignment.steps)}
 
@@ -250,8 +274,7 @@ def assignment_scope(assignment: Assignment | None, page_key: str) -> Iterator[N
         if step is not None:
             locks[page_key] = step.locked_values()
             _apply_presets(assignment, step)
-            if step.number not in _visited(assignment):
-                _visited(assignment).append(step.number)
+            _mark_opened(assignment, step.number)
         _sync_visits(assignment)
         st.query_params[ASSIGNMENT_PARAM] = assignment.id
         if step is not None:

@@ -301,3 +301,22 @@ def test_another_student_in_the_same_browser_does_not_inherit_the_ledgers_steps(
     at = sign_up(at, "Grace", "s2")
     assert "0 of 2 steps opened" in at.get("progress")[0].proto.text
     assert ledger.steps_opened("id:s2", "lab1") == set()
+
+
+def test_a_step_counts_for_the_student_who_opened_it(tmp_path):
+    """Ada opens step 1 signed in; Grace then types her name in the same browser: Grace's
+    checklist and ledger rows hold no step she did not open, while Ada's keep hers. Steps
+    opened before anyone signed in go to the session's first student."""
+    at = app(tmp_path, assignment="lab1")
+    at = open_step(at, "pages/signal_propagation.py", assignment="lab1", step="2")  # anonymous
+    at.switch_page("pages/assignment_page.py")
+    at = sign_up(at.run())
+    at = open_step(at, "pages/signal_propagation.py", assignment="lab1", step="1")
+    at.switch_page("pages/assignment_page.py")
+    at = sign_up(at.run(), "Grace", "s2")
+    assert "0 of 2 steps opened" in at.get("progress")[0].proto.text
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    assert ledger.steps_opened("id:s1", "lab1") == {1, 2}
+    assert ledger.steps_opened("id:s2", "lab1") == set()
+    at = open_step(at, "pages/signal_propagation.py", assignment="lab1", step="1")
+    assert ledger.steps_opened("id:s2", "lab1") == {1}
