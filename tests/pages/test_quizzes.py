@@ -540,3 +540,23 @@ def test_practice_comes_back_to_the_question_a_link_left_from() -> None:
     at.switch_page(PRACTICE_PAGE).run()
     assert not at.exception
     assert shown_prompts(at, session_of(at, "anonymous", "formulas", "practice")) == [third]
+
+
+@pytest.mark.parametrize("student", ["", "Ada Lovelace"])
+def test_a_graded_quiz_page_names_a_url_parameter_it_does_not_use(student):
+    """Every page gives one line for a URL parameter it does not declare; the graded quiz pages
+    declare none and were silent (``?x=<b>hi</b>`` stayed in the address bar unexplained). The
+    name is shown as text, and the shell's own parameters pass without a word."""
+    at = AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT)
+    at.secrets["variant_key"] = VARIANT_KEY
+    at.run()
+    if student:
+        at.sidebar.text_input(key=STUDENT_KEY).input(student)
+        at.sidebar.text_input(key=STUDENT_ID_KEY).input(student_id_of(student)).run()
+    at.switch_page("pages/quiz_signal.py")
+    at.query_params["x"] = "<b>hi</b>"
+    at.run()
+    assert not at.exception
+    (warning,) = [w.value.replace("\\", "") for w in at.warning if "not used on" in w.value]
+    assert warning.startswith("URL parameter 'x' is not used on this page")
+    assert "its parameters are: none" in warning
