@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from quizzes import mistakes as mk
+from quizzes.bank import get_question
 from quizzes.grading import Grade, grade, mark_repeat, reveal
 from quizzes.questions import (
     ChoiceQuestion,
@@ -411,3 +412,18 @@ def test_format_value_and_round_sig() -> None:
     with pytest.raises(ValueError, match="digits"):
         round_sig(1.0, 0)
     assert within(1.0, 1.0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("question_id", ["conv_fan_in", "torch_shape_fan_in"])
+def test_a_question_graded_exactly_takes_only_its_whole_number(question_id) -> None:
+    """The fan questions say "Graded exactly." but accepted anything within 0.5: 72.3 passed,
+    and 0.2 after 0.3 read "Not correct" beside "the same within the tolerance". A fan is a
+    whole number, so exactly means it."""
+    question = get_question(question_id)
+    assert question.grading_rule == "Graded exactly."
+    params = question.generate(np.random.default_rng(3))
+    answer = question.correct_value(params)
+    assert grade(question, params, f"{answer:g}").status == "correct"
+    assert grade(question, params, f"{answer + 0.3:g}").status == "incorrect"
+    second = mark_repeat(question, params, "0.2", grade(question, params, "0.2"), ["0.3"])
+    assert second.counts_as_attempt and second.note is None
