@@ -422,6 +422,15 @@ def url_warning(control: Control, text: str, error: ValueError) -> str:
     )
 
 
+def locked_warning(control: Control, text: str, value: Value) -> str:
+    """The one line shown when URL parameter ``control.name=text`` asks for another value than
+    the one an assignment locks (``value``)."""
+    return (
+        f"URL parameter {control.name}={shown(text)} ignored: the assignment sets it to "
+        f"{control.format(value)}."
+    )
+
+
 def to_cli_flag(name: str) -> str:
     """The command-line flag of a control: ``input_std`` -> ``--input-std``."""
     return "--" + _check_name(name).replace("_", "-")

@@ -24,6 +24,7 @@ from lab.controls.core import (
     MultiChoiceControl,
     PageControls,
     Value,
+    locked_warning,
     url_warning,
 )
 from pages.ui.text import show_warning
@@ -130,7 +131,10 @@ def draw_controls(
         key = widget_key(control.name, page)
         url_text = query.get(control.name)
         if control.name in locked:
-            st.session_state[key] = _widget_value(control, locked[control.name])
+            lock = locked[control.name]
+            if url_text not in (None, written.get(control.name), control.format(lock)):
+                warnings.append(locked_warning(control, url_text, lock))
+            st.session_state[key] = _widget_value(control, lock)
             if locked[control.name] != control.default:
                 to_show.add(control.name)
         elif url_text is not None and url_text != written.get(control.name):

@@ -121,6 +121,13 @@ def test_a_step_applies_its_presets_and_locks_its_controls_against_the_url(tmp_p
     text = shown_text(at)
     assert "Step 2 of 2: He/Kaiming normal on ReLU, 20 layers" in text
     assert "Set by the assignment, locked: Weight initialization = He/Kaiming normal" in text
+    # The link's own values for locked controls were not used: one line each says so.
+    shown = [w.value.replace("\\", "") for w in at.warning]
+    assert "URL parameter init='xavier_normal' ignored: the assignment sets it to he_normal." in (
+        shown
+    )
+    assert "URL parameter layers='5' ignored: the assignment sets it to 20." in shown
+    assert not [w for w in shown if w.startswith("URL parameter width")]  # not locked: used
 
 
 def test_a_locked_widget_cannot_be_changed(tmp_path):
@@ -128,6 +135,7 @@ def test_a_locked_widget_cannot_be_changed(tmp_path):
     at = open_step(at, "pages/signal_propagation.py", assignment="lab1", step="1")
     page = "signal_propagation"
     assert control(at, page, "init").value == "xavier_normal"
+    assert not [w for w in at.warning if "ignored" in w.value]  # the step's own link
     with pytest.raises(AppTestError, match="disabled"):
         control(at, page, "init").set_value("he_normal")
     # A forged widget message (state changed behind the disabled widget) does not stick either.
