@@ -67,6 +67,8 @@ _LEDGER_DOWN_STATE = "_wil_assignment_ledger_down"
 #: Seconds between tries of a ledger that could not be opened: an unreachable database must not
 #: slow every run of every page of the assignment.
 LEDGER_RETRY_S = 60.0
+#: The checklist's marks: a step not yet opened, and opened.
+STEP_MARKS = {False: ":material/radio_button_unchecked:", True: ":material/check_circle:"}
 #: Longest assignment id read from a URL (ids are at most 32 characters).
 _MAX_ID_TEXT = 64
 
@@ -357,12 +359,13 @@ def step_label(step: Step) -> str:
     return step.title or get_page(step.page).title
 
 
-def _step_link(assignment: Assignment, step: Step, label: str) -> None:
+def _step_link(assignment: Assignment, step: Step, label: str, icon: str | None = None) -> None:
+    """A link to the step's page with its presets (``icon``: the page's unless given)."""
     info = get_page(step.page)
     st.page_link(
         info.path,
         label=label,
-        icon=info.icon,
+        icon=icon or info.icon,
         query_params=step.query() | assignment.shell_query(step.number),
     )
 
@@ -435,11 +438,11 @@ def draw_assignment_page(assignment: Assignment | None) -> None:
         st.subheader("Steps")
         visited = _opened_steps(assignment)
         for step in assignment.steps:
-            mark = ":green[:material/check_circle:]" if step.number in visited else "○"
-            columns = st.columns([1, 24], vertical_alignment="center")
-            columns[0].markdown(mark)
-            with columns[1]:
-                _step_link(assignment, step, f"Step {step.number}: {step_label(step)}")
+            # The mark is the link's icon: in columns of their own it wrapped onto a line
+            # above its step on a phone.
+            opened = step.number in visited
+            label = f"Step {step.number}: {step_label(step)}" + (" (opened)" if opened else "")
+            _step_link(assignment, step, label, STEP_MARKS[opened])
     for quiz in assignment.quizzes:
         st.subheader(plain(quiz.title))
         each = set(quiz.points.values())

@@ -278,6 +278,10 @@ def test_opened_steps_survive_a_reload_once_the_student_is_known(tmp_path):
 
     again = sign_up(app(tmp_path, assignment="lab1"))
     assert "2 of 2 steps opened" in again.get("progress")[0].proto.text
+    # Each checklist row is one link whose icon is its mark (columns wrapped it on a phone).
+    steps = [link.proto for link in again.get("page_link") if link.proto.label.startswith("Step")]
+    assert [link.icon for link in steps] == [":material/check_circle:"] * 2
+    assert all(link.label.endswith("(opened)") for link in steps)
     other = sign_up(app(tmp_path, assignment="lab1"), "Grace", "s2")
     assert "0 of 2 steps opened" in other.get("progress")[0].proto.text
 
