@@ -536,10 +536,12 @@ def _targets_text(advice: Advice) -> str:
     else:
         parts.append(f"no σ_w² keeps the input's scale ({_scale_text(q)}) against this bias")
     if math.isfinite(advice.critical_sw2):
-        text = (
-            f"χ₁ = 1 needs σ_w² = {_n(advice.critical_sw2)}, with fixed point "
-            f"q* = {_q(advice.critical_q)}"
+        fixed = (
+            f"with fixed point q* = {_q(advice.critical_q)}"
+            if math.isfinite(advice.critical_q)
+            else "with no fixed point (q grows without bound)"
         )
+        text = f"χ₁ = 1 needs σ_w² = {_n(advice.critical_sw2)}, {fixed}"
         if advice.critical_q < 1e-12 and advice.critical_reached:
             text += " (the signal decays to 0 there)"
         if advice.critical_saturated is not None and advice.critical_saturated > 0.005:
@@ -570,12 +572,15 @@ def _fit_numbers(fit: SchemeFit, q: float) -> str:
     text = f"σ_w² = {_n(fit.sw2)}: q × {_n(fit.forward_gain)} per layer at {_scale_text(q)}, " + (
         f"χ₁ = {_n(fit.chi1)} at q* = {_q(fit.q_star)}"
         if math.isfinite(fit.q_star)
-        else f"χ₁ = {_n(fit.chi1)} as q grows without bound (no fixed point)"
+        else f"χ₁ = {_n(fit.chi1)} as q grows without bound, with no fixed point"
     )
     if fit.saturated is not None:
         text += f", {percent(fit.saturated)} saturated"
     if fit.far_at_depth and math.isfinite(fit.depth_chi1):
-        where = " the network stays far from q*, and" if fit.stays_far else ""
+        if not math.isfinite(fit.q_star):
+            where = ", as q keeps growing,"
+        else:
+            where = " the network stays far from q*, and" if fit.stays_far else ""
         text += (
             f"; over {plural(fit.depth, 'layer')}{where} χ₁ averages {_n(fit.depth_chi1)} a layer"
         )
@@ -640,7 +645,8 @@ def _with_reason(advice: Advice) -> Advice:
                     f"σ_w² = {_n(forward.sw2)} is {percent(abs(off))} "
                     f"{'above' if off > 0 else 'below'} {_n(advice.forward_sw2)}"
                 )
-            sentences.append(f"{which} to keeping the scale: {where} (χ₁ = {_n(forward.chi1)}).")
+            chi = f"χ₁ = {_n(forward.chi1)} {_where(forward)}"
+            sentences.append(f"{which} to keeping the scale: {where} ({chi}).")
     for fit in advice.fits:
         note = _pytorch_note(act, fit)
         if note:
@@ -754,8 +760,9 @@ def _verdict_sentence(act: Activation, fit: SchemeFit, advice: Advice) -> str:
             else _phase_text(fit.chi1)
         )
         return (
-            f"It keeps the gradient's scale ({phase}) but not the forward "
-            f"one: keeping {_scale_text(advice.q)} needs σ_w² = {_n(advice.forward_sw2)}."
+            f"It keeps the gradient's scale ({phase}) but not the forward one: "
+            + _forward_need(advice)
+            + "."
             + _polynomial_note(act, fit)
             + closest
         )
@@ -764,9 +771,14 @@ def _verdict_sentence(act: Activation, fit: SchemeFit, advice: Advice) -> str:
         f"{_phase_text(fit.chi1)}, the "
         f"gradient's std × {_grad_factor(fit.chi1)} per layer {_where(fit)}"
     )
+    return f"{text}, and {_forward_need(advice)}.{closest}"
+
+
+def _forward_need(advice: Advice) -> str:
+    """What keeping the input's scale takes: a σ_w², or none against this bias."""
     if math.isfinite(advice.forward_sw2):
-        text += f", and keeping {_scale_text(advice.q)} needs σ_w² = {_n(advice.forward_sw2)}"
-    return text + "." + closest
+        return f"keeping {_scale_text(advice.q)} needs σ_w² = {_n(advice.forward_sw2)}"
+    return f"no σ_w² keeps {_scale_text(advice.q)} against this bias"
 
 
 def match_verdict(

@@ -458,7 +458,10 @@ def assess(m: Measurements) -> Health:
             message += f"{gradient_state} gradient: "
         # The signal's clause too: tanh started at input std 1000 is squeezed to RMS 0.00055
         # of the input's at layer 1, which a headline of "saturated" alone left unexplained.
-        message += f"{gradient_clause}; {signal_clause}"
+        signal = (
+            f"the signal's {signal_clause}" if signal_clause.startswith("RMS") else signal_clause
+        )
+        message += f"{gradient_clause}; {signal}"
         return Health("saturated", "saturated", message, saturated, **common)
     if gradient_state in ("vanishing", "exploding"):
         state = gradient_state

@@ -638,21 +638,21 @@ def _gradient_panel(run: training.InitRun, label: str, epochs: np.ndarray) -> Gr
     note = ("Not on the log axis: " + "; ".join(parts) + ".") if parts else ""
     for group in _overlapping_layers(norms, layers):
         note += (
-            f" {_layer_list(group, readout).capitalize()} lie on one another at every epoch "
-            f"(within {OVERLAP_SHARE:.0%} of the axis's height): one line hides the others."
+            f" {_layer_list(group, readout).capitalize()} nearly coincide at every epoch "
+            f"(within {OVERLAP_SHARE:.0%} of the axis's height), so their lines read as one."
         )
     return GradientPanel(label, shown, layers, norms, note.strip())
 
 
 #: Lines of a gradient panel closer than this share of its log axis's height at every epoch
-#: lie on one another (the axis spans the decades of its norms, as ``decade_span`` rounds them).
+#: read as one (the axis spans the decades of its norms, as ``decade_span`` rounds them).
 OVERLAP_SHARE = 0.02
 
 
 def _overlapping_layers(norms: np.ndarray, layers: Sequence[int]) -> list[list[int]]:
     """Runs of 3 or more consecutive layers whose positive norms (``norms``: epochs x layers)
-    stay within OVERLAP_SHARE of the axis's height of the run's first layer at every epoch
-    where both are drawn. N(0, 0.01²) at 30 layers: the first hidden layers' norms all sit
+    are drawn at the same epochs as the run's first layer's and stay within OVERLAP_SHARE of
+    the axis's height of them. N(0, 0.01²) at 30 layers: the first hidden layers' norms all sit
     near 1e-45 on an axis of 46 decades, one line."""
     span = decade_span(norms.ravel())
     if span is None:
@@ -664,8 +664,13 @@ def _overlapping_layers(norms: np.ndarray, layers: Sequence[int]) -> list[list[i
     start = 0
     for i in range(1, len(layers) + 1):
         if i < len(layers):
-            both = np.isfinite(logs[:, i]) & np.isfinite(logs[:, start])
-            if both.any() and np.all(np.abs(logs[both, i] - logs[both, start]) <= limit):
+            drawn = np.isfinite(logs[:, start])
+            same = np.array_equal(np.isfinite(logs[:, i]), drawn)  # drawn at the same epochs
+            if (
+                same
+                and drawn.any()
+                and np.all(np.abs(logs[drawn, i] - logs[drawn, start]) <= limit)
+            ):
                 continue
         if i - start >= 3:
             groups.append(list(layers[start:i]))

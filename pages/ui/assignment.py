@@ -59,9 +59,6 @@ _QUIZ_STATE = "_wil_assignment_quizzes"
 _NOTICE_STATE = "_wil_assignment_notice"
 #: {identity key + assignment: step numbers the ledger holds}: read once per session.
 _SYNCED_STATE = "_wil_assignment_synced"
-#: {assignment: identity key of the first student signed in this session}: who claims the
-#: steps opened before anyone signed in.
-_OWNER_STATE = "_wil_assignment_owner"
 #: When (time.monotonic) the ledger may be tried again after it could not be opened.
 _LEDGER_DOWN_STATE = "_wil_assignment_ledger_down"
 #: Seconds between tries of a ledger that could not be opened: an unreachable database must not
@@ -192,14 +189,17 @@ def _mark_opened(assignment: Assignment, number: int) -> None:
 
 
 def _own_steps(assignment: Assignment, student: str) -> set[int]:
-    """The steps of this session that count for ``student``: opened while they were signed in,
-    or before anyone was (the session's first student claims those, no later one)."""
-    owner = st.session_state.setdefault(_OWNER_STATE, {}).setdefault(assignment.id, student)
-    return {
-        number
-        for number, openers in _visited(assignment).items()
-        if student in openers or ("" in openers and owner == student)
-    }
+    """The steps of this session that count for ``student``: those opened while they were
+    signed in. Steps opened while nobody was are claimed here by the next student to sign in
+    (and so by no later one)."""
+    steps = set()
+    for number, openers in _visited(assignment).items():
+        if "" in openers:
+            openers.discard("")
+            openers.add(student)
+        if student in openers:
+            steps.add(number)
+    return steps
 
 
 def _sync_visits(assignment: Assignment) -> None:
@@ -239,10 +239,11 @@ def _synced_key(student: str, assignment: Assignment) -> str:
 
 def _opened_steps(assignment: Assignment) -> set[int]:
     """The step numbers the checklist ticks: for a student signed in, the session's steps that
-    count for them and those the ledger holds for them; for nobody yet, the session's."""
+    count for them and those the ledger holds for them; for nobody, the steps opened while
+    nobody was signed in."""
     identity = current_identity()
     if identity is None:
-        opened = set(_visited(assignment))
+        opened = {number for number, openers in _visited(assignment).items() if "" in openers}
     else:
         synced = st.session_state.get(_SYNCED_STATE, {})
         opened = _own_steps(assignment, identity.key)

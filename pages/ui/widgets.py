@@ -132,7 +132,7 @@ def draw_controls(
         url_text = query.get(control.name)
         if control.name in locked:
             lock = locked[control.name]
-            if url_text not in (None, written.get(control.name), control.format(lock)):
+            if url_text is not None and not _means(control, url_text, lock):
                 warnings.append(locked_warning(control, url_text, lock))
             st.session_state[key] = _widget_value(control, lock)
             if locked[control.name] != control.default:
@@ -204,6 +204,18 @@ def draw_controls(
             if control.name in query:
                 del st.query_params[control.name]
     return {c.name: values[c.name] if c.name in applied else c.default for c in spec.controls}
+
+
+def _means(control: Control, text: str, value: Value) -> bool:
+    """Whether URL text ``text`` reads as ``value`` for ``control`` ("1.0" and "1e0" as 1; a
+    multi-choice in any order); unreadable text means nothing."""
+    try:
+        parsed = control.parse(text)
+    except ValueError:
+        return False
+    if isinstance(parsed, tuple) and isinstance(value, tuple):
+        return sorted(parsed) == sorted(value)
+    return parsed == value
 
 
 @contextmanager

@@ -427,8 +427,8 @@ def test_gradient_lines_that_lie_on_one_another_are_named():
     result = run(config_from_values({"layers": 30, "epochs": 20}))
     panels = {panel.label: panel for panel in result.gradients}
     small = panels["N(0, 0.01²)"]
-    assert "Layers 1, 5, 8, 12, 16 lie on one another at every epoch" in small.note
+    assert "Layers 1, 5, 8, 12, 16 nearly coincide at every epoch" in small.note
     logs = np.log10(small.norms[:, :5])
     low, high = np.log10(small.norms[small.norms > 0]).min(), np.log10(small.norms).max()
     assert np.ptp(logs, axis=1).max() <= 0.02 * (high - low + 2)  # within the axis's 2 %
-    assert "lie on one another" not in panels["He normal"].note
+    assert "nearly coincide" not in panels["He normal"].note

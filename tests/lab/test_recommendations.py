@@ -387,4 +387,4 @@ def test_a_scheme_without_a_fixed_point_is_not_said_to_have_one_at_infinity():
     the reason read "χ₁ = 1.1 at q* = inf"; it now says there is no fixed point."""
     reason = match_verdict("he_normal", "selu", input_std=1000.0, depth=20).reason
     assert "q* = inf" not in reason and "at q*" not in reason
-    assert "χ₁ = 1.1 as q grows without bound (no fixed point)" in reason
+    assert "χ₁ = 1.1 as q grows without bound, with no fixed point" in reason

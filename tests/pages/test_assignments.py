@@ -128,6 +128,11 @@ def test_a_step_applies_its_presets_and_locks_its_controls_against_the_url(tmp_p
     )
     assert "URL parameter layers='5' ignored: the assignment sets it to 20." in shown
     assert not [w for w in shown if w.startswith("URL parameter width")]  # not locked: used
+    # The locked value written another way is the same value: no line.
+    at = open_step(
+        at, "pages/signal_propagation.py", assignment="lab1", step="2", layers="020", width="128"
+    )
+    assert not [w for w in at.warning if "ignored" in w.value]
 
 
 def test_a_locked_widget_cannot_be_changed(tmp_path):
@@ -317,8 +322,8 @@ def test_another_student_in_the_same_browser_does_not_inherit_the_ledgers_steps(
 
 def test_a_step_counts_for_the_student_who_opened_it(tmp_path):
     """Ada opens step 1 signed in; Grace then types her name in the same browser: Grace's
-    checklist and ledger rows hold no step she did not open, while Ada's keep hers. Steps
-    opened before anyone signed in go to the session's first student."""
+    checklist and ledger rows hold no step she did not open, while Ada's keep hers. A step
+    opened while nobody is signed in goes to the next student who signs in."""
     at = app(tmp_path, assignment="lab1")
     at = open_step(at, "pages/signal_propagation.py", assignment="lab1", step="2")  # anonymous
     at.switch_page("pages/assignment_page.py")
@@ -332,3 +337,21 @@ def test_a_step_counts_for_the_student_who_opened_it(tmp_path):
     assert ledger.steps_opened("id:s2", "lab1") == set()
     at = open_step(at, "pages/signal_propagation.py", assignment="lab1", step="1")
     assert ledger.steps_opened("id:s2", "lab1") == {1}
+
+
+def test_a_step_opened_signed_out_goes_to_the_next_student_to_sign_in(tmp_path):
+    """Ada signs in, then clears her name and ID; Grace opens step 1 signed out and then types
+    hers: the step is Grace's, not Ada's, and the signed-out checklist shows only it."""
+    at = sign_up(app(tmp_path, assignment="lab1"))
+    at = open_step(at, "pages/signal_propagation.py", assignment="lab1", step="2")  # Ada's
+    at.switch_page("pages/assignment_page.py")
+    at = sign_up(at.run(), "", "")
+    at = open_step(at, "pages/signal_propagation.py", assignment="lab1", step="1")
+    at.switch_page("pages/assignment_page.py")
+    at.run()
+    assert "1 of 2 steps opened" in at.get("progress")[0].proto.text  # step 1, not Ada's 2
+    at = sign_up(at, "Grace", "s2")
+    assert "1 of 2 steps opened" in at.get("progress")[0].proto.text
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    assert ledger.steps_opened("id:s2", "lab1") == {1}
+    assert ledger.steps_opened("id:s1", "lab1") == {2}
