@@ -750,7 +750,8 @@ def _verdict_sentence(act: Activation, fit: SchemeFit, advice: Advice) -> str:
     )
     if fit.forward_ok:
         return (
-            f"It keeps the forward scale but not the gradient's: {_phase_text(fit.chi1)}, the "
+            f"It keeps the forward scale (q, the pre-activations' variance) but not the "
+            f"gradient's: {_phase_text(fit.chi1)}, the "
             f"gradient's std × {_grad_factor(fit.chi1)} per layer {_where(fit)}.{closest}"
         )
     if fit.critical_ok:

@@ -184,3 +184,10 @@ def test_a_tiny_gradient_factor_keeps_its_digits():
     verdict = diagnosis.match_verdict("small_random", "sigmoid", width=2)
     assert "× 0.00 per layer" not in verdict.reason
     assert re.search(r"gradient's std × 0\.00[1-9]\d* per layer", verdict.reason)
+
+
+def test_the_forward_scale_a_verdict_keeps_is_named_as_the_pre_activations():
+    """tanh is bounded: a verdict that keeps q (the pre-activations' variance) can sit beside an
+    activation std that falls at layer 1, so the sentence says which scale it keeps."""
+    verdict = diagnosis.match_verdict("xavier_normal", "tanh", {"gain": 5 / 3})
+    assert "keeps the forward scale (q, the pre-activations' variance) but not" in verdict.reason
