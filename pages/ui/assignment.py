@@ -402,7 +402,7 @@ def draw_banner(assignment: Assignment, step: Step | None) -> None:
                 st.caption(
                     ":material/lock: Set by the assignment, locked: " + plain(_locked_text(step))
                 )
-        left, right = st.columns(2)
+        left, right = st.columns(2, vertical_alignment="center")
         with left:
             st.page_link(
                 ASSIGNMENT_PAGE.path,
