@@ -188,18 +188,19 @@ def _mark_opened(assignment: Assignment, number: int) -> None:
     _visited(assignment).setdefault(number, set()).add(identity.key if identity else "")
 
 
-def _own_steps(assignment: Assignment, student: str) -> set[int]:
-    """The steps of this session that count for ``student``: those opened while they were
-    signed in. Steps opened while nobody was are claimed here by the next student to sign in
-    (and so by no later one)."""
-    steps = set()
-    for number, openers in _visited(assignment).items():
+def _claim_unowned(assignment: Assignment, student: str) -> None:
+    """Give the steps opened while nobody was signed in to ``student``, the next student to
+    sign in (and so to no later one)."""
+    for openers in _visited(assignment).values():
         if "" in openers:
             openers.discard("")
             openers.add(student)
-        if student in openers:
-            steps.add(number)
-    return steps
+
+
+def _own_steps(assignment: Assignment, student: str) -> set[int]:
+    """The steps of this session that count for ``student``: those opened while they were
+    signed in, or claimed by them (``_claim_unowned``)."""
+    return {number for number, openers in _visited(assignment).items() if student in openers}
 
 
 def _sync_visits(assignment: Assignment) -> None:
@@ -214,6 +215,7 @@ def _sync_visits(assignment: Assignment) -> None:
     identity = current_identity()
     if identity is None:
         return
+    _claim_unowned(assignment, identity.key)
     synced: dict[str, set[int]] = st.session_state.setdefault(_SYNCED_STATE, {})
     key = _synced_key(identity.key, assignment)
     own = _own_steps(assignment, identity.key)
