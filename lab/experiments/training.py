@@ -639,19 +639,21 @@ def _gradient_panel(run: training.InitRun, label: str, epochs: np.ndarray) -> Gr
     for group in _overlapping_layers(norms, layers):
         note += (
             f" {_layer_list(group, readout).capitalize()} nearly coincide at every epoch "
-            f"(within {OVERLAP_SHARE:.0%} of the axis's height), so their lines read as one."
+            f"(within {PANEL_OVERLAP_SHARE:.0%} of the axis's height), so their lines read as one."
         )
     return GradientPanel(label, shown, layers, norms, note.strip())
 
 
 #: Lines of a gradient panel closer than this share of its log axis's height at every epoch
-#: read as one (the axis spans the decades of its norms, as ``decade_span`` rounds them).
-OVERLAP_SHARE = 0.02
+#: read as one (the axis spans the decades of its norms, as ``decade_span`` rounds them). Twice
+#: ``lab.axes.OVERLAP_SHARE``: a panel is 200 px high and its 1.5-px lines carry no dots, so
+#: 4 px apart they still merge.
+PANEL_OVERLAP_SHARE = 0.02
 
 
 def _overlapping_layers(norms: np.ndarray, layers: Sequence[int]) -> list[list[int]]:
     """Runs of 3 or more consecutive layers whose positive norms (``norms``: epochs x layers)
-    are drawn at the same epochs as the run's first layer's and stay within OVERLAP_SHARE of
+    are drawn at the same epochs as the run's first layer's and stay within PANEL_OVERLAP_SHARE of
     the axis's height of them. N(0, 0.01²) at 30 layers: the first hidden layers' norms all sit
     near 1e-45 on an axis of 46 decades, one line."""
     span = decade_span(norms.ravel())
@@ -659,7 +661,7 @@ def _overlapping_layers(norms: np.ndarray, layers: Sequence[int]) -> list[list[i
         return []
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.where(norms > 0.0, np.log10(norms), np.nan)
-    limit = OVERLAP_SHARE * max(span[1] - span[0], 1)
+    limit = PANEL_OVERLAP_SHARE * max(span[1] - span[0], 1)
     groups: list[list[int]] = []
     start = 0
     for i in range(1, len(layers) + 1):
