@@ -42,10 +42,12 @@ from pages.ui.student import (
     sign_in_configured,
 )
 from pages.ui.text import plain, show_engine_error
+from pages.ui.widgets import current_page_key, draw_controls
 from quizzes.bank import QUIZZES, get_quiz
 from quizzes.grading import Grade, reveal
 from quizzes.identity import ANONYMOUS, Identity
 from quizzes.ledger import Ledger, LedgerError
+from quizzes.pages import QUIZ_PAGES
 from quizzes.parser import EXAMPLE_ANSWERS, EXAMPLE_FORMULAS, EXAMPLE_SCIENTIFIC
 from quizzes.questions import ChoiceQuestion, NumericQuestion, Question, count_text
 from quizzes.receipts import (
@@ -582,6 +584,11 @@ def render_quiz(
     if question_ids is None:
         get_quiz(quiz_id)
     check_choice("mode", mode, MODES)
+    page = QUIZ_PAGES.get(current_page_key())
+    if page is not None and not page.controls:
+        # A graded quiz page declares no controls: any URL parameter but the shell's gets the
+        # one-line warning every page gives (Practice draws its own controls).
+        draw_controls(page)
     identity = current_identity()
     if identity is None and mode == "graded":
         if sign_in_configured():

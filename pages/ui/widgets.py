@@ -29,7 +29,6 @@ from lab.controls.core import (
 )
 from pages.ui.text import show_warning
 from quizzes.assignments import SHELL_PARAMS
-from quizzes.pages import ALL_PAGES
 
 #: URL parameters the app shell reads on every page (an assignment and its step): every page
 #: keeps them in its URL and never warns about them.
@@ -84,13 +83,8 @@ def page_setup(page_key: str) -> dict[str, str]:
 @contextmanager
 def deep_link_scope(page_key: str) -> Iterator[None]:
     """Run one page with its controls keyed by ``page_key``; afterwards drop URL parameters
-    that other pages' controls wrote and this page does not use. Used around ``page.run()``.
-    A declared page without controls (Home, the graded quizzes) gets here the one-line warning
-    that ``draw_controls`` gives every other page for a URL parameter it does not use."""
+    that other pages' controls wrote and this page does not use. Used around ``page.run()``."""
     st.session_state[_CURRENT_PAGE_STATE] = page_key
-    spec = ALL_PAGES.get(page_key)
-    if spec is not None and not spec.controls:
-        draw_controls(spec)
     try:
         yield
     finally:

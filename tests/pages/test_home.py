@@ -66,15 +66,3 @@ def test_every_page_opens_with_its_registry_title():
         at.switch_page(info.file).run()
         assert not at.exception, info.key
         assert at.title[0].value == info.title
-
-
-def test_home_names_a_url_parameter_it_does_not_use():
-    """Home declares no controls; like every page it gives one line for a URL parameter it
-    does not use and drops it, while the shell's own parameters pass without a word."""
-    at = app()
-    at.query_params["foo"] = "<b>1</b>"
-    at.run()
-    assert not at.exception
-    (warning,) = [w.value.replace("\\", "") for w in at.warning]
-    assert warning.startswith("URL parameter 'foo' is not used on this page")
-    assert "foo" not in at.query_params
