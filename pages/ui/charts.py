@@ -24,8 +24,10 @@ def _short(value: float) -> str:
 
 #: Colour for annotations (out-of-range counts, dropped points): readable on light and dark.
 ANNOTATION_COLOR = "#e8590c"
-#: The outline under a label that lines may cross (the plot's white), so that it stays readable.
-LABEL_HALO = "#ffffff"
+#: The outline under a label that lines may cross, so that it stays readable: the colour of the
+#: chart's background (Vega's built-in ``background`` signal, which Streamlit's theme sets), so
+#: the outline is white on the light theme and the page's near-black on the dark one.
+LABEL_HALO = {"expr": "background"}
 #: Tick labels of any axis: plain numbers from 0.001 to 100,000, e-notation beyond ("1e+10",
 #: "2.5e-7"). Vega's own "~g" prints "10000000000" for some ticks of a log scale, and takes its
 #: precision from the tick step on a linear one (a step of 40 printed 60 as "6e+1").

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from lab.experiments.phase_diagram import Plane, Result, TrainabilityPanel, depth_text
-from pages.ui.charts import LABEL_HALO, vega_spec
+from pages.ui.charts import vega_spec
 from pages.ui.memo import arrow_table, once_per
 
 PLANE_HEIGHT = 480
@@ -33,6 +33,9 @@ LINE_COLOR = "#e03131"
 RULE_COLOR = "#ffffff"
 POINT_FILL = "#ffffff"
 POINT_STROKE = "#111111"
+#: A label's outline: white under black letters reads on every colour of the heatmap and on
+#: either theme's page around it.
+LABEL_OUTLINE = "#ffffff"
 MISSING_COLOR = "#adb5bd"
 #: The heatmaps a plane can show, each with its title's symbol.
 HEATMAP_SYMBOLS = {"chi1": "χ₁", "xi": "ξ"}
@@ -269,7 +272,7 @@ def _halo_text(
     common = {"align": align, "dx": dx, "dy": dy, "fontSize": size, "fontWeight": "bold"}
     base = alt.Chart(frame).encode(x="sw2:Q", y="sb2:Q", text=text)
     return [
-        base.mark_text(stroke=LABEL_HALO, strokeWidth=4, strokeJoin="round", **common),
+        base.mark_text(stroke=LABEL_OUTLINE, strokeWidth=4, strokeJoin="round", **common),
         base.mark_text(color="#111111", **common),
     ]
 

@@ -8,6 +8,7 @@ import pytest
 from lab.controls.network import WIDTH
 from tests.browser.conftest import (
     CHART,
+    VIEWPORT,
     assert_no_errors,
     choose_option,
     open_page,
@@ -100,3 +101,27 @@ def test_the_largest_network_on_a_phone_runs_with_a_budget_note(page):
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390
     assert screenshot(page, "signal_propagation_phone").stat().st_size > 10_000
+
+
+def test_log_chart_labels_keep_the_dark_themes_background(browser, app_url):
+    """A label a line may cross sits on an outline of the chart's own background: on the dark
+    theme no white patch appears around it (the outline was white on both themes)."""
+    import io
+
+    from PIL import Image  # Streamlit's own dependency
+
+    context = browser.new_context(base_url=app_url, viewport=VIEWPORT, color_scheme="dark")
+    try:
+        page = context.new_page()
+        # Every layer overflows: dL/da's chart labels its inf/NaN rule inside the plot.
+        open_page(page, URL_PATH, "init=large_random&activation=relu&layers=100")
+        assert_no_errors(page)
+        gradient_chart = page.locator(CHART).nth(1)
+        pixels = Image.open(io.BytesIO(gradient_chart.screenshot())).convert("RGB")
+        near_white = sum(1 for p in pixels.get_flattened_data() if min(p) >= 240)
+        # The dark theme draws no near-white pixel of its own (its text is grey); a white
+        # outline around one label covers hundreds.
+        assert near_white == 0
+        assert screenshot(page, "signal_propagation_dark_labels").stat().st_size > 10_000
+    finally:
+        context.close()
