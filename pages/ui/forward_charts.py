@@ -30,10 +30,11 @@ PANEL_WIDTH = 215
 LINE_HEIGHT = 260
 #: Legend below the plot, one entry per line: a chart keeps its width on a phone.
 LEGEND = alt.Legend(orient="bottom", direction="vertical", labelLimit=320)
-#: Colours by trend (LineChart.trends), strongest first: blues shrink, reds grow, grey holds.
+#: Colours by trend (LineChart.trends), strongest first: blues shrink, reds grow, grey holds
+#: (greys of contrast 2.6 or more on both themes' pages).
 TREND_COLORS = {
     "decays": ("#084594", "#2171b5", "#4292c6", "#6baed6", "#9ecae1"),
-    "holds": ("#495057", "#868e96"),
+    "holds": ("#6c757d", "#9aa1a9"),
     "grows": ("#a50f15", "#de2d26", "#fb6a4a", "#fc9272", "#fcbba1"),
 }
 #: Session-state key of Forward pass's "Every layer's numbers" expander (True: open).

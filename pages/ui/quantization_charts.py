@@ -19,7 +19,7 @@ import streamlit as st
 
 from lab.experiments.quantization import BAR_STATISTICS, STATISTICS, Column, Panel, Result
 from lab.formats import FORMAT_ZONES
-from pages.ui.charts import vega_spec
+from pages.ui.charts import LINE_VIRIDIS, vega_spec
 from pages.ui.memo import arrow_table, once_per
 from pages.ui.text_width import legend_label_limit
 
@@ -232,7 +232,7 @@ def dynamic_range_bar(result: Result, *, row_height: int = 40) -> alt.LayerChart
                 stroke=alt.Stroke(
                     "layer:Q",
                     title="layer",
-                    scale=alt.Scale(scheme=alt.SchemeParams("viridis", extent=[0.2, 0.85])),
+                    scale=alt.Scale(scheme=LINE_VIRIDIS),
                     # Layer numbers are whole: "~d" ticks (one layer read "1.000000").
                     legend=alt.Legend(
                         orient="bottom", gradientLength=120, format="d", tickMinStep=1

@@ -47,7 +47,7 @@ from lab.experiments.training import (
     Result,
 )
 from lab.text import MISSING_TEXT
-from pages.ui.charts import ANNOTATION_COLOR, AXIS_LABEL, vega_spec
+from pages.ui.charts import ANNOTATION_COLOR, AXIS_LABEL, LINE_VIRIDIS, vega_spec
 from pages.ui.memo import arrow_table, once_per
 from pages.ui.text_width import (
     PHONE_WIDTH,
@@ -423,7 +423,7 @@ def gradient_spec(panel: GradientPanel, title_lines: int = 1) -> dict:
             ),
             color=alt.Color(
                 "layer:Q",
-                scale=alt.Scale(scheme="viridis", domain=layers),
+                scale=alt.Scale(scheme=LINE_VIRIDIS, domain=layers),
                 legend=alt.Legend(
                     type="gradient",
                     orient="bottom",

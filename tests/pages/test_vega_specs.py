@@ -20,7 +20,7 @@ import pyarrow as pa
 import pytest
 
 from lab.controls.registry import SIMULATION_PAGES
-from pages.ui.charts import vega_spec
+from pages.ui.charts import SUBTITLE_COLOR, vega_spec
 from pages.ui.gradient_charts import TABS_KEY as GRADIENT_TABS_KEY
 from pages.ui.registry import HOME_KEY, PAGES
 from pages.ui.training_charts import TABS_KEY as TRAINING_TABS_KEY
@@ -77,6 +77,56 @@ def named_data(spec: object) -> set[str]:
     return names
 
 
+#: The pages' backgrounds: the light theme's white and the dark theme's near-black.
+BACKGROUNDS = ("#ffffff", "#0e1117")
+#: Least contrast (WCAG's ratio) a subtitle keeps on both backgrounds.
+SUBTITLE_CONTRAST = 3.0
+
+
+def contrast(color: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+
+    def luminance(hex_color: str) -> float:
+        channels = [int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(color), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def titles_with_subtitles(spec: object) -> list[dict]:
+    """Every title object with a non-empty subtitle, anywhere in the spec."""
+    found = []
+    if isinstance(spec, dict):
+        title = spec.get("title")
+        if isinstance(title, dict) and title.get("subtitle"):
+            found.append(title)
+        for key, value in spec.items():
+            if key != "title":
+                found += titles_with_subtitles(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += titles_with_subtitles(value)
+    return found
+
+
+def subtitle_problems(spec: dict, where: str) -> list[str]:
+    """Subtitles drawn in Vega's default black (hidden on the dark theme) or in a colour with
+    too little contrast on either theme's background."""
+    default = spec.get("config", {}).get("title", {}).get("subtitleColor")
+    problems = []
+    for title in titles_with_subtitles(spec):
+        color = title.get("subtitleColor", default)
+        if not isinstance(color, str):
+            problems.append(f"{where}: subtitle {title['subtitle']!r} has Vega's default black")
+            continue
+        worst = min(contrast(color, background) for background in BACKGROUNDS)
+        if worst < SUBTITLE_CONTRAST:
+            problems.append(f"{where}: subtitle colour {color} has contrast {worst:.2f}")
+    return problems
+
+
 def spec_problems(at) -> list[str]:
     """Schema errors and missing datasets of every chart the app rendered (empty: all valid)."""
     problems = []
@@ -87,6 +137,7 @@ def spec_problems(at) -> list[str]:
         for error in validator().iter_errors(spec):
             path = "/".join(str(part) for part in error.absolute_path) or "(top)"
             problems.append(f"{where} at {path}: {error.message[:300]}")
+        problems += subtitle_problems(spec, where)
         sent = {dataset.name for dataset in chart.proto.datasets} | set(spec.get("datasets", {}))
         for name in sorted(named_data(spec) - sent):
             problems.append(f"{where}: dataset {name!r} is named but not sent")
@@ -135,7 +186,16 @@ def test_an_invalid_spec_is_reported():
 
     class Chart:
         class proto:  # noqa: N801 - mimics the element's proto
-            spec = json.dumps({"mark": "blob", "data": {"name": "missing"}})
+            spec = json.dumps(
+                {
+                    "mark": "blob",
+                    "data": {"name": "missing"},
+                    "title": {"text": "t", "subtitle": "s"},
+                    "layer": [
+                        {"title": {"text": "u", "subtitle": "v", "subtitleColor": "#222222"}}
+                    ],
+                }
+            )
             datasets = ()
 
     class App:
@@ -145,14 +205,19 @@ def test_an_invalid_spec_is_reported():
     problems = spec_problems(App())
     assert any("at (top)" in p or "mark" in p for p in problems)
     assert any("'missing' is named but not sent" in p for p in problems)
+    assert any("subtitle 's' has Vega's default black" in p for p in problems)
+    assert any("subtitle colour #222222 has contrast 1." in p for p in problems)
 
 
 def test_vega_spec_keeps_view_settings_and_ships_the_rows_as_arrow():
     """Only Altair's default 300 x 300 view size is dropped; the rows arrive intact."""
     frame = pd.DataFrame({"a": [1.0, 2.5], "b": ["x", "y"]})
     plain = alt.Chart(frame).mark_point().encode(x="a:Q", y="b:N")
-    assert "config" not in vega_spec(plain)
+    subtitles = {"title": {"subtitleColor": SUBTITLE_COLOR}}
+    assert vega_spec(plain)["config"] == subtitles
     spec = vega_spec(plain.configure_view(strokeWidth=0))
-    assert spec["config"] == {"view": {"strokeWidth": 0}}
+    assert spec["config"] == {"view": {"strokeWidth": 0}, **subtitles}
+    own = vega_spec(plain.configure_title(subtitleColor="#e8590c"))
+    assert own["config"]["title"] == {"subtitleColor": "#e8590c"}
     (data,) = spec["datasets"].values()
     assert pa.ipc.open_stream(data).read_all().to_pydict() == {"a": [1.0, 2.5], "b": ["x", "y"]}
