@@ -64,6 +64,9 @@ INIT_COLORS += ("#9c755f",)
 CLASS_COLORS = ("#1c7ed6", "#f08c00", "#2f9e44")
 NO_PREDICTION = "no prediction (overflow)"
 NO_PREDICTION_COLOR = "#868e96"
+#: The decision regions' plot is white on both themes: the cells' colours fade to it as the
+#: network is less sure ("paler"), where the dark theme's page would have darkened them.
+REGIONS_BACKGROUND = "#ffffff"
 REFERENCE_COLOR = "#868e96"
 #: Written on a gradient panel with no norm above 0 (all exactly 0 or after divergence).
 NO_GRADIENT = "no finite norm above 0 to draw"
@@ -543,7 +546,7 @@ def boundary_spec(
     chart = alt.layer(regions, dots).properties(
         title=_panel_title(boundary_title(panel), title_lines),
         height=BOUNDARY_HEIGHT,
-        view=alt.ViewBackground(strokeWidth=0),
+        view=alt.ViewBackground(strokeWidth=0, fill=REGIONS_BACKGROUND),
     )
     return _spec(chart, cells, dots_rows)
 

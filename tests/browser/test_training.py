@@ -9,6 +9,7 @@ import pytest
 from pages.ui.training_charts import GRADIENTS_TAB, REGIONS_TAB, SYMMETRY_TAB
 from tests.browser.conftest import (
     CHART,
+    VIEWPORT,
     assert_no_errors,
     open_page,
     screenshot,
@@ -118,3 +119,29 @@ def test_clicking_a_point_opens_signal_propagation(page):
     expect(page.locator("h1").first).to_have_text("Signal propagation")
     assert "bias_std=0.1" in page.url and "init=xavier_normal" in page.url
     assert page.get_by_test_id("stAlertContentWarning").count() == 0
+
+
+def test_decision_regions_fade_to_white_on_the_dark_theme(browser, app_url):
+    """The regions' cells fade as the network is less sure, "paler" as the caption says, on the
+    dark theme too: their plot is white, so its pixels stay bright (on the dark page the
+    translucent cells had darkened instead)."""
+    import io
+
+    from PIL import Image, ImageStat  # Streamlit's own dependency
+
+    context = browser.new_context(base_url=app_url, viewport=VIEWPORT, color_scheme="dark")
+    try:
+        page = context.new_page()
+        open_slow(page, TRAINING, "dataset=xor&inits=he_normal,zeros&layers=2&epochs=20")
+        open_tab(page, REGIONS_TAB)
+        assert_no_errors(page)
+        regions = page.locator(CHART).nth(2)  # after the loss and accuracy curves
+        shot = Image.open(io.BytesIO(regions.screenshot())).convert("L")
+        width, height = shot.size
+        plot = shot.crop((width // 4, height // 3, 3 * width // 4, 5 * height // 6))
+        # Cells at opacity 0.1 to 0.55 over white are bright (luminance well above the middle
+        # grey); over the dark page the same cells average below it.
+        assert ImageStat.Stat(plot).mean[0] > 150
+        assert screenshot(page, "training_regions_dark").stat().st_size > 10_000
+    finally:
+        context.close()
