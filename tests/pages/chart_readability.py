@@ -1,7 +1,7 @@
 """What a chart would cut inside its canvas at the narrowest width a page gives it: titles, legend
 labels and legends checked against the lab's text model (``pages.ui.text_width``); and a
 rerun that must send the same charts without building any. Shared by the Training and Phase
-diagram page tests."""
+diagram page tests; the contrast of a colour on both themes' pages."""
 
 from __future__ import annotations
 
@@ -129,3 +129,19 @@ def rerun_without_building(at: AppTest, monkeypatch, module: object) -> list[str
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return chart_specs(at)
+
+
+#: The pages' backgrounds: the light theme's white and the dark theme's near-black.
+BACKGROUNDS = ("#ffffff", "#0e1117")
+
+
+def contrast(color: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+
+    def luminance(hex_color: str) -> float:
+        channels = [int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(color), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)

@@ -24,6 +24,7 @@ from pages.ui.charts import SUBTITLE_COLOR, vega_spec
 from pages.ui.gradient_charts import TABS_KEY as GRADIENT_TABS_KEY
 from pages.ui.registry import HOME_KEY, PAGES
 from pages.ui.training_charts import TABS_KEY as TRAINING_TABS_KEY
+from tests.pages.chart_readability import BACKGROUNDS, contrast
 from tests.pages.deep_links import every_tab, open_link
 from tests.pages.test_instructor import (
     PASSWORD,
@@ -77,22 +78,8 @@ def named_data(spec: object) -> set[str]:
     return names
 
 
-#: The pages' backgrounds: the light theme's white and the dark theme's near-black.
-BACKGROUNDS = ("#ffffff", "#0e1117")
 #: Least contrast (WCAG's ratio) a subtitle keeps on both backgrounds.
 SUBTITLE_CONTRAST = 3.0
-
-
-def contrast(color: str, background: str) -> float:
-    """WCAG 2 contrast ratio of two #rrggbb colours."""
-
-    def luminance(hex_color: str) -> float:
-        channels = [int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-    high, low = sorted((luminance(color), luminance(background)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def titles_with_subtitles(spec: object) -> list[dict]:
