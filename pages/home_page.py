@@ -2,10 +2,15 @@
 
 import streamlit as st
 
+from lab.controls.registry import HOME
 from pages.ui.memo import page_of
 from pages.ui.registry import HOME_KEY, SECTIONS, pages_in_section
+from pages.ui.widgets import draw_controls
 
 st.title("Weight Initialization Lab")
+# Home declares no controls: a URL parameter other than the shell's (a link meant for another
+# page, a typo) gets the one-line warning every page gives, and leaves the address.
+draw_controls(HOME)
 st.markdown(
     "A deep network multiplies its input by one random matrix per layer. Unless the weights "
     "have the right variance, the signal shrinks or grows by a constant factor at every layer, "

@@ -53,8 +53,8 @@ def open_page(**query: str) -> AppTest:
     """The app opened on the page with ``query`` in the URL, as a pasted link would (the shell
     runs once first: before a run AppTest only finds pages by file name)."""
     at = AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT)
-    at.query_params.update(query)
     at.run()
+    at.query_params.update(query)
     at.switch_page(PAGE)
     return at.run()
 

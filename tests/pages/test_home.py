@@ -66,3 +66,19 @@ def test_every_page_opens_with_its_registry_title():
         at.switch_page(info.file).run()
         assert not at.exception, info.key
         assert at.title[0].value == info.title
+
+
+def test_home_names_a_url_parameter_it_does_not_use():
+    """A link meant for another page, or a typo, opened on Home: one line names the parameter
+    (as text) and it leaves the address; Home was silent and kept it. Without parameters Home
+    warns about nothing."""
+    quiet = app().run()
+    assert not [w for w in quiet.warning if "not used on" in w.value]
+    at = app()
+    at.query_params["layers"] = "<b>30</b>"
+    at.run()
+    assert not at.exception
+    (warning,) = [w.value.replace("\\", "") for w in at.warning if "not used on" in w.value]
+    assert warning.startswith("URL parameter 'layers' is not used on this page and was ignored")
+    assert "its parameters are: none" in warning
+    assert "layers" not in at.query_params
