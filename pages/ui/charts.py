@@ -37,11 +37,13 @@ AXIS_LABEL = (
 )
 #: A subtitle's colour where a chart sets none: Vega's default is black, which the dark theme's
 #: near-black page hides (Streamlit's theme colours titles, not subtitles). This grey has a
-#: contrast of 3.7 on white and 5.1 on the dark theme's #0e1117, as ``ANNOTATION_COLOR`` does.
+#: contrast of 3.7 on white and 4.9 on the dark theme's #171614, as ``ANNOTATION_COLOR`` (3.6
+#: and 5.1) does.
 SUBTITLE_COLOR = "#808495"
-#: Viridis for lines and ticks coloured by layer, cut to the part that reads on both themes: its
-#: dark end (contrast 1.2 on the dark theme's page) and its yellow end (1.3 on white) go.
-LINE_VIRIDIS = alt.SchemeParams("viridis", extent=[0.3, 0.8])
+#: Viridis for lines and ticks coloured by layer, cut to the part that reads on both themes
+#: (contrast 2.3 or more on white and on the dark theme's page): its dark end (1.2 on the dark
+#: page) and its yellow end (1.3 on white) go.
+LINE_VIRIDIS = alt.SchemeParams("viridis", extent=[0.25, 0.7])
 #: Colour of a reference band (``histogram_chart(band=...)``): a neutral grey on both themes.
 BAND_COLOR = "#868e96"
 #: Dash and gap (px) of a dashed line: a theory drawn over a simulation.
@@ -94,10 +96,8 @@ def vega_spec(
             del view[name]
     if "view" in config and not view:
         del config["view"]
-    if "config" in spec and not config:
-        del spec["config"]
-    title_config = spec.setdefault("config", {}).setdefault("title", {})
-    title_config.setdefault("subtitleColor", SUBTITLE_COLOR)
+    spec["config"] = config
+    config.setdefault("title", {}).setdefault("subtitleColor", SUBTITLE_COLOR)
     if plot_height:
         spec["autosize"] = dict(PLOT_HEIGHT_AUTOSIZE)
     datasets = spec.get("datasets")
@@ -458,8 +458,8 @@ def log_line_chart(
         # Labels in the right half of the x range go left of their rule, so they stay inside.
         middle = (data["x"].min() + data["x"].max()) / 2
         layers.append(rule)
-        # Each label sits on a white outline (a halo): a line drawn across the label's row (a
-        # theory over an overflowed simulation) leaves it readable.
+        # Each label sits on an outline of the chart's background (a halo): a line drawn across
+        # the label's row (a theory over an overflowed simulation) leaves it readable.
         for align, side in (("left", marks["x"] <= middle), ("right", marks["x"] > middle)):
             if side.any():
                 text = alt.Chart(marks[side]).encode(

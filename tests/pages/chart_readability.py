@@ -132,7 +132,7 @@ def rerun_without_building(at: AppTest, monkeypatch, module: object) -> list[str
 
 
 #: The pages' backgrounds: the light theme's white and the dark theme's near-black.
-BACKGROUNDS = ("#ffffff", "#0e1117")
+BACKGROUNDS = ("#ffffff", "#171614")
 
 
 def contrast(color: str, background: str) -> float:

@@ -135,7 +135,7 @@ def test_log_line_chart_drops_unplottable_points_and_marks_them():
     assert [n["x"] for n in notes] == [7, 9]
     # Both sit right of the middle of layers 1..10, so their labels extend to the left.
     assert text["mark"]["align"] == "right" and text["mark"]["dx"] < 0
-    # Under the label, the same text outlined in the plot's white: a line crossing the
+    # Under the label, the same text outlined in the chart's background: a line crossing the
     # label's row (a theory drawn over an overflow) leaves it readable.
     assert halo["mark"]["stroke"] == charts.LABEL_HALO and halo["mark"]["strokeWidth"] >= 3
     assert {k: halo["mark"][k] for k in ("align", "dx", "baseline")} == {

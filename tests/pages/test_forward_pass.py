@@ -356,12 +356,16 @@ def test_sweep_lines_read_on_both_themes():
     from lab.presets import SIGMA_SETS
     from tests.pages.chart_readability import BACKGROUNDS, contrast
 
+    # "course" with a σ of your own below He's decays five ways (every blue) and grows once;
+    # "around_he" also grows twice and holds (yours): 5 blues, 2 reds, a grey.
+    views = [{"sigma_set": "course", "sigma": "0.05"}, {"sigma_set": "around_he"}]
+    assert {view["sigma_set"] for view in views} == set(SIGMA_SETS)
     colors = {
         color
-        for name in SIGMA_SETS  # "course" decays five ways; "around_he" also grows
-        for spec in specs(page(view="sigma_sweep", sigma_set=name))
+        for view in views
+        for spec in specs(page(view="sigma_sweep", **view))
         for color in _color_ranges(spec)
     }
-    assert len(colors) >= 7
+    assert len(colors) == 8
     worst = {c: min(contrast(c, b) for b in BACKGROUNDS) for c in colors}
     assert min(worst.values()) >= 2.2, worst
