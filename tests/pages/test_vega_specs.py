@@ -51,7 +51,7 @@ OTHER_VIEWS: dict[str, dict[str, object]] = {
     "weight_distribution": {"layer": "conv"},
     "signal_propagation": {"init": "large_random", "activation": "tanh", "layers": 8},
     "gradient_flow": {"uniform": "matched", "runs": 3},
-    "quantization": {"init": "large_random", "calibration": "first_layer", "layers": 8},
+    "quantization": {"init": "large_random", "calibration": "first_layer", "layers": 40},
     "training": {"dataset": "circles", "epochs": 10, "samples": 100},
     "phase_diagram": {"heatmap": "xi", "steps": 20},
 }
