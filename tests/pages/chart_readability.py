@@ -145,3 +145,18 @@ def contrast(color: str, background: str) -> float:
 
     high, low = sorted((luminance(color), luminance(background)), reverse=True)
     return (high + 0.05) / (low + 0.05)
+
+
+def color_ranges(spec: object) -> list[str]:
+    """Every colour a "color" channel's scale lists in its range, anywhere in the spec."""
+    found: list[str] = []
+    if isinstance(spec, dict):
+        color = spec.get("color")
+        if isinstance(color, dict):
+            found += [c for c in color.get("scale", {}).get("range", []) if isinstance(c, str)]
+        for value in spec.values():
+            found += color_ranges(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += color_ranges(value)
+    return found

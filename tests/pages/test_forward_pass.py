@@ -334,27 +334,12 @@ def test_post_activation_panel_titles_fit_their_panel():
             assert TITLE_MARGIN + len(line) * TITLE_PX_PER_CHAR <= PANEL_WIDTH, line
 
 
-def _color_ranges(spec: object) -> list[str]:
-    """Every colour a "color" channel's scale lists in its range, anywhere in the spec."""
-    found: list[str] = []
-    if isinstance(spec, dict):
-        color = spec.get("color")
-        if isinstance(color, dict):
-            found += [c for c in color.get("scale", {}).get("range", []) if isinstance(c, str)]
-        for value in spec.values():
-            found += _color_ranges(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            found += _color_ranges(value)
-    return found
-
-
 def test_sweep_lines_read_on_both_themes():
     """The σ sweep's lines (blues that shrink, reds that grow, greys that hold, up to five of
     each) keep a contrast of at least 2.2 on the light theme's white and the dark theme's page:
     the darkest blue had 2.1 on the dark page, the palest 1.7 on white."""
     from lab.presets import SIGMA_SETS
-    from tests.pages.chart_readability import BACKGROUNDS, contrast
+    from tests.pages.chart_readability import BACKGROUNDS, color_ranges, contrast
 
     # "course" with a σ of your own below He's decays five ways (every blue) and grows once;
     # "around_he" also grows twice and holds (yours): 5 blues, 2 reds, a grey.
@@ -364,7 +349,7 @@ def test_sweep_lines_read_on_both_themes():
         color
         for view in views
         for spec in specs(page(view="sigma_sweep", **view))
-        for color in _color_ranges(spec)
+        for color in color_ranges(spec)
     }
     assert len(colors) == 8
     worst = {c: min(contrast(c, b) for b in BACKGROUNDS) for c in colors}

@@ -4,6 +4,7 @@ query parameters keep the file fast (the default view trains the default five ne
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -439,3 +440,17 @@ def test_every_log_axis_has_a_tick_at_its_top(values):
                 assert len(ticks) <= training_charts.LOG_TICKS
                 checked += 1
     assert checked >= 4
+
+
+def test_every_initializations_colour_reads_on_both_themes():
+    """Eight initializations at once: each one's lines keep a contrast of at least 2.2 on the
+    light theme's white and on the dark theme's page (the sixth was a yellow of 1.6 on white)."""
+    from tests.pages.chart_readability import BACKGROUNDS, color_ranges, contrast
+
+    inits = "zeros,constant,small_random,large_random,normal,rand,xavier_normal,he_normal"
+    at = open_page(dataset="xor", samples="100", inits=inits, layers="2", epochs="2")
+    loss = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    colors = set(color_ranges(loss))
+    assert len(colors) == len(inits.split(","))
+    worst = {c: min(contrast(c, b) for b in BACKGROUNDS) for c in colors}
+    assert min(worst.values()) >= 2.2, worst
