@@ -47,7 +47,7 @@ from lab.experiments.training import (
     Result,
 )
 from lab.text import MISSING_TEXT
-from pages.ui.charts import ANNOTATION_COLOR, AXIS_LABEL, LINE_VIRIDIS, vega_spec
+from pages.ui.charts import ANNOTATION_COLOR, AXIS_LABEL, LABEL_HALO, LINE_VIRIDIS, vega_spec
 from pages.ui.memo import arrow_table, once_per
 from pages.ui.text_width import (
     PHONE_WIDTH,
@@ -351,14 +351,14 @@ def _lines(rows: _Typed, curves: Curves, y: alt.Y, fmt: str) -> alt.LayerChart:
 
 
 def _reference(value: float, label: str) -> list[alt.Chart]:
+    """A dashed rule at ``value`` with its label at the right end, on an outline of the chart's
+    background (``LABEL_HALO``): the curves run through the label's row."""
     data = pd.DataFrame({"y": [value], "label": [label]})
     rule = alt.Chart(data).mark_rule(strokeDash=[2, 2], color=REFERENCE_COLOR).encode(y="y:Q")
-    text = (
-        alt.Chart(data)
-        .mark_text(align="right", baseline="bottom", dy=-3, color=REFERENCE_COLOR)
-        .encode(y="y:Q", x=alt.value("width"), text="label:N")
-    )
-    return [rule, text]
+    text = alt.Chart(data).encode(y="y:Q", x=alt.value("width"), text="label:N")
+    placed = {"align": "right", "baseline": "bottom", "dy": -3}
+    halo = text.mark_text(stroke=LABEL_HALO, strokeWidth=4, strokeJoin="round", **placed)
+    return [rule, halo, text.mark_text(color=REFERENCE_COLOR, **placed)]
 
 
 # --------------------------------------------------------------------------- charts

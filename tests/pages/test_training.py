@@ -454,3 +454,26 @@ def test_every_initializations_colour_reads_on_both_themes():
     assert len(colors) == len(inits.split(","))
     worst = {c: min(contrast(c, b) for b in BACKGROUNDS) for c in colors}
     assert min(worst.values()) >= 2.2, worst
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["loss target", "accuracy chance"])
+def test_reference_labels_sit_on_an_outline_the_curves_cannot_cross(index):
+    """The target and chance labels lie in the curves' way (a loss curve ran through "target
+    0.173"): each is drawn twice, first as a thick outline in the chart's background, then as
+    text, with one encoding, so that a curve under it does not cut the letters."""
+    from pages.ui.charts import LABEL_HALO
+
+    at = open_page(dataset="xor", samples="100", inits="he_normal", layers="2", epochs="2")
+    spec = json.loads(at.get("vega_lite_chart")[index].proto.spec)
+    labels = [
+        layer
+        for layer in spec["layer"]
+        if isinstance(layer.get("mark"), dict)
+        and layer["mark"]["type"] == "text"
+        and layer["encoding"]["text"].get("field") == "label"
+    ]
+    halo, text = labels
+    assert halo["mark"]["stroke"] == LABEL_HALO and halo["mark"]["strokeWidth"] >= 3
+    assert "stroke" not in text["mark"]
+    assert halo["encoding"] == text["encoding"]
+    assert spec["layer"].index(halo) < spec["layer"].index(text)
