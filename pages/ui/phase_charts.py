@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from lab.experiments.phase_diagram import Plane, Result, TrainabilityPanel, depth_text
-from pages.ui.charts import vega_spec
+from pages.ui.charts import outlined_text, vega_spec
 from pages.ui.memo import arrow_table, once_per
 
 PLANE_HEIGHT = 480
@@ -271,10 +271,7 @@ def _halo_text(
     """Text readable on any colour: a thick white outline under black letters."""
     common = {"align": align, "dx": dx, "dy": dy, "fontSize": size, "fontWeight": "bold"}
     base = alt.Chart(frame).encode(x="sw2:Q", y="sb2:Q", text=text)
-    return [
-        base.mark_text(stroke=LABEL_OUTLINE, strokeWidth=4, strokeJoin="round", **common),
-        base.mark_text(color="#111111", **common),
-    ]
+    return outlined_text(base, "#111111", outline=LABEL_OUTLINE, **common)
 
 
 @once_per(lambda panel: panel.request)

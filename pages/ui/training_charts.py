@@ -47,7 +47,7 @@ from lab.experiments.training import (
     Result,
 )
 from lab.text import MISSING_TEXT
-from pages.ui.charts import ANNOTATION_COLOR, AXIS_LABEL, LABEL_HALO, LINE_VIRIDIS, vega_spec
+from pages.ui.charts import ANNOTATION_COLOR, AXIS_LABEL, LINE_VIRIDIS, outlined_text, vega_spec
 from pages.ui.memo import arrow_table, once_per
 from pages.ui.text_width import (
     PHONE_WIDTH,
@@ -357,8 +357,7 @@ def _reference(value: float, label: str) -> list[alt.Chart]:
     rule = alt.Chart(data).mark_rule(strokeDash=[2, 2], color=REFERENCE_COLOR).encode(y="y:Q")
     text = alt.Chart(data).encode(y="y:Q", x=alt.value("width"), text="label:N")
     placed = {"align": "right", "baseline": "bottom", "dy": -3}
-    halo = text.mark_text(stroke=LABEL_HALO, strokeWidth=4, strokeJoin="round", **placed)
-    return [rule, halo, text.mark_text(color=REFERENCE_COLOR, **placed)]
+    return [rule, *outlined_text(text, REFERENCE_COLOR, **placed)]
 
 
 # --------------------------------------------------------------------------- charts
