@@ -80,3 +80,9 @@ def every_tab(at: AppTest, key: str) -> Iterator[str]:
         at.run()
         assert not at.exception
         yield label
+
+
+def unused_parameter_warnings(at: AppTest) -> list[str]:
+    """The one-line warnings for URL parameters the page does not use, as a student reads them
+    (without the backslashes that keep the URL text literal)."""
+    return [w.value.replace("\\", "") for w in at.warning if "not used on" in w.value]

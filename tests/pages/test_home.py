@@ -6,6 +6,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from pages.ui.registry import HOME_KEY, PAGES, REPO_ROOT
+from tests.pages.deep_links import unused_parameter_warnings
 
 TIMEOUT = 30
 
@@ -73,12 +74,12 @@ def test_home_names_a_url_parameter_it_does_not_use():
     (as text) and it leaves the address; Home was silent and kept it. Without parameters Home
     warns about nothing."""
     quiet = app().run()
-    assert not [w for w in quiet.warning if "not used on" in w.value]
+    assert unused_parameter_warnings(quiet) == []
     at = app()
     at.query_params["layers"] = "<b>30</b>"
     at.run()
     assert not at.exception
-    (warning,) = [w.value.replace("\\", "") for w in at.warning if "not used on" in w.value]
+    (warning,) = unused_parameter_warnings(at)
     assert warning.startswith("URL parameter 'layers' is not used on this page and was ignored")
     assert "its parameters are: none" in warning
     assert "layers" not in at.query_params

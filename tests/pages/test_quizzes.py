@@ -34,6 +34,7 @@ from pages.ui.widgets import widget_key
 from quizzes.identity import ANONYMOUS, Identity, self_declared_identity
 from quizzes.receipts import load_receipt, make_receipt, receipt_to_json, verify_receipt
 from quizzes.session import QuizSession
+from tests.pages.deep_links import unused_parameter_warnings
 
 TIMEOUT = 30
 SECRET = "test-receipt-key"
@@ -557,6 +558,6 @@ def test_a_graded_quiz_page_names_a_url_parameter_it_does_not_use(student):
     at.query_params["x"] = "<b>hi</b>"
     at.run()
     assert not at.exception
-    (warning,) = [w.value.replace("\\", "") for w in at.warning if "not used on" in w.value]
+    (warning,) = unused_parameter_warnings(at)
     assert warning.startswith("URL parameter 'x' is not used on this page")
     assert "its parameters are: none" in warning
