@@ -20,12 +20,17 @@ A scheme *matches* when both its forward gain and its chi1 are within ``MATCH_TO
 is *partial* when one is, a *mismatch* when neither is. Its chi1 passes when chi1 at q* does,
 or, for a network that is still far from q* a few layers past its last, when chi1 averaged over
 its depth does (``SchemeFit.depth_chi1``): a network that never gets near q* is judged where it
-is, as the simulation judges it. The recommended scheme is
-the closest match; when there is none (tanh, sigmoid, GELU), the scheme closest to chi1 = 1,
+is, as the simulation judges it. Either way chi1 passes only while the mean-field gradient
+reaching layer 1 at the network's depth is one the health model calls healthy
+(``lab.health.trend_state``): a chi1 of 1.07 compounds to 31 times over 100 layers, and a
+network that starts far above its q* can lose decades on its way there. The recommended scheme
+is the closest match; when there is none (tanh, sigmoid, GELU), the scheme closest to chi1 = 1,
 because the gradient's factor per layer decides how deep a network can train (Schoenholz et al.
-2017: about 6 depth scales). Xavier and LeCun coincide at equal fans: the lab names LeCun for
-SELU (Klambauer et al. 2017 derive SELU's fixed point with fan_in) and Xavier otherwise (Glorot
-& Bengio 2010).
+2017: about 6 depth scales), among the schemes whose mean-field outcome at the network's depth
+the health model calls healthy when there are any (the RMS ratio counts only when the input is
+larger than the biases: otherwise it measures the biases). Xavier and LeCun coincide at equal
+fans: the lab names LeCun for SELU (Klambauer et al. 2017 derive SELU's fixed point with fan_in)
+and Xavier otherwise (Glorot & Bengio 2010).
 Every sentence that states a recommendation is built from these numbers.
 """
 
@@ -58,6 +63,7 @@ from lab.health import (
     flat_threshold,
     percent,
     rate_text,
+    trend_state,
 )
 from lab.initializers import MAX_FAN, Initializer, get_initializer, variance_scaling
 from lab.text import plural
@@ -110,7 +116,8 @@ Diagnosis = Health
 
 MATCH_TOLERANCE = 0.10
 """A scheme keeps the forward scale when its gain q_1 / q_0 at the input's scale is within this
-relative distance of 1, and keeps the gradient's scale when its chi1 is."""
+relative distance of 1, and keeps the gradient's scale when its chi1 is (and the gradient at
+the network's depth stays healthy: ``SchemeFit.critical_ok``)."""
 
 REFERENCE_DEPTH = 20
 """The depth at which recommendations quote the mean-field outcome (RMS ratio, gradient) when
@@ -210,8 +217,11 @@ class SchemeFit:
     layer's q is not within ``MATCH_TOLERANCE`` of chi1 at q* (the texts then quote
     depth_chi1 too); stays_far: so it is RATE_DEPTH layers further on, the network is not just
     on its way to q*, and depth_chi1 may keep the gradient's scale;
-    forward_ok: forward_gain within ``MATCH_TOLERANCE``; critical_ok: chi1 or depth_chi1 within
-    it; label: match, partial or mismatch.
+    forward_ok: forward_gain within ``MATCH_TOLERANCE``; chi1_ok: chi1 or depth_chi1 within
+    it; critical_ok: chi1_ok, and the gradient reaching layer 1 after ``depth`` layers is within
+    the health model's decade (``VANISHING_RATIO`` .. ``EXPLODING_RATIO``), so that the
+    simulation's headline at that depth cannot call a gradient the verdict keeps vanishing or
+    exploding; label: match, partial or mismatch.
     """
 
     init: str
@@ -230,6 +240,15 @@ class SchemeFit:
     depth_chi1: float = math.nan
     far_at_depth: bool = False
     stays_far: bool = False
+    chi1_ok: bool = False
+
+    @property
+    def gradient_lost_over_depth(self) -> bool:
+        """chi1 is within the tolerance, but the gradient reaching layer 1 after ``depth``
+        layers is not within a decade of the output's: SELU with LeCun's scale (chi1 = 1.07)
+        compounds to 31 times over 100 layers, and SELU with gain 3/4 started at input std 1000
+        loses three decades on its way down to q*."""
+        return self.chi1_ok and not self.critical_ok
 
     @property
     def label(self) -> str:
@@ -256,9 +275,9 @@ class SchemeFit:
 
     @property
     def far_from_fixed_point(self) -> bool:
-        """Whether the gradient keeps its scale over the depth only because the network stays
-        far from q*, where chi1 is not within ``MATCH_TOLERANCE`` of 1."""
-        return self.critical_ok and not _within(self.chi1)
+        """Whether chi1 passes only as averaged over the depth of a network that stays far
+        from q*, where chi1 is not within ``MATCH_TOLERANCE`` of 1."""
+        return self.chi1_ok and not _within(self.chi1)
 
 
 @dataclass(frozen=True)
@@ -269,7 +288,8 @@ class Advice:
     no sw2 does); forward_chi1: chi1 at q with that sw2; critical_sw2, critical_q: chi1 = 1 and
     its fixed point (NaN when none); critical_reached: the length map reaches that fixed point
     from q; fits: every standard scheme; recommended: the closest match, else the scheme closest
-    to chi1 = 1; closest_forward, closest_critical: the schemes closest to each target; reason:
+    to chi1 = 1 (among those with a healthy outcome at the depth, when any); closest_forward,
+    closest_critical: the schemes closest to each target; reason:
     the recommendation in words, every number from the fields above.
     """
 
@@ -392,6 +412,7 @@ def _fit(
     if depth > 1 and 0.0 < gradient < math.inf:
         # grad_std[0] is the product of the factors of layers 2..depth: depth - 1 of them.
         depth_chi1 = math.exp(2.0 * math.log(gradient) / (depth - 1))
+    chi1_ok = _within(chi) or (far_at_depth and far and _within(depth_chi1))
     return SchemeFit(
         init=init,
         params=params,
@@ -404,11 +425,35 @@ def _fit(
         rms_ratio=rms,
         gradient_ratio=gradient,
         forward_ok=_within(gain),
-        critical_ok=_within(chi) or (far_at_depth and far and _within(depth_chi1)),
+        critical_ok=chi1_ok and _gradient_kept(gradient, depth),
         depth=depth,
         depth_chi1=depth_chi1,
         far_at_depth=far_at_depth,
         stays_far=far_at_depth and far,
+        chi1_ok=chi1_ok,
+    )
+
+
+def _gradient_kept(ratio: float, depth: int) -> bool:
+    """Whether the health model calls a gradient that reaches layer 1 of a ``depth``-layer
+    network at ``ratio`` times the output's healthy: within a decade, and no factor per layer
+    that would cost one within ``RATE_DEPTH`` layers (``lab.health.trend_state``)."""
+    return math.isfinite(ratio) and trend_state(ratio, depth - 1) == "healthy"
+
+
+def _outcome_kept(fit: SchemeFit, act: Activation, q: float, sb2: float) -> bool:
+    """Whether the mean-field outcome after the fit's depth is one the health model calls
+    healthy: the gradient within a decade, and the RMS ratio too unless it cannot say anything
+    about the input (biases at least as large as the input: the ratio then measures the biases;
+    ReLU from input std 0.01 with biases of std 0.1 grows tenfold under He's scale, yet only
+    the biases grow). Bounded activations (tanh, sigmoid) cannot explode forward."""
+    if not _gradient_kept(fit.gradient_ratio, fit.depth):
+        return False
+    if sb2 >= q:
+        return True
+    rms = fit.rms_ratio
+    return (
+        math.isfinite(rms) and rms >= VANISHING_RATIO and (act.saturates or rms <= EXPLODING_RATIO)
     )
 
 
@@ -459,8 +504,13 @@ def _advise(name: str, slope: float, input_std: float, bias_std: float, depth: i
     if matched:
         recommended = min(matched, key=lambda f: (f.distance, order[id(f)]))
     else:
+        # Closest to chi1 = 1 among the schemes whose outcome at this depth the health model
+        # calls healthy, when there are any: SELU started at input std 1000 keeps both scales
+        # over 20 layers with He's, while gain 3/4 (chi1 = 1 at its q*) loses three decades of
+        # RMS and gradient on its way down to q*.
+        kept = [fit for fit in fits if _outcome_kept(fit, act, q, sb2)]
         recommended = min(
-            fits,
+            kept or fits,
             key=lambda f: (f.gradient_distance, _log_distance(f.forward_gain), order[id(f)]),
         )
     closest_forward = min(fits, key=lambda f: (_log_distance(f.forward_gain), order[id(f)]))
@@ -629,15 +679,32 @@ def _with_reason(advice: Advice) -> Advice:
             f"{MATCH_TOLERANCE:.0%} of 1, a match; {_outcome_text(rec)}."
         )
     else:
-        forward = advice.closest_forward
+        forward, critical = advice.closest_forward, advice.closest_critical
+        passed_over = critical is not rec and not math.isclose(critical.sw2, rec.sw2)
+        lead = (
+            "Closest to χ₁ = 1 among the schemes whose outcome after "
+            f"{plural(rec.depth, 'layer')} the health model calls healthy"
+            if passed_over
+            else "Closest to χ₁ = 1"
+        )
         sentences.append(
-            f"No standard scheme keeps both within {MATCH_TOLERANCE:.0%}. Closest to χ₁ = 1: "
+            f"No standard scheme keeps both within {MATCH_TOLERANCE:.0%}. {lead}: "
             f"{rec.name} ({_fit_numbers(rec, advice.q)}); {_outcome_text(rec)}."
             + _polynomial_note(act, rec)
         )
+        if passed_over:
+            sentences.append(
+                f"{critical.name} is closer to χ₁ = 1 ({_fit_numbers(critical, advice.q)}), "
+                f"but {_outcome_text(critical)}."
+            )
         if math.isfinite(advice.forward_sw2):
             off = forward.sw2 / advice.forward_sw2 - 1.0
-            which = "It is also the closest" if forward is rec else f"{forward.name} is the closest"
+            if forward is not rec:
+                which = f"{forward.name} is the closest"
+            else:  # after the passed-over scheme's sentence, "It" would name that one
+                which = (
+                    f"{rec.name} is also the closest" if passed_over else "It is also the closest"
+                )
             if _n(forward.sw2) == _n(advice.forward_sw2):  # equal as written: no "<0.01% below"
                 where = f"σ_w² = {_n(forward.sw2)} is the one that keeps it"
             else:
@@ -646,6 +713,11 @@ def _with_reason(advice: Advice) -> Advice:
                     f"{'above' if off > 0 else 'below'} {_n(advice.forward_sw2)}"
                 )
             chi = f"χ₁ = {_n(forward.chi1)} {_where(forward)}"
+            if forward.gradient_lost_over_depth:
+                chi += (
+                    f", yet after {plural(forward.depth, 'layer')} the gradient reaching layer 1 "
+                    f"is {_of_output(forward.gradient_ratio)}"
+                )
             sentences.append(f"{which} to keeping the scale: {where} ({chi}).")
     for fit in advice.fits:
         note = _pytorch_note(act, fit)
@@ -748,6 +820,11 @@ def _verdict_sentence(act: Activation, fit: SchemeFit, advice: Advice) -> str:
         if _is_closest(fit, advice)
         else ""
     )
+    if fit.forward_ok and fit.gradient_lost_over_depth:
+        return (
+            "It keeps the forward scale (q, the pre-activations' variance) but not the "
+            f"gradient's: {_depth_loss_text(fit)}.{closest}"
+        )
     if fit.forward_ok:
         return (
             f"It keeps the forward scale (q, the pre-activations' variance) but not the "
@@ -767,12 +844,38 @@ def _verdict_sentence(act: Activation, fit: SchemeFit, advice: Advice) -> str:
             + _polynomial_note(act, fit)
             + closest
         )
+    if fit.gradient_lost_over_depth:
+        return (
+            f"It keeps neither scale: the forward gain is not within {MATCH_TOLERANCE:.0%} of "
+            f"1 ({_forward_need(advice)}), and {_depth_loss_text(fit)}.{closest}"
+        )
     text = (
         f"Neither the forward gain nor χ₁ {_where(fit)} is within {MATCH_TOLERANCE:.0%} of 1: "
         f"{_phase_text(fit.chi1)}, the "
         f"gradient's std × {_grad_factor(fit.chi1)} per layer {_where(fit)}"
     )
     return f"{text}, and {_forward_need(advice)}.{closest}"
+
+
+def _depth_loss_text(fit: SchemeFit) -> str:
+    """Why a chi1 within the tolerance does not keep the gradient over the fit's depth."""
+    if fit.far_from_fixed_point:
+        chi, where = _n(fit.depth_chi1), f"averaged over {plural(fit.depth, 'layer')}"
+    else:
+        chi, where = _n(fit.chi1), _where(fit)
+    ratio = fit.gradient_ratio
+    state = trend_state(ratio, fit.depth - 1)
+    if VANISHING_RATIO <= ratio <= EXPLODING_RATIO:  # its factor per layer decides
+        state += f" (× {rate_text(ratio ** (1.0 / (fit.depth - 1)))} per layer)"
+    elif ratio < VANISHING_RATIO:
+        state += f" (below {_n(VANISHING_RATIO)})"
+    else:
+        state += f" (above {_n(EXPLODING_RATIO)})"
+    return (
+        f"χ₁ = {chi} {where} is within {MATCH_TOLERANCE:.0%} of 1, but after "
+        f"{plural(fit.depth, 'layer')} the gradient reaching layer 1 is {_of_output(ratio)}, "
+        f"which the health model calls {state}"
+    )
 
 
 def _forward_need(advice: Advice) -> str:

@@ -332,6 +332,15 @@ def _band(
     return "healthy"
 
 
+def trend_state(ratio: float, steps: int) -> str:
+    """The state ("vanishing", "exploding" or "healthy") of a scale that changed by ``ratio``
+    over ``steps`` layers: its total and its factor per layer both count, as ``assess`` judges
+    the gradient from the output down to a layer. No step (one layer) is healthy."""
+    if steps == 0:
+        return "healthy"
+    return _band(ratio, _trend(ratio, steps))
+
+
 def _signal(m: Measurements, layer: int) -> tuple[str, float | None]:
     """The forward state of layers 1..layer and its factor per layer."""
     rms = m.rms_ratio[layer - 1]
@@ -351,9 +360,7 @@ def _gradient_at(m: Measurements, layer: int) -> tuple[str, float | None]:
     if math.isnan(value) or math.isinf(value):
         return "overflow", None
     steps = m.depth - layer
-    if steps == 0:
-        return "healthy", None
-    return _band(value, _trend(value, steps)), _trend(value, steps)
+    return trend_state(value, steps), _trend(value, steps)
 
 
 def _layer_state(m: Measurements, layer: int) -> str:

@@ -20,6 +20,7 @@ from lab.diagnosis import (
     MATCH_TOLERANCE,
     REFERENCE_DEPTH,
     advise,
+    diagnose_prediction,
     match_verdict,
     recommended_init,
     scheme_fit,
@@ -388,3 +389,88 @@ def test_a_scheme_without_a_fixed_point_is_not_said_to_have_one_at_infinity():
     reason = match_verdict("he_normal", "selu", input_std=1000.0, depth=20).reason
     assert "q* = inf" not in reason and "at q*" not in reason
     assert "χ₁ = 1.1 as q grows without bound, with no fixed point" in reason
+
+
+# --- verdicts and recommendations at the network's depth --------------------------------------
+
+
+def _signal_run(init: str, activation: str, **values):
+    controls = signal_propagation.CONTROLS
+    full = controls.defaults() | {"init": init, "activation": activation} | values
+    return signal_propagation.run(signal_propagation.config_from_values(full))
+
+
+def test_a_chi1_within_the_tolerance_does_not_keep_a_gradient_that_compounds_over_the_depth():
+    """LeCun + SELU has chi1 = 1.07 at its fixed point: a match over 20 layers, but over 100
+    the factor compounds to 31 times the output's gradient, which the simulation calls
+    exploding. The verdict at 100 layers says so instead of calling it a match."""
+    short = _signal_run("lecun_normal", "selu", layers=20)
+    assert short.verdict.label == "match"
+    assert short.summary.diagnosis.gradient_state == "healthy"
+    deep = _signal_run("lecun_normal", "selu", layers=100)
+    assert deep.verdict.label == "partial"
+    assert deep.summary.diagnosis.gradient_state == "exploding"
+    assert (
+        "χ₁ = 1.07 at q* is within 10% of 1, but after 100 layers the gradient reaching layer 1 "
+        "is 31 times the output's, which the health model calls exploding (above 10)"
+    ) in deep.verdict.reason
+    # The theory's 31 and the simulation's ratio (256 units) agree within a factor of 1.5.
+    assert deep.summary.diagnosis.gradient_ratio == pytest.approx(31, rel=0.5)
+
+
+def test_a_transient_that_costs_decades_of_gradient_is_not_called_keeping_it():
+    """SELU with PyTorch's gain 3/4 from input std 1000: chi1 = 1 at its q*, but on its way
+    down to q* the network loses three decades of gradient, as the simulation measures. The
+    verdict no longer says it keeps the gradient's scale."""
+    result = _signal_run("xavier_normal", "selu", gain=0.75, input_std=1000.0, layers=20)
+    assert result.summary.diagnosis.gradient_state == "vanishing"
+    assert result.verdict.label == "mismatch"
+    assert "It keeps neither scale" in result.verdict.reason
+    assert "keeps the gradient's scale" not in result.verdict.reason
+
+
+def test_selu_from_a_huge_input_is_recommended_a_scheme_its_simulation_calls_healthy():
+    """From input std 1000 over 20 layers, gain 3/4 (closest to chi1 = 1 at q*) vanishes in
+    both scales; He keeps both within a decade. The recommendation is He, the reason says why
+    gain 3/4 is passed over, and both simulations agree."""
+    advice = advise("selu", input_std=1000.0, depth=20)
+    assert advice.recommended.init == "he_normal" and not advice.matched
+    assert advice.closest_critical.params == (("gain", 0.75),)
+    assert "among the schemes whose outcome after 20 layers the health model calls healthy" in (
+        advice.reason
+    )
+    assert "is closer to χ₁ = 1" in advice.reason
+    recommended = _signal_run("he_normal", "selu", input_std=1000.0, layers=20)
+    assert recommended.summary.diagnosis.state == "healthy"
+    card = {c.label: c for c in recommended.cards}["Closest scheme for SELU"]
+    assert card.value == "He/Kaiming normal"  # the page's card names the same scheme
+    passed_over = _signal_run("xavier_normal", "selu", gain=0.75, input_std=1000.0, layers=20)
+    assert passed_over.summary.diagnosis.state == "vanishing"
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_a_verdict_that_keeps_the_gradient_agrees_with_the_theorys_health(activation):
+    """Over input scales, biases and depths: a scheme whose verdict keeps the gradient's scale
+    (a match, or a partial on chi1) is one whose mean-field network at that depth has a
+    gradient the health model (``diagnose_prediction``, 256 units) calls neither vanishing nor
+    exploding."""
+    for input_std in (0.001, 1.0, 1000.0):
+        for bias_std in (0.0, 0.1):
+            for depth in (3, 20, 100):
+                advice = advise(activation, input_std=input_std, bias_std=bias_std, depth=depth)
+                for fit in advice.fits:
+                    if not fit.critical_ok:
+                        continue
+                    params = dict(fit.params)
+                    prediction = predict(
+                        fit.init,
+                        activation,
+                        depth,
+                        256,
+                        input_std=input_std,
+                        bias_std=bias_std,
+                        init_params=params,
+                    )
+                    health = diagnose_prediction(prediction, activation)
+                    case = (fit.name, input_std, bias_std, depth)
+                    assert health.gradient_state not in ("vanishing", "exploding"), case
