@@ -221,7 +221,8 @@ class SchemeFit:
     it; critical_ok: chi1_ok, and the gradient reaching layer 1 after ``depth`` layers is within
     the health model's decade (``VANISHING_RATIO`` .. ``EXPLODING_RATIO``), so that the
     simulation's headline at that depth cannot call a gradient the verdict keeps vanishing or
-    exploding; label: match, partial or mismatch.
+    exploding; outcome: the health model's judgement of the mean-field network after ``depth``
+    layers (``diagnose_prediction``); label: match, partial or mismatch.
     """
 
     init: str
@@ -241,6 +242,7 @@ class SchemeFit:
     far_at_depth: bool = False
     stays_far: bool = False
     chi1_ok: bool = False
+    outcome: Health | None = None
 
     @property
     def gradient_lost_over_depth(self) -> bool:
@@ -313,6 +315,13 @@ class Advice:
     def matched(self) -> bool:
         return self.recommended.label == "match"
 
+    @property
+    def passed_over(self) -> bool:
+        """No match, and the scheme closest to chi1 = 1 was passed over because the health
+        model does not call its network at the depth healthy while another's it does."""
+        closest, rec = self.closest_critical, self.recommended
+        return not self.matched and closest is not rec and not math.isclose(closest.sw2, rec.sw2)
+
 
 def _log_distance(value: float) -> float:
     if value == 0.0 or math.isnan(value):
@@ -357,9 +366,10 @@ def _candidates(act: Activation) -> list[tuple[str, tuple[tuple[str, float], ...
 
 def _depth_outcome(
     act: Activation, sw2: float, q: float, sb2: float, depth: int
-) -> tuple[float, float, float, float]:
-    """(RMS ratio, gradient ratio, q) of the mean-field prediction after ``depth`` layers, and q
-    RATE_DEPTH layers further on (where a network heading for q* is by then)."""
+) -> tuple[float, float, float, float, Health]:
+    """(RMS ratio, gradient ratio, q) of the mean-field prediction after ``depth`` layers, q
+    RATE_DEPTH layers further on (where a network heading for q* is by then), and the health
+    model's judgement of that predicted network (``diagnose_prediction``)."""
     scaled = variance_scaling(sw2, "fan_in", "normal") if sw2 > 0 else get_initializer("zeros")
     scales = {"input_std": math.sqrt(q), "bias_std": math.sqrt(sb2)}
     prediction = predict(scaled, act, depth, 256, **scales)
@@ -369,6 +379,7 @@ def _depth_outcome(
         float(prediction.grad_std[0]),
         float(prediction.pre_var[-1]),
         float(ahead.pre_var[-1]),
+        diagnose_prediction(prediction, act),
     )
 
 
@@ -399,7 +410,7 @@ def _fit(
     saturated = None
     if flat_threshold(act) is not None:
         saturated = flat_share_normal(act, q_star)
-    rms, gradient, q_last, q_ahead = _depth_outcome(act, sw2, q, sb2, depth)
+    rms, gradient, q_last, q_ahead, outcome = _depth_outcome(act, sw2, q, sb2, depth)
     # chi1 where the network is: the gradient's factor over the depth, per layer. GELU started
     # at q = 1e6 with sw2 = 2 keeps both scales for 100 layers while chi1 at its q* = 0 is 0.5.
     # It counts only while the network is still far from q* RATE_DEPTH layers past its last
@@ -431,6 +442,7 @@ def _fit(
         far_at_depth=far_at_depth,
         stays_far=far_at_depth and far,
         chi1_ok=chi1_ok,
+        outcome=outcome,
     )
 
 
@@ -441,19 +453,26 @@ def _gradient_kept(ratio: float, depth: int) -> bool:
     return math.isfinite(ratio) and trend_state(ratio, depth - 1) == "healthy"
 
 
-def _outcome_kept(fit: SchemeFit, act: Activation, q: float, sb2: float) -> bool:
-    """Whether the mean-field outcome after the fit's depth is one the health model calls
-    healthy: the gradient within a decade, and the RMS ratio too unless it cannot say anything
-    about the input (biases at least as large as the input: the ratio then measures the biases;
-    ReLU from input std 0.01 with biases of std 0.1 grows tenfold under He's scale, yet only
-    the biases grow). Bounded activations (tanh, sigmoid) cannot explode forward."""
-    if not _gradient_kept(fit.gradient_ratio, fit.depth):
+def _biases_dominate(q: float, sb2: float) -> bool:
+    """Whether the biases are at least as large as the input (sb2 >= q): the RMS ratio then
+    measures the biases, not what becomes of the input. ReLU from input std 0.01 with biases of
+    std 0.1 grows tenfold under He's scale, yet only the biases grow."""
+    return sb2 >= q
+
+
+def _outcome_kept(fit: SchemeFit, q: float, sb2: float) -> bool:
+    """Whether the health model calls the fit's mean-field network after its depth healthy
+    (``SchemeFit.outcome``); where the biases dominate the input, whether it calls its gradient
+    healthy and names no other problem than the signal's scale."""
+    health = fit.outcome
+    if health is None:
         return False
-    if sb2 >= q:
+    if health.state == "healthy":
         return True
-    rms = fit.rms_ratio
     return (
-        math.isfinite(rms) and rms >= VANISHING_RATIO and (act.saturates or rms <= EXPLODING_RATIO)
+        _biases_dominate(q, sb2)
+        and health.gradient_state == "healthy"
+        and health.state in ("vanishing", "exploding")
     )
 
 
@@ -508,7 +527,7 @@ def _advise(name: str, slope: float, input_std: float, bias_std: float, depth: i
         # calls healthy, when there are any: SELU started at input std 1000 keeps both scales
         # over 20 layers with He's, while gain 3/4 (chi1 = 1 at its q*) loses three decades of
         # RMS and gradient on its way down to q*.
-        kept = [fit for fit in fits if _outcome_kept(fit, act, q, sb2)]
+        kept = [fit for fit in fits if _outcome_kept(fit, q, sb2)]
         recommended = min(
             kept or fits,
             key=lambda f: (f.gradient_distance, _log_distance(f.forward_gain), order[id(f)]),
@@ -607,7 +626,7 @@ def _targets_text(advice: Advice) -> str:
     text = "; ".join(parts)
     # Each target's own sigma_w^2 misses the other, but one in between may keep both within
     # the tolerance (tanh with biases: He's 2 between 1.9 and 2.4); then the claim is false.
-    both = any(fit.forward_ok and fit.critical_ok for fit in advice.fits)
+    both = any(fit.forward_ok and fit.chi1_ok for fit in advice.fits)
     if not (_within(advice.forward_chi1) or _within(advice.critical_gain) or both):
         text += "; no single σ_w² does both, so no variance-scaling scheme can keep both scales"
     return text
@@ -647,7 +666,7 @@ def _outcome_text(fit: SchemeFit) -> str:
 def _polynomial_note(act: Activation, fit: SchemeFit) -> str:
     """At chi1 = 1 with q* = 0 (tanh, sb2 = 0) the signal decays, but like 1/l."""
     if (
-        fit.critical_ok
+        fit.chi1_ok
         and not fit.far_from_fixed_point
         and fit.q_star < 1e-12
         and act.name not in ("linear", "relu", "leaky_relu")
@@ -670,6 +689,17 @@ def _pytorch_note(act: Activation, fit: SchemeFit) -> str:
     )
 
 
+def _healthy_among(advice: Advice) -> str:
+    """ " among the schemes ... healthy": the pool a passed-over recommendation was chosen in."""
+    layers = plural(advice.recommended.depth, "layer")
+    if _biases_dominate(advice.q, advice.sb2):
+        return (
+            f" among the schemes whose gradient after {layers} the health model calls healthy "
+            "(the RMS ratio measures the biases here, which are at least as large as the input)"
+        )
+    return f" among the schemes whose network after {layers} the health model calls healthy"
+
+
 def _with_reason(advice: Advice) -> Advice:
     act, rec = advice.activation, advice.recommended
     sentences = [_MECHANISM[act.name], f"Mean-field theory: {_targets_text(advice)}."]
@@ -680,22 +710,24 @@ def _with_reason(advice: Advice) -> Advice:
         )
     else:
         forward, critical = advice.closest_forward, advice.closest_critical
-        passed_over = critical is not rec and not math.isclose(critical.sw2, rec.sw2)
-        lead = (
-            "Closest to χ₁ = 1 among the schemes whose outcome after "
-            f"{plural(rec.depth, 'layer')} the health model calls healthy"
-            if passed_over
-            else "Closest to χ₁ = 1"
-        )
+        passed_over = advice.passed_over
+        lead = f"Closest to χ₁ = 1{_healthy_among(advice)}" if passed_over else "Closest to χ₁ = 1"
+        # LeCun + SELU over 100 layers has both numbers within the tolerance, yet its gradient
+        # compounds: "keeps both within 10%" would be false of it.
+        if any(fit.forward_ok and fit.chi1_ok for fit in advice.fits):
+            none = f"No standard scheme keeps both scales over {plural(rec.depth, 'layer')}"
+        else:
+            none = f"No standard scheme keeps both within {MATCH_TOLERANCE:.0%}"
         sentences.append(
-            f"No standard scheme keeps both within {MATCH_TOLERANCE:.0%}. {lead}: "
+            f"{none}. {lead}: "
             f"{rec.name} ({_fit_numbers(rec, advice.q)}); {_outcome_text(rec)}."
             + _polynomial_note(act, rec)
         )
         if passed_over:
+            problem = critical.outcome.problem if critical.outcome is not None else "unknown"
             sentences.append(
                 f"{critical.name} is closer to χ₁ = 1 ({_fit_numbers(critical, advice.q)}), "
-                f"but {_outcome_text(critical)}."
+                f"but its network's health is “{problem}”: {_outcome_text(critical)}."
             )
         if math.isfinite(advice.forward_sw2):
             off = forward.sw2 / advice.forward_sw2 - 1.0
@@ -815,11 +847,10 @@ def _never(initializer: Initializer) -> Verdict | None:
 def _verdict_sentence(act: Activation, fit: SchemeFit, advice: Advice) -> str:
     if fit.label == "match":
         return f"Both within {MATCH_TOLERANCE:.0%} of 1: a match for {act.label}."
-    closest = (
-        f" No standard scheme does better for {act.label}: this is the closest."
-        if _is_closest(fit, advice)
-        else ""
-    )
+    closest = ""
+    if _is_closest(fit, advice):
+        closest = f" No standard scheme does better for {act.label}: this is the closest"
+        closest += f" to χ₁ = 1{_healthy_among(advice)}." if advice.passed_over else "."
     if fit.forward_ok and fit.gradient_lost_over_depth:
         return (
             "It keeps the forward scale (q, the pre-activations' variance) but not the "
@@ -864,6 +895,11 @@ def _depth_loss_text(fit: SchemeFit) -> str:
     else:
         chi, where = _n(fit.chi1), _where(fit)
     ratio = fit.gradient_ratio
+    if not math.isfinite(ratio):
+        return (
+            f"χ₁ = {chi} {where} is within {MATCH_TOLERANCE:.0%} of 1, but after "
+            f"{plural(fit.depth, 'layer')} the gradient reaching layer 1 is not finite"
+        )
     state = trend_state(ratio, fit.depth - 1)
     if VANISHING_RATIO <= ratio <= EXPLODING_RATIO:  # its factor per layer decides
         state += f" (× {rate_text(ratio ** (1.0 / (fit.depth - 1)))} per layer)"

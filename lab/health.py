@@ -335,7 +335,10 @@ def _band(
 def trend_state(ratio: float, steps: int) -> str:
     """The state ("vanishing", "exploding" or "healthy") of a scale that changed by ``ratio``
     over ``steps`` layers: its total and its factor per layer both count, as ``assess`` judges
-    the gradient from the output down to a layer. No step (one layer) is healthy."""
+    the gradient from the output down to a layer. No step (one layer) is healthy; a ratio that
+    is not finite is "overflow"."""
+    if not math.isfinite(ratio):
+        return "overflow"
     if steps == 0:
         return "healthy"
     return _band(ratio, _trend(ratio, steps))

@@ -436,10 +436,16 @@ def test_selu_from_a_huge_input_is_recommended_a_scheme_its_simulation_calls_hea
     advice = advise("selu", input_std=1000.0, depth=20)
     assert advice.recommended.init == "he_normal" and not advice.matched
     assert advice.closest_critical.params == (("gain", 0.75),)
-    assert "among the schemes whose outcome after 20 layers the health model calls healthy" in (
+    assert "among the schemes whose network after 20 layers the health model calls healthy" in (
         advice.reason
     )
-    assert "is closer to χ₁ = 1" in advice.reason
+    assert (
+        "Xavier/Glorot normal, gain 3/4 (calculate_gain('selu')) is closer to χ₁ = 1"
+        in advice.reason
+    )
+    assert "but its network's health is “vanishing signal and gradient”" in advice.reason
+    # After that sentence, "It is also the closest" would name gain 3/4.
+    assert "He/Kaiming normal is also the closest to keeping the scale" in advice.reason
     recommended = _signal_run("he_normal", "selu", input_std=1000.0, layers=20)
     assert recommended.summary.diagnosis.state == "healthy"
     card = {c.label: c for c in recommended.cards}["Closest scheme for SELU"]
@@ -456,7 +462,7 @@ def test_a_verdict_that_keeps_the_gradient_agrees_with_the_theorys_health(activa
     exploding."""
     for input_std in (0.001, 1.0, 1000.0):
         for bias_std in (0.0, 0.1):
-            for depth in (3, 20, 100):
+            for depth in (1, 2, 3, 20, 100):
                 advice = advise(activation, input_std=input_std, bias_std=bias_std, depth=depth)
                 for fit in advice.fits:
                     if not fit.critical_ok:
@@ -474,3 +480,57 @@ def test_a_verdict_that_keeps_the_gradient_agrees_with_the_theorys_health(activa
                     health = diagnose_prediction(prediction, activation)
                     case = (fit.name, input_std, bias_std, depth)
                     assert health.gradient_state not in ("vanishing", "exploding"), case
+
+
+def test_where_the_biases_dominate_the_recommendation_weighs_only_the_gradient():
+    """tanh from input std 0.01 with biases of std 0.1 over 3 layers: every scheme's RMS ratio
+    measures the biases (17 times the input's even for Xavier). He, closest to chi1 = 1 at its
+    q*, starts at chi1 = 2 near q = 0 and the simulation calls its gradient exploding; Xavier's
+    is healthy. The recommendation is Xavier and its reason says why the RMS is not weighed."""
+    advice = advise("tanh", input_std=0.01, bias_std=0.1, depth=3)
+    assert advice.recommended.init == "xavier_normal" and advice.passed_over
+    assert "(the RMS ratio measures the biases here" in advice.reason
+    values = {"input_std": 0.01, "bias_std": 0.1, "layers": 3}
+    he = _signal_run("he_normal", "tanh", **values).summary.diagnosis
+    xavier = _signal_run("xavier_normal", "tanh", **values).summary.diagnosis
+    assert he.gradient_state == "exploding"
+    assert xavier.gradient_state == "healthy"
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_a_passed_over_recommendation_is_the_healthy_one(activation):
+    """Over input scales, biases and depths: when the recommendation passes over the scheme
+    closest to chi1 = 1, the health model (``diagnose_prediction`` of each scheme's own
+    mean-field network, 256 units) calls the recommended network healthy (its gradient, where
+    the biases dominate the input) and the passed-over one not."""
+    seen = 0
+    for input_std in (0.001, 0.01, 1.0, 10.0, 1000.0):
+        for bias_std in (0.0, 0.1, 1.0):
+            for depth in (1, 2, 3, 20, 100):
+                advice = advise(activation, input_std=input_std, bias_std=bias_std, depth=depth)
+                if not advice.passed_over:
+                    continue
+                seen += 1
+                case = (input_std, bias_std, depth)
+                recommended, passed = (
+                    diagnose_prediction(
+                        predict(
+                            fit.init,
+                            activation,
+                            depth,
+                            256,
+                            input_std=input_std,
+                            bias_std=bias_std,
+                            init_params=dict(fit.params),
+                        ),
+                        activation,
+                    )
+                    for fit in (advice.recommended, advice.closest_critical)
+                )
+                if bias_std**2 >= input_std**2:
+                    assert recommended.gradient_state == "healthy", case
+                else:
+                    assert recommended.state == "healthy", case
+                    assert passed.state != "healthy", case
+    if activation in ("tanh", "selu"):
+        assert seen > 0  # the grid reaches the cases this test is about
