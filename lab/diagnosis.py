@@ -26,11 +26,11 @@ reaching layer 1 at the network's depth is one the health model calls healthy
 network that starts far above its q* can lose decades on its way there. The recommended scheme
 is the closest match; when there is none (tanh, sigmoid, GELU), the scheme closest to chi1 = 1,
 because the gradient's factor per layer decides how deep a network can train (Schoenholz et al.
-2017: about 6 depth scales), among the schemes whose mean-field outcome at the network's depth
-the health model calls healthy when there are any (the RMS ratio counts only when the input is
-larger than the biases: otherwise it measures the biases). Xavier and LeCun coincide at equal
-fans: the lab names LeCun for SELU (Klambauer et al. 2017 derive SELU's fixed point with fan_in)
-and Xavier otherwise (Glorot & Bengio 2010).
+2017: about 6 depth scales), among the schemes whose mean-field network at the given depth the
+health model calls healthy, when there are any (where the biases are at least as large as the
+input only its gradient counts: the RMS ratio then measures the biases). Xavier and LeCun
+coincide at equal fans: the lab names LeCun for SELU (Klambauer et al. 2017 derive SELU's fixed
+point with fan_in) and Xavier otherwise (Glorot & Bengio 2010).
 Every sentence that states a recommendation is built from these numbers.
 """
 
@@ -218,11 +218,12 @@ class SchemeFit:
     depth_chi1 too); stays_far: so it is RATE_DEPTH layers further on, the network is not just
     on its way to q*, and depth_chi1 may keep the gradient's scale;
     forward_ok: forward_gain within ``MATCH_TOLERANCE``; chi1_ok: chi1 or depth_chi1 within
-    it; critical_ok: chi1_ok, and the gradient reaching layer 1 after ``depth`` layers is within
-    the health model's decade (``VANISHING_RATIO`` .. ``EXPLODING_RATIO``), so that the
-    simulation's headline at that depth cannot call a gradient the verdict keeps vanishing or
-    exploding; outcome: the health model's judgement of the mean-field network after ``depth``
-    layers (``diagnose_prediction``); label: match, partial or mismatch.
+    it; critical_ok: chi1_ok, and the gradient reaching layer 1 after ``depth`` layers is one
+    the health model calls healthy (``lab.health.trend_state``: within a decade, and no factor
+    per layer that would cost one within ``RATE_DEPTH`` layers), so that the simulation's
+    headline at that depth cannot call a gradient the verdict keeps vanishing or exploding;
+    outcome: the health model's judgement of the mean-field network after ``depth`` layers
+    (``diagnose_prediction``); label: match, partial or mismatch.
     """
 
     init: str
@@ -246,8 +247,8 @@ class SchemeFit:
 
     @property
     def gradient_lost_over_depth(self) -> bool:
-        """chi1 is within the tolerance, but the gradient reaching layer 1 after ``depth``
-        layers is not within a decade of the output's: SELU with LeCun's scale (chi1 = 1.07)
+        """chi1 is within the tolerance, but the health model does not call the gradient
+        reaching layer 1 after ``depth`` layers healthy: SELU with LeCun's scale (chi1 = 1.07)
         compounds to 31 times over 100 layers, and SELU with gain 3/4 started at input std 1000
         loses three decades on its way down to q*."""
         return self.chi1_ok and not self.critical_ok
@@ -690,7 +691,8 @@ def _pytorch_note(act: Activation, fit: SchemeFit) -> str:
 
 
 def _healthy_among(advice: Advice) -> str:
-    """ " among the schemes ... healthy": the pool a passed-over recommendation was chosen in."""
+    """The pool a passed-over recommendation was chosen in, as the words that follow "closest to
+    χ₁ = 1"."""
     layers = plural(advice.recommended.depth, "layer")
     if _biases_dominate(advice.q, advice.sb2):
         return (

@@ -416,6 +416,11 @@ def test_a_chi1_within_the_tolerance_does_not_keep_a_gradient_that_compounds_ove
     ) in deep.verdict.reason
     # The theory's 31 and the simulation's ratio (256 units) agree within a factor of 1.5.
     assert deep.summary.diagnosis.gradient_ratio == pytest.approx(31, rel=0.5)
+    # LeCun meets both numbers, so the reason does not say no scheme does: it names the depth.
+    reason = advise("selu", depth=100).reason
+    assert "No standard scheme keeps both scales over 100 layers" in reason
+    assert "within 10%. Closest" not in reason
+    assert "yet after 100 layers the gradient reaching layer 1 is 31 times the output's" in reason
 
 
 def test_a_transient_that_costs_decades_of_gradient_is_not_called_keeping_it():
@@ -452,6 +457,11 @@ def test_selu_from_a_huge_input_is_recommended_a_scheme_its_simulation_calls_hea
     assert card.value == "He/Kaiming normal"  # the page's card names the same scheme
     passed_over = _signal_run("xavier_normal", "selu", gain=0.75, input_std=1000.0, layers=20)
     assert passed_over.summary.diagnosis.state == "vanishing"
+    # He's own verdict says among which schemes it is the closest.
+    assert (
+        "this is the closest to χ₁ = 1 among the schemes whose network after 20 layers the "
+        "health model calls healthy"
+    ) in recommended.verdict.reason
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
