@@ -288,6 +288,9 @@ def simulate_report(config: NetworkConfig, budget_note: str = "") -> dict:
                     "depth_chi1": _finite(fit.depth_chi1),
                     "stays_far": fit.stays_far,
                     "saturated": _optional(fit.saturated),
+                    "gradient_ratio": _finite(fit.gradient_ratio),
+                    "chi1_ok": fit.chi1_ok,
+                    "outcome_state": None if fit.outcome is None else fit.outcome.state,
                     "label": fit.label,
                 }
                 for fit in advice.fits

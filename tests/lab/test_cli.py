@@ -207,3 +207,16 @@ def test_simulate_gives_each_schemes_chi1_over_the_depth(capsys):
     assert he["stays_far"] is True and report["verdict"]["label"] == "match"
     near = run_json(capsys, "simulate", *argv, "--samples", "50")["recommended_init"]["schemes"]
     assert not any(s["stays_far"] for s in near)
+
+
+def test_simulate_says_why_a_chi1_within_the_tolerance_is_not_a_match(capsys):
+    """LeCun + SELU over 100 layers: chi1 = 1.07 passes, but the mean-field gradient reaching
+    layer 1 is 31 times the output's, so the label is partial; the JSON gives both, and the
+    health model's state of each scheme's mean-field network."""
+    argv = "--init", "lecun_normal", "--activation", "selu", "--layers", "100", "--width", "64"
+    report = run_json(capsys, "simulate", *argv, "--samples", "50")
+    lecun = next(s for s in report["recommended_init"]["schemes"] if s["init"] == "lecun_normal")
+    assert lecun["chi1_ok"] is True and lecun["label"] == "partial"
+    assert lecun["gradient_ratio"] == pytest.approx(31, rel=0.05)
+    assert lecun["outcome_state"] == "exploding"
+    assert report["verdict"]["label"] == "partial"
