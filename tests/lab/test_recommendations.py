@@ -464,6 +464,21 @@ def test_selu_from_a_huge_input_is_recommended_a_scheme_its_simulation_calls_hea
     ) in recommended.verdict.reason
 
 
+def _theory_health(fit, activation: str, input_std: float, bias_std: float):
+    """The health model's state of the scheme's own mean-field network (256 units) at the
+    fit's depth, built by ``lab.theory.predict`` from the scheme's name and parameters."""
+    prediction = predict(
+        fit.init,
+        activation,
+        fit.depth,
+        256,
+        input_std=input_std,
+        bias_std=bias_std,
+        init_params=dict(fit.params),
+    )
+    return diagnose_prediction(prediction, activation)
+
+
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_a_verdict_that_keeps_the_gradient_agrees_with_the_theorys_health(activation):
     """Over input scales, biases and depths: a scheme whose verdict keeps the gradient's scale
@@ -477,17 +492,7 @@ def test_a_verdict_that_keeps_the_gradient_agrees_with_the_theorys_health(activa
                 for fit in advice.fits:
                     if not fit.critical_ok:
                         continue
-                    params = dict(fit.params)
-                    prediction = predict(
-                        fit.init,
-                        activation,
-                        depth,
-                        256,
-                        input_std=input_std,
-                        bias_std=bias_std,
-                        init_params=params,
-                    )
-                    health = diagnose_prediction(prediction, activation)
+                    health = _theory_health(fit, activation, input_std, bias_std)
                     case = (fit.name, input_std, bias_std, depth)
                     assert health.gradient_state not in ("vanishing", "exploding"), case
 
@@ -523,18 +528,7 @@ def test_a_passed_over_recommendation_is_the_healthy_one(activation):
                 seen += 1
                 case = (input_std, bias_std, depth)
                 recommended, passed = (
-                    diagnose_prediction(
-                        predict(
-                            fit.init,
-                            activation,
-                            depth,
-                            256,
-                            input_std=input_std,
-                            bias_std=bias_std,
-                            init_params=dict(fit.params),
-                        ),
-                        activation,
-                    )
+                    _theory_health(fit, activation, input_std, bias_std)
                     for fit in (advice.recommended, advice.closest_critical)
                 )
                 if bias_std**2 >= input_std**2:
