@@ -571,7 +571,8 @@ def _of_output(ratio: float) -> str:
     """0.28 -> "0.28 of the output's", 1.9 -> "1.9 times the output's"."""
     if ratio == 0.0:
         return "exactly 0"
-    return f"{ratio:.2g} {'times' if ratio >= 1.0 else 'of'} the output's"
+    text = f"{ratio:.2g}"  # 0.997 reads "1": "times", as the number is written
+    return f"{text} {'times' if float(text) >= 1.0 else 'of'} the output's"
 
 
 def _scale_text(q: float) -> str:
@@ -696,10 +697,35 @@ def _healthy_among(advice: Advice) -> str:
     layers = plural(advice.recommended.depth, "layer")
     if _biases_dominate(advice.q, advice.sb2):
         return (
-            f" among the schemes whose gradient after {layers} the health model calls healthy "
-            "(the RMS ratio measures the biases here, which are at least as large as the input)"
+            f" among the schemes whose network after {layers} the health model calls healthy "
+            "but for its RMS ratio (which measures the biases here, at least as large as the "
+            "input)"
         )
     return f" among the schemes whose network after {layers} the health model calls healthy"
+
+
+def _why_passed_over(fit: SchemeFit, advice: Advice) -> str:
+    """What the health model says of a passed-over scheme's mean-field network at its depth:
+    its gradient's state where the biases dominate the input (only the gradient is weighed
+    there), else its headline up to the first clause, with its numbers."""
+    health = fit.outcome
+    layers = plural(fit.depth, "layer")
+    if health is None:  # pragma: no cover - every fit of ``advise`` has its outcome
+        return f"the health model has no verdict on its network after {layers}"
+    if _biases_dominate(advice.q, advice.sb2) and health.gradient_state != "healthy":
+        return f"the health model calls its gradient after {layers} {health.gradient_state}"
+    return f"the health model finds its network after {layers} “{_first_clause(health.message)}”"
+
+
+def _first_clause(message: str) -> str:
+    """A health headline up to its first "; " outside parentheses: the problem and its
+    numbers ("… 0.0011 of the output's (× 0.70 per layer; mean-field theory)" stays whole)."""
+    depth = 0
+    for i, char in enumerate(message):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and message.startswith("; ", i):
+            return message[:i]
+    return message
 
 
 def _with_reason(advice: Advice) -> Advice:
@@ -714,22 +740,24 @@ def _with_reason(advice: Advice) -> Advice:
         forward, critical = advice.closest_forward, advice.closest_critical
         passed_over = advice.passed_over
         lead = f"Closest to χ₁ = 1{_healthy_among(advice)}" if passed_over else "Closest to χ₁ = 1"
+        layers = plural(rec.depth, "layer")
         # LeCun + SELU over 100 layers has both numbers within the tolerance, yet its gradient
         # compounds: "keeps both within 10%" would be false of it.
         if any(fit.forward_ok and fit.chi1_ok for fit in advice.fits):
-            none = f"No standard scheme keeps both scales over {plural(rec.depth, 'layer')}"
+            none = f"No standard scheme is a match over {layers}"
         else:
             none = f"No standard scheme keeps both within {MATCH_TOLERANCE:.0%}"
+        if not any(_outcome_kept(fit, advice.q, advice.sb2) for fit in advice.fits):
+            none += f", and the health model calls none of their networks after {layers} healthy"
         sentences.append(
             f"{none}. {lead}: "
             f"{rec.name} ({_fit_numbers(rec, advice.q)}); {_outcome_text(rec)}."
             + _polynomial_note(act, rec)
         )
         if passed_over:
-            problem = critical.outcome.problem if critical.outcome is not None else "unknown"
             sentences.append(
                 f"{critical.name} is closer to χ₁ = 1 ({_fit_numbers(critical, advice.q)}), "
-                f"but its network's health is “{problem}”: {_outcome_text(critical)}."
+                f"but {_why_passed_over(critical, advice)}; {_outcome_text(critical)}."
             )
         if math.isfinite(advice.forward_sw2):
             off = forward.sw2 / advice.forward_sw2 - 1.0

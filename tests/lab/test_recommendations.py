@@ -416,10 +416,15 @@ def test_a_chi1_within_the_tolerance_does_not_keep_a_gradient_that_compounds_ove
     ) in deep.verdict.reason
     # The theory's 31 and the simulation's ratio (256 units) agree within a factor of 1.5.
     assert deep.summary.diagnosis.gradient_ratio == pytest.approx(31, rel=0.5)
-    # LeCun meets both numbers, so the reason does not say no scheme does: it names the depth.
-    reason = advise("selu", depth=100).reason
-    assert "No standard scheme keeps both scales over 100 layers" in reason
+    # LeCun meets both numbers, so the reason does not say no scheme does; gain 3/4, the one
+    # recommended, has a healthy network over 100 layers, and its simulation agrees.
+    advice = advise("selu", depth=100)
+    reason = advice.reason
+    assert "No standard scheme is a match over 100 layers. Closest" in reason
     assert "within 10%. Closest" not in reason
+    assert dict(advice.recommended.params) == {"gain": 0.75}
+    gained = _signal_run("xavier_normal", "selu", gain=0.75, layers=100)
+    assert gained.summary.diagnosis.state == "healthy"
     assert "yet after 100 layers the gradient reaching layer 1 is 31 times the output's" in reason
 
 
@@ -448,7 +453,11 @@ def test_selu_from_a_huge_input_is_recommended_a_scheme_its_simulation_calls_hea
         "Xavier/Glorot normal, gain 3/4 (calculate_gain('selu')) is closer to χ₁ = 1"
         in advice.reason
     )
-    assert "but its network's health is “vanishing signal and gradient”" in advice.reason
+    assert (
+        "but the health model finds its network after 20 layers “vanishing signal and gradient: "
+        "the gradient reaching layer 1 is 0.00109 of the output's (× 0.70 per layer; mean-field "
+        "theory)”;"
+    ) in advice.reason
     # After that sentence, "It is also the closest" would name gain 3/4.
     assert "He/Kaiming normal is also the closest to keeping the scale" in advice.reason
     recommended = _signal_run("he_normal", "selu", input_std=1000.0, layers=20)
@@ -504,7 +513,7 @@ def test_where_the_biases_dominate_the_recommendation_weighs_only_the_gradient()
     is healthy. The recommendation is Xavier and its reason says why the RMS is not weighed."""
     advice = advise("tanh", input_std=0.01, bias_std=0.1, depth=3)
     assert advice.recommended.init == "xavier_normal" and advice.passed_over
-    assert "(the RMS ratio measures the biases here" in advice.reason
+    assert "but for its RMS ratio (which measures the biases here" in advice.reason
     values = {"input_std": 0.01, "bias_std": 0.1, "layers": 3}
     he = _signal_run("he_normal", "tanh", **values).summary.diagnosis
     xavier = _signal_run("xavier_normal", "tanh", **values).summary.diagnosis
@@ -531,10 +540,35 @@ def test_a_passed_over_recommendation_is_the_healthy_one(activation):
                     _theory_health(fit, activation, input_std, bias_std)
                     for fit in (advice.recommended, advice.closest_critical)
                 )
-                if bias_std**2 >= input_std**2:
+                if bias_std**2 >= input_std**2:  # the RMS ratio measures the biases
+                    signal_only = ("healthy", "vanishing", "exploding")
                     assert recommended.gradient_state == "healthy", case
+                    assert recommended.state in signal_only, case
+                    assert passed.gradient_state != "healthy" or passed.state not in signal_only
                 else:
                     assert recommended.state == "healthy", case
                     assert passed.state != "healthy", case
     if activation in ("tanh", "selu"):
         assert seen > 0  # the grid reaches the cases this test is about
+
+
+def test_a_reason_says_when_no_scheme_keeps_its_network_healthy():
+    """SELU from input std 0.001 over 100 layers: every scheme's mean-field network is one the
+    health model calls unhealthy, so the choice falls back to the closest to chi1 = 1 among all,
+    and the reason says so; where a healthy one exists it does not."""
+    advice = advise("selu", input_std=0.001, depth=100)
+    assert not any(fit.outcome.state == "healthy" for fit in advice.fits)
+    assert "the health model calls none of their networks after 100 layers healthy" in (
+        advice.reason
+    )
+    healthy = advise("selu", input_std=1000.0, depth=20)
+    assert "calls none of their networks" not in healthy.reason
+
+
+def test_a_gradient_that_rounds_to_1_is_not_one_of_the_outputs():
+    """0.997 is written "1": the text says "1 times the output's", not "1 of the output's"."""
+    for activation in ACTIVATIONS:
+        for depth in (2, 3, 20):
+            for input_std in (0.001, 1.0):
+                text = advise(activation, input_std=input_std, bias_std=0.1, depth=depth).reason
+                assert " 1 of the output's" not in text, (activation, depth, input_std)
