@@ -451,7 +451,7 @@ def _gradient_kept(ratio: float, depth: int) -> bool:
     """Whether the health model calls a gradient that reaches layer 1 of a ``depth``-layer
     network at ``ratio`` times the output's healthy: within a decade, and no factor per layer
     that would cost one within ``RATE_DEPTH`` layers (``lab.health.trend_state``)."""
-    return math.isfinite(ratio) and trend_state(ratio, depth - 1) == "healthy"
+    return trend_state(ratio, depth - 1) == "healthy"
 
 
 def _biases_dominate(q: float, sb2: float) -> bool:
@@ -925,11 +925,12 @@ def _depth_loss_text(fit: SchemeFit) -> str:
     else:
         chi, where = _n(fit.chi1), _where(fit)
     ratio = fit.gradient_ratio
+    lost = (
+        f"χ₁ = {chi} {where} is within {MATCH_TOLERANCE:.0%} of 1, but after "
+        f"{plural(fit.depth, 'layer')} the gradient reaching layer 1 is"
+    )
     if not math.isfinite(ratio):
-        return (
-            f"χ₁ = {chi} {where} is within {MATCH_TOLERANCE:.0%} of 1, but after "
-            f"{plural(fit.depth, 'layer')} the gradient reaching layer 1 is not finite"
-        )
+        return f"{lost} not finite"
     state = trend_state(ratio, fit.depth - 1)
     if VANISHING_RATIO <= ratio <= EXPLODING_RATIO:  # its factor per layer decides
         state += f" (× {rate_text(ratio ** (1.0 / (fit.depth - 1)))} per layer)"
@@ -937,11 +938,7 @@ def _depth_loss_text(fit: SchemeFit) -> str:
         state += f" (below {_n(VANISHING_RATIO)})"
     else:
         state += f" (above {_n(EXPLODING_RATIO)})"
-    return (
-        f"χ₁ = {chi} {where} is within {MATCH_TOLERANCE:.0%} of 1, but after "
-        f"{plural(fit.depth, 'layer')} the gradient reaching layer 1 is {_of_output(ratio)}, "
-        f"which the health model calls {state}"
-    )
+    return f"{lost} {_of_output(ratio)}, which the health model calls {state}"
 
 
 def _forward_need(advice: Advice) -> str:

@@ -359,11 +359,8 @@ def _gradient_at(m: Measurements, layer: int) -> tuple[str, float | None]:
     """The backward state from layer L down to ``layer`` and its factor per layer."""
     if m.gradient is None:
         return "unknown", None
-    value = m.gradient[layer - 1]
-    if math.isnan(value) or math.isinf(value):
-        return "overflow", None
-    steps = m.depth - layer
-    return trend_state(value, steps), _trend(value, steps)
+    value, steps = m.gradient[layer - 1], m.depth - layer
+    return trend_state(value, steps), _trend(value, steps)  # inf/NaN: "overflow", None
 
 
 def _layer_state(m: Measurements, layer: int) -> str:
