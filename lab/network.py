@@ -19,6 +19,7 @@ when keeping them would not fit the lab's budget (``kept_weights``), and ``estim
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -87,8 +88,10 @@ _ACTIVATION_BYTES = {"selu": 16, "gelu": 8}
 #: that come next (numpy's generators and casts release the GIL), for layers whose products
 #: have at least this many multiply-adds; below that, handing a draw over costs more than it
 #: saves. The draws keep their order and generator, so the numbers are the same either way.
-#: The statistics stay on the calling thread: BLAS called from two threads at once competes
-#: for the same BLAS threads.
+#: For ReLU and identity, when numpy's BLAS runs on one thread (as on the app's server,
+#: ``pages.ui.blas``), the helper also measures the arrays nothing changes any more while the
+#: calling thread runs the next product (``_Runner._measure``). With more BLAS threads the
+#: statistics' own BLAS calls would wait for the product's, so they stay on the calling thread.
 _OVERLAP_PRODUCT = 2**24
 _SMALL_OBJECTS = 2**16  # Python objects, generator states, per-layer vectors
 
@@ -909,7 +912,10 @@ def simulate(config: NetworkConfig) -> SimulationResult:
     draws that come next while the calling thread computes and measures the layer: b_l, then
     W_{l+1} (after the last layer, dL/da_L), and in the backward pass W_l drawn again. One
     thread uses the generator at a time, in the order above, so every number is the same as on
-    one thread.
+    one thread. For ReLU and identity, with numpy's BLAS on one thread, the helper also
+    measures a_l, and for ReLU dL/da_l and dL/dz_l (then computed into an array of its own),
+    while the calling thread runs the next product: the same statistics of the same arrays,
+    one array at a time.
 
     Raises ValueError for an invalid config or one over ``MEMORY_BUDGET_BYTES``.
     """
@@ -940,6 +946,25 @@ def _backward_overflow_message(grads: Sequence[TensorStats], layer: int) -> str:
         if stats.nonfinite[layer - 1]
     ]
     return f"overflow: inf/NaN in the backward pass at layer {layer} ({', '.join(names)})"
+
+
+@functools.cache
+def _blas_controller() -> object | None:
+    """threadpoolctl's controller of the BLAS libraries loaded with numpy, or None without
+    threadpoolctl (the scikit-learn project's; ``pages.ui.blas`` sets the server's threads)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController().select(user_api="blas")
+
+
+def _blas_on_one_thread() -> bool:
+    """Whether every BLAS library numpy loaded runs on one thread now; False when unknown."""
+    controller = _blas_controller()
+    if controller is None or not controller.lib_controllers:
+        return False
+    return all(library.num_threads == 1 for library in controller.lib_controllers)
 
 
 def _quietly(function: Callable, *args: object) -> object:
@@ -988,8 +1013,13 @@ class _Runner:
         #: run beside a draw; other activations wait for it (``_settle``), as do the statistics'
         #: rare temporaries, so that a draw never adds to a peak ``estimate_bytes`` counts.
         self.light = config.activation in ("relu", "linear")
+        #: Whether the helper also measures what nothing changes any more (``_measure``): only
+        #: beside a light activation, and where numpy's BLAS runs on one thread, as on the
+        #: app's server; with more, the statistics' BLAS calls wait for the product's threads.
+        self.measure_beside = self.light and any(self.overlap) and _blas_on_one_thread()
         self.helper: ThreadPoolExecutor | None = None
         self.drawing: Future | None = None  # the helper's draw in progress, if any
+        self.measuring: Future | None = None  # the helper's statistics in progress, if any
 
     def run(self) -> SimulationResult:
         try:
@@ -1005,12 +1035,14 @@ class _Runner:
         for repeat in range(config.repeats):
             keep = config.keep_activations and repeat == 0
             weights, pre, post, grad = self._forward(repeat, inputs, keep)
+            self._measured()
             if keep:
                 self.kept = (inputs, list(pre), list(post))  # type: ignore[arg-type]
                 for array in (inputs, *pre, *post):
                     array.flags.writeable = False  # type: ignore[union-attr]
             if self.backward:
                 self._backward(repeat, inputs, weights, pre, post, keep, grad)
+                self._measured()
         return self._result()
 
     def _draw_input(self) -> np.ndarray:
@@ -1059,6 +1091,7 @@ class _Runner:
             if offset is not None:
                 z += offset
             del offset
+            self._measured()
             self.pre.add(repeat, layer, z, self.workspace, self._settle)
             if not self.light:
                 self._settle()
@@ -1066,7 +1099,7 @@ class _Runner:
             if self.activation.name == "linear":  # a_l is z_l
                 self.post.add_copy(repeat, layer, self.pre)
             else:
-                self.post.add(repeat, layer, a, self.workspace, self._settle)
+                self._measure(self.post, repeat, layer, a)
             pre.append(z if keep_pre else None)
             post.append(a if keep_post else None)
             del z
@@ -1104,6 +1137,31 @@ class _Runner:
         if self.helper is None:
             self.helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lab-simulate")
         return self.helper.submit(_quietly, function, *args)
+
+    def _measure(
+        self, accumulator: _Accumulator, repeat: int, layer: int, values: np.ndarray
+    ) -> None:
+        """``accumulator.add`` of ``values``, which nothing changes any more: on the helper
+        thread after its draws where the layer overlaps (``overlap``, ``measure_beside``), else
+        here."""
+        self._measured()
+        if not (self.measure_beside and self.overlap[layer]):
+            accumulator.add(repeat, layer, values, self.workspace, self._settle)
+            return
+        self.measuring = self._beside(self._measure_held, accumulator, repeat, layer, [values])
+
+    def _measure_held(
+        self, accumulator: _Accumulator, repeat: int, layer: int, held: list[np.ndarray]
+    ) -> None:
+        """On the helper thread: ``accumulator.add`` of the one array in ``held``, taken out of
+        the list so that the array is released as soon as it is measured."""
+        accumulator.add(repeat, layer, held.pop(), self.workspace)
+
+    def _measured(self) -> None:
+        """Wait for the helper's statistics in progress, if any: they share the workspace."""
+        if self.measuring is not None:
+            self.measuring.result()
+            self.measuring = None
 
     def _settle(self) -> None:
         """Wait for the helper's draw in progress (its temporaries go), if any."""
@@ -1167,26 +1225,44 @@ class _Runner:
             beside = self.overlap[layer] and isinstance(kept, dict)
             if beside:
                 self.drawing = self._beside(self._weights, kept, layer)
-            self.grad_post.add(repeat, layer, grad, self.workspace, self._settle)
             a = post[layer]
             assert a is not None
-            if self.activation.name == "linear":
+            gradient_measured: Future | None = None  # dL/da_l's statistics on the helper
+            if self.measure_beside and self.overlap[layer] and self.activation.name == "relu":
+                # dL/dz_l into a new array, so that dL/da_l stays as it is while the helper
+                # measures it; the layer above's dL/dz_l is released first.
+                self._measured()
+                gradient_measured = self._beside(
+                    self._measure_held, self.grad_post, repeat, layer, [grad]
+                )
+                grad = np.multiply(grad, a > 0)  # _apply_derivative's numbers, not in place
+                self.measuring = self._beside(
+                    self._measure_held, self.grad_pre, repeat, layer, [grad]
+                )
+            elif self.activation.name == "linear":
+                self._measured()
+                self.grad_post.add(repeat, layer, grad, self.workspace, self._settle)
                 self.grad_pre.add_copy(repeat, layer, self.grad_post)
             else:
+                self._measured()
+                self.grad_post.add(repeat, layer, grad, self.workspace, self._settle)
                 if not self.light:
                     self._settle()
                 self._apply_derivative(grad, pre[layer], a)
-                self.grad_pre.add(repeat, layer, grad, self.workspace, self._settle)
+                self._measure(self.grad_pre, repeat, layer, grad)
             below = post[layer - 1] if layer > 0 else inputs
             assert below is not None
             weight_grad = below.T @ grad
             if not beside:
+                self._measured()
                 self.grad_weight.add(repeat, layer, weight_grad, self.workspace)
                 del weight_grad
             if not keep:
                 pre[layer] = None
                 post[layer] = None
             del a, below
+            if gradient_measured is not None:  # dL/da_l released before dL/da_{l-1} comes
+                gradient_measured.result()
             if layer > 0:
                 if self.drawing is not None:
                     matrix = self.drawing.result()
@@ -1197,6 +1273,7 @@ class _Runner:
                 grad = grad @ matrix.T
                 del matrix
             if beside:  # after W_l is dropped: no higher peak than above
+                self._measured()
                 self.grad_weight.add(repeat, layer, weight_grad, self.workspace)
                 del weight_grad
 

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import threadpoolctl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats as scipy_stats
@@ -626,6 +627,11 @@ MEMORY_CASES = [
     # the products and the statistics, batch-sized and matrix-sized.
     ("he_normal", "relu", 4, 256, 2000, "random"),
     ("large_random", "tanh", 3, 1024, 16, "random"),
+    # ReLU and identity: the helper also measures a_l and dL/dz_l beside the next product,
+    # with and without a backward pass, and through inf/NaN.
+    ("he_normal", "relu", 4, 256, 2000, "none"),
+    ("large_random", "relu", 36, 512, 80, "random"),
+    ("xavier_normal", "linear", 3, 256, 2000, "random"),
 ]
 
 
@@ -681,6 +687,7 @@ def test_the_helper_thread_gives_exactly_the_numbers_of_one_thread(monkeypatch, 
     if not keep_weights:
         monkeypatch.setattr(network, "MAX_PEAK_BYTES", 0)  # every W_l is drawn again
     monkeypatch.setattr(network, "_OVERLAP_PRODUCT", 2**62)  # no helper thread
+    monkeypatch.setattr(network, "_blas_on_one_thread", lambda: True)  # it measures too
     alone = simulate(config)
     threads = []
     original = network.sample_weights
@@ -709,6 +716,65 @@ def test_the_helper_thread_gives_exactly_the_numbers_of_one_thread(monkeypatch, 
     if config.keep_activations:
         for ours, theirs in zip(beside.activations, alone.activations, strict=True):
             np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize(
+    ("activation", "backward", "one_blas_thread", "on_helper"),
+    [
+        ("relu", "random", True, {"post", "grad_post", "grad_pre"}),
+        ("relu", "none", True, {"post"}),
+        ("relu", "random", False, set()),  # BLAS on more threads: the product's to use
+        ("linear", "random", True, set()),  # a_l is z_l, dL/dz_l is dL/da_l: copied, not measured
+        ("tanh", "random", True, set()),  # its temporaries wait for the helper's draws instead
+    ],
+)
+def test_the_helper_measures_what_nothing_changes_any_more(
+    monkeypatch, activation, backward, one_blas_thread, on_helper
+):
+    # a_l once activated, dL/da_l and dL/dz_l are only read from then on (for ReLU, dL/dz_l
+    # goes to an array of its own), so their statistics can run beside the next product; z_l
+    # is changed in place right after its own, so it stays on the calling thread, and so does
+    # dL/dW_l, measured after W_l is released.
+    monkeypatch.setattr(network, "_blas_on_one_thread", lambda: one_blas_thread)
+    calls: list[tuple[str, str]] = []
+    runner_init = network._Runner.__init__
+
+    def named_runner(self, *args, **kwargs):
+        runner_init(self, *args, **kwargs)
+        for name in ("pre", "post", "grad_post", "grad_pre", "grad_weight"):
+            accumulator = getattr(self, name)
+            accumulator.add = spy(accumulator.add, name)
+
+    def spy(add, name):
+        def add_and_record(*args, **kwargs):
+            calls.append((name, threading.current_thread().name))
+            return add(*args, **kwargs)
+
+        return add_and_record
+
+    monkeypatch.setattr(network._Runner, "__init__", named_runner)
+    monkeypatch.setattr(network, "_OVERLAP_PRODUCT", 1)  # the helper beside every layer
+    config = NetworkConfig(
+        activation=activation, backward=backward, layers=4, width=16, samples=8, seed=3
+    )
+    simulate(config)
+    caller = threading.current_thread().name
+    measured = {name for name, _ in calls}
+    helped = {name for name, thread in calls if thread != caller}
+    assert helped == on_helper
+    assert {name for name, thread in calls if thread == caller} == measured - on_helper
+    assert len(calls) == len(measured) * config.depth  # every tensor of every layer, once
+
+
+def test_blas_on_one_thread_reads_the_libraries_thread_count_now():
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        assert network._blas_on_one_thread()
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        # A BLAS built for one core keeps one thread: the answer follows what it runs.
+        counts = [
+            p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"
+        ]
+        assert network._blas_on_one_thread() is (max(counts) == 1)
 
 
 def test_counts_at_the_thresholds_are_exact_in_float32():
