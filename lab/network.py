@@ -88,10 +88,11 @@ _ACTIVATION_BYTES = {"selu": 16, "gelu": 8}
 #: that come next (numpy's generators and casts release the GIL), for layers whose products
 #: have at least this many multiply-adds; below that, handing a draw over costs more than it
 #: saves. The draws keep their order and generator, so the numbers are the same either way.
-#: For ReLU and identity, when numpy's BLAS runs on one thread (as on the app's server,
-#: ``pages.ui.blas``), the helper also measures the arrays nothing changes any more while the
-#: calling thread runs the next product (``_Runner._measure``). With more BLAS threads the
-#: statistics' own BLAS calls would wait for the product's, so they stay on the calling thread.
+#: For ReLU, when numpy's BLAS runs on one thread (as on the app's server, ``pages.ui.blas``),
+#: the helper also measures the arrays nothing changes any more while the calling thread runs
+#: the next product (``_Runner._measure``); arrays that need the statistics' rare large
+#: temporaries go back to the calling thread. With more BLAS threads the statistics' own BLAS
+#: calls would wait for the product's, so they stay on the calling thread.
 _OVERLAP_PRODUCT = 2**24
 _SMALL_OBJECTS = 2**16  # Python objects, generator states, per-layer vectors
 
@@ -418,7 +419,10 @@ def _peak_bytes(config: NetworkConfig, kept_bytes: int) -> int:
     # beside a product, its output and one matrix, and beside statistics that make no more than
     # a mask (1 byte a value; the rare larger temporaries and those of activations other than
     # ReLU and identity wait for the draw): within the first term, whose statistics share
-    # (item + 9 bytes a value) holds the draw's 8 + item and the mask.
+    # (item + 9 bytes a value) holds the draw's 8 + item and the mask. The helper's statistics
+    # (ReLU, ``_Runner.measure_beside``) run one at a time and never beside the calling
+    # thread's; they hand the rare larger temporaries back to the calling thread, and dL/dz_l
+    # gets an array of its own only where a_l is released first (activations not kept).
     per_value = item + _ACTIVATION_BYTES.get(config.activation, 0) + (0 if stores else 2 * item)
     statistics = max(largest_batch, largest_matrix) * (item + 9)
     distribution = config.initializer().distribution
@@ -912,10 +916,10 @@ def simulate(config: NetworkConfig) -> SimulationResult:
     draws that come next while the calling thread computes and measures the layer: b_l, then
     W_{l+1} (after the last layer, dL/da_L), and in the backward pass W_l drawn again. One
     thread uses the generator at a time, in the order above, so every number is the same as on
-    one thread. For ReLU and identity, with numpy's BLAS on one thread, the helper also
-    measures a_l, and for ReLU dL/da_l and dL/dz_l (then computed into an array of its own),
-    while the calling thread runs the next product: the same statistics of the same arrays,
-    one array at a time.
+    one thread. For ReLU, with numpy's BLAS on one thread, the helper also measures a_l, and
+    unless the activations are kept dL/da_l and dL/dz_l (then computed into an array of its
+    own), while the calling thread runs the next product: the same statistics of the same
+    arrays, one array at a time.
 
     Raises ValueError for an invalid config or one over ``MEMORY_BUDGET_BYTES``.
     """
@@ -950,8 +954,9 @@ def _backward_overflow_message(grads: Sequence[TensorStats], layer: int) -> str:
 
 @functools.cache
 def _blas_controller() -> object | None:
-    """threadpoolctl's controller of the BLAS libraries loaded with numpy, or None without
-    threadpoolctl (the scikit-learn project's; ``pages.ui.blas`` sets the server's threads)."""
+    """threadpoolctl's controller of the BLAS libraries loaded when first called (numpy's
+    loads with numpy, before any simulation), or None without threadpoolctl (the scikit-learn
+    project's; ``pages.ui.blas`` sets the server's threads)."""
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:
@@ -965,6 +970,16 @@ def _blas_on_one_thread() -> bool:
     if controller is None or not controller.lib_controllers:
         return False
     return all(library.num_threads == 1 for library in controller.lib_controllers)
+
+
+class _HandedBack(Exception):
+    """Raised on the helper thread by ``_hand_back``."""
+
+
+def _hand_back() -> None:
+    """The helper's ``make_room``: values that need the rare large temporaries go back to the
+    calling thread (``_Runner._measure_held``)."""
+    raise _HandedBack
 
 
 def _quietly(function: Callable, *args: object) -> object:
@@ -1013,13 +1028,16 @@ class _Runner:
         #: run beside a draw; other activations wait for it (``_settle``), as do the statistics'
         #: rare temporaries, so that a draw never adds to a peak ``estimate_bytes`` counts.
         self.light = config.activation in ("relu", "linear")
-        #: Whether the helper also measures what nothing changes any more (``_measure``): only
-        #: beside a light activation, and where numpy's BLAS runs on one thread, as on the
-        #: app's server; with more, the statistics' BLAS calls wait for the product's threads.
-        self.measure_beside = self.light and any(self.overlap) and _blas_on_one_thread()
+        #: Whether the helper also measures what nothing changes any more (``_measure``): for
+        #: ReLU (identity copies its statistics instead), where numpy's BLAS runs on one thread,
+        #: as on the app's server; with more, the statistics' BLAS calls wait for the product's.
+        self.measure_beside = (
+            config.activation == "relu" and any(self.overlap) and _blas_on_one_thread()
+        )
         self.helper: ThreadPoolExecutor | None = None
         self.drawing: Future | None = None  # the helper's draw in progress, if any
-        self.measuring: Future | None = None  # the helper's statistics in progress, if any
+        #: The helper's statistics handed over and not yet waited for, in order.
+        self.measuring: list[Future] = []
 
     def run(self) -> SimulationResult:
         try:
@@ -1148,20 +1166,33 @@ class _Runner:
         if not (self.measure_beside and self.overlap[layer]):
             accumulator.add(repeat, layer, values, self.workspace, self._settle)
             return
-        self.measuring = self._beside(self._measure_held, accumulator, repeat, layer, [values])
+        self.measuring.append(
+            self._beside(self._measure_held, accumulator, repeat, layer, [values])
+        )
 
     def _measure_held(
         self, accumulator: _Accumulator, repeat: int, layer: int, held: list[np.ndarray]
-    ) -> None:
+    ) -> tuple | None:
         """On the helper thread: ``accumulator.add`` of the one array in ``held``, taken out of
-        the list so that the array is released as soon as it is measured."""
-        accumulator.add(repeat, layer, held.pop(), self.workspace)
+        the list so that the array is released as soon as it is measured. Values that need the
+        statistics' rare large temporaries (inf/NaN, cancellation) are handed back instead, as
+        (accumulator, repeat, layer, values), for the calling thread to measure where
+        ``estimate_bytes`` counts them (``_measured``)."""
+        values = held.pop()
+        try:
+            accumulator.add(repeat, layer, values, self.workspace, _hand_back)
+        except _HandedBack:
+            return accumulator, repeat, layer, values
+        return None
 
     def _measured(self) -> None:
-        """Wait for the helper's statistics in progress, if any: they share the workspace."""
-        if self.measuring is not None:
-            self.measuring.result()
-            self.measuring = None
+        """Wait for the helper's statistics (they share the workspace), then measure here what
+        it handed back."""
+        pending, self.measuring = self.measuring, []
+        for handed_back in [future.result() for future in pending]:
+            if handed_back is not None:
+                accumulator, repeat, layer, values = handed_back
+                accumulator.add(repeat, layer, values, self.workspace, self._settle)
 
     def _settle(self) -> None:
         """Wait for the helper's draw in progress (its temporaries go), if any."""
@@ -1227,17 +1258,18 @@ class _Runner:
                 self.drawing = self._beside(self._weights, kept, layer)
             a = post[layer]
             assert a is not None
-            gradient_measured: Future | None = None  # dL/da_l's statistics on the helper
-            if self.measure_beside and self.overlap[layer] and self.activation.name == "relu":
+            if self.measure_beside and self.overlap[layer] and not keep:
                 # dL/dz_l into a new array, so that dL/da_l stays as it is while the helper
-                # measures it; the layer above's dL/dz_l is released first.
+                # measures it; the layer above's dL/dz_l is released first. Not while the
+                # activations are kept: a_l is then not released before dL/da_{l-1} comes, and
+                # an array handed back (``_measure_held``) would sit beside every other.
                 self._measured()
-                gradient_measured = self._beside(
-                    self._measure_held, self.grad_post, repeat, layer, [grad]
+                self.measuring.append(
+                    self._beside(self._measure_held, self.grad_post, repeat, layer, [grad])
                 )
                 grad = np.multiply(grad, a > 0)  # _apply_derivative's numbers, not in place
-                self.measuring = self._beside(
-                    self._measure_held, self.grad_pre, repeat, layer, [grad]
+                self.measuring.append(
+                    self._beside(self._measure_held, self.grad_pre, repeat, layer, [grad])
                 )
             elif self.activation.name == "linear":
                 self._measured()
@@ -1249,7 +1281,7 @@ class _Runner:
                 if not self.light:
                     self._settle()
                 self._apply_derivative(grad, pre[layer], a)
-                self._measure(self.grad_pre, repeat, layer, grad)
+                self.grad_pre.add(repeat, layer, grad, self.workspace, self._settle)
             below = post[layer - 1] if layer > 0 else inputs
             assert below is not None
             weight_grad = below.T @ grad
@@ -1261,8 +1293,8 @@ class _Runner:
                 pre[layer] = None
                 post[layer] = None
             del a, below
-            if gradient_measured is not None:  # dL/da_l released before dL/da_{l-1} comes
-                gradient_measured.result()
+            if self.measuring and self.measuring[0].result() is not None:
+                self._measured()  # dL/da_l came back: measured before dL/da_{l-1} comes
             if layer > 0:
                 if self.drawing is not None:
                     matrix = self.drawing.result()

@@ -627,11 +627,10 @@ MEMORY_CASES = [
     # the products and the statistics, batch-sized and matrix-sized.
     ("he_normal", "relu", 4, 256, 2000, "random"),
     ("large_random", "tanh", 3, 1024, 16, "random"),
-    # ReLU and identity: the helper also measures a_l and dL/dz_l beside the next product,
-    # with and without a backward pass, and through inf/NaN.
+    # ReLU: the helper also measures a_l, dL/da_l and dL/dz_l beside the next product, with
+    # and without a backward pass, and hands inf/NaN back (HELPER_MEMORY_CASES: more).
     ("he_normal", "relu", 4, 256, 2000, "none"),
     ("large_random", "relu", 36, 512, 80, "random"),
-    ("xavier_normal", "linear", 3, 256, 2000, "random"),
 ]
 
 
@@ -654,6 +653,33 @@ def test_memory_estimate_bounds_the_traced_peak_and_is_not_loose(
     assert peak <= estimate_bytes(config) <= 2 * peak
 
 
+HELPER_MEMORY_CASES = [
+    # ReLU with the helper's statistics (one BLAS thread): all-zero arrays handed back, with
+    # kept activations, in float64, with a bias and repeats, every weight drawn again or kept.
+    dict(init="zeros", keep_activations=True, dtype="float64"),
+    dict(init="zeros", keep_activations=True),
+    dict(init="zeros", backward="mean", dtype="float64"),
+    dict(init="he_normal", keep_activations=True, dtype="float64"),
+    dict(init="he_normal", bias_std=0.3, repeats=2),
+]
+
+
+@pytest.mark.parametrize("case", HELPER_MEMORY_CASES)
+@pytest.mark.parametrize("keep_weights", [True, False])
+def test_memory_estimate_bounds_the_peak_with_the_helpers_statistics(
+    monkeypatch, case, keep_weights
+):
+    monkeypatch.setattr(network, "_blas_on_one_thread", lambda: True)
+    if not keep_weights:
+        monkeypatch.setattr(network, "MAX_PEAK_BYTES", 0)  # every W_l is drawn again
+    config = NetworkConfig(
+        **({"activation": "relu", "layers": 4, "width": 256, "samples": 2000} | case)
+    )
+    assert config.batch_size * 256 * 256 >= network._OVERLAP_PRODUCT  # the helper is used
+    peak = traced_peak(simulate, config)
+    assert peak <= estimate_bytes(config) <= 2 * peak
+
+
 def test_forward_only_keeps_neither_the_weights_nor_the_activations():
     base = dict(init="he_normal", activation="tanh", layers=60, width=256, samples=200)
     everything = 60 * 256 * (256 + 200) * 4  # every W_l and a_l in float32
@@ -673,10 +699,14 @@ HELPER_CASES = [
         histogram_edges=(-2.0, 0.0, 1.0, 3.0),
     ),
     dict(init="xavier_uniform", activation="linear", bias_std=0.1),  # a_l is z_l
-    dict(init="large_random", activation="relu", layers=40, width=64),  # inf/NaN
+    dict(init="large_random", activation="relu", layers=60, width=64),  # inf/NaN
     dict(init="zeros", activation="tanh", backward="mean", dtype="float64"),  # cancellation
     dict(init="he_normal", activation="leaky_relu", backward="none"),
     dict(init="orthogonal", activation="relu"),  # stays on the calling thread
+    # the helper's statistics: handed back (zeros), kept activations, float64
+    dict(init="zeros", activation="relu", bias_std=0.0),
+    dict(init="he_uniform", activation="relu", keep_activations=True, backward="mean"),
+    dict(init="he_normal", activation="relu", dtype="float64", repeats=2),
 ]
 
 
@@ -718,25 +748,10 @@ def test_the_helper_thread_gives_exactly_the_numbers_of_one_thread(monkeypatch, 
             np.testing.assert_array_equal(ours, theirs)
 
 
-@pytest.mark.parametrize(
-    ("activation", "backward", "one_blas_thread", "on_helper"),
-    [
-        ("relu", "random", True, {"post", "grad_post", "grad_pre"}),
-        ("relu", "none", True, {"post"}),
-        ("relu", "random", False, set()),  # BLAS on more threads: the product's to use
-        ("linear", "random", True, set()),  # a_l is z_l, dL/dz_l is dL/da_l: copied, not measured
-        ("tanh", "random", True, set()),  # its temporaries wait for the helper's draws instead
-    ],
-)
-def test_the_helper_measures_what_nothing_changes_any_more(
-    monkeypatch, activation, backward, one_blas_thread, on_helper
-):
-    # a_l once activated, dL/da_l and dL/dz_l are only read from then on (for ReLU, dL/dz_l
-    # goes to an array of its own), so their statistics can run beside the next product; z_l
-    # is changed in place right after its own, so it stays on the calling thread, and so does
-    # dL/dW_l, measured after W_l is released.
-    monkeypatch.setattr(network, "_blas_on_one_thread", lambda: one_blas_thread)
-    calls: list[tuple[str, str]] = []
+def record_measures(monkeypatch) -> list[tuple[str, int, str]]:
+    """A list that fills with (tensor, layer, thread name) for every statistics call of the
+    simulations run after this."""
+    calls: list[tuple[str, int, str]] = []
     runner_init = network._Runner.__init__
 
     def named_runner(self, *args, **kwargs):
@@ -746,24 +761,67 @@ def test_the_helper_measures_what_nothing_changes_any_more(
             accumulator.add = spy(accumulator.add, name)
 
     def spy(add, name):
-        def add_and_record(*args, **kwargs):
-            calls.append((name, threading.current_thread().name))
-            return add(*args, **kwargs)
+        def add_and_record(repeat, layer, *args, **kwargs):
+            calls.append((name, layer, threading.current_thread().name))
+            return add(repeat, layer, *args, **kwargs)
 
         return add_and_record
 
     monkeypatch.setattr(network._Runner, "__init__", named_runner)
     monkeypatch.setattr(network, "_OVERLAP_PRODUCT", 1)  # the helper beside every layer
-    config = NetworkConfig(
-        activation=activation, backward=backward, layers=4, width=16, samples=8, seed=3
-    )
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("case", "one_blas_thread", "on_helper"),
+    [
+        (dict(activation="relu"), True, {"post", "grad_post", "grad_pre"}),
+        (dict(activation="relu", dtype="float64"), True, {"post", "grad_post", "grad_pre"}),
+        (dict(activation="relu", backward="none"), True, {"post"}),
+        # Kept activations are not released in the backward pass: no room for dL/dz_l.
+        (dict(activation="relu", keep_activations=True), True, {"post"}),
+        (dict(activation="relu"), False, set()),  # BLAS on more threads: the product's to use
+        (dict(activation="linear"), True, set()),  # a_l is z_l, dL/dz_l is dL/da_l: copied
+        (dict(activation="tanh"), True, set()),  # its temporaries wait for the helper's draws
+    ],
+)
+def test_the_helper_measures_what_nothing_changes_any_more(
+    monkeypatch, case, one_blas_thread, on_helper
+):
+    # a_l once activated, dL/da_l and dL/dz_l are only read from then on (for ReLU, dL/dz_l
+    # goes to an array of its own), so their statistics can run beside the next product; z_l
+    # is changed in place right after its own, so it stays on the calling thread, and so does
+    # dL/dW_l, measured after W_l is released.
+    monkeypatch.setattr(network, "_blas_on_one_thread", lambda: one_blas_thread)
+    calls = record_measures(monkeypatch)
+    config = NetworkConfig(**({"layers": 4, "width": 16, "samples": 8, "seed": 3} | case))
     simulate(config)
     caller = threading.current_thread().name
-    measured = {name for name, _ in calls}
-    helped = {name for name, thread in calls if thread != caller}
+    measured = {name for name, _, _ in calls}
+    helped = {name for name, _, thread in calls if thread != caller}
     assert helped == on_helper
-    assert {name for name, thread in calls if thread == caller} == measured - on_helper
+    assert {name for name, _, thread in calls if thread == caller} == measured - on_helper
     assert len(calls) == len(measured) * config.depth  # every tensor of every layer, once
+
+
+@pytest.mark.parametrize("init", ["zeros", "large_random"])
+def test_the_helper_hands_back_what_needs_large_temporaries(monkeypatch, init):
+    # All-zero values take the two-pass variance and inf/NaN a finite copy: temporaries that
+    # estimate_bytes counts on the calling thread only, so the helper hands those arrays back
+    # and the calling thread measures them. (HELPER_CASES checks the numbers.)
+    monkeypatch.setattr(network, "_blas_on_one_thread", lambda: True)
+    calls = record_measures(monkeypatch)
+    config = NetworkConfig(init=init, activation="relu", layers=60, width=64, samples=30)
+    assert (simulate(config).first_nonfinite_layer is not None) is (init == "large_random")
+    caller = threading.current_thread().name
+    tried = [(name, layer) for name, layer, thread in calls if thread != caller]
+    on_caller = [(name, layer) for name, layer, thread in calls if thread == caller]
+    handed_back = [key for key in tried if key in on_caller]
+    assert len(set(tried)) == len(tried) and len(set(on_caller)) == len(on_caller)
+    assert len(calls) == 5 * config.depth + len(handed_back)  # each once, or tried and redone
+    assert handed_back
+    if init == "large_random":  # only the layers past the overflow
+        assert len(handed_back) < len(tried)
 
 
 def test_blas_on_one_thread_reads_the_libraries_thread_count_now():
