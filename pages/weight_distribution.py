@@ -6,20 +6,16 @@ from __future__ import annotations
 import streamlit as st
 
 from lab.controls.weight_distribution import CONTROLS
-from lab.experiments.weight_distribution import config_from_values, run
+from lab.experiments.weight_distribution import Result, config_from_values, run
 from lab.text import MISSING_TEXT
 from pages.ui.charts import show_spec
 from pages.ui.engine import cached
 from pages.ui.memo import page_of
 from pages.ui.registry import get_page, page_header
 from pages.ui.text import plain, show_engine_error
-from pages.ui.weight_charts import chart_specs, tables
+from pages.ui.weight_charts import TABS, TABS_KEY, chart_specs, tables
 from pages.ui.widgets import Section, draw_controls
 
-#: The page's two parts.
-TABS = ("Schemes against their exact law", "rand vs randn")
-#: The open tab's session-state key: a rerun (a control) keeps it open.
-TABS_KEY = "weight_distribution_tab"
 SECTIONS = (
     Section("Layer", ("layer", "fan_in", "fan_out", "c_in", "c_out", "kernel")),
     Section("Schemes", ("init", "mode", "slope", "gain")),
@@ -36,37 +32,8 @@ def math_line(pieces: tuple[str, ...]) -> str:
     )
 
 
-page_header("weight_distribution")
-st.markdown(
-    "Every scheme here draws a layer's weights with mean zero and a variance set by the "
-    "layer's size. The bars are real samples; the orange line is the exact density the "
-    "scheme promises. A normal, a uniform and a truncated normal of the same variance look "
-    "different, but they spread the weights equally: it is the **variance**, not the shape, "
-    "that decides whether a signal keeps its size through many layers."
-)
-st.caption(
-    "Layout: PyTorch stores a dense weight as (out, in), Keras/JAX as (in, out); in both, "
-    "fan_in is the number of inputs feeding one unit and fan_out the number of units it feeds."
-)
-
-values = draw_controls(CONTROLS, SECTIONS)
-try:
-    config = config_from_values(values)
-    result = cached(run, spinner="Sampling weights…")(config)
-except ValueError as error:
-    show_engine_error(error)
-    st.stop()
-scheme_specs, shape_specs = chart_specs(result)
-
-if result.budget_note:
-    st.info(plain(result.budget_note), icon=":material/speed:")
-if result.left_out_note:
-    st.info(plain(result.left_out_note), icon=":material/block:")
-# Two tabs: the browser draws a tab's charts when it is shown, so a first view draws the
-# schemes' histograms and not the four rand-vs-randn shapes as well.
-schemes_tab, shapes_tab = st.tabs(TABS, key=TABS_KEY, on_change="rerun")
-
-with schemes_tab:
+def show_schemes(result: Result, scheme_specs: tuple[dict, ...]) -> None:
+    """The first tab: each scheme's histogram against its exact law, and their table."""
     st.markdown(math_line(result.fans_latex))
 
     if not result.schemes and not result.left_out_note:
@@ -132,7 +99,9 @@ with schemes_tab:
             f"({MISSING_TEXT})."
         )
 
-with shapes_tab:
+
+def show_shapes(result: Result, shape_specs: tuple[dict, ...]) -> None:
+    """The second tab: rand, randn and the two uniforms between them, and their moments."""
     rand, randn = result.shape("rand"), result.shape("randn")
     centered, matched = result.shape("uniform_centered"), result.shape("uniform_matched")
     st.markdown(
@@ -165,3 +134,40 @@ with shapes_tab:
         label="Watch the gradients: rand vs randn in a deep tanh network",
         icon=gradient_flow.icon,
     )
+
+
+page_header("weight_distribution")
+st.markdown(
+    "Every scheme here draws a layer's weights with mean zero and a variance set by the "
+    "layer's size. The bars are real samples; the orange line is the exact density the "
+    "scheme promises. A normal, a uniform and a truncated normal of the same variance look "
+    "different, but they spread the weights equally: it is the **variance**, not the shape, "
+    "that decides whether a signal keeps its size through many layers."
+)
+st.caption(
+    "Layout: PyTorch stores a dense weight as (out, in), Keras/JAX as (in, out); in both, "
+    "fan_in is the number of inputs feeding one unit and fan_out the number of units it feeds."
+)
+
+values = draw_controls(CONTROLS, SECTIONS)
+try:
+    config = config_from_values(values)
+    result = cached(run, spinner="Sampling weights…")(config)
+except ValueError as error:
+    show_engine_error(error)
+    st.stop()
+scheme_specs, shape_specs = chart_specs(result)
+
+if result.budget_note:
+    st.info(plain(result.budget_note), icon=":material/speed:")
+if result.left_out_note:
+    st.info(plain(result.left_out_note), icon=":material/block:")
+# Two lazy tabs: a run sends only the open one, so a first view and every rerun carry the
+# schemes' histograms and not the four rand-vs-randn shapes and their table as well.
+schemes_tab, shapes_tab = st.tabs(TABS, key=TABS_KEY, on_change="rerun")
+if schemes_tab.open:
+    with schemes_tab:
+        show_schemes(result, scheme_specs)
+if shapes_tab.open:
+    with shapes_tab:
+        show_shapes(result, shape_specs)

@@ -19,6 +19,11 @@ from lab.weights import Marker, ShapeSummary, WeightSummary
 from pages.ui.charts import ANNOTATION_COLOR, histogram_chart, histogram_top, vega_spec
 from pages.ui.memo import arrow_table, once_per
 
+#: The page's two lazy tabs (only the open one is sent), and the open one's session-state key:
+#: a rerun (a control) keeps it open.
+TABS = ("Schemes against their exact law", "rand vs randn")
+TABS_KEY = "weight_distribution_tab"
+
 #: Heights of the whole chart element (Streamlit 1.67 fits title and axes inside it).
 SCHEME_CHART_HEIGHT = 300
 SHAPE_CHART_HEIGHT = 260

@@ -24,6 +24,7 @@ from pages.ui.charts import SUBTITLE_COLOR, vega_spec
 from pages.ui.gradient_charts import TABS_KEY as GRADIENT_TABS_KEY
 from pages.ui.registry import HOME_KEY, PAGES
 from pages.ui.training_charts import TABS_KEY as TRAINING_TABS_KEY
+from pages.ui.weight_charts import TABS_KEY as WEIGHT_TABS_KEY
 from tests.pages.chart_readability import BACKGROUNDS, contrast
 from tests.pages.deep_links import every_tab, open_link
 from tests.pages.test_instructor import (
@@ -43,7 +44,11 @@ SCHEMA = (
     / "vega-lite-schema.json"
 )
 #: Pages with lazy tabs: the session-state key of the open tab.
-LAZY_TABS = {"training": TRAINING_TABS_KEY, "gradient_flow": GRADIENT_TABS_KEY}
+LAZY_TABS = {
+    "training": TRAINING_TABS_KEY,
+    "gradient_flow": GRADIENT_TABS_KEY,
+    "weight_distribution": WEIGHT_TABS_KEY,
+}
 #: One other view per simulation page: the other kinds of charts it draws (overflowing
 #: signals, other views, collected runs), kept small so that the test stays fast.
 OTHER_VIEWS: dict[str, dict[str, object]] = {

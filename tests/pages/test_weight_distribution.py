@@ -16,12 +16,14 @@ from lab import budget
 from lab.controls.weight_distribution import CONTROLS
 from lab.experiments.weight_distribution import Config, cost
 from lab.weights import DEFAULT_COMPARED
+from pages.ui.weight_charts import TABS, TABS_KEY
 from pages.ui.widgets import widget_key
 
 TIMEOUT = 30
 PAGE = "pages/weight_distribution.py"
 PAGE_KEY = "weight_distribution"
-SHAPE_CHARTS = 4  # the rand-vs-randn section
+SHAPE_CHARTS = 4  # the rand-vs-randn tab
+SHAPES_TAB = TABS[1]
 #: Small and quick configuration for the tests that do not check the defaults.
 QUICK = {"samples": "2000", "init": "he_normal,he_truncated_normal"}
 
@@ -30,6 +32,12 @@ def open_page(**query: str) -> AppTest:
     at = AppTest.from_file("../../streamlit_app.py", default_timeout=TIMEOUT).run()
     at.switch_page(PAGE)
     at.query_params.update(query)
+    return at.run()
+
+
+def open_shapes(at: AppTest) -> AppTest:
+    """Open the lazy rand-vs-randn tab, as a click does (its content is sent only then)."""
+    at.session_state[TABS_KEY] = SHAPES_TAB
     return at.run()
 
 
@@ -83,8 +91,9 @@ def test_default_view_shows_four_schemes_on_one_axis():
     assert at.title[0].value == "Weight distribution"
     assert at.sidebar.multiselect(key=key("init")).value == list(DEFAULT_COMPARED)
     charts = specs(at)
-    assert len(charts) == len(DEFAULT_COMPARED) + SHAPE_CHARTS
-    scheme_charts = charts[: len(DEFAULT_COMPARED)]
+    # The schemes' tab only: the closed rand-vs-randn tab sends nothing until it is opened.
+    assert len(charts) == len(DEFAULT_COMPARED)
+    scheme_charts = charts
     # One x-axis for all schemes: the widest natural range, He normal's 4 std = 4 * 0.0441942.
     domains = {tuple(x_domain(spec)) for spec in scheme_charts}
     assert len(domains) == 1
@@ -123,10 +132,14 @@ def test_default_view_shows_four_schemes_on_one_axis():
 def test_rand_vs_randn_section_shows_the_moments():
     at = open_page(**QUICK)
     check_clean(at)
-    assert [tab.label for tab in at.tabs] == ["Schemes against their exact law", "rand vs randn"]
-    # The second tab holds the shapes' charts and table (drawn when the tab is shown).
+    assert [tab.label for tab in at.tabs] == ["Schemes against their exact law", SHAPES_TAB]
+    assert len(at.tabs[1].get("vega_lite_chart")) == 0  # lazy: sent once opened
+    open_shapes(at)
+    check_clean(at)
+    # Only the open tab is sent: the shapes' charts and table, not the schemes'.
+    assert len(at.tabs[0].get("vega_lite_chart")) == 0
     assert len(at.tabs[1].get("vega_lite_chart")) == SHAPE_CHARTS
-    shapes = at.dataframe[1].value.set_index("law")
+    (shapes,) = (frame.value.set_index("law") for frame in at.dataframe)
     assert shapes.loc["rand: U[0, 1)", "exact mean"] == 0.5
     assert shapes.loc["rand: U[0, 1)", "exact variance"] == pytest.approx(1 / 12)
     assert shapes.loc["U(-1, 1)", "exact variance"] == pytest.approx(1 / 3)
@@ -134,7 +147,10 @@ def test_rand_vs_randn_section_shows_the_moments():
     assert shapes.loc["randn: N(0, 1)", "exact variance"] == 1.0
     text = " ".join(m.value for m in at.markdown)
     assert "not the missing bell shape" in text and "central limit theorem" in text
-    shape_charts = specs(at)[-SHAPE_CHARTS:]
+    shape_charts = specs(at)
+    # A control's rerun keeps the open tab.
+    at.sidebar.multiselect(key=key("init")).select("lecun_uniform").run()
+    assert len(specs(at)) == SHAPE_CHARTS
     assert {tuple(x_domain(spec)) for spec in shape_charts} == {(-4.0, 4.0)}
     # Shared y: rand's 2,000 draws pile into the 16 bins of [0, 1), 125 each.
     assert {y_max(spec) for spec in shape_charts} == {y_max(shape_charts[0])}
@@ -156,7 +172,7 @@ def test_deep_link_shows_exactly_its_values_without_warning():
     assert sidebar.segmented_control(key=key("layer")).value == "dense"
     # He with mode fan_out: 2 / fan_out.
     assert table(at).loc["He/Kaiming normal", "Var exact"] == pytest.approx(2 / 100)
-    assert len(specs(at)) == 1 + SHAPE_CHARTS
+    assert len(specs(at)) == 1
     for name, text in {"init": "he_normal", "fan_in": "300", "mode": "fan_out"}.items():
         assert at.query_params[name] == text
 
@@ -218,7 +234,7 @@ def test_bad_query_value_warns_once_and_uses_the_default(name, text, reason, def
     assert warning.startswith(f"URL parameter {name}={text!r} ignored: it {reason}")
     widget = getattr(at.sidebar, WIDGETS[name])(key=key(name))
     assert widget.value == default
-    assert len(at.get("vega_lite_chart")) >= SHAPE_CHARTS
+    assert len(at.get("vega_lite_chart")) >= 2  # the schemes' histograms
     at.run()
     assert len(at.warning) == 0
 
@@ -281,15 +297,17 @@ def test_conv_mode_uses_channels_times_kernel_area():
 
 def test_scheme_selection_sets_the_charts():
     at = open_page(**QUICK)
-    assert len(specs(at)) == 2 + SHAPE_CHARTS
+    assert len(specs(at)) == 2
     at.sidebar.multiselect(key=key("init")).select("lecun_uniform").run()
-    assert len(specs(at)) == 3 + SHAPE_CHARTS
+    assert len(specs(at)) == 3
     assert list(table(at).index)[-1] == "LeCun uniform"
     assert at.query_params["init"] == "he_normal,he_truncated_normal,lecun_uniform"
     at.sidebar.multiselect(key=key("init")).set_value([]).run()
     check_clean(at)
-    assert len(specs(at)) == SHAPE_CHARTS  # rand vs randn stays
+    assert len(specs(at)) == 0
     assert any("Pick at least one scheme" in info.value for info in at.info)
+    assert len(at.dataframe) == 0
+    assert len(specs(open_shapes(at))) == SHAPE_CHARTS  # rand vs randn stays
     assert len(at.dataframe) == 1
 
 
