@@ -35,6 +35,11 @@ def test_default_view_draws_every_chart_without_errors(page):
     expect(drawn).to_have_count(DEFAULT_CHARTS)
     assert screenshot(page, "weight_distribution").stat().st_size > 50_000
     page.get_by_role("tab", name="rand vs randn").click()
+    # The page says "not running" until the server takes the click's run: wait for the
+    # shapes' own text (sent only by that run) before waiting for the run to end.
+    expect(page.get_by_text("central limit theorem", exact=False)).to_be_visible(
+        timeout=APP_TIMEOUT_MS
+    )
     wait_for_app(page)
     assert_no_errors(page)
     # Only the open tab's charts are on the page: the four shapes.
