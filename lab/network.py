@@ -24,7 +24,7 @@ import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -953,7 +953,7 @@ def _backward_overflow_message(grads: Sequence[TensorStats], layer: int) -> str:
 
 
 @functools.cache
-def _blas_controller() -> object | None:
+def _blas_controller() -> Any | None:
     """threadpoolctl's controller of the BLAS libraries loaded when first called (numpy's
     loads with numpy, before any simulation), or None without threadpoolctl (the scikit-learn
     project's; ``pages.ui.blas`` sets the server's threads)."""
@@ -1163,9 +1163,15 @@ class _Runner:
         thread after its draws where the layer overlaps (``overlap``, ``measure_beside``), else
         here."""
         self._measured()
-        if not (self.measure_beside and self.overlap[layer]):
+        if self.measure_beside and self.overlap[layer]:
+            self._hand_over(accumulator, repeat, layer, values)
+        else:
             accumulator.add(repeat, layer, values, self.workspace, self._settle)
-            return
+
+    def _hand_over(
+        self, accumulator: _Accumulator, repeat: int, layer: int, values: np.ndarray
+    ) -> None:
+        """Queue ``accumulator.add`` of ``values`` on the helper thread (``_measure_held``)."""
         self.measuring.append(
             self._beside(self._measure_held, accumulator, repeat, layer, [values])
         )
@@ -1258,25 +1264,19 @@ class _Runner:
                 self.drawing = self._beside(self._weights, kept, layer)
             a = post[layer]
             assert a is not None
+            self._measured()  # the layer above's statistics (and its dL/dz_l) are done
             if self.measure_beside and self.overlap[layer] and not keep:
                 # dL/dz_l into a new array, so that dL/da_l stays as it is while the helper
-                # measures it; the layer above's dL/dz_l is released first. Not while the
-                # activations are kept: a_l is then not released before dL/da_{l-1} comes, and
-                # an array handed back (``_measure_held``) would sit beside every other.
-                self._measured()
-                self.measuring.append(
-                    self._beside(self._measure_held, self.grad_post, repeat, layer, [grad])
-                )
+                # measures it. Not while the activations are kept: a_l is then not released
+                # before dL/da_{l-1} comes, and an array handed back (``_measure_held``) would
+                # sit beside every other.
+                self._hand_over(self.grad_post, repeat, layer, grad)
                 grad = np.multiply(grad, a > 0)  # _apply_derivative's numbers, not in place
-                self.measuring.append(
-                    self._beside(self._measure_held, self.grad_pre, repeat, layer, [grad])
-                )
+                self._hand_over(self.grad_pre, repeat, layer, grad)
             elif self.activation.name == "linear":
-                self._measured()
                 self.grad_post.add(repeat, layer, grad, self.workspace, self._settle)
                 self.grad_pre.add_copy(repeat, layer, self.grad_post)
             else:
-                self._measured()
                 self.grad_post.add(repeat, layer, grad, self.workspace, self._settle)
                 if not self.light:
                     self._settle()
