@@ -12,12 +12,13 @@ builder (chart specs) are read, never changed.
 ``arrow_table`` builds the Arrow table Streamlit sends: ``st.dataframe`` serializes a
 ``pyarrow.Table`` as it is, where a pandas DataFrame is converted to Arrow on every call.
 ``page_of`` gives ``st.page_link`` a page object made once per process instead of a file path
-it would resolve on the file system on every call; ``navigation_pages`` keeps the pages of
-``st.navigation`` per session.
+it would resolve on the file system on every call; ``navigation_pages`` gives each session
+copies of ``st.navigation``'s pages, made once per process.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import threading
@@ -178,6 +179,24 @@ def page_of(info: PageInfo) -> StreamlitPage:
 
 #: Session-state key of this session's navigation pages.
 NAVIGATION_PAGES_KEY = "_navigation_pages"
+#: The process's model ``st.Page`` of each (page, default or not): sessions get copies of them.
+_MODEL_PAGES: dict[tuple[str, bool], StreamlitPage] = {}
+
+
+def _model_page(info: PageInfo, default: bool) -> StreamlitPage:
+    """The process's ``st.Page`` of ``info``, made once: ``navigation_pages`` hands out copies."""
+    key = (info.key, default)
+    with _PAGES_LOCK:
+        page = _MODEL_PAGES.get(key)
+    if page is None:
+        if get_script_run_ctx() is None:  # st.Page would be an empty shell: never keep one
+            raise RuntimeError(f"navigation_pages({info.key!r}) needs a running script")
+        made = st.Page(
+            info.path, title=info.title, icon=info.icon, url_path=info.url_path, default=default
+        )
+        with _PAGES_LOCK:
+            page = _MODEL_PAGES.setdefault(key, made)
+    return page
 
 
 def navigation_pages(shown: Sequence[PageInfo], default_key: str) -> dict[str, StreamlitPage]:
@@ -185,24 +204,16 @@ def navigation_pages(shown: Sequence[PageInfo], default_key: str) -> dict[str, S
     made on the session's first run and reused by its later runs while the pages shown and the
     default one stay the same.
 
-    Making an ``st.Page`` from a file resolves the path and checks the file on the file system,
-    fourteen times a run for the app's pages (a quarter of the server's time in a class's
-    reruns). ``st.navigation`` marks the page it returns as the one to run, so pages are kept per
-    session, never shared with another session's runs.
+    Making an ``st.Page`` from a file resolves the path and checks the file on the file system:
+    about a hundred system calls for the app's fourteen pages, each of which lets other
+    threads take the interpreter. The pages are made once per process, and a session gets
+    copies: ``st.navigation`` marks the page it returns as the one to run (and may mark a
+    default), which must never touch another session's pages.
     """
     key = (default_key, tuple(info.key for info in shown))
     kept = st.session_state.get(NAVIGATION_PAGES_KEY)
     if kept is not None and kept[0] == key:
         return kept[1]
-    pages = {
-        info.key: st.Page(
-            info.path,
-            title=info.title,
-            icon=info.icon,
-            url_path=info.url_path,
-            default=info.key == default_key,
-        )
-        for info in shown
-    }
+    pages = {info.key: copy.copy(_model_page(info, info.key == default_key)) for info in shown}
     st.session_state[NAVIGATION_PAGES_KEY] = (key, pages)
     return pages

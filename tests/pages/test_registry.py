@@ -73,3 +73,51 @@ def test_a_session_keeps_its_navigation_pages_and_another_session_gets_its_own()
     other = AppTest.from_file("../../streamlit_app.py", default_timeout=30).run()
     others = other.session_state[NAVIGATION_PAGES_KEY][1]
     assert all(others[name] is not page for name, page in pages.items())
+
+
+def test_sessions_copy_navigation_pages_made_once_per_process(monkeypatch):
+    """A new session's pages are copies of the process's: no file-system lookups per session,
+    and each session's own objects (``st.navigation`` marks the page it runs on them)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from pages.ui import memo
+
+    monkeypatch.setattr(memo, "_MODEL_PAGES", {})
+    made: list[object] = []
+    make_page = st.Page
+
+    def counting_page(page, **kwargs):
+        made.append(page)
+        return make_page(page, **kwargs)
+
+    monkeypatch.setattr(memo, "_PAGES", {})  # page_of's, which Home's links also make
+    monkeypatch.setattr(st, "Page", counting_page)
+    first = AppTest.from_file("../../streamlit_app.py", default_timeout=30).run()
+    assert not first.exception
+    assert sorted(map(str, made)) == sorted(str(info.path) for info in PAGES + PAGES[1:])
+    other = AppTest.from_file("../../streamlit_app.py", default_timeout=30).run()
+    other.switch_page("pages/quiz_signal.py").run()
+    assert len(made) == 2 * len(PAGES) - 1  # none made again
+    assert not other.exception
+    assert other.title[0].value == get_page("quiz_signal").title
+    mine = first.session_state[memo.NAVIGATION_PAGES_KEY][1]
+    theirs = other.session_state[memo.NAVIGATION_PAGES_KEY][1]
+    for key, page in mine.items():
+        assert page is not theirs[key]
+        assert page is not memo._MODEL_PAGES[(key, key == "home")]
+        assert page.url_path == theirs[key].url_path
+    for (key, default), model in memo._MODEL_PAGES.items():  # st.navigation never saw them
+        assert model._default == default and not model._can_be_called
+        assert default == (key == "home")
+
+
+def test_navigation_pages_refuse_to_keep_a_page_made_outside_a_script_run(monkeypatch):
+    """Outside a run ``st.Page`` returns an empty shell; kept for the process, it would break
+    every later session's navigation."""
+    from pages.ui import memo
+
+    monkeypatch.setattr(memo, "_MODEL_PAGES", {})
+    with pytest.raises(RuntimeError, match="needs a running script"):
+        memo.navigation_pages(PAGES, "home")
+    assert memo._MODEL_PAGES == {}
