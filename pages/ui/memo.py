@@ -152,8 +152,27 @@ def arrow_table(
     return pa.table({name: [_cell(record[index[name]]) for record in records] for name in names})
 
 
-_PAGES: dict[tuple[str, str], StreamlitPage] = {}
+#: The process's ``st.Page`` of each (page key, default or not), made once.
+_PAGES: dict[tuple[str, bool], StreamlitPage] = {}
 _PAGES_LOCK = threading.Lock()
+
+
+def _page_made_once(info: PageInfo, default: bool = False) -> StreamlitPage:
+    """The process's ``st.Page`` of ``info`` (``default``: the navigation's default page), made
+    on the first call. Call it while a script runs: without the run's context ``st.Page``
+    returns an empty shell, which would be kept for every later session."""
+    key = (info.key, default)
+    with _PAGES_LOCK:
+        page = _PAGES.get(key)
+    if page is None:
+        if get_script_run_ctx() is None:
+            raise RuntimeError(f"the page {info.key!r} needs a running script to be made")
+        made = st.Page(
+            info.path, title=info.title, icon=info.icon, url_path=info.url_path, default=default
+        )
+        with _PAGES_LOCK:
+            page = _PAGES.setdefault(key, made)
+    return page
 
 
 def page_of(info: PageInfo) -> StreamlitPage:
@@ -162,41 +181,13 @@ def page_of(info: PageInfo) -> StreamlitPage:
     Given a file path, ``st.page_link`` resolves it on every call (the working directory and a
     file-system lookup per folder, each letting other threads take the interpreter); given a
     page, it looks its URL path up among the pages ``st.navigation`` registered, by which the
-    link is the same. A page object is only read there, so one serves every session. Call it
-    while a script runs (``st.Page`` needs the run's context).
+    link is the same. A page object is only read there, so one serves every session.
     """
-    key = (str(info.path), info.url_path)
-    with _PAGES_LOCK:
-        page = _PAGES.get(key)
-    if page is None:
-        if get_script_run_ctx() is None:  # st.Page would be an empty shell: never cache one
-            raise RuntimeError(f"page_of({info.key!r}) needs a running script")
-        made = st.Page(info.path, title=info.title, icon=info.icon, url_path=info.url_path)
-        with _PAGES_LOCK:
-            page = _PAGES.setdefault(key, made)
-    return page
+    return _page_made_once(info)
 
 
 #: Session-state key of this session's navigation pages.
 NAVIGATION_PAGES_KEY = "_navigation_pages"
-#: The process's model ``st.Page`` of each (page, default or not): sessions get copies of them.
-_MODEL_PAGES: dict[tuple[str, bool], StreamlitPage] = {}
-
-
-def _model_page(info: PageInfo, default: bool) -> StreamlitPage:
-    """The process's ``st.Page`` of ``info``, made once: ``navigation_pages`` hands out copies."""
-    key = (info.key, default)
-    with _PAGES_LOCK:
-        page = _MODEL_PAGES.get(key)
-    if page is None:
-        if get_script_run_ctx() is None:  # st.Page would be an empty shell: never keep one
-            raise RuntimeError(f"navigation_pages({info.key!r}) needs a running script")
-        made = st.Page(
-            info.path, title=info.title, icon=info.icon, url_path=info.url_path, default=default
-        )
-        with _PAGES_LOCK:
-            page = _MODEL_PAGES.setdefault(key, made)
-    return page
 
 
 def navigation_pages(shown: Sequence[PageInfo], default_key: str) -> dict[str, StreamlitPage]:
@@ -214,6 +205,6 @@ def navigation_pages(shown: Sequence[PageInfo], default_key: str) -> dict[str, S
     kept = st.session_state.get(NAVIGATION_PAGES_KEY)
     if kept is not None and kept[0] == key:
         return kept[1]
-    pages = {info.key: copy.copy(_model_page(info, info.key == default_key)) for info in shown}
+    pages = {info.key: copy.copy(_page_made_once(info, info.key == default_key)) for info in shown}
     st.session_state[NAVIGATION_PAGES_KEY] = (key, pages)
     return pages

@@ -83,7 +83,7 @@ def test_sessions_copy_navigation_pages_made_once_per_process(monkeypatch):
 
     from pages.ui import memo
 
-    monkeypatch.setattr(memo, "_MODEL_PAGES", {})
+    monkeypatch.setattr(memo, "_PAGES", {})
     made: list[object] = []
     make_page = st.Page
 
@@ -91,23 +91,23 @@ def test_sessions_copy_navigation_pages_made_once_per_process(monkeypatch):
         made.append(page)
         return make_page(page, **kwargs)
 
-    monkeypatch.setattr(memo, "_PAGES", {})  # page_of's, which Home's links also make
     monkeypatch.setattr(st, "Page", counting_page)
     first = AppTest.from_file("../../streamlit_app.py", default_timeout=30).run()
     assert not first.exception
-    assert sorted(map(str, made)) == sorted(str(info.path) for info in PAGES + PAGES[1:])
+    # Home's links reuse the pages that are not the default one
+    assert sorted(map(str, made)) == sorted(str(info.path) for info in PAGES)
     other = AppTest.from_file("../../streamlit_app.py", default_timeout=30).run()
     other.switch_page("pages/quiz_signal.py").run()
-    assert len(made) == 2 * len(PAGES) - 1  # none made again
+    assert len(made) == len(PAGES)  # none made again
     assert not other.exception
     assert other.title[0].value == get_page("quiz_signal").title
     mine = first.session_state[memo.NAVIGATION_PAGES_KEY][1]
     theirs = other.session_state[memo.NAVIGATION_PAGES_KEY][1]
     for key, page in mine.items():
         assert page is not theirs[key]
-        assert page is not memo._MODEL_PAGES[(key, key == "home")]
+        assert page is not memo._PAGES[(key, key == "home")]
         assert page.url_path == theirs[key].url_path
-    for (key, default), model in memo._MODEL_PAGES.items():  # st.navigation never saw them
+    for (key, default), model in memo._PAGES.items():  # st.navigation never saw them
         assert model._default == default and not model._can_be_called
         assert default == (key == "home")
 
@@ -117,7 +117,9 @@ def test_navigation_pages_refuse_to_keep_a_page_made_outside_a_script_run(monkey
     every later session's navigation."""
     from pages.ui import memo
 
-    monkeypatch.setattr(memo, "_MODEL_PAGES", {})
+    monkeypatch.setattr(memo, "_PAGES", {})
     with pytest.raises(RuntimeError, match="needs a running script"):
         memo.navigation_pages(PAGES, "home")
-    assert memo._MODEL_PAGES == {}
+    with pytest.raises(RuntimeError, match="needs a running script"):
+        memo.page_of(PAGES[1])
+    assert memo._PAGES == {}
