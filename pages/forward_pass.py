@@ -16,7 +16,7 @@ from lab.experiments.forward_pass import (
     run,
 )
 from lab.text import plural
-from pages.ui.engine import cached
+from pages.ui.engine import cached, result_or_stop
 from pages.ui.forward_charts import (
     LAYERS_TABLE_KEY,
     layer_column_config,
@@ -26,7 +26,7 @@ from pages.ui.forward_charts import (
     show_panel_pairs,
 )
 from pages.ui.registry import page_header
-from pages.ui.text import plain, show_engine_error
+from pages.ui.text import plain
 from pages.ui.widgets import Section, draw_controls
 
 PAGE_KEY = "forward_pass"
@@ -223,11 +223,7 @@ st.markdown(
 )
 
 values = draw_controls(CONTROLS, SECTIONS)
-try:
-    result = cached(run)(config_from_values(values))
-except ValueError as error:
-    show_engine_error(error)
-    st.stop()
+result = result_or_stop(cached(run), config_from_values, values)
 
 if result.budget_note:
     st.info(plain(result.budget_note), icon=":material/speed:")

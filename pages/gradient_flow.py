@@ -13,7 +13,7 @@ import streamlit as st
 from lab.controls.gradient_flow import CONTROLS
 from lab.experiments.gradient_flow import config_from_values, run
 from pages.ui.charts import show_spec
-from pages.ui.engine import cached
+from pages.ui.engine import cached, result_or_stop
 from pages.ui.gradient_charts import (
     TABS_KEY,
     fmt,
@@ -27,7 +27,6 @@ from pages.ui.gradient_charts import (
     z_spec,
 )
 from pages.ui.registry import page_header
-from pages.ui.text import show_engine_error
 from pages.ui.widgets import Section, draw_controls, widget_key
 
 SECTIONS = (
@@ -65,11 +64,7 @@ st.markdown(
 )
 
 values = draw_controls(CONTROLS, SECTIONS)
-try:
-    result = cached(run, spinner="Simulating the networks…")(config_from_values(values))
-except ValueError as error:
-    show_engine_error(error)
-    st.stop()
+result = result_or_stop(cached(run, spinner="Simulating the networks…"), config_from_values, values)
 pair, stats, threshold = result.pair, result.stats, result.saturation_threshold
 if result.budget_note:
     st.info(result.budget_note, icon=":material/speed:")

@@ -19,7 +19,7 @@ from lab.experiments.phase_diagram import (
     trainability_from_values,
 )
 from pages.ui.charts import show_spec
-from pages.ui.engine import cached, cached_with_progress
+from pages.ui.engine import cached, cached_with_progress, result_or_stop
 from pages.ui.memo import page_of
 from pages.ui.phase_charts import plane_spec, points_table, trainability_spec
 from pages.ui.registry import get_page, page_header
@@ -52,11 +52,7 @@ st.markdown(
 )
 
 values = draw_controls(CONTROLS, SECTIONS)
-try:
-    result = run_cached(config_from_values(values))
-except ValueError as error:
-    show_engine_error(error)
-    st.stop()
+result = result_or_stop(run_cached, config_from_values, values)
 
 # --------------------------------------------------------------------------- the plane
 

@@ -14,11 +14,11 @@ from lab.controls.registry import SIMULATION_PAGES
 from lab.experiments.quantization import TABLE_CAPTION, config_from_values, run
 from lab.formats import FORMATS, INT8, LOW_PERCENTILE
 from pages.ui.charts import show_spec
-from pages.ui.engine import cached
+from pages.ui.engine import cached, result_or_stop
 from pages.ui.memo import page_of
 from pages.ui.quantization_charts import LIMITS_KEY, chart_specs, show_panels, tables
 from pages.ui.registry import get_page, page_header
-from pages.ui.text import latex_block, show_engine_error
+from pages.ui.text import latex_block
 from pages.ui.widgets import Section, draw_controls
 
 SECTIONS = (
@@ -40,12 +40,9 @@ st.markdown(
 )
 
 values = draw_controls(CONTROLS, SECTIONS)
-try:
-    config = config_from_values(values)
-    result = cached(run, spinner="Running the network and casting…")(config)
-except ValueError as error:
-    show_engine_error(error)
-    st.stop()
+result = result_or_stop(
+    cached(run, spinner="Running the network and casting…"), config_from_values, values
+)
 
 if result.budget_note:
     st.info(result.budget_note, icon=":material/speed:")

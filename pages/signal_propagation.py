@@ -12,11 +12,10 @@ from lab.controls.signal_propagation import CONTROLS
 from lab.experiments.signal_propagation import Card, config_from_values, run
 from lab.signal import MISSING_TEXT
 from pages.ui.charts import show_spec
-from pages.ui.engine import cached
+from pages.ui.engine import cached, result_or_stop
 from pages.ui.memo import page_of
 from pages.ui.registry import get_page, page_header
 from pages.ui.signal_charts import chart_specs, layer_table
-from pages.ui.text import show_engine_error
 from pages.ui.widgets import Section, draw_controls
 
 PAGE_KEY = "signal_propagation"
@@ -52,11 +51,7 @@ st.markdown(
 )
 
 values = draw_controls(CONTROLS, SECTIONS)
-try:
-    result = run_cached(config_from_values(values))
-except ValueError as error:
-    show_engine_error(error)
-    st.stop()
+result = result_or_stop(run_cached, config_from_values, values)
 
 # Built once per result and shared by every rerun (pages.ui.signal_charts).
 specs = chart_specs(result)

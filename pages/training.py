@@ -16,10 +16,10 @@ from lab.controls.training import (
 )
 from lab.experiments.training import config_from_values, run
 from pages.ui.charts import show_spec
-from pages.ui.engine import cached_with_progress
+from pages.ui.engine import cached_with_progress, result_or_stop
 from pages.ui.memo import page_of
 from pages.ui.registry import get_page, page_header
-from pages.ui.text import plain, show_engine_error
+from pages.ui.text import plain
 from pages.ui.training_charts import (
     CURVE_MIN_WIDTH,
     GRADIENTS_TAB,
@@ -75,12 +75,7 @@ st.markdown(
 )
 
 values = draw_controls(CONTROLS, SECTIONS)
-try:
-    config = config_from_values(values)
-    result = run_cached(config)
-except ValueError as error:
-    show_engine_error(error)
-    st.stop()
+result = result_or_stop(run_cached, config_from_values, values)
 
 for note in result.notes:
     st.info(note, icon=":material/speed:")

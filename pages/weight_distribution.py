@@ -9,10 +9,10 @@ from lab.controls.weight_distribution import CONTROLS
 from lab.experiments.weight_distribution import Result, config_from_values, run
 from lab.text import MISSING_TEXT
 from pages.ui.charts import show_spec
-from pages.ui.engine import cached
+from pages.ui.engine import cached, result_or_stop
 from pages.ui.memo import page_of
 from pages.ui.registry import get_page, page_header
-from pages.ui.text import plain, show_engine_error
+from pages.ui.text import plain
 from pages.ui.weight_charts import TABS, TABS_KEY, chart_specs, tables
 from pages.ui.widgets import Section, draw_controls
 
@@ -150,12 +150,7 @@ st.caption(
 )
 
 values = draw_controls(CONTROLS, SECTIONS)
-try:
-    config = config_from_values(values)
-    result = cached(run, spinner="Sampling weights…")(config)
-except ValueError as error:
-    show_engine_error(error)
-    st.stop()
+result = result_or_stop(cached(run, spinner="Sampling weights…"), config_from_values, values)
 scheme_specs, shape_specs = chart_specs(result)
 
 if result.budget_note:

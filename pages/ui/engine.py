@@ -22,13 +22,14 @@ import dataclasses
 import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
 import numpy as np
 import streamlit as st
 
 from pages.ui.allocator import release_free_memory
+from pages.ui.text import show_engine_error
 
 Config = TypeVar("Config", bound=Hashable)
 Result = TypeVar("Result")
@@ -240,3 +241,18 @@ def compute_default(run: Callable[..., Result], config: Config) -> bool:
     e.g. the server's startup); whether it was computed here (False: already stored). Waits
     for the slot like a page's miss, and counts as queued while it waits."""
     return _get_or_compute(_name(run), config, lambda: run(config), show=False)[1]
+
+
+def result_or_stop(
+    compute: Callable[[Config], Result],
+    config_from_values: Callable[[Mapping[str, object]], Config],
+    values: Mapping[str, object],
+) -> Result:
+    """A page's one engine call: ``compute(config_from_values(values))`` (``compute`` from
+    ``cached`` or ``cached_with_progress``). A ValueError, settings the engine refuses, is shown
+    as one line (``pages.ui.text.show_engine_error``) and the page's run stops there."""
+    try:
+        return compute(config_from_values(values))
+    except ValueError as error:
+        show_engine_error(error)
+        st.stop()

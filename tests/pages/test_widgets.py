@@ -265,10 +265,12 @@ def test_cached_runs_the_engine_once_per_config_and_never_caches_errors():
     at.run()
     assert at.session_state["demo_calls"] == [3]
     assert at.session_state["demo_result"] == {"layers": 3}
+    assert [t.value for t in at.text] == ["drawn after the engine call"]
     at.session_state["demo_layers"] = 0
     at.run()
     assert not at.exception
     assert [rendered(e.value) for e in at.error] == ["layers must be an integer in [1, 100]; got 0"]
+    assert not at.text  # the run stopped at the refused settings
     at.run()  # errors are not cached: the engine is asked again
     assert at.session_state["demo_calls"] == [3, 0, 0]
 

@@ -1,9 +1,9 @@
-"""pages.ui.engine.cached with the engine-error pattern (tests/pages/test_widgets.py)."""
+"""pages.ui.engine.cached behind result_or_stop, a page's one engine call
+(tests/pages/test_widgets.py)."""
 
 import streamlit as st
 
-from pages.ui.engine import cached
-from pages.ui.text import show_engine_error
+from pages.ui.engine import cached, result_or_stop
 
 CALLS: list[int] = st.session_state.setdefault("demo_calls", [])
 
@@ -19,9 +19,7 @@ def fake_run(layers: int) -> dict:
 run = cached(fake_run)
 if st.session_state.get("demo_clear"):
     run.clear()
-try:
-    result = run(st.session_state.get("demo_layers", 3))
-except ValueError as exc:
-    show_engine_error(exc)
-    st.stop()
+values = {"layers": st.session_state.get("demo_layers", 3)}
+result = result_or_stop(run, lambda values: values["layers"], values)
 st.session_state["demo_result"] = result
+st.text("drawn after the engine call")
