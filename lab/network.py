@@ -90,7 +90,7 @@ _ACTIVATION_BYTES = {"selu": 16, "gelu": 8}
 #: saves. The draws keep their order and generator, so the numbers are the same either way.
 #: For ReLU, when numpy's BLAS runs on one thread (as on the app's server, ``pages.ui.blas``),
 #: the helper also measures the arrays nothing changes any more while the calling thread runs
-#: the next product (``_Runner._measure``); arrays that need the statistics' rare large
+#: the next product (``_Runner._hand_over``); arrays that need the statistics' rare large
 #: temporaries go back to the calling thread. With more BLAS threads the statistics' own BLAS
 #: calls would wait for the product's, so they stay on the calling thread.
 _OVERLAP_PRODUCT = 2**24
@@ -422,8 +422,12 @@ def _peak_bytes(config: NetworkConfig, kept_bytes: int) -> int:
     # (item + 9 bytes a value) holds the draw's 8 + item and the mask. The helper's statistics
     # (ReLU, ``_Runner.measure_beside``) run one at a time and never beside the calling
     # thread's; they hand the rare larger temporaries back to the calling thread, and dL/dz_l
-    # gets an array of its own only where a_l is released first (activations not kept).
+    # gets an array of its own only where a_l is released first (activations not kept). With a
+    # backward pass, the a_l that ReLU writes beside z_l (while the helper measures z_l) is one
+    # batch-sized array more: the next product's output comes before z_l is released.
     per_value = item + _ACTIVATION_BYTES.get(config.activation, 0) + (0 if stores else 2 * item)
+    if backward and config.activation == "relu":
+        per_value += item
     statistics = max(largest_batch, largest_matrix) * (item + 9)
     distribution = config.initializer().distribution
     draw = largest_matrix * (_DRAW_BYTES[distribution] + item) + largest_batch * item
@@ -916,9 +920,10 @@ def simulate(config: NetworkConfig) -> SimulationResult:
     draws that come next while the calling thread computes and measures the layer: b_l, then
     W_{l+1} (after the last layer, dL/da_L), and in the backward pass W_l drawn again. One
     thread uses the generator at a time, in the order above, so every number is the same as on
-    one thread. For ReLU, with numpy's BLAS on one thread, the helper also measures a_l, and
-    unless the activations are kept dL/da_l and dL/dz_l (then computed into an array of its
-    own), while the calling thread runs the next product: the same statistics of the same
+    one thread. For ReLU, with numpy's BLAS on one thread, the helper also measures what
+    nothing changes any more while the calling thread runs the next product: a_l, and unless
+    the activations are kept z_l and (in the backward pass, where a_l is then measured) dL/da_l
+    and dL/dz_l, each computed into an array of its own. The same statistics of the same
     arrays, one array at a time.
 
     Raises ValueError for an invalid config or one over ``MEMORY_BUDGET_BYTES``.
@@ -1110,11 +1115,23 @@ class _Runner:
                 z += offset
             del offset
             self._measured()
-            self.pre.add(repeat, layer, z, self.workspace, self._settle)
-            if not self.light:
-                self._settle()
-            a = self._activate(z, in_place=not keep_pre)
-            if self.activation.name == "linear":  # a_l is z_l
+            # ReLU on the app's server: a_l goes to an array of its own, so that the helper
+            # measures z_l beside the next product; a_l waits for the backward pass, whose
+            # products leave the helper more time than the forward's.
+            beside = self.measure_beside and self.overlap[layer] and not keep_pre
+            if beside:
+                a = self._activate(z, in_place=False)
+                self._hand_over(self.pre, repeat, layer, z)
+            else:
+                self.pre.add(repeat, layer, z, self.workspace, self._settle)
+                if not self.light:
+                    self._settle()
+                a = self._activate(z, in_place=not keep_pre)
+            if self.measure_beside and self.backward and not keep:
+                pass  # a_l is measured in the backward pass (``_backward``)
+            elif beside:
+                self._hand_over(self.post, repeat, layer, a)
+            elif self.activation.name == "linear":  # a_l is z_l
                 self.post.add_copy(repeat, layer, self.pre)
             else:
                 self._measure(self.post, repeat, layer, a)
@@ -1269,14 +1286,18 @@ class _Runner:
                 # dL/dz_l into a new array, so that dL/da_l stays as it is while the helper
                 # measures it. Not while the activations are kept: a_l is then not released
                 # before dL/da_{l-1} comes, and an array handed back (``_measure_held``) would
-                # sit beside every other.
+                # sit beside every other. Then a_l, which the forward pass left unmeasured
+                # (after the gradients: dL/da_l has to be measured before dL/da_{l-1} comes).
                 self._hand_over(self.grad_post, repeat, layer, grad)
                 grad = np.multiply(grad, a > 0)  # _apply_derivative's numbers, not in place
                 self._hand_over(self.grad_pre, repeat, layer, grad)
+                self._hand_over(self.post, repeat, layer, a)
             elif self.activation.name == "linear":
                 self.grad_post.add(repeat, layer, grad, self.workspace, self._settle)
                 self.grad_pre.add_copy(repeat, layer, self.grad_post)
             else:
+                if self.measure_beside and not keep:  # a_l, left unmeasured by the forward pass
+                    self.post.add(repeat, layer, a, self.workspace, self._settle)
                 self.grad_post.add(repeat, layer, grad, self.workspace, self._settle)
                 if not self.light:
                     self._settle()

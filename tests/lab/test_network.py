@@ -661,6 +661,9 @@ HELPER_MEMORY_CASES = [
     dict(init="zeros", backward="mean", dtype="float64"),
     dict(init="he_normal", keep_activations=True, dtype="float64"),
     dict(init="he_normal", bias_std=0.3, repeats=2),
+    # z_l measured by the helper beside the next product: with histograms, forward only.
+    dict(init="he_normal", histogram_bins=40),
+    dict(init="he_normal", backward="none"),
 ]
 
 
@@ -775,9 +778,9 @@ def record_measures(monkeypatch) -> list[tuple[str, int, str]]:
 @pytest.mark.parametrize(
     ("case", "one_blas_thread", "on_helper"),
     [
-        (dict(activation="relu"), True, {"post", "grad_post", "grad_pre"}),
-        (dict(activation="relu", dtype="float64"), True, {"post", "grad_post", "grad_pre"}),
-        (dict(activation="relu", backward="none"), True, {"post"}),
+        (dict(activation="relu"), True, {"pre", "post", "grad_post", "grad_pre"}),
+        (dict(activation="relu", dtype="float64"), True, {"pre", "post", "grad_post", "grad_pre"}),
+        (dict(activation="relu", backward="none"), True, {"pre", "post"}),
         # Kept activations are not released in the backward pass: no room for dL/dz_l.
         (dict(activation="relu", keep_activations=True), True, {"post"}),
         (dict(activation="relu"), False, set()),  # BLAS on more threads: the product's to use
@@ -788,10 +791,10 @@ def record_measures(monkeypatch) -> list[tuple[str, int, str]]:
 def test_the_helper_measures_what_nothing_changes_any_more(
     monkeypatch, case, one_blas_thread, on_helper
 ):
-    # a_l once activated, dL/da_l and dL/dz_l are only read from then on (for ReLU, dL/dz_l
-    # goes to an array of its own), so their statistics can run beside the next product; z_l
-    # is changed in place right after its own, so it stays on the calling thread, and so does
-    # dL/dW_l, measured after W_l is released.
+    # z_l, a_l once activated, dL/da_l and dL/dz_l are only read from then on (for ReLU, a_l
+    # and dL/dz_l go to arrays of their own), so their statistics can run beside the next
+    # product. Kept activations keep z_l, which then is ReLU'd in place of a copy: it stays
+    # on the calling thread, and so does dL/dW_l, measured after W_l is released.
     monkeypatch.setattr(network, "_blas_on_one_thread", lambda: one_blas_thread)
     calls = record_measures(monkeypatch)
     config = NetworkConfig(**({"layers": 4, "width": 16, "samples": 8, "seed": 3} | case))
