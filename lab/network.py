@@ -386,6 +386,18 @@ def _fans(config: NetworkConfig) -> list[tuple[int, int]]:
     return list(zip((config.input_features, *widths[:-1]), widths, strict=True))
 
 
+def _z_measured_beside(config: NetworkConfig) -> bool:
+    """Whether some repeat of ``simulate(config)`` may have the helper measure z_l while the
+    next product runs (``_Runner._forward``): ReLU, z_l not kept in that repeat, and a layer
+    whose products are large enough for the helper (``_OVERLAP_PRODUCT``, never orthogonal)."""
+    if config.activation != "relu" or config.initializer().distribution == "orthogonal":
+        return False
+    if config.keep_activations and config.repeats == 1:
+        return False
+    rows = config.batch_size
+    return any(rows * a * b >= _OVERLAP_PRODUCT for a, b in _fans(config))
+
+
 def _peak_bytes(config: NetworkConfig, kept_bytes: int) -> int:
     """``estimate_bytes`` with ``kept_bytes`` of weights kept for the backward pass."""
     item = np.dtype(config.dtype).itemsize
@@ -424,9 +436,10 @@ def _peak_bytes(config: NetworkConfig, kept_bytes: int) -> int:
     # thread's; they hand the rare larger temporaries back to the calling thread, and dL/dz_l
     # gets an array of its own only where a_l is released first (activations not kept). With a
     # backward pass, the a_l that ReLU writes beside z_l (while the helper measures z_l) is one
-    # batch-sized array more: the next product's output comes before z_l is released.
+    # batch-sized array more: the next product's output comes before z_l is released. (Not
+    # with one repeat whose activations are kept, nor without a layer the helper runs beside.)
     per_value = item + _ACTIVATION_BYTES.get(config.activation, 0) + (0 if stores else 2 * item)
-    if backward and config.activation == "relu":
+    if _z_measured_beside(config) and backward:
         per_value += item
     statistics = max(largest_batch, largest_matrix) * (item + 9)
     distribution = config.initializer().distribution
@@ -921,10 +934,12 @@ def simulate(config: NetworkConfig) -> SimulationResult:
     W_{l+1} (after the last layer, dL/da_L), and in the backward pass W_l drawn again. One
     thread uses the generator at a time, in the order above, so every number is the same as on
     one thread. For ReLU, with numpy's BLAS on one thread, the helper also measures what
-    nothing changes any more while the calling thread runs the next product: a_l, and unless
-    the activations are kept z_l and (in the backward pass, where a_l is then measured) dL/da_l
-    and dL/dz_l, each computed into an array of its own. The same statistics of the same
-    arrays, one array at a time.
+    nothing changes any more while the calling thread runs the next product, on the layers it
+    draws beside. With the activations kept (the first repeat with ``keep_activations``): a_l.
+    Otherwise: z_l (a_l then goes to an array of its own instead of overwriting z_l), and,
+    with a backward pass, a_l, dL/da_l and dL/dz_l in that pass (dL/dz_l to an array of its
+    own); without one, a_l in the forward pass. The same statistics of the same arrays, one
+    array at a time.
 
     Raises ValueError for an invalid config or one over ``MEMORY_BUDGET_BYTES``.
     """
@@ -1033,7 +1048,7 @@ class _Runner:
         #: run beside a draw; other activations wait for it (``_settle``), as do the statistics'
         #: rare temporaries, so that a draw never adds to a peak ``estimate_bytes`` counts.
         self.light = config.activation in ("relu", "linear")
-        #: Whether the helper also measures what nothing changes any more (``_measure``): for
+        #: Whether the helper also measures what nothing changes any more (``_hand_over``): for
         #: ReLU (identity copies its statistics instead), where numpy's BLAS runs on one thread,
         #: as on the app's server; with more, the statistics' BLAS calls wait for the product's.
         self.measure_beside = (
@@ -1084,7 +1099,9 @@ class _Runner:
         self, repeat: int, inputs: np.ndarray, keep: bool
     ) -> tuple[list[_Weights], list[np.ndarray | None], list[np.ndarray | None], np.ndarray | None]:
         """Layer by layer: draw W_l (then b_l, in the order ``simulate`` documents), compute
-        z_l = a_{l-1} @ W_l + b_l and a_l = phi(z_l), measure both.
+        z_l = a_{l-1} @ W_l + b_l and a_l = phi(z_l), measure both (a_l is left to the backward
+        pass where the helper measures beside the products, ``measure_beside``, and ``keep``
+        is False).
 
         Returns what the backward pass needs: per layer W_l, or the generator state it was
         drawn from (``kept_weights``; None for W_1 and without a backward pass), z_l where the
@@ -1267,7 +1284,8 @@ class _Runner:
         dL/da_{l-1} = dL/dz_l W_l^T, from the output down, from dL/da_L (``grad``, or drawn
         here when None); each layer's arrays are released once used (unless ``keep``: the first
         repeat's activations are returned). W_l drawn again goes to the helper thread at the
-        start of its layer where that pays (``overlap``)."""
+        start of its layer where that pays (``overlap``). Measures a_l too where the forward
+        pass left it (``measure_beside`` and not ``keep``)."""
         last = post[-1]
         assert last is not None
         if grad is None:

@@ -627,7 +627,7 @@ MEMORY_CASES = [
     # the products and the statistics, batch-sized and matrix-sized.
     ("he_normal", "relu", 4, 256, 2000, "random"),
     ("large_random", "tanh", 3, 1024, 16, "random"),
-    # ReLU: the helper also measures a_l, dL/da_l and dL/dz_l beside the next product, with
+    # ReLU: the helper also measures z_l, a_l, dL/da_l and dL/dz_l beside the products, with
     # and without a backward pass, and hands inf/NaN back (HELPER_MEMORY_CASES: more).
     ("he_normal", "relu", 4, 256, 2000, "none"),
     ("large_random", "relu", 36, 512, 80, "random"),
@@ -710,7 +710,22 @@ HELPER_CASES = [
     dict(init="zeros", activation="relu", bias_std=0.0),
     dict(init="he_uniform", activation="relu", keep_activations=True, backward="mean"),
     dict(init="he_normal", activation="relu", dtype="float64", repeats=2),
+    # kept activations in the first repeat only: z_l on either thread, a_l in either pass
+    dict(init="he_normal", activation="relu", keep_activations=True, repeats=3, bias_std=0.2),
 ]
+
+
+def assert_same_statistics(beside, alone) -> None:
+    """Every field of every tensor's statistics, and the first inf/NaN layers, are equal."""
+    for name in ("input", "pre", "post", "grad_post", "grad_pre", "grad_weight"):
+        ours, theirs = getattr(beside, name), getattr(alone, name)
+        for field in ours.__dataclass_fields__:
+            if getattr(theirs, field) is None:
+                assert getattr(ours, field) is None
+            else:
+                np.testing.assert_array_equal(getattr(ours, field), getattr(theirs, field))
+    assert beside.first_nonfinite_layer == alone.first_nonfinite_layer
+    assert beside.backward_first_nonfinite_layer == alone.backward_first_nonfinite_layer
 
 
 @pytest.mark.parametrize("case", HELPER_CASES)
@@ -737,18 +752,36 @@ def test_the_helper_thread_gives_exactly_the_numbers_of_one_thread(monkeypatch, 
         assert not helped
     else:  # W_2 .. W_L at least (W_1 comes before the first product)
         assert len(helped) >= config.depth - 1
-    for name in ("input", "pre", "post", "grad_post", "grad_pre", "grad_weight"):
-        ours, theirs = getattr(beside, name), getattr(alone, name)
-        for field in ours.__dataclass_fields__:
-            if getattr(theirs, field) is None:
-                assert getattr(ours, field) is None
-            else:
-                np.testing.assert_array_equal(getattr(ours, field), getattr(theirs, field))
-    assert beside.first_nonfinite_layer == alone.first_nonfinite_layer
-    assert beside.backward_first_nonfinite_layer == alone.backward_first_nonfinite_layer
+    assert_same_statistics(beside, alone)
     if config.keep_activations:
         for ours, theirs in zip(beside.activations, alone.activations, strict=True):
             np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        dict(histogram_bins=12, repeats=2),
+        dict(init="large_random", keep_activations=True, repeats=2, histogram_bins=12),
+        dict(init="zeros", backward="none"),
+        dict(backward="mean", dtype="float64", bias_std=0.5),
+    ],
+)
+def test_layers_with_and_without_the_helper_give_the_numbers_of_one_thread(monkeypatch, case):
+    # Widths 40 -> 8 -> 64 -> 16 -> 40 -> 40 with 30 samples: only the layers whose products
+    # reach 30 x 40 x 40 multiply-adds run beside the helper, so the statistics left to the
+    # backward pass are measured on both threads in one network.
+    shape = dict(activation="relu", widths=(8, 64, 16, 40, 40), input_width=40, samples=30)
+    config = NetworkConfig(**(shape | {"seed": 4} | case))
+    monkeypatch.setattr(network, "_blas_on_one_thread", lambda: True)
+    monkeypatch.setattr(network, "_OVERLAP_PRODUCT", 2**62)
+    alone = simulate(config)
+    calls = record_measures(monkeypatch)
+    monkeypatch.setattr(network, "_OVERLAP_PRODUCT", 30 * 40 * 40)
+    beside = simulate(config)
+    threads = {thread for _, _, thread in calls}
+    assert len(threads) == 2  # both threads measured
+    assert_same_statistics(beside, alone)
 
 
 def record_measures(monkeypatch) -> list[tuple[str, int, str]]:
@@ -793,8 +826,8 @@ def test_the_helper_measures_what_nothing_changes_any_more(
 ):
     # z_l, a_l once activated, dL/da_l and dL/dz_l are only read from then on (for ReLU, a_l
     # and dL/dz_l go to arrays of their own), so their statistics can run beside the next
-    # product. Kept activations keep z_l, which then is ReLU'd in place of a copy: it stays
-    # on the calling thread, and so does dL/dW_l, measured after W_l is released.
+    # product. z_l stays on the calling thread where it is kept (kept activations), and so
+    # does dL/dW_l, measured after W_l is released.
     monkeypatch.setattr(network, "_blas_on_one_thread", lambda: one_blas_thread)
     calls = record_measures(monkeypatch)
     config = NetworkConfig(**({"layers": 4, "width": 16, "samples": 8, "seed": 3} | case))
