@@ -28,9 +28,11 @@ nothing is asserted.
    ``script_finished``), p95 over the same round's Home p95 (target at most 2; with several
    rounds the median over the rounds, and each round's ratio: one round is one sample of a
    noisy ratio), errors (target 0: an exception or error box on the page, a compile
-   error, a lost connection or a run over ``--timeout``), and the server's CPU seconds per
+   error, a lost connection or a run over ``--timeout``), the server's CPU seconds per
    script run (user + system time from /proc/PID/stat over the page's load phase, divided by
-   its runs).
+   its runs), and that over the same round's Home CPU per run (no target: the server is
+   bound to one core by the interpreter lock, so a page's p95 ratio follows this one, widened
+   by the spread of its tail).
 3. Heavy: for each simulation page, ``--heavy-sessions`` sessions at once on each of its
    heaviest allowed URLs (``benchmarks.pages.heaviest_links``): time and errors.
 4. Memory: the server's peak resident memory over the whole run (VmHWM, target at most
@@ -261,27 +263,30 @@ def _status(ok: bool) -> str:
 
 def print_load_table(rounds: list[list[PageLoad]], count: int, runs: int) -> None:
     """Per page: the median over the rounds of p50, p95 and p95 over that round's Home p95
-    (with its range when there are several rounds), errors, CPU seconds per run, and the
-    messages per run the server sent as references to ones the session held."""
+    (with its range when there are several rounds), errors, CPU seconds per run and over
+    that round's Home CPU per run, and the messages per run the server sent as references to
+    ones the session held."""
     several = len(rounds) > 1
     title = f"median of {len(rounds)} rounds, " if several else ""
     print(f"\nScript runs, {count} concurrent sessions x {runs} runs, cache warm ({title}p95 over")
     print("the same round's Home p95):")
     print(
         f"  {'page':<22} {'p50 s':>7} {'p95 s':>7} {'p95/Home':>9} {'(≤ 2)':>6} "
-        f"{'errors':>6} {'(0)':>4} {'CPU s/run':>9} {'refs/run':>8}"
+        f"{'errors':>6} {'(0)':>4} {'CPU s/run':>9} {'CPU/Home':>8} {'refs/run':>8}"
         + ("  ratio per round" if several else "")
     )
     for index, key in enumerate(load.key for load in rounds[0]):
-        ratios, p50s, p95s, cpus, references, errors = [], [], [], [], [], 0
+        ratios, p50s, p95s, cpus, cpu_ratios, references, errors = [], [], [], [], [], [], 0
         for loads in rounds:
-            home = _percentile(next(x.runs.seconds for x in loads if x.key == HOME_KEY), 0.95)
+            home_load = next(x for x in loads if x.key == HOME_KEY)
+            home = _percentile(home_load.runs.seconds, 0.95)
             load = loads[index]
             p95 = _percentile(load.runs.seconds, 0.95)
             ratios.append(p95 / home)
             p50s.append(_percentile(load.runs.seconds, 0.5))
             p95s.append(p95)
             cpus.append(load.cpu_per_run)
+            cpu_ratios.append(load.cpu_per_run / home_load.cpu_per_run)
             references.append(load.runs.references / max(len(load.runs.seconds), 1))
             errors += len(load.runs.errors)
         ratio = statistics.median(ratios)
@@ -290,7 +295,8 @@ def print_load_table(rounds: list[list[PageLoad]], count: int, runs: int) -> Non
             f"  {key:<22} {statistics.median(p50s):>7.2f} {statistics.median(p95s):>7.2f} "
             f"{ratio:>9.2f} {_status(ratio <= P95_RATIO_TARGET):>6} {errors:>6} "
             f"{_status(errors == 0):>4} {statistics.median(cpus):>9.3f} "
-            f"{statistics.median(references):>8.1f}{per_round}"
+            f"{statistics.median(cpu_ratios):>8.2f} {statistics.median(references):>8.1f}"
+            f"{per_round}"
         )
 
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from benchmarks.load import main, sessions
+from benchmarks.load import PageLoad, Runs, main, print_load_table, sessions
 from benchmarks.pages import _server
 
 #: A page with one element above Streamlit's cacheable size (10 kB) and one below it.
@@ -41,3 +41,23 @@ def test_a_bad_count_is_one_line_naming_the_range(capsys):
     assert caught.value.code == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert error.endswith(": error: runs must be an integer in [1, 50]; got 200")
+
+
+def test_the_table_reads_each_round_against_its_own_home(capsys):
+    # Two rounds in which Home's speed changes: each page figure is taken against its own
+    # round's Home, then the median over the rounds (Home's own ratios stay 1).
+    def round_of(home_seconds, page_seconds, home_cpu, page_cpu):
+        return [
+            PageLoad("home", Runs(seconds=[home_seconds] * 20), home_cpu),
+            PageLoad("training", Runs(seconds=[page_seconds] * 20, references=40), page_cpu),
+        ]
+
+    print_load_table([round_of(1.0, 1.8, 0.010, 0.017), round_of(2.0, 5.0, 0.020, 0.050)], 3, 2)
+    lines = capsys.readouterr().out.splitlines()
+    home = next(line for line in lines if line.strip().startswith("home")).split()
+    page = next(line for line in lines if line.strip().startswith("training")).split()
+    # page p50 p95 p95/Home status errors status CPU CPU/Home refs/run ratio-per-round...
+    assert home[3] == "1.00" and home[8] == "1.00"
+    assert page[3] == "2.15" and page[4] == "MISSED"  # median of 1.80 and 2.50
+    assert page[7] == "0.034" and page[8] == "2.10"  # median of 1.70 and 2.50
+    assert page[9] == "2.0" and page[10:] == ["1.80", "2.50"]
