@@ -3,9 +3,9 @@
     python -m benchmarks.engine            # full sizes
     python -m benchmarks.engine --quick    # smaller sizes, for a smoke run
 
-What it prints, each against its target. Sections 1 and 2 run as the app's server runs them,
-with numpy's BLAS on one thread (``pages.ui.blas``), and again with numpy's default threads
-when it has more (for comparison: the lab does not run that way).
+What it prints, each figure against its target where it has one. Sections 1 and 2 run as the
+app's server runs them, with numpy's BLAS on one thread (``pages.ui.blas``), and again with
+numpy's default threads when it has more (for comparison: the lab does not run that way).
 
 1. forward + backward, 30 layers x width 512 x 2,000 samples (float32): ``lab.network.simulate``
    time over the time of the same 90 matrix products alone (target <= 1.25);

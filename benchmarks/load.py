@@ -31,8 +31,8 @@ nothing is asserted.
    error, a lost connection or a run over ``--timeout``), the server's CPU seconds per
    script run (user + system time from /proc/PID/stat over the page's load phase, divided by
    its runs), and that over the same round's Home CPU per run (no target: the server is
-   bound to one core by the interpreter lock, so a page's p95 ratio follows this one, widened
-   by the spread of its tail).
+   bound to one core by the interpreter lock, so a page's p95 ratio tracks this one, within
+   the spread of the rounds' tails).
 3. Heavy: for each simulation page, ``--heavy-sessions`` sessions at once on each of its
    heaviest allowed URLs (``benchmarks.pages.heaviest_links``): time and errors.
 4. Memory: the server's peak resident memory over the whole run (VmHWM, target at most
@@ -286,7 +286,8 @@ def print_load_table(rounds: list[list[PageLoad]], count: int, runs: int) -> Non
             p50s.append(_percentile(load.runs.seconds, 0.5))
             p95s.append(p95)
             cpus.append(load.cpu_per_run)
-            cpu_ratios.append(load.cpu_per_run / home_load.cpu_per_run)
+            home_cpu = home_load.cpu_per_run  # 0 when every Home run failed, or under a tick
+            cpu_ratios.append(load.cpu_per_run / home_cpu if home_cpu > 0 else float("nan"))
             references.append(load.runs.references / max(len(load.runs.seconds), 1))
             errors += len(load.runs.errors)
         ratio = statistics.median(ratios)
