@@ -386,16 +386,23 @@ def _fans(config: NetworkConfig) -> list[tuple[int, int]]:
     return list(zip((config.input_features, *widths[:-1]), widths, strict=True))
 
 
+def _helper_layers(config: NetworkConfig) -> tuple[bool, ...]:
+    """Per layer 1..L: whether ``simulate`` has the helper thread draw what follows beside the
+    layer's work: its products reach ``_OVERLAP_PRODUCT`` multiply-adds. Never for orthogonal
+    weights: their QR is BLAS work of its own, with larger temporaries."""
+    if config.initializer().distribution == "orthogonal":
+        return (False,) * config.depth
+    rows = config.batch_size
+    return tuple(rows * a * b >= _OVERLAP_PRODUCT for a, b in _fans(config))
+
+
 def _z_measured_beside(config: NetworkConfig) -> bool:
     """Whether some repeat of ``simulate(config)`` may have the helper measure z_l while the
     next product runs (``_Runner._forward``): ReLU, z_l not kept in that repeat, and a layer
-    whose products are large enough for the helper (``_OVERLAP_PRODUCT``, never orthogonal)."""
-    if config.activation != "relu" or config.initializer().distribution == "orthogonal":
+    the helper runs beside (``_helper_layers``)."""
+    if config.activation != "relu" or (config.keep_activations and config.repeats == 1):
         return False
-    if config.keep_activations and config.repeats == 1:
-        return False
-    rows = config.batch_size
-    return any(rows * a * b >= _OVERLAP_PRODUCT for a, b in _fans(config))
+    return any(_helper_layers(config))
 
 
 def _peak_bytes(config: NetworkConfig, kept_bytes: int) -> int:
@@ -1038,12 +1045,8 @@ class _Runner:
         self.needs_pre = self.backward and config.activation not in _DERIVATIVE_FROM_OUTPUT
         self.kept: tuple[np.ndarray, list[np.ndarray], list[np.ndarray]] | None = None
         #: Per layer: whether the helper thread draws the weights that follow (b_l, W_{l+1},
-        #: or W_l again in the backward pass) beside this layer's work (``_OVERLAP_PRODUCT``).
-        #: Never for orthogonal weights: their QR is BLAS work of its own, with larger
-        #: temporaries.
-        fans = zip(widths[:-1], widths[1:], strict=True)  # (the first zip is used up)
-        orthogonal = self.initializer.distribution == "orthogonal"
-        self.overlap = tuple(rows * a * b >= _OVERLAP_PRODUCT and not orthogonal for a, b in fans)
+        #: or W_l again in the backward pass) beside this layer's work (``_helper_layers``).
+        self.overlap = _helper_layers(config)
         #: ReLU and identity make no temporaries of their own (phi and phi' in place), so they
         #: run beside a draw; other activations wait for it (``_settle``), as do the statistics'
         #: rare temporaries, so that a draw never adds to a peak ``estimate_bytes`` counts.
